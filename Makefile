@@ -1,0 +1,111 @@
+# Top-level build of the nooks lab.  Targets:
+#   all    install missing packages, build bin/nooks, kmod/*, the guest image
+#   check  all + unit tests (cmocka, ASan/UBSan) + VM tests on real QEMU
+#   demo   the main job: a small campaign end to end, ending with a report
+#   bench  benchmarks that print figures
+#   clean  remove everything built (the kernel .deb cache stays in ~/.cache)
+# Components are libraries (common, injector, db, reports, harness) linked
+# into one CLI; each directory's *.c are picked up by wildcard.
+
+CC      ?= gcc
+CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_FILE_OFFSET_BITS=64 \
+           -Icommon -Iharness -Iinjector -Idb -Ireports -Ibuild/gen $(EXTRA_CFLAGS)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS  := -ljson-c -larchive -lelf -lZydis -lsqlite3 -lz -lm
+
+LIB_SRCS := $(sort $(wildcard common/*.c injector/*.c db/*.c reports/*.c) \
+                   $(filter-out harness/nooks.c,$(wildcard harness/*.c)))
+LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
+SAN_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+AGENT_SRCS := $(wildcard harness/guest/agent/*.c)
+GUEST_TOOLS := $(patsubst harness/guest/tools/%.c,build/guest/bin/%,$(wildcard harness/guest/tools/*.c))
+KMOD_DIRS := $(patsubst %/Kbuild,%,$(wildcard kmod/*/Kbuild))
+
+.PHONY: all deps build tools kmods guest image check unit vmtest demo bench clean
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+deps:
+	@scripts/install-deps.sh
+
+build: tools kmods guest
+	@$(MAKE) --no-print-directory image
+
+tools: bin/nooks
+
+bin/nooks: build/obj/harness/nooks.o build/libnooks.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/libnooks.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/libnooks-san.a: $(SAN_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
+
+build/tests/%: tests/unit/%.c build/libnooks-san.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -MMD -MP -o $@ $< build/libnooks-san.a $(LDLIBS) -lcmocka
+
+# Guest programs: static, for the busybox initramfs.
+guest: $(if $(AGENT_SRCS),build/guest/nooks-agent) $(GUEST_TOOLS)
+
+build/guest/nooks-agent: $(AGENT_SRCS) $(wildcard harness/guest/agent/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRCS) -ljson-c
+
+build/guest/bin/%: harness/guest/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+# Kernel modules, against the pinned headers (kbuild is incremental).
+build/kernel.env: FORCE
+	@mkdir -p $(@D)
+	@vm-images/fetch-kernel.sh $@
+
+kmods: build/kernel.env
+	@set -e; . ./build/kernel.env; for d in $(KMOD_DIRS); do \
+		$(MAKE) --no-print-directory -s -C /usr/src/linux-headers-$$KVER M=$(CURDIR)/$$d modules; \
+	done
+
+image: build/kernel.env
+	@vm-images/build-image.sh build/kernel.env build/image $(sort $(wildcard kmod/*/*.ko))
+
+check: all
+	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@tests/run-tests.sh $(UNIT_BINS) $(sort $(wildcard tests/vm/test_*.sh))
+
+unit: deps
+	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@tests/run-tests.sh $(UNIT_BINS)
+
+demo: all
+	@scripts/demo.sh
+
+bench: all
+	@scripts/bench.sh
+
+clean:
+	rm -rf build bin
+	@for d in $(KMOD_DIRS); do \
+		rm -rf $$d/*.o $$d/*.ko $$d/*.mod $$d/*.mod.c $$d/*.mod.o $$d/.*.cmd \
+		       $$d/modules.order $$d/Module.symvers $$d/.tmp_versions; \
+	done
+
+FORCE:
+
+-include $(LIB_OBJS:.o=.d) $(SAN_OBJS:.o=.d) build/obj/harness/nooks.d $(UNIT_BINS:%=%.d)

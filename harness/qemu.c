@@ -1,0 +1,276 @@
+/*
+ * qemu.c - start, wait for and kill QEMU guests (see qemu.h for the
+ * invariants).  Knows QEMU's command line and nothing about trials.
+ */
+#define _GNU_SOURCE
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct device_model {
+	const char *name;	/* what users type */
+	const char *model;	/* QEMU -device model */
+	int is_net;
+};
+
+static const struct device_model models[] = {
+	{ "e1000",      "e1000",          1 },
+	{ "pcnet",      "pcnet",          1 },
+	{ "rtl8139",    "rtl8139",        1 },
+	{ "virtio-net", "virtio-net-pci", 1 },
+	{ "es1370",     "ES1370",         0 },
+};
+
+/* Live QEMU pids, killed from the signal handler. */
+#define MAX_LIVE 64
+static volatile pid_t live[MAX_LIVE];
+
+const char *vm_device_names(void)
+{
+	return "e1000, pcnet, rtl8139, virtio-net, es1370";
+}
+
+static const struct device_model *find_model(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(models); i++)
+		if (!strcmp(models[i].name, name))
+			return &models[i];
+	return NULL;
+}
+
+int vm_device_known(const char *name)
+{
+	return find_model(name) ? 0 : -1;
+}
+
+static void kill_live_and_reraise(int sig)
+{
+	int i;
+
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] > 0)
+			kill(live[i], SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void track(pid_t pid, int add)
+{
+	static int handlers;
+	int i;
+
+	if (!handlers) {
+		struct sigaction sa = { .sa_handler = kill_live_and_reraise };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		handlers = 1;
+	}
+	for (i = 0; i < MAX_LIVE; i++) {
+		if (add && live[i] == 0) {
+			live[i] = pid;
+			return;
+		}
+		if (!add && live[i] == pid) {
+			live[i] = 0;
+			return;
+		}
+	}
+}
+
+struct argv_buf {
+	char *v[128];
+	int n;
+};
+
+static void push(struct argv_buf *a, char *s)
+{
+	if (a->n < (int)ARRAY_SIZE(a->v) - 1)
+		a->v[a->n++] = s;
+}
+
+static void build_argv(const struct vm_spec *s, struct argv_buf *a)
+{
+	int i, nic = 0;
+
+	push(a, xstrdup("qemu-system-x86_64"));
+	push(a, xstrdup("-accel"));
+	push(a, xstrdup("tcg"));
+	push(a, xstrdup("-cpu"));
+	push(a, xstrdup("max"));
+	push(a, xstrdup("-m"));
+	push(a, xasprintf("%u", s->mem_mb ? s->mem_mb : 512));
+	push(a, xstrdup("-smp"));
+	push(a, xasprintf("%u", s->cpus ? s->cpus : 1));
+	push(a, xstrdup("-nodefaults"));
+	push(a, xstrdup("-display"));
+	push(a, xstrdup("none"));
+	push(a, xstrdup("-no-reboot"));
+	push(a, xstrdup("-kernel"));
+	push(a, xstrdup(s->vmlinux));
+	push(a, xstrdup("-initrd"));
+	push(a, xstrdup(s->initrd));
+	push(a, xstrdup("-append"));
+	push(a, xstrdup(s->append));
+	push(a, xstrdup("-chardev"));
+	push(a, xasprintf("file,id=con0,path=%s", s->console_path));
+	push(a, xstrdup("-serial"));
+	push(a, xstrdup("chardev:con0"));
+	push(a, xstrdup("-chardev"));
+	push(a, xasprintf("file,id=agent0,path=%s", s->agent_path));
+	push(a, xstrdup("-serial"));
+	push(a, xstrdup("chardev:agent0"));
+	for (i = 0; i < s->n_devices; i++) {
+		const struct device_model *m = find_model(s->devices[i]);
+
+		if (!m)
+			continue;
+		if (m->is_net) {
+			push(a, xstrdup("-netdev"));
+			push(a, xasprintf("hubport,id=net%d,hubid=0", nic));
+			push(a, xstrdup("-device"));
+			push(a, xasprintf("%s,netdev=net%d,mac=52:54:00:12:34:%02x,romfile=",
+					  m->model, nic, 0x56 + nic));
+			nic++;
+		} else {
+			push(a, xstrdup("-audiodev"));
+			push(a, xasprintf("none,id=audio%d", i));
+			push(a, xstrdup("-device"));
+			push(a, xasprintf("%s,audiodev=audio%d", m->model, i));
+		}
+	}
+	for (i = 0; i < s->n_extra; i++)
+		push(a, xstrdup(s->extra[i]));
+	a->v[a->n] = NULL;
+}
+
+int vm_start(const struct vm_spec *spec, struct vm *vm)
+{
+	struct argv_buf a = { .n = 0 };
+	int errpipe[2], i, err = 0;
+	pid_t pid;
+	ssize_t r;
+
+	for (i = 0; i < spec->n_devices; i++)
+		if (!find_model(spec->devices[i]))
+			return error("unknown device '%s' (known: %s)",
+				     spec->devices[i], vm_device_names());
+	build_argv(spec, &a);
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		err = error_errno("pipe");
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = error_errno("cannot fork");
+		close(errpipe[0]);
+		close(errpipe[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setpgid(0, 0);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0);
+		fd = open(spec->qemu_log_path ? spec->qemu_log_path : "/dev/null",
+			  O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(a.v[0], a.v);
+		err = errno;
+		if (write(errpipe[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(errpipe[1]);
+	r = read(errpipe[0], &err, sizeof(err));
+	close(errpipe[0]);
+	if (r == sizeof(err)) {
+		waitpid(pid, NULL, 0);
+		errno = err;
+		err = error_errno("cannot run qemu-system-x86_64 (install qemu-system-x86)");
+		goto out;
+	}
+	err = 0;
+	vm->pid = pid;
+	vm->start_ms = now_ms();
+	track(pid, 1);
+out:
+	for (i = 0; i < a.n; i++)
+		free(a.v[i]);
+	return err;
+}
+
+static void fill_status(int status, struct vm_result *res)
+{
+	if (WIFEXITED(status)) {
+		res->exited = 1;
+		res->exit_status = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		res->term_signal = WTERMSIG(status);
+	}
+}
+
+int vm_wait(struct vm *vm, uint64_t timeout_ms, struct vm_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	for (;;) {
+		int status;
+		pid_t r = waitpid(vm->pid, &status, WNOHANG);
+
+		if (r == vm->pid) {
+			fill_status(status, res);
+			break;
+		}
+		if (r < 0 && errno != EINTR) {
+			error_errno("waitpid on qemu (pid %d)", (int)vm->pid);
+			vm_kill(vm);
+			return -1;
+		}
+		if (timeout_ms && now_ms() - vm->start_ms >= timeout_ms) {
+			res->timed_out = 1;
+			kill(vm->pid, SIGKILL);
+			while (waitpid(vm->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			res->term_signal = SIGKILL;
+			break;
+		}
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	res->wall_ms = now_ms() - vm->start_ms;
+	track(vm->pid, 0);
+	vm->pid = 0;
+	return 0;
+}
+
+void vm_kill(struct vm *vm)
+{
+	if (vm->pid <= 0)
+		return;
+	kill(vm->pid, SIGKILL);
+	while (waitpid(vm->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	track(vm->pid, 0);
+	vm->pid = 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selftest.h - the fault catalogue of the nooks self-test extension.
+ *
+ * nooks_selftest is an ordinary, deliberately buggy kernel module used to
+ * produce real crashes of the pinned kernel (triage fixtures) and to test
+ * the NIM's detection and recovery.  It must only ever fault on command.
+ */
+#ifndef NOOKS_SELFTEST_H
+#define NOOKS_SELFTEST_H
+
+struct selftest_fault {
+	const char *name;
+	void (*fn)(void);
+	const char *what;
+};
+
+extern const struct selftest_fault selftest_faults[];
+extern const int selftest_nr_faults;
+
+#endif

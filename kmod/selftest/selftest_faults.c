@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selftest_faults.c - one function per kind of extension bug.
+ *
+ * Each function performs exactly one bug when called, in whatever context
+ * the caller is in (process, softirq, hardirq).  The table at the bottom is
+ * the only interface; selftest_main.c decides when and where to call.
+ */
+#include <linux/delay.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "selftest.h"
+
+static int selftest_ro_data __ro_after_init = 1;
+static volatile int selftest_zero;
+static void *volatile selftest_null;
+
+static noinline void fault_null_read(void)
+{
+	pr_info("nooks_selftest: read %d\n", *(volatile int *)selftest_null);
+}
+
+static noinline void fault_null_write(void)
+{
+	*(volatile int *)selftest_null = 1;
+}
+
+static noinline void fault_null_call(void)
+{
+	void (*fn)(void) = selftest_null;
+
+	fn();
+}
+
+static noinline void fault_gpf(void)
+{
+	/* non-canonical address: #GP, not #PF */
+	pr_info("nooks_selftest: read %d\n",
+		*(volatile int *)0xdead000000000000UL);
+}
+
+static noinline void fault_divide(void)
+{
+	pr_info("nooks_selftest: %d\n", 100 / selftest_zero);
+}
+
+static noinline void fault_ud2(void)
+{
+	if (!selftest_zero)
+		asm volatile("ud2");
+}
+
+static noinline void fault_bug(void)
+{
+	BUG_ON(selftest_zero == 0);
+}
+
+static noinline void fault_warn(void)
+{
+	WARN_ON(selftest_zero == 0);
+}
+
+static noinline void fault_ro_write(void)
+{
+	*(volatile int *)&selftest_ro_data = 2;
+}
+
+static noinline void fault_panic(void)
+{
+	panic("nooks_selftest: requested panic");
+}
+
+static noinline int recurse(int depth)
+{
+	volatile char pad[512];
+
+	if (depth < 0)		/* never true: keeps the compiler quiet */
+		return 0;
+	pad[0] = (char)depth;
+	return recurse(depth + 1) + pad[0];
+}
+
+static noinline void fault_stack_overflow(void)
+{
+	pr_info("nooks_selftest: %d\n", recurse(0));
+}
+
+static noinline void fault_stack_protector(void)
+{
+	char buf[16];
+	volatile size_t n = 64;
+
+	memset(buf, 0x41, n);
+	barrier_data(buf);
+}
+
+static noinline void fault_double_free(void)
+{
+	void *p = kmalloc(64, GFP_ATOMIC);
+
+	kfree(p);
+	kfree(p);
+}
+
+static noinline void fault_use_after_free(void)
+{
+	u8 *p = kmalloc(64, GFP_ATOMIC);
+
+	kfree(p);
+	memset(p, 0x5a, 64);
+	p = kmalloc(64, GFP_ATOMIC);
+	kfree(p);
+}
+
+/* Spin with preemption off: soft lockup and RCU stall detectors fire. */
+static noinline void fault_soft_lockup(void)
+{
+	unsigned long end = jiffies + 60 * HZ;
+
+	preempt_disable();
+	while (time_before(jiffies, end))
+		cpu_relax();
+	preempt_enable();
+}
+
+/* Spin inside an RCU read-side section with preemption off. */
+static noinline void fault_rcu_stall(void)
+{
+	unsigned long end = jiffies + 60 * HZ;
+
+	rcu_read_lock();
+	preempt_disable();
+	while (time_before(jiffies, end))
+		cpu_relax();
+	preempt_enable();
+	rcu_read_unlock();
+}
+
+/* Spin forever with interrupts off: nothing is printed (a silent hang). */
+static noinline void fault_silent_hang(void)
+{
+	local_irq_disable();
+	for (;;)
+		cpu_relax();
+}
+
+/* Sleep uninterruptibly for long: the hung task detector reports it. */
+static noinline void fault_hung_task(void)
+{
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	schedule_timeout(600 * HZ);
+}
+
+const struct selftest_fault selftest_faults[] = {
+	{ "null_read",       fault_null_read,       "NULL pointer read" },
+	{ "null_write",      fault_null_write,      "NULL pointer write" },
+	{ "null_call",       fault_null_call,       "call through a NULL function pointer" },
+	{ "gpf",             fault_gpf,             "non-canonical address: general protection fault" },
+	{ "divide",          fault_divide,          "integer divide by zero" },
+	{ "ud2",             fault_ud2,             "invalid opcode" },
+	{ "bug",             fault_bug,             "BUG()" },
+	{ "warn",            fault_warn,            "WARN() (not a crash)" },
+	{ "ro_write",        fault_ro_write,        "write to read-only module data" },
+	{ "panic",           fault_panic,           "panic()" },
+	{ "stack_overflow",  fault_stack_overflow,  "unbounded recursion: stack guard page" },
+	{ "stack_protector", fault_stack_protector, "stack buffer overflow: canary" },
+	{ "double_free",     fault_double_free,     "kfree twice" },
+	{ "use_after_free",  fault_use_after_free,  "write after kfree" },
+	{ "soft_lockup",     fault_soft_lockup,     "spin 60 s with preemption off" },
+	{ "rcu_stall",       fault_rcu_stall,       "spin 60 s in an RCU read-side section" },
+	{ "silent_hang",     fault_silent_hang,     "spin forever with interrupts off" },
+	{ "hung_task",       fault_hung_task,       "sleep uninterruptibly for 600 s" },
+};
+const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

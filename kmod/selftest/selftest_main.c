@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selftest_main.c - trigger interface of the nooks self-test extension.
+ *
+ * Write "KIND[@CONTEXT]" to /sys/module/nooks_selftest/parameters/fault
+ * (or pass fault=KIND@CONTEXT at load time) to perform one bug from the
+ * catalogue in selftest_faults.c.  CONTEXT is one of:
+ *   process  (default) in the writer's process, synchronously
+ *   softirq  from a timer_list callback
+ *   hardirq  from an hrtimer in hard interrupt context
+ *   kthread  from a kernel thread
+ * The module prints "nooks_selftest: fault KIND@CONTEXT" before the bug and
+ * "nooks_selftest: survived KIND@CONTEXT" if execution comes back.
+ */
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/timer.h>
+#include "selftest.h"
+
+static const struct selftest_fault *pending;
+static struct timer_list selftest_timer;
+static struct hrtimer selftest_hrtimer;
+static DECLARE_COMPLETION(selftest_done);
+
+static void run_fault(const struct selftest_fault *f, const char *ctx)
+{
+	pr_info("nooks_selftest: fault %s@%s (%s)\n", f->name, ctx, f->what);
+	f->fn();
+	pr_info("nooks_selftest: survived %s@%s\n", f->name, ctx);
+}
+
+static void selftest_timer_fn(struct timer_list *t)
+{
+	run_fault(pending, "softirq");
+	complete(&selftest_done);
+}
+
+static enum hrtimer_restart selftest_hrtimer_fn(struct hrtimer *t)
+{
+	run_fault(pending, "hardirq");
+	complete(&selftest_done);
+	return HRTIMER_NORESTART;
+}
+
+static int selftest_kthread_fn(void *data)
+{
+	run_fault(pending, "kthread");
+	complete(&selftest_done);
+	return 0;
+}
+
+static const struct selftest_fault *find_fault(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < selftest_nr_faults; i++)
+		if (strlen(selftest_faults[i].name) == len &&
+		    !strncmp(selftest_faults[i].name, name, len))
+			return &selftest_faults[i];
+	return NULL;
+}
+
+static int trigger(const char *val)
+{
+	size_t len = strcspn(val, "@\n");
+	const char *ctx = val[len] == '@' ? val + len + 1 : "process";
+	const struct selftest_fault *f = find_fault(val, len);
+	struct task_struct *t;
+
+	if (!f) {
+		pr_err("nooks_selftest: unknown fault '%.*s'\n", (int)len, val);
+		return -EINVAL;
+	}
+	pending = f;
+	reinit_completion(&selftest_done);
+	if (sysfs_streq(ctx, "process")) {
+		run_fault(f, "process");
+		return 0;
+	}
+	if (sysfs_streq(ctx, "softirq")) {
+		mod_timer(&selftest_timer, jiffies + 1);
+	} else if (sysfs_streq(ctx, "hardirq")) {
+		hrtimer_start(&selftest_hrtimer, ms_to_ktime(1),
+			      HRTIMER_MODE_REL_HARD);
+	} else if (sysfs_streq(ctx, "kthread")) {
+		t = kthread_run(selftest_kthread_fn, NULL, "nooks_selftest");
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+	} else {
+		pr_err("nooks_selftest: unknown context '%s'\n", ctx);
+		return -EINVAL;
+	}
+	if (!wait_for_completion_timeout(&selftest_done, 10 * HZ))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+static int fault_set(const char *val, const struct kernel_param *kp)
+{
+	return trigger(val);
+}
+
+static const struct kernel_param_ops fault_ops = {
+	.set = fault_set,
+};
+static char *fault_at_load;
+module_param_cb(fault, &fault_ops, NULL, 0200);
+MODULE_PARM_DESC(fault, "perform one bug: KIND[@process|softirq|hardirq|kthread]");
+module_param_named(fault_at_load, fault_at_load, charp, 0);
+MODULE_PARM_DESC(fault_at_load, "perform one bug during module init");
+
+static int __init selftest_init(void)
+{
+	timer_setup(&selftest_timer, selftest_timer_fn, 0);
+	hrtimer_init(&selftest_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	selftest_hrtimer.function = selftest_hrtimer_fn;
+	pr_info("nooks_selftest: loaded, %d fault kinds\n", selftest_nr_faults);
+	if (fault_at_load)
+		return trigger(fault_at_load);
+	return 0;
+}
+
+static void __exit selftest_exit(void)
+{
+	del_timer_sync(&selftest_timer);
+	hrtimer_cancel(&selftest_hrtimer);
+}
+
+module_init(selftest_init);
+module_exit(selftest_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("nooks self-test extension: faults on command");

@@ -1,0 +1,15 @@
+#!/bin/sh
+# bench.sh - benchmarks that print figures (never asserted in tests).
+#   vm-boot: wall time of `nooks vm run --cmd true`, median of 5.
+set -eu
+cd "$(dirname "$0")/.."
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ms() { date +%s%N | cut -c1-13; }
+times=""
+for i in 1 2 3 4 5; do
+	s=$(ms); bin/nooks vm run --cmd true >/dev/null 2>&1; e=$(ms)
+	times="$times $((e - s))"
+done
+printf '%-28s %10s\n' benchmark figure
+printf '%-28s %7s ms   (runs:%s)\n' "vm run --cmd true (median)" \
+	"$(echo "$times" | tr ' ' '\n' | grep . | median)" "$times"

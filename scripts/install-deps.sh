@@ -1,0 +1,43 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages the build and tests need.
+#
+# Idempotent and quiet when everything is present.  As root it apt-installs
+# what is missing; as non-root it prints one line naming what to install and
+# exits non-zero.  The guest kernel is NOT installed here (vm-images/ fetches
+# it with apt-get download and never installs it on the host).
+set -eu
+
+PKGS="build-essential pkg-config git make gcc
+qemu-system-x86 busybox-static kmod cpio xz-utils zstd dosfstools mtools
+libsqlite3-dev sqlite3 libjson-c-dev libcmocka-dev libelf-dev libzydis-dev
+libzstd-dev zlib1g-dev libarchive-dev binutils elfutils linux-headers-amd64 iproute2 file
+chromium python3"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+# Headers are pinned through the meta-package; make sure its dependency
+# (linux-headers-6.1.0-NN-amd64) is present too.
+if [ -z "$missing" ]; then
+	abi=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -n 's/.*linux-headers-\(6\.1\.0-[0-9]*\)-amd64.*/\1/p')
+	[ -d "/usr/src/linux-headers-$abi-amd64" ] || missing="$missing linux-headers-$abi-amd64"
+fi
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages, run as root: apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing$missing"
+# Refresh the lists once if they are absent or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+	apt-get update -qq || { echo "install-deps: apt-get update failed" >&2; exit 1; }
+fi
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/tmp/nooks-install-deps.log 2>&1 || {
+	echo "install-deps: apt-get install failed (log: /tmp/nooks-install-deps.log)" >&2
+	exit 1
+}
