@@ -28,7 +28,7 @@
 
 static const char vm_run_usage[] =
 "usage: nooks vm run [--cmd CMD] [--module FILE.ko ...] [--device NAME ...]\n"
-"                    [--timeout S] [--append ARGS] [--mem MB] [--no-coldplug]\n"
+"                    [--disk IMG ...] [--timeout S] [--append ARGS] [--mem MB] [--no-coldplug]\n"
 "                    [--out DIR] [--keep] [--image DIR]\n"
 "\n"
 "Boot the guest (QEMU, TCG) and run CMD in it; print its output and exit\n"
@@ -39,6 +39,8 @@ static const char vm_run_usage[] =
 "                   are modprobed first)\n"
 "  --device NAME    add a device: e1000, pcnet, rtl8139, virtio-net, es1370\n"
 "                   (repeatable; NICs share one QEMU hub, nothing leaves QEMU)\n"
+"  --disk IMG       attach a raw disk image as virtio-blk (vda, vdb, ...;\n"
+"                   written in place)\n"
 "  --timeout S      kill the guest after S seconds (default 120)\n"
 "  --append ARGS    extra kernel command line (e.g. 'oops=panic')\n"
 "  --mem MB         guest memory (default 512)\n"
@@ -57,6 +59,8 @@ struct vm_run_opts {
 	int n_modules;
 	const char *devices[VM_MAX_DEVICES];
 	int n_devices;
+	const char *disks[VM_MAX_DEVICES];
+	int n_disks;
 	unsigned timeout_s;
 	const char *append;
 	unsigned mem_mb;
@@ -83,6 +87,7 @@ static int parse_vm_run(int argc, char **argv, struct vm_run_opts *o)
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "device", required_argument, NULL, 'd' },
+		{ "disk", required_argument, NULL, 'D' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "mem", required_argument, NULL, 'M' },
@@ -115,6 +120,13 @@ static int parse_vm_run(int argc, char **argv, struct vm_run_opts *o)
 			if (o->n_devices == VM_MAX_DEVICES)
 				return error("too many --device options");
 			o->devices[o->n_devices++] = optarg;
+			break;
+		case 'D':
+			if (o->n_disks == VM_MAX_DEVICES)
+				return error("too many --disk options");
+			if (!file_exists(optarg))
+				return error("disk image '%s' not found", optarg);
+			o->disks[o->n_disks++] = optarg;
 			break;
 		case 't':
 			if (parse_uint_opt("--timeout", optarg, 86400, &o->timeout_s))
@@ -270,6 +282,8 @@ static int vm_run(int argc, char **argv)
 	spec.qemu_log_path = qlog;
 	for (i = 0; i < o.n_devices; i++)
 		spec.devices[spec.n_devices++] = o.devices[i];
+	for (i = 0; i < o.n_disks; i++)
+		spec.disks[spec.n_disks++] = o.disks[i];
 	if (vm_start(&spec, &vm))
 		goto out;
 	if (vm_wait(&vm, (uint64_t)o.timeout_s * 1000, &res))

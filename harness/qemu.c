@@ -154,6 +154,11 @@ static void build_argv(const struct vm_spec *s, struct argv_buf *a)
 			push(a, xasprintf("%s,audiodev=audio%d", m->model, i));
 		}
 	}
+	for (i = 0; i < s->n_disks; i++) {
+		push(a, xstrdup("-drive"));
+		push(a, xasprintf("file=%s,format=raw,if=virtio,cache=unsafe",
+				  s->disks[i]));
+	}
 	for (i = 0; i < s->n_extra; i++)
 		push(a, xstrdup(s->extra[i]));
 	a->v[a->n] = NULL;

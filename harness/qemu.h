@@ -28,6 +28,8 @@ struct vm_spec {
 	const char *qemu_log_path;	/* QEMU's own stderr */
 	const char *devices[VM_MAX_DEVICES];	/* names from vm_device_names() */
 	int n_devices;
+	const char *disks[VM_MAX_DEVICES];	/* raw images, virtio-blk (vda, vdb...) */
+	int n_disks;
 	const char *extra[VM_MAX_EXTRA];	/* extra QEMU arguments */
 	int n_extra;
 };

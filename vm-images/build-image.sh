@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
 # Stock modules the workloads need; dependencies come from modules.dep.
-STOCK="e1000 pcnet32 8139cp virtio_pci virtio_net virtio_blk fat vfat nls_cp437 nls_iso8859-1"
+STOCK="e1000 pcnet32 8139cp virtio_pci virtio_net virtio_blk fat vfat nls_cp437 nls_iso8859-1 nls_ascii nls_utf8"
 
 # Skip the build when no input changed since the last one.
 stamp=$( { cat "$env"; sha256sum "$0" "$top/harness/guest/init" "$@" \
