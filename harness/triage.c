@@ -332,6 +332,20 @@ static int report_end(const struct lines *l, int first, int *trace_end)
 	return last;
 }
 
+/*
+ * The report's first kernel RIP line, else first.  Frames before it belong to
+ * other tasks (an RCU stall dumps the grace-period kthread first).
+ */
+static int first_rip(const struct lines *l, int first, int to)
+{
+	int i;
+
+	for (i = first; i <= to && i < l->n; i++)
+		if (line_starts(l->v[i], "RIP: 0010:"))
+			return i;
+	return first;
+}
+
 static void note_panic(const struct lines *l, int from, struct triage_verdict *v)
 {
 	static const char prefix[] = "Kernel panic - not syncing: ";
@@ -390,7 +404,7 @@ void triage_console(const char *text, size_t len, struct triage_verdict *v)
 		snprintf(v->report, sizeof(v->report), "%s", l.v[first]);
 		v->first_line = first + 1;
 		v->last_line = report_end(&l, first, &trace_end) + 1;
-		find_guilty(&l, first, trace_end, v);
+		find_guilty(&l, first_rip(&l, first, trace_end), trace_end, v);
 		if (!v->guilty_function[0])	/* e.g. a panic whose trace follows the panic line */
 			find_guilty(&l, first, v->last_line - 1, v);
 		if (v->crashed)
