@@ -97,8 +97,8 @@ static void channel_read(struct channel *c, struct trial_result *r, uint64_t t0)
 	} else {
 		c->truncated = true;
 	}
-	if (!r || c->truncated)
-		return;		/* events past the capture limit are not trusted */
+	if (!r)
+		return;		/* past the capture limit lines are still parsed, not kept */
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
 			c->line[c->used] = '\0';
