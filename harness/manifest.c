@@ -148,13 +148,17 @@ static int param_value(json_object *v, char **out)
 	}
 }
 
+static int check_workload(const struct ctx *c);
+
 static int parse_workload(const struct ctx *c, json_object *v)
 {
 	struct trial_manifest *m = c->m;
-	const char *s;
 
-	if (json_object_is_type(v, json_type_string))
-		return get_string(c, v, "workload", &m->workload);
+	if (json_object_is_type(v, json_type_string)) {
+		if (get_string(c, v, "workload", &m->workload))
+			return -1;
+		return check_workload(c);
+	}
 	if (!json_object_is_type(v, json_type_object))
 		return field_error(c, "workload", "expected a name or an object");
 	json_object_object_foreach(v, key, val) {
@@ -186,6 +190,14 @@ static int parse_workload(const struct ctx *c, json_object *v)
 	}
 	if (!m->workload)
 		return field_error(c, "workload.name", "missing");
+	return check_workload(c);
+}
+
+static int check_workload(const struct ctx *c)
+{
+	const struct trial_manifest *m = c->m;
+	const char *s;
+
 	for (s = m->workload; *s; s++)
 		if (!(*s == '-' || *s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
 			return field_error(c, "workload.name", "only [a-z0-9_-] allowed");
