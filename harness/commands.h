@@ -7,3 +7,5 @@
  * command, add one line here and one file; nothing else changes.
  */
 COMMAND(vm,      "boot the guest image and run a command in it")
+COMMAND(triage,  "decide from a kernel console log whether and how it crashed")
+COMMAND(trial,   "run a trial manifest in a fresh guest and classify the outcome")
