@@ -35,6 +35,7 @@
 #define PARK_DEADLINE_MS 180000		/* boot to "parked", even on a loaded host */
 #define SAVE_DEADLINE_MS 120000
 #define FAILED_TTL_S 600
+#define STALE_TMP_S 900			/* > PARK + SAVE deadlines: nobody builds there */
 #define DUMMY_DISK_BYTES (1u << 20)
 
 static int why_set(char *why, size_t n, const char *fmt, ...)
@@ -505,7 +506,8 @@ static void remove_entry(const char *dir)
 	free(dead);
 }
 
-/* Remove entries made from another version of this image (invariant 3). */
+/* Remove entries made from another version of this image (invariant 3) and
+ * the leftovers of killed runners. */
 static void prune(const char *cache, const char *img_dir, const char *img_id)
 {
 	DIR *d = opendir(cache);
@@ -516,9 +518,21 @@ static void prune(const char *cache, const char *img_dir, const char *img_id)
 		char *meta, *dir;
 		json_object *o, *v, *w;
 
-		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
+		if (e->d_name[0] == '.')
 			continue;
 		dir = xasprintf("%s/%s", cache, e->d_name);
+		if (strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".dead-")) {
+			struct stat st;	/* left by a runner that was killed */
+
+			if (!stat(dir, &st) && time(NULL) - st.st_mtime > STALE_TMP_S)
+				remove_tree(dir);
+			free(dir);
+			continue;
+		}
+		if (strchr(e->d_name, '.')) {
+			free(dir);
+			continue;
+		}
 		meta = xasprintf("%s/meta.json", dir);
 		o = json_object_from_file(meta);
 		if (o && json_object_object_get_ex(o, "image", &v) &&
@@ -595,7 +609,7 @@ int snapshot_get(const struct snapshot_config *cfg, struct snapshot *s, char *wh
 	if (recent_failure(failed, why, why_len))
 		goto out;
 	tmp = xasprintf("%s/%s.tmp-XXXXXX", cache, s->key);
-	if (!mkdtemp(tmp)) {
+	if (!mkdtemp(tmp) || chmod(tmp, 0755)) {
 		why_set(why, why_len, "cannot create a directory in '%s'", cache);
 		goto out;
 	}
