@@ -12,8 +12,9 @@ field() { jq -r "$1" "$2" 2>/dev/null; }
 
 # manifest NAME RESET CMD [APPEND]
 manifest() {
+	app=; [ -n "${4:-}" ] && app="\"append\": \"$4\","
 	cat >"$T_TMP/$1.json" <<JSON
-{"modules": ["$ko"], "reset": "$2", ${4:+"append": "$4",}
+{"modules": ["$ko"], "reset": "$2", $app
  "workload": {"name": "cmd", "params": {"cmd": "$3"}},
  "deadlines": {"boot_s": 90, "heartbeat_s": 4, "total_s": 150}}
 JSON
