@@ -25,6 +25,7 @@
 #include "image.h"
 #include "initrd.h"
 #include "manifest.h"
+#include "guest/agent/payload.h"
 #include "qemu.h"
 #include "snapshot.h"
 #include "util.h"
@@ -431,35 +432,47 @@ out:
 	return ok;
 }
 
-/* Restore the parked snapshot and hand the trial cpio to its agent. */
-static bool attempt_restore(const struct trial_manifest *m, const struct trial_opts *o,
-			    const struct snapshot_config *cfg, const struct snapshot *snap,
-			    const struct initrd *rd, size_t limit, struct trial_result *out)
+/* The trial cpio for a restored guest (malloc'd), or NULL with why when it cannot be one. */
+static char *restore_payload(const struct initrd *rd, const char *run_dir, bool keep,
+			     size_t *len, char *why, size_t why_len)
 {
-	struct attempt a = { .r = out, .payload_fd = -1 };
+	char *cpio = xasprintf("%s/payload.cpio", run_dir), *data = NULL;
+
+	if (initrd_write(rd, NULL, cpio) || !(data = read_file(cpio, len)))
+		snprintf(why, why_len, "cannot write the trial payload '%s'", cpio);
+	else if (*len > PAYLOAD_MAX_LEN)
+		snprintf(why, why_len, "trial payload of %zu bytes exceeds the %u MiB payload memory",
+			 *len, PAYLOAD_MEM_MB);
+	if (why[0]) {
+		free(data);
+		data = NULL;
+	}
+	if (!keep)
+		unlink(cpio);
+	free(cpio);
+	return data;
+}
+
+/* Restore the parked snapshot and hand the trial cpio to its agent. */
+static bool attempt_restore(const struct trial_manifest *m, const struct snapshot_config *cfg,
+			    const struct snapshot *snap, const char *payload, size_t len,
+			    size_t limit, struct trial_result *out)
+{
+	struct attempt a = { .r = out, .payload = payload, .payload_len = len };
 	struct vm_spec spec = { 0 };
-	char *cpio = xasprintf("%s/payload.cpio", out->run_dir);
 	char *mem = xasprintf("%s/payload.mem", out->run_dir);
-	char *data = NULL;
 	bool ok = false;
 
-	if (initrd_write(rd, NULL, cpio) || !(data = read_file(cpio, &a.payload_len)) ||
-	    (a.payload_fd = snapshot_payload_create(mem)) < 0)
-		goto out;
-	a.payload = data;
-	snapshot_vm_spec(cfg, snap, &spec);
-	add_disks(m, &spec);
-	spec.payload_mem = mem;
-	spec.incoming = snap->state;
-	ok = run_vm(m, &spec, limit, &a);
-out:
-	if (a.payload_fd >= 0)
+	a.payload_fd = snapshot_payload_create(mem);
+	if (a.payload_fd >= 0) {
+		snapshot_vm_spec(cfg, snap, &spec);
+		add_disks(m, &spec);
+		spec.payload_mem = mem;
+		spec.incoming = snap->state;
+		ok = run_vm(m, &spec, limit, &a);
 		close(a.payload_fd);
+	}
 	unlink(mem);
-	if (!o->keep_initrd)
-		unlink(cpio);
-	free(data);
-	free(cpio);
 	free(mem);
 	return ok;
 }
@@ -506,7 +519,8 @@ int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
 	struct snapshot_config cfg = { 0 };
 	struct snapshot snap = { { 0 }, NULL, NULL, NULL, false, 0 };
 	struct initrd *rd = NULL;
-	char *append = NULL;
+	char *append = NULL, *payload = NULL;
+	size_t payload_len = 0;
 	bool host_ok = false, restore = false;
 	size_t limit = o->capture_limit ? o->capture_limit : DEFAULT_CAPTURE;
 
@@ -538,7 +552,12 @@ int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
 		}
 	}
 	if (restore) {
-		host_ok = attempt_restore(m, o, &cfg, &snap, rd, limit, out);
+		payload = restore_payload(rd, o->run_dir, o->keep_initrd, &payload_len,
+					  out->reset_reason, sizeof(out->reset_reason));
+		restore = payload != NULL;
+	}
+	if (restore) {
+		host_ok = attempt_restore(m, &cfg, &snap, payload, payload_len, limit, out);
 		out->restored = true;
 		if (!out->agent_started) {
 			restore_failed(out, &snap);
@@ -555,6 +574,7 @@ done:
 	write_result(out);
 	snapshot_release(&snap);
 	initrd_free(rd);
+	free(payload);
 	free(append);
 	return 0;
 }
