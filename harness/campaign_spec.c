@@ -229,6 +229,8 @@ static int parse_workload_args(struct ctx *c, struct json_object *v, struct spec
 		if (!json_object_is_type(val, json_type_string) &&
 		    !json_object_is_type(val, json_type_int))
 			return ferr(c, "expected a string or an integer");
+		if (strpbrk(json_object_get_string(val), "'\n\\"))
+			return ferr(c, "quotes, backslashes and newlines are not allowed");
 		if (!valid_label(key))
 			return ferr(c, "invalid option name");
 		if (e->n_workload_args == SPEC_MAX_ARGS * 2)
@@ -528,6 +530,31 @@ int spec_load(const char *path, struct campaign_spec *sp)
 	r = spec_parse(text, path, sp);
 	free(text);
 	return r;
+}
+
+int spec_override_modes(struct campaign_spec *sp, const char *list)
+{
+	char *copy = xstrdup(list), *tok, *save = NULL;
+	int modes[MODE_COUNT] = { 0 }, m, any = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (m = 0; m < MODE_COUNT && strcmp(tok, mode_names[m]); m++)
+			;
+		if (m == MODE_COUNT) {
+			error("unknown mode '%s' in --modes (known: native, nooks)", tok);
+			free(copy);
+			return -1;
+		}
+		modes[m] = any = 1;
+	}
+	free(copy);
+	if (!any)
+		return error("--modes needs at least one mode");
+	memcpy(sp->modes, modes, sizeof(modes));
+	free(sp->canonical);
+	free(sp->hash);
+	canonicalize(sp);
+	return 0;
 }
 
 void spec_release(struct campaign_spec *sp)

@@ -69,5 +69,7 @@ int spec_load(const char *path, struct campaign_spec *spec /* out */);
 /* Same from a string (path used in messages). */
 int spec_parse(const char *text, const char *path, struct campaign_spec *spec /* out */);
 void spec_release(struct campaign_spec *spec);
+/* Override the modes from a list "native,nooks" (recomputes the hash). */
+int spec_override_modes(struct campaign_spec *spec, const char *list);
 
 #endif

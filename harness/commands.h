@@ -7,3 +7,7 @@
  * command, add one line here and one file; nothing else changes.
  */
 COMMAND(vm,      "boot the guest image and run a command in it")
+COMMAND(campaign, "run, resume and watch fault-injection campaigns")
+COMMAND(report,  "write a campaign's HTML report, report.md and junit.xml")
+COMMAND(compare, "compare two campaigns, or native vs nooks of one")
+COMMAND(gate,    "CI gate: fail when a candidate is significantly worse")
