@@ -219,7 +219,7 @@ static void run_one(struct pool *pl, int ti)
 			.mode = pt->mode, .key = pt->key, .attempt = attempt,
 		};
 		char *dir = trial_dir(pl, pt->key);
-		int r;
+		int r, final;
 
 		remove_tree(dir);
 		m->trial = ti;
@@ -245,9 +245,10 @@ static void run_one(struct pool *pl, int ti)
 			m->res.error = xstrdup(m->res.outcome ? m->res.outcome : "executor failed");
 		free(m->res.outcome);
 		m->res.outcome = xstrdup("infra_error");
-		m->final = attempt > pl->spec->retries;
-		push(pl, m);
-		if (m->final)
+		final = attempt > pl->spec->retries;
+		m->final = final;
+		push(pl, m);	/* m belongs to the main thread from here */
+		if (final)
 			return;
 	}
 }

@@ -113,7 +113,7 @@ static void axis(FILE *f, double left, double top, double h, double right)
 /* Figure 6 style: per extension, native and nooks bars side by side. */
 static void chart_outcomes(FILE *f, const struct rep_campaign *c)
 {
-	double left = 45, top = 10, h = 220, bw = 40, gap = 10, group = 2 * bw + gap + 40;
+	double left = 45, top = 10, h = 220, bw = 50, gap = 26, group = 2 * bw + gap + 40;
 	double width = left + group * c->n_ext + 20;
 	int i, m;
 
