@@ -236,7 +236,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct trial_result *r
 	char *ierr = xasprintf("%s/inject.err", rq->workdir);
 	char *wout = xasprintf("%s/workload.out", rq->workdir);
 	char *verr = xasprintf("%s/vm.err", rq->workdir);
-	char seed[32], count[16], tmo[16], *cmd = NULL, *argv[32];
+	char seed[32], count[16], tmo[16], *cmd = NULL, *argv[40];
 	uint64_t t0 = now_ms();
 	int n = 0, st, i, ret = -1;
 
@@ -285,9 +285,9 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct trial_result *r
 	add_arg(argv, &n, x->img.dir);
 	add_arg(argv, &n, "--module");
 	add_arg(argv, &n, out);
-	if (e->device) {
+	for (i = 0; i < e->n_devices; i++) {
 		add_arg(argv, &n, "--device");
-		add_arg(argv, &n, e->device);
+		add_arg(argv, &n, e->devices[i]);
 	}
 	add_arg(argv, &n, "--timeout");
 	add_arg(argv, &n, tmo);

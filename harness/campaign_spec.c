@@ -241,6 +241,39 @@ static int parse_workload_args(struct ctx *c, struct json_object *v, struct spec
 	return 0;
 }
 
+static int add_device(struct ctx *c, struct spec_extension *e, struct json_object *v)
+{
+	const char *d = json_object_get_string(v);
+
+	if (!json_object_is_type(v, json_type_string))
+		return ferr(c, "expected a device name");
+	if (vm_device_known(d))
+		return ferr(c, "unknown device '%s' (known: %s)", d, vm_device_names());
+	if (e->n_devices == SPEC_MAX_DEVICES)
+		return ferr(c, "at most %d devices", SPEC_MAX_DEVICES);
+	e->devices[e->n_devices++] = xstrdup(d);
+	e->device = e->devices[0];
+	return 0;
+}
+
+/* "device": "e1000" or ["e1000", "virtio-net"] (device under test first). */
+static int parse_devices(struct ctx *c, struct json_object *v, struct spec_extension *e, size_t i)
+{
+	size_t k;
+
+	set_field(c, "extensions[%zu].device", i);
+	if (!json_object_is_type(v, json_type_array))
+		return add_device(c, e, v);
+	if (!json_object_array_length(v))
+		return ferr(c, "expected a device name or a non-empty array of them");
+	for (k = 0; k < json_object_array_length(v); k++) {
+		set_field(c, "extensions[%zu].device[%zu]", i, k);
+		if (add_device(c, e, json_object_array_get_idx(v, k)))
+			return -1;
+	}
+	return 0;
+}
+
 static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 			   struct spec_extension *e)
 {
@@ -263,11 +296,8 @@ static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 	set_field(c, "extensions[%zu].module", i);
 	if (get_string(c, o, "module", 1, &e->module))
 		return -1;
-	set_field(c, "extensions[%zu].device", i);
-	if (get_string(c, o, "device", 0, &e->device))
+	if (json_object_object_get_ex(o, "device", &v) && parse_devices(c, v, e, i))
 		return -1;
-	if (e->device && vm_device_known(e->device))
-		return ferr(c, "unknown device '%s' (known: %s)", e->device, vm_device_names());
 	set_field(c, "extensions[%zu].workload", i);
 	if (get_string(c, o, "workload", 1, &e->workload))
 		return -1;
@@ -417,8 +447,13 @@ static void canonicalize(struct campaign_spec *sp)
 
 		json_object_object_add(x, "name", json_object_new_string(e->name));
 		json_object_object_add(x, "module", json_object_new_string(e->module));
-		if (e->device)
-			json_object_object_add(x, "device", json_object_new_string(e->device));
+		if (e->n_devices) {
+			struct json_object *d = json_object_new_array();
+
+			for (j = 0; j < e->n_devices; j++)
+				json_object_array_add(d, json_object_new_string(e->devices[j]));
+			json_object_object_add(x, "device", d);
+		}
 		json_object_object_add(x, "workload", json_object_new_string(e->workload));
 		for (j = 0; j < e->n_workload_args; j += 2)
 			json_object_object_add(w, e->workload_args[j],
@@ -571,7 +606,8 @@ void spec_release(struct campaign_spec *sp)
 
 		free(e->name);
 		free(e->module);
-		free(e->device);
+		for (j = 0; j < e->n_devices; j++)
+			free(e->devices[j]);
 		free(e->workload);
 		free(e->disk);
 		for (j = 0; j < e->n_workload_args; j++)

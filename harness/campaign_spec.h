@@ -16,6 +16,7 @@
 #define SPEC_MAX_EXT 16
 #define SPEC_MAX_TYPES 32
 #define SPEC_MAX_ARGS 16
+#define SPEC_MAX_DEVICES 4
 
 enum spec_mode { MODE_NATIVE, MODE_NOOKS, MODE_COUNT };
 
@@ -32,7 +33,9 @@ struct spec_fault_type {
 struct spec_extension {
 	char *name;		/* unique label, e.g. "e1000" */
 	char *module;		/* module name in the image, or a path to a .ko */
-	char *device;		/* QEMU device (may be NULL) */
+	char *device;		/* QEMU device under test (may be NULL) */
+	char *devices[SPEC_MAX_DEVICES];	/* all devices: [0] = device, then peers */
+	int n_devices;
 	char *workload;		/* runs /bin/wl-<workload> in the guest */
 	char *workload_args[SPEC_MAX_ARGS * 2];	/* key, value pairs */
 	int n_workload_args;

@@ -12,8 +12,8 @@ INSERT INTO campaigns (id, name, spec_json, spec_hash, seed, image_id, planned, 
 	       (2, 'flaky', '{"name": "flaky"}', 'h2', 1, 1, 40, '2026-11-21T00:00:00Z'),
 	       (3, 'bad', '{"name": "bad <b>x</b>"}', 'h3', 1, 1, 40, NULL);
 INSERT INTO extensions (id, campaign_id, name, module, device, workload)
-	VALUES (1, 1, 'e1000', 'e1000', 'e1000', 'net'), (2, 2, 'e1000', 'e1000', 'e1000', 'net'),
-	       (3, 3, 'e1000', 'e1000', 'e1000', 'net');
+	VALUES (1, 1, 'e1000', 'e1000', 'e1000', 'netdev'), (2, 2, 'e1000', 'e1000', 'e1000', 'netdev'),
+	       (3, 3, 'e1000', 'e1000', 'e1000', 'netdev');
 WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 19)
 INSERT INTO faults (id, campaign_id, extension_id, idx, types, count, seed)
 	SELECT c * 100 + n, c, c, n, CASE n % 2 WHEN 0 THEN 'nop' ELSE 'ptr' END, 5, 1000 + n

@@ -10,15 +10,15 @@ if ! "$NOOKS" inject --help >/dev/null 2>&1; then
 	skip "campaign on real guests" "the injector ('nooks inject') is not in this build"
 	finish
 fi
-if ! [ -x "$TOP/build/guest/bin/wl-net" ]; then
-	skip "campaign on real guests" "the net workload (wl-net) is not in the guest image"
+if ! [ -x "$TOP/build/guest/bin/wl-netdev" ]; then
+	skip "campaign on real guests" "the net workload (wl-netdev) is not in the guest image"
 	finish
 fi
 cat >"$T_TMP/tiny.json" <<'JSON'
 { "name": "tiny", "seed": 77, "trials": 4, "faults_per_trial": 2, "modes": ["native"],
   "fault_types": ["nop", "branch"],
-  "extensions": [ { "name": "e1000", "module": "e1000", "device": "e1000", "workload": "net",
-                    "workload_args": { "seconds": 1 } } ],
+  "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
+                    "workload_args": { "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 } } ],
   "timeouts": { "boot_s": 30, "heartbeat_s": 10, "total_s": 40 },
   "kernel_cmdline": ["oops=panic", "panic=-1"], "jobs": 2, "retries": 1 }
 JSON
