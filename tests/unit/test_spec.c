@@ -110,6 +110,7 @@ static const struct bad_case bad[] = {
 	{ "\"trials\": 3,", "\"trials\": 3, \"kernel_cmdline\": [\"a b\"],", "field 'kernel_cmdline[0]'" },
 	{ "\"trials\": 3,", "\"trials\": 3, \"kernel_cmdline\": \"x=\\\"y\\\"\",", "field 'kernel_cmdline': quotes" },
 	{ "\"trials\": 3,", "\"trials\": 3, \"jobs\": -2,", "field 'jobs'" },
+	{ "\"device\": \"e1000\"", "\"device\": [\"e1000\", 3]", "field 'extensions[0].device[1]': expected a device name" },
 	{ "\"trials\": 3,", "\"trials\": 3, \"triasl\": 3,", "field 'triasl': unknown field" },
 	{ "} ] }", "}, { \"name\": \"e1000\", \"module\": \"x\", \"workload\": \"net\" }] }", "field 'extensions[1].name': 'e1000' used twice" },
 	{ "\"trials\": 3,", "\"trials\": 3,,", "invalid JSON near byte" },
