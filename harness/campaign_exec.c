@@ -121,13 +121,14 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 		free(tmp);
 	}
 	for (i = 0; i < sp->n_ext; i++) {
-		char *m = module_path(x, &sp->ext[i]), *wl;
+		char *wl;
 
-		if (!m) {
+		/* resolved once here: nftw's callback state is not thread-safe */
+		x->modules[i] = module_path(x, &sp->ext[i]);
+		if (!x->modules[i]) {
 			exec_release(x);
 			return -1;
 		}
-		free(m);
 		wl = xasprintf("%s/wl-%s", x->guest_bin, sp->ext[i].workload);
 		if (!file_exists(wl)) {
 			error("workload '%s' of extension '%s' is not in the guest image (%s missing)",
@@ -143,6 +144,10 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 
 void exec_release(struct exec_ctx *x)
 {
+	int i;
+
+	for (i = 0; i < SPEC_MAX_EXT; i++)
+		free(x->modules[i]);
 	free(x->nooks);
 	free(x->guest_bin);
 	if (x->img.dir)
@@ -208,12 +213,11 @@ static void crash_title(const char *console, struct trial_result *r)
 		const char *s;
 
 		for (s = best; s < (end ? end : best + strlen(best)) && n < sizeof(t) - 1; s++) {
-			if (s[0] == '0' && s[1] == 'x') {	/* drop addresses */
-				s += 2;
-				while (strchr("0123456789abcdefABCDEF", s[0]) && s[0])
-					s++;
+			size_t h = strspn(s, "0123456789abcdefABCDEFx");
+
+			if (h >= 4 && strpbrk(s, "0123456789") < s + h) {	/* addresses */
 				t[n++] = 'X';
-				s--;
+				s += h - 1;
 			} else if (*s != '\r') {
 				t[n++] = *s;
 			}
@@ -231,7 +235,8 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct trial_result *r
 {
 	const struct exec_ctx *x = ctx;
 	const struct spec_extension *e = rq->ext;
-	char *stock = module_path(x, e), *out = xasprintf("%s/fault.ko", rq->workdir);
+	const char *stock = x->modules[e - rq->spec->ext];
+	char *out = xasprintf("%s/fault.ko", rq->workdir);
 	char *desc = xasprintf("%s/describe.json", rq->workdir);
 	char *ierr = xasprintf("%s/inject.err", rq->workdir);
 	char *wout = xasprintf("%s/workload.out", rq->workdir);
@@ -254,7 +259,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct trial_result *r
 	add_arg(argv, &n, seed);
 	add_arg(argv, &n, "--count");
 	add_arg(argv, &n, count);
-	add_arg(argv, &n, stock);
+	add_arg(argv, &n, (char *)stock);
 	add_arg(argv, &n, "-o");
 	add_arg(argv, &n, out);
 	add_arg(argv, &n, "--describe");
@@ -344,7 +349,6 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct trial_result *r
 	}
 	ret = 0;
 out:
-	free(stock);
 	free(out);
 	free(desc);
 	free(ierr);

@@ -13,6 +13,7 @@ struct exec_ctx {
 	char *nooks;		/* path of the nooks binary */
 	char *guest_bin;	/* host directory of the guest's /bin/wl-* programs */
 	struct image img;
+	char *modules[SPEC_MAX_EXT];	/* stock module path per extension */
 };
 
 /* Check that everything the spec needs exists (image, injector, workloads,
