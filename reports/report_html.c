@@ -203,7 +203,8 @@ static void chart_survival(FILE *f, const struct rep_campaign *c)
 				x + bw / 2 - 6, x + bw / 2 + 6, top + h - h * lo, top + h - h * lo);
 		} else {
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">"
-				"no crashing fault</text>\n", x + bw / 2, top + h / 2);
+				"%s</text>\n", x + bw / 2, top + h / 2,
+				e->mode[1].total ? "no crashing fault" : "no nooks trials");
 		}
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">",
 			x + bw / 2, top + h + 14);
