@@ -30,6 +30,7 @@ struct modbind {
 	Elf_Scn *symtab, *strtab, *versions;
 	Elf_Data *symdata, *strdata, *versdata;
 	char *strbuf;		/* our growing copy of .strtab (NULL: original) */
+	char *shstrbuf;		/* same for .shstrtab */
 	struct modbind_import *imp;
 	size_t *imp_sym;	/* symbol index of each import */
 	size_t n_imp;
@@ -278,6 +279,53 @@ int modbind_rename(struct modbind *mb, const char *old, const char *new_name,
 	return 0;
 }
 
+int modbind_keep_init(struct modbind *mb)
+{
+	size_t shstrndx, old, n = 0;
+	Elf_Scn *scn = NULL, *shstr;
+	Elf_Data *d;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(mb->elf, &shstrndx))
+		return error("cannot read section names: %s", elf_errmsg(-1));
+	shstr = elf_getscn(mb->elf, shstrndx);
+	d = shstr ? elf_getdata(shstr, NULL) : NULL;
+	if (!d || shstr == mb->strtab)
+		return error("unsupported section name table");
+	while ((scn = elf_nextscn(mb->elf, scn))) {
+		const char *name;
+		char *nn;
+		size_t len;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_name >= d->d_size)
+			continue;
+		name = (const char *)d->d_buf + sh.sh_name;
+		if (strncmp(name, ".init", 5) && strncmp(name, ".rela.init", 10))
+			continue;
+		nn = !strncmp(name, ".rela", 5) ? xasprintf(".rela.nooks%s", name + 5)
+						: xasprintf(".nooks%s", name);
+		len = strlen(nn) + 1;
+		old = d->d_size;
+		if (!mb->shstrbuf) {
+			mb->shstrbuf = xmalloc(old + len);
+			memcpy(mb->shstrbuf, d->d_buf, old);
+		} else {
+			mb->shstrbuf = xrealloc(mb->shstrbuf, old + len);
+		}
+		memcpy(mb->shstrbuf + old, nn, len);
+		free(nn);
+		d->d_buf = mb->shstrbuf;
+		d->d_size = old + len;
+		sh.sh_name = (GElf_Word)old;
+		if (!gelf_update_shdr(scn, &sh))
+			return error("cannot rename section: %s", elf_errmsg(-1));
+		n++;
+	}
+	if (n)
+		elf_flagdata(d, ELF_C_SET, ELF_F_DIRTY);
+	return (int)n;
+}
+
 int modbind_commit(struct modbind *mb)
 {
 	if (elf_update(mb->elf, ELF_C_WRITE) < 0)
@@ -306,6 +354,7 @@ void modbind_close(struct modbind *mb)
 	if (!mb->committed)
 		unlink(mb->tmp);
 	free(mb->strbuf);
+	free(mb->shstrbuf);
 	free(mb->imp);
 	free(mb->imp_sym);
 	free(mb->tmp);

@@ -36,6 +36,11 @@ const struct modbind_import *modbind_imports(struct modbind *mb, size_t *n);
 /* Rename import OLD to NEW and set its __versions record to NEW/CRC. */
 int modbind_rename(struct modbind *mb, const char *old, const char *new_name,
 		   uint64_t crc);
+/*
+ * Rename every ".init*" section to ".nooks.init*" so the loader keeps init
+ * code and data resident (recovery re-runs init).  Returns how many.
+ */
+int modbind_keep_init(struct modbind *mb);
 /* True if IN carried an appended module signature (now stripped). */
 int modbind_was_signed(const struct modbind *mb);
 /* Write the working copy and rename it to OUT. */
