@@ -73,7 +73,7 @@ struct nooks_domain {
 	/* last fault */
 	enum nooks_fault fault_kind;
 	unsigned long fault_ip;
-	const char *fault_ctx;
+	unsigned long fault_from;	/* set by the hook before the fault */
 	u64 fault_ns;
 	/* counters */
 	unsigned long nr_faults, nr_recoveries, nr_xpc, nr_checks;

@@ -25,23 +25,13 @@
 #include <linux/ftrace.h>
 #include <linux/kdebug.h>
 #include <linux/kernel.h>
+#include <linux/uaccess.h>
 #include <asm/traps.h>
 #include "nooks.h"
 
 extern const char nooks_xpc_abort_trap[];
 
 static unsigned long pf_oops_addr;
-
-static const char *ctx_name(unsigned long ctx)
-{
-	if (ctx & NMI_MASK)
-		return "nmi";
-	if (ctx & HARDIRQ_MASK)
-		return "hardirq";
-	if (ctx & SOFTIRQ_OFFSET)
-		return "softirq";
-	return "process";
-}
 
 /* Attribute the exception in @regs; resume its frame if it is ours. */
 static bool nooks_catch(struct pt_regs *regs, enum nooks_fault kind)
@@ -56,7 +46,10 @@ static bool nooks_catch(struct pt_regs *regs, enum nooks_fault kind)
 	if (!f)
 		return false;
 	d = nooks_frame_domain(f);
-	d->fault_ctx = ctx_name(ctx);
+	/* a wild call/jump: the return address says where it came from */
+	if (!nooks_domain_by_ip(regs->ip) &&
+	    get_kernel_nofault(d->fault_from, (unsigned long *)regs->sp))
+		d->fault_from = 0;
 	nooks_domain_fault(d, kind, regs->ip);
 	return nooks_frame_resume(f, regs, -EFAULT);
 }

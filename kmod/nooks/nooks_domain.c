@@ -90,6 +90,17 @@ struct nooks_domain *nooks_domain_by_ip(unsigned long ip)
 	return NULL;
 }
 
+static const char *ctx_name(unsigned long ctx)
+{
+	if (ctx & NMI_MASK)
+		return "nmi";
+	if (ctx & HARDIRQ_MASK)
+		return "hardirq";
+	if (ctx & SOFTIRQ_OFFSET)
+		return "softirq";
+	return "process";
+}
+
 /**
  * nooks_domain_fault() - a fault was detected in domain @d
  * @d: the domain
@@ -102,7 +113,7 @@ struct nooks_domain *nooks_domain_by_ip(unsigned long ip)
 void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 			unsigned long ip)
 {
-	unsigned long flags;
+	unsigned long flags, from = d->fault_from;
 	bool first = false;
 
 	spin_lock_irqsave(&d->lock, flags);
@@ -117,11 +128,17 @@ void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 		assert_domain_state(d);
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
-	pr_err("nooks: event=fault domain=%s kind=%s ip=%pS ctx=%s state=%s\n",
-	       d->name, nooks_fault_names[kind], (void *)ip,
-	       d->fault_ctx ? d->fault_ctx : "process",
-	       nooks_state_name(READ_ONCE(d->state)));
-	d->fault_ctx = NULL;
+	d->fault_from = 0;
+	if (from)
+		pr_err("nooks: event=fault domain=%s kind=%s ip=%pS from=%pS ctx=%s state=%s\n",
+		       d->name, nooks_fault_names[kind], (void *)ip, (void *)from,
+		       ctx_name(nooks_ctx_bits()),
+		       nooks_state_name(READ_ONCE(d->state)));
+	else
+		pr_err("nooks: event=fault domain=%s kind=%s ip=%pS ctx=%s state=%s\n",
+		       d->name, nooks_fault_names[kind], (void *)ip,
+		       ctx_name(nooks_ctx_bits()),
+		       nooks_state_name(READ_ONCE(d->state)));
 	if (first && READ_ONCE(d->state) == NOOKS_FAILED) {
 		nooks_quiesce_all(d);
 		queue_work(nooks_wq, &d->recover_work);

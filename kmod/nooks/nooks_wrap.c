@@ -73,7 +73,8 @@ void nooks_pass_check(unsigned long ret_ip)
 void nooks_wrap_fault(struct nooks_domain *d, enum nooks_fault kind,
 		      unsigned long ret_ip)
 {
-	nooks_domain_fault(d, kind, ret_ip);
+	/* report the call instruction, not what follows a noreturn call */
+	nooks_domain_fault(d, kind, ret_ip - 1);
 	unwind_current(d, -EFAULT, ret_ip);
 }
 
