@@ -22,6 +22,7 @@
 #include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #define NOOKS_MAX_DOMAINS 8
@@ -67,6 +68,7 @@ struct nooks_domain {
 	struct task_struct *recoverer;	/* may enter while RECOVERING */
 	bool first_init;	/* a fault now fails the load: no recovery */
 	atomic_t active;	/* threads inside the domain (XPC depth > 0) */
+	wait_queue_head_t idle;	/* woken when active drops to 0 */
 	spinlock_t lock;	/* state, objects */
 	struct list_head objects;
 	struct work_struct recover_work;

@@ -181,8 +181,9 @@ static void nooks_recover(struct work_struct *w)
 	set_state(d, NOOKS_RECOVERING, current);
 	/* invariant 3: wait until every thread has left the domain */
 	for (waited = 0; atomic_read(&d->active) && waited < 20000; waited += 10) {
-		nooks_quiesce_all(d);
-		msleep(10);
+		nooks_quiesce_all(d);	/* again: a thread may have blocked since */
+		wait_event_timeout(d->idle, !atomic_read(&d->active),
+				   msecs_to_jiffies(10));
 	}
 	if (atomic_read(&d->active)) {
 		set_state(d, NOOKS_DEAD, NULL);
@@ -364,6 +365,7 @@ int nooks_domain_init(void)
 		spin_lock_init(&nooks_domains[i].lock);
 		INIT_LIST_HEAD(&nooks_domains[i].objects);
 		INIT_WORK(&nooks_domains[i].recover_work, nooks_recover);
+		init_waitqueue_head(&nooks_domains[i].idle);
 	}
 	return register_module_notifier(&nooks_module_nb);
 }

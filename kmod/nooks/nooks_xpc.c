@@ -125,7 +125,9 @@ long nooks_xpc(struct nooks_domain *d, const void *fn, unsigned long a0,
 		ret = f.ret;
 	}
 	WRITE_ONCE(f.magic, 0);
-	atomic_dec(&d->active);
+	if (atomic_dec_and_test(&d->active) &&
+	    READ_ONCE(d->state) != NOOKS_RUNNING)
+		wake_up(&d->idle);	/* recovery waits for the last one */
 	return ret;
 }
 
