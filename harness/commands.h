@@ -9,3 +9,4 @@
 COMMAND(vm,      "boot the guest image and run a command in it")
 COMMAND(triage,  "decide from a kernel console log whether and how it crashed")
 COMMAND(trial,   "run a trial manifest in a fresh guest and classify the outcome")
+COMMAND(isolate, "bind a stock module's imports to NIM wrappers (nooks.ko)")
