@@ -7,6 +7,9 @@
  * command, add one line here and one file; nothing else changes.
  */
 COMMAND(vm,      "boot the guest image and run a command in it")
+COMMAND(triage,  "decide from a kernel console log whether and how it crashed")
+COMMAND(trial,   "run a trial manifest in a fresh guest and classify the outcome")
+COMMAND(isolate, "bind a stock module's imports to NIM wrappers (nooks.ko)")
 COMMAND(campaign, "run, resume and watch fault-injection campaigns")
 COMMAND(report,  "write a campaign's HTML report, report.md and junit.xml")
 COMMAND(compare, "compare two campaigns, or native vs nooks of one")

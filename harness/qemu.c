@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,10 @@ static const struct device_model models[] = {
 /* Live QEMU pids, killed from the signal handler. */
 #define MAX_LIVE 64
 static volatile pid_t live[MAX_LIVE];
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Fixed descriptor numbers of the console and agent pipes in QEMU. */
+#define CHILD_CONSOLE_FD 3
+#define CHILD_AGENT_FD 4
 
 const char *vm_device_names(void)
 {
@@ -72,6 +77,7 @@ static void track(pid_t pid, int add)
 	static int handlers;
 	int i;
 
+	pthread_mutex_lock(&live_lock);
 	if (!handlers) {
 		struct sigaction sa = { .sa_handler = kill_live_and_reraise };
 
@@ -84,13 +90,14 @@ static void track(pid_t pid, int add)
 	for (i = 0; i < MAX_LIVE; i++) {
 		if (add && live[i] == 0) {
 			live[i] = pid;
-			return;
+			break;
 		}
 		if (!add && live[i] == pid) {
 			live[i] = 0;
-			return;
+			break;
 		}
 	}
+	pthread_mutex_unlock(&live_lock);
 }
 
 struct argv_buf {
@@ -128,11 +135,17 @@ static void build_argv(const struct vm_spec *s, struct argv_buf *a)
 	push(a, xstrdup("-append"));
 	push(a, xstrdup(s->append));
 	push(a, xstrdup("-chardev"));
-	push(a, xasprintf("file,id=con0,path=%s", s->console_path));
+	if (s->console_path)
+		push(a, xasprintf("file,id=con0,path=%s", s->console_path));
+	else
+		push(a, xasprintf("file,id=con0,path=/dev/fd/%d", CHILD_CONSOLE_FD));
 	push(a, xstrdup("-serial"));
 	push(a, xstrdup("chardev:con0"));
 	push(a, xstrdup("-chardev"));
-	push(a, xasprintf("file,id=agent0,path=%s", s->agent_path));
+	if (s->agent_path)
+		push(a, xasprintf("file,id=agent0,path=%s", s->agent_path));
+	else
+		push(a, xasprintf("file,id=agent0,path=/dev/fd/%d", CHILD_AGENT_FD));
 	push(a, xstrdup("-serial"));
 	push(a, xstrdup("chardev:agent0"));
 	for (i = 0; i < s->n_devices; i++) {
@@ -192,6 +205,16 @@ int vm_start(const struct vm_spec *spec, struct vm *vm)
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setpgid(0, 0);
+		if (!spec->console_path || !spec->agent_path) {
+			/* move the pipe ends out of the way, then to fixed numbers */
+			int c = fcntl(spec->console_fd, F_DUPFD_CLOEXEC, 100);
+			int g = fcntl(spec->agent_fd, F_DUPFD_CLOEXEC, 100);
+
+			if (!spec->console_path)
+				dup2(c, CHILD_CONSOLE_FD);
+			if (!spec->agent_path)
+				dup2(g, CHILD_AGENT_FD);
+		}
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, 0);

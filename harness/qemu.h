@@ -5,7 +5,8 @@
  * Invariants: a started VM is always reaped by vm_wait() or vm_kill(); QEMU
  * runs with PR_SET_PDEATHSIG so it dies with its parent even on SIGKILL, and
  * SIGINT/SIGTERM/SIGHUP to the parent kill every live VM before the parent
- * exits.  Never uses KVM (see DESIGN.md: TCG only).  Guest networking is
+ * exits.  Safe to use from several threads (one VM per thread; PDEATHSIG
+ * follows the forking thread, which must outlive its VM).  Never uses KVM (see DESIGN.md: TCG only).  Guest networking is
  * QEMU hub ports only: no packet leaves QEMU.
  */
 #ifndef NOOKS_QEMU_H
@@ -23,8 +24,10 @@ struct vm_spec {
 	const char *append;		/* kernel command line */
 	unsigned mem_mb;		/* default 512 */
 	unsigned cpus;			/* default 1 */
-	const char *console_path;	/* ttyS0: kernel console */
-	const char *agent_path;		/* ttyS1: agent channel */
+	const char *console_path;	/* ttyS0: kernel console, or NULL: console_fd */
+	const char *agent_path;		/* ttyS1: agent channel, or NULL: agent_fd */
+	int console_fd;			/* write end of a pipe the caller reads */
+	int agent_fd;
 	const char *qemu_log_path;	/* QEMU's own stderr */
 	const char *devices[VM_MAX_DEVICES];	/* names from vm_device_names() */
 	int n_devices;

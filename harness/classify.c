@@ -1,0 +1,125 @@
+/*
+ * classify.c - outcome classification (see classify.h).  The decision table
+ * below is the single source of truth; docs/OUTCOMES.md describes it and
+ * tests/unit/test_classify.c checks it row by row.  Never does I/O.
+ *
+ * Rules, first match wins:
+ *  1. host error, QEMU failure, agent error, workload setup error  → infra_error
+ *  2. boot deadline without a crash report                        → infra_error
+ *  3. crash report (oops, BUG, GPF, panic, ...) on the console    → crash
+ *  4. watchdog report (soft lockup, RCU stall, hung task)         → hang
+ *  5. the VM ended before the agent's "done" (no report)          → crash (VM died)
+ *  6. heartbeat or total deadline                                  → hang
+ *  7. the NIM reported a failed recovery                          → detected_unrecovered
+ *  8. the NIM detected or recovered, workload passed              → recovered
+ *  9. the NIM detected or recovered, workload failed/unknown      → recovered_degraded
+ * 10. workload passed (and every module loaded)                    → no_effect
+ * 11. otherwise (workload failed, module failed to load)           → functional
+ */
+#include "classify.h"
+
+#include <string.h>
+
+#include "triage.h"
+#include "util.h"
+
+static const char *const names[OUTCOME__COUNT] = {
+	[OUTCOME_NO_EFFECT] = "no_effect",
+	[OUTCOME_FUNCTIONAL] = "functional",
+	[OUTCOME_CRASH] = "crash",
+	[OUTCOME_HANG] = "hang",
+	[OUTCOME_RECOVERED] = "recovered",
+	[OUTCOME_RECOVERED_DEGRADED] = "recovered_degraded",
+	[OUTCOME_DETECTED_UNRECOVERED] = "detected_unrecovered",
+	[OUTCOME_INFRA_ERROR] = "infra_error",
+};
+
+const char *outcome_name(enum outcome o)
+{
+	return (unsigned)o < OUTCOME__COUNT ? names[o] : "unknown";
+}
+
+int outcome_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < OUTCOME__COUNT; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+enum nim_event_kind nim_event_classify(const char *msg)
+{
+	static const struct { const char *word; enum nim_event_kind kind; } words[] = {
+		{ "fault", NIM_DETECTED },
+		{ "detected", NIM_DETECTED },
+		{ "recovered", NIM_RECOVERED },
+		{ "recovery_failed", NIM_RECOVERY_FAILED },
+		{ "unrecovered", NIM_RECOVERY_FAILED },
+	};
+	size_t i, n;
+
+	if (strncmp(msg, "nooks:", 6))
+		return NIM_OTHER;
+	msg += 6;
+	while (*msg == ' ')
+		msg++;
+	n = strcspn(msg, " \t:");
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (strlen(words[i].word) == n && !strncmp(msg, words[i].word, n))
+			return words[i].kind;
+	return NIM_OTHER;
+}
+
+enum workload_verdict workload_verdict(int exit_status, int result_pass)
+{
+	if (exit_status == 2)
+		return WL_SETUP_ERROR;
+	if (exit_status < 0)
+		return result_pass < 0 ? WL_UNKNOWN : result_pass ? WL_PASS : WL_FAIL;
+	if (exit_status == 0 && result_pass != 0)
+		return WL_PASS;
+	return WL_FAIL;		/* exit 1, killed, or exit 0 with a failing result */
+}
+
+enum outcome classify_trial(const struct classify_input *in, const char **why)
+{
+	const struct triage_verdict *t = in->triage;
+	bool crashed = t && t->crashed && !t->lockup, lockup = t && t->crashed && t->lockup;
+	bool nim = in->nim_detected || in->nim_recovered || in->nim_failed;
+
+#define RET(o, w) do { *why = (w); return (o); } while (0)
+	if (in->host_error)
+		RET(OUTCOME_INFRA_ERROR, "host-side failure of the runner");
+	if (in->qemu_failed)
+		RET(OUTCOME_INFRA_ERROR, "QEMU failed");
+	if (in->agent_error)
+		RET(OUTCOME_INFRA_ERROR, "the guest agent could not run the trial");
+	if (in->workload == WL_SETUP_ERROR)
+		RET(OUTCOME_INFRA_ERROR, "workload setup or usage error (exit 2)");
+	if (in->boot_deadline && !crashed && !lockup)
+		RET(OUTCOME_INFRA_ERROR, "the guest did not boot before the boot deadline");
+	if (crashed)
+		RET(OUTCOME_CRASH, "crash report on the console");
+	if (lockup)
+		RET(OUTCOME_HANG, "watchdog report on the console");
+	if (in->vm_exited && !in->agent_done)
+		RET(OUTCOME_CRASH, "the VM ended before the agent finished, without a report");
+	if (in->heartbeat_deadline)
+		RET(OUTCOME_HANG, "no heartbeat before the heartbeat deadline");
+	if (in->total_deadline)
+		RET(OUTCOME_HANG, "the trial did not finish before the total deadline");
+	if (in->nim_failed)
+		RET(OUTCOME_DETECTED_UNRECOVERED, "the NIM detected a fault and failed to recover");
+	if (nim && in->workload == WL_PASS && !in->module_failed)
+		RET(OUTCOME_RECOVERED, "the NIM recovered and the workload passed");
+	if (nim)
+		RET(OUTCOME_RECOVERED_DEGRADED, "the NIM recovered but the workload failed");
+	if (in->workload == WL_PASS && !in->module_failed)
+		RET(OUTCOME_NO_EFFECT, "workload passed");
+	if (in->module_failed)
+		RET(OUTCOME_FUNCTIONAL, "a module failed to load");
+	RET(OUTCOME_FUNCTIONAL, "workload failed");
+#undef RET
+}

@@ -1,0 +1,56 @@
+/*
+ * classify.h - the outcome class of one trial (DESIGN.md, docs/OUTCOMES.md)
+ * from what the runner observed: console triage, agent events, workload
+ * verdict, VM exit and deadlines.  A pure function of its input: no I/O.
+ */
+#ifndef NOOKS_CLASSIFY_H
+#define NOOKS_CLASSIFY_H
+
+#include <stdbool.h>
+
+struct triage_verdict;
+
+enum outcome {
+	OUTCOME_NO_EFFECT,
+	OUTCOME_FUNCTIONAL,
+	OUTCOME_CRASH,
+	OUTCOME_HANG,
+	OUTCOME_RECOVERED,
+	OUTCOME_RECOVERED_DEGRADED,
+	OUTCOME_DETECTED_UNRECOVERED,
+	OUTCOME_INFRA_ERROR,
+	OUTCOME__COUNT
+};
+
+enum workload_verdict { WL_UNKNOWN, WL_PASS, WL_FAIL, WL_SETUP_ERROR };
+
+enum nim_event_kind { NIM_OTHER, NIM_DETECTED, NIM_RECOVERED, NIM_RECOVERY_FAILED };
+
+struct classify_input {
+	const struct triage_verdict *triage;	/* may be NULL: nothing triaged */
+	bool host_error;		/* the runner itself failed (cpio, pipes, fork...) */
+	bool qemu_failed;		/* QEMU did not start, exited non-zero or was killed by others */
+	bool vm_exited;			/* QEMU exited by itself (guest power-off, panic, triple fault) */
+	bool agent_error;		/* agent could not read the manifest / workload missing */
+	bool agent_started;
+	bool agent_done;		/* agent reached "done" (about to power off) */
+	bool boot_deadline;		/* no "started" in time */
+	bool heartbeat_deadline;	/* the agent fell silent */
+	bool total_deadline;
+	bool module_failed;		/* a module failed to load */
+	enum workload_verdict workload;
+	int nim_detected, nim_recovered, nim_failed;	/* NIM event counts */
+};
+
+/* The outcome and a short static reason ("why") for it. */
+enum outcome classify_trial(const struct classify_input *in, const char **why /* out */);
+/* "no_effect", "functional", ... (static string). */
+const char *outcome_name(enum outcome o);
+/* Parse an outcome name; -1 if unknown. */
+int outcome_parse(const char *name);
+/* Kind of a NIM event message ("nooks: recovered ext=e1000 ..."). */
+enum nim_event_kind nim_event_classify(const char *msg);
+/* Workload verdict from its exit status (-1 unknown) and its result line (-1 none, 0 fail, 1 pass). */
+enum workload_verdict workload_verdict(int exit_status, int result_pass);
+
+#endif

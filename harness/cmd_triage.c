@@ -1,0 +1,61 @@
+/*
+ * cmd_triage.c - `nooks triage CONSOLE.log`: print the crash verdict of a
+ * kernel console log as one JSON object (triage.h does the work).
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "triage.h"
+#include "util.h"
+
+static const char triage_usage[] =
+"usage: nooks triage CONSOLE.log\n"
+"\n"
+"Decide from a kernel console log whether the kernel crashed and how; print\n"
+"one JSON object: crashed, kind, title (normalized dedup key),\n"
+"guilty_function, guilty_module, lockup, panicked, in_interrupt,\n"
+"panic_reason, report, first_line, last_line ('-' reads stdin).\n"
+"\n"
+"Exit status: 0 (whatever the verdict); 1 the log cannot be read; 2 usage.\n";
+
+static char *read_stdin(size_t *len)
+{
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = xmalloc(cap);
+
+	while ((r = fread(buf + n, 1, cap - n, stdin)) > 0) {
+		n += r;
+		if (n == cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	*len = n;
+	return buf;
+}
+
+int cmd_triage(int argc, char **argv)
+{
+	struct triage_verdict v;
+	json_object *o;
+	size_t len;
+	char *text;
+
+	if (wants_help(argc, argv))
+		return usage(triage_usage, 0);
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
+		if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+			error("unknown option '%s' for 'nooks triage'", argv[1]);
+		return usage(triage_usage, 1);
+	}
+	text = strcmp(argv[1], "-") ? read_file(argv[1], &len) : read_stdin(&len);
+	if (!text)
+		return 1;
+	triage_console(text, len, &v);
+	free(text);
+	o = triage_to_json(&v);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return 0;
+}

@@ -1,0 +1,435 @@
+/*
+ * agent.c - the guest agent (static, PID 1 after /init): runs one trial
+ * inside the guest and reports it as JSON lines on the agent channel
+ * (ttyS1), then powers the guest off.
+ *
+ * Reads /trial/manifest.json (rendered by the host, manifest.c):
+ *   {"modules":[{"file":"/trial/modules/00-x.ko","params":"a=1"}|{"name":"e1000"}],
+ *    "coldplug":true, "workload":{"name":"cmd","params":{"cmd":"..."}}}
+ * Events (one JSON object per line, each with "event" and "t_ms"):
+ *   started, module_loaded / module_failed, coldplug_done, workload_started,
+ *   progress / result (forwarded from /bin/wl-X), output (non-JSON workload
+ *   output), workload_exit, nim (a /dev/kmsg line starting "nooks:"),
+ *   heartbeat (every 500 ms, from a separate process), done.
+ * Never decides the outcome (the host does) and never talks to the network.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNEL "/dev/ttyS1"
+#define MANIFEST "/trial/manifest.json"
+#define HEARTBEAT_MS 500
+#define MAX_LINE 3000
+
+static int chan = -1;
+static int kmsg = -1;
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write one event line; o is consumed.  One write() per line keeps lines whole. */
+static void emit(json_object *o)
+{
+	const char *s;
+	char *line;
+	int n;
+
+	json_object_object_add(o, "t_ms", json_object_new_int64(mono_ms()));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	n = asprintf(&line, "%s\n", s);
+	if (n > 0 && chan >= 0) {
+		ssize_t off = 0;
+
+		while (off < n) {
+			ssize_t w = write(chan, line + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += w;
+		}
+		free(line);
+	}
+	json_object_put(o);
+}
+
+static json_object *event(const char *name)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(name));
+	return o;
+}
+
+static void emit_simple(const char *name, const char *key, const char *val)
+{
+	json_object *o = event(name);
+
+	if (key)
+		json_object_object_add(o, key, json_object_new_string(val));
+	emit(o);
+}
+
+static int open_channel(void)
+{
+	struct termios t;
+
+	chan = open(CHANNEL, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (chan < 0)
+		return -1;
+	if (!tcgetattr(chan, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(chan, TCSANOW, &t);
+	}
+	return 0;
+}
+
+static pid_t start_heartbeat(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		long long seq = 0;
+
+		for (;;) {
+			json_object *o = event("heartbeat");
+
+			json_object_object_add(o, "seq", json_object_new_int64(seq++));
+			emit(o);
+			usleep(HEARTBEAT_MS * 1000);
+		}
+	}
+	return pid;
+}
+
+/* Forward every /dev/kmsg record whose message starts with "nooks:". */
+static void drain_kmsg(void)
+{
+	char buf[8192];
+
+	if (kmsg < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(kmsg, buf, sizeof(buf) - 1);
+		char *msg, *end;
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten: skip ahead */
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		msg = strchr(buf, ';');
+		if (!msg)
+			continue;
+		msg++;
+		end = strchr(msg, '\n');
+		if (end)
+			*end = '\0';
+		if (strncmp(msg, "nooks:", 6))
+			continue;
+		json_object *o = event("nim");
+
+		json_object_object_add(o, "msg", json_object_new_string(msg));
+		long long ts_us = 0;
+
+		sscanf(buf, "%*d,%*u,%lld", &ts_us);
+		json_object_object_add(o, "t_us", json_object_new_int64(ts_us));
+		emit(o);
+	}
+}
+
+static int run_wait(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void modprobe_deps(const char *file)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "for d in $(modinfo -F depends '%s' 2>/dev/null | tr , ' '); do modprobe \"$d\"; done "
+		 ">/dev/null 2>&1", file);
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+	run_wait(argv);
+}
+
+static int load_module(json_object *m)
+{
+	json_object *v;
+	const char *file = NULL, *name = NULL, *params = "";
+	json_object *o;
+
+	if (json_object_object_get_ex(m, "file", &v))
+		file = json_object_get_string(v);
+	if (json_object_object_get_ex(m, "name", &v))
+		name = json_object_get_string(v);
+	if (json_object_object_get_ex(m, "params", &v))
+		params = json_object_get_string(v);
+	if (file) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC), r, err;
+
+		modprobe_deps(file);
+		r = fd < 0 ? -1 : (int)syscall(SYS_finit_module, fd, params, 0);
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		o = event(r ? "module_failed" : "module_loaded");
+		json_object_object_add(o, "module", json_object_new_string(file));
+		if (r) {
+			json_object_object_add(o, "errno", json_object_new_int(err));
+			json_object_object_add(o, "error", json_object_new_string(strerror(err)));
+		}
+		emit(o);
+		return r ? -1 : 0;
+	}
+	if (!name)
+		return -1;
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "modprobe %s %s", name, params);
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	int r = run_wait(argv);
+
+	o = event(r ? "module_failed" : "module_loaded");
+	json_object_object_add(o, "module", json_object_new_string(name));
+	if (r)
+		json_object_object_add(o, "error", json_object_new_string("modprobe failed"));
+	emit(o);
+	return r ? -1 : 0;
+}
+
+static void coldplug(void)
+{
+	char *argv[] = { "/bin/sh", "-c",
+		"for bus in pci virtio; do for a in /sys/bus/$bus/devices/*/modalias; do "
+		"[ -f \"$a\" ] && modprobe -q \"$(cat \"$a\")\"; done; done >/dev/null 2>&1", NULL };
+
+	run_wait(argv);
+	emit(event("coldplug_done"));
+}
+
+/* Forward one line of workload output: JSON objects with "event" as they are. */
+static void forward_line(char *line, int *saw_result)
+{
+	json_object *o = json_tokener_parse(line), *ev;
+
+	if (o && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "event", &ev) && json_object_is_type(ev, json_type_string)) {
+		if (!strcmp(json_object_get_string(ev), "result"))
+			*saw_result = 1;
+		emit(o);
+		return;
+	}
+	json_object_put(o);
+	emit_simple("output", "line", line);
+}
+
+static int build_argv(json_object *wl, const char *name, char ***argv_out)
+{
+	json_object *params = NULL, *v;
+	char **argv;
+	int n = 0;
+
+	json_object_object_get_ex(wl, "params", &params);
+	argv = calloc(4 + 2 * (params ? (size_t)json_object_object_length(params) : 0), sizeof(*argv));
+	if (!argv)
+		return -1;
+	if (!strcmp(name, "cmd")) {
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-c";
+		argv[n++] = (char *)(params && json_object_object_get_ex(params, "cmd", &v) ?
+				     json_object_get_string(v) : "true");
+	} else {
+		if (asprintf(&argv[n++], "/bin/wl-%s", name) < 0)
+			return -1;
+		if (params) {
+			json_object_object_foreach(params, key, val) {
+				if (asprintf(&argv[n++], "--%s", key) < 0)
+					return -1;
+				argv[n++] = (char *)json_object_get_string(val);
+			}
+		}
+	}
+	argv[n] = NULL;
+	*argv_out = argv;
+	return 0;
+}
+
+/* Run the workload, forwarding its output and nim events; returns its exit status. */
+static int run_workload(json_object *wl)
+{
+	json_object *v;
+	const char *name = json_object_object_get_ex(wl, "name", &v) ? json_object_get_string(v) : "none";
+	char **argv, buf[MAX_LINE + 1];
+	int pfd[2], status = 0, saw_result = 0;
+	size_t used = 0;
+	pid_t pid;
+
+	if (!strcmp(name, "none")) {
+		json_object *o = event("result");
+
+		json_object_object_add(o, "pass", json_object_new_boolean(1));
+		json_object_object_add(o, "reason", json_object_new_string("no workload"));
+		emit(o);
+		return 0;
+	}
+	if (build_argv(wl, name, &argv) || pipe2(pfd, O_CLOEXEC))
+		return 2;
+	if (access(argv[0], X_OK)) {
+		emit_simple("workload_missing", "path", argv[0]);
+		return 2;
+	}
+	emit_simple("workload_started", "name", name);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		dup2(fd, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		if (chdir("/tmp"))
+			_exit(2);
+		execv(argv[0], argv);
+		_exit(2);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p[2] = { { pfd[0], POLLIN, 0 }, { kmsg, POLLIN, 0 } };
+		int r = poll(p, kmsg >= 0 ? 2 : 1, 1000);
+
+		if (r < 0 && errno != EINTR)
+			break;
+		if (kmsg >= 0 && (p[1].revents & POLLIN))
+			drain_kmsg();
+		if (!(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		ssize_t n = read(pfd[0], buf + used, MAX_LINE - used);
+
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		for (;;) {
+			char *nl = memchr(buf, '\n', used);
+
+			if (!nl && used < MAX_LINE)
+				break;
+			size_t len = nl ? (size_t)(nl - buf) : used;
+
+			buf[len] = '\0';
+			forward_line(buf, &saw_result);
+			len += nl ? 1 : 0;
+			memmove(buf, buf + len, used - len);
+			used -= len;
+		}
+	}
+	if (used) {
+		buf[used] = '\0';
+		forward_line(buf, &saw_result);
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (!strcmp(name, "cmd")) {
+		json_object *o = event("result");
+		char reason[64];
+
+		snprintf(reason, sizeof(reason), "exit status %d", status);
+		json_object_object_add(o, "pass", json_object_new_boolean(status == 0));
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		emit(o);
+	}
+	json_object *o = event("workload_exit");
+
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "saw_result", json_object_new_boolean(saw_result));
+	emit(o);
+	return status;
+}
+
+static void power_off(pid_t heartbeat)
+{
+	if (heartbeat > 0) {
+		kill(heartbeat, SIGKILL);
+		waitpid(heartbeat, NULL, 0);
+	}
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = argc > 1 ? argv[1] : MANIFEST;
+	json_object *m, *mods, *v;
+	pid_t hb;
+	int i, ok = 1;
+
+	if (open_channel())
+		power_off(0);
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg >= 0)
+		lseek(kmsg, 0, SEEK_END);	/* only what happens from now on */
+	m = json_object_from_file(path);
+	if (!m) {
+		emit_simple("agent_error", "error", "cannot read " MANIFEST);
+		power_off(0);
+	}
+	emit(event("started"));
+	hb = start_heartbeat();
+	if (json_object_object_get_ex(m, "modules", &mods))
+		for (i = 0; ok && i < (int)json_object_array_length(mods); i++) {
+			ok = !load_module(json_object_array_get_idx(mods, i));
+			drain_kmsg();
+		}
+	if (ok && json_object_object_get_ex(m, "coldplug", &v) && json_object_get_boolean(v))
+		coldplug();
+	if (ok && json_object_object_get_ex(m, "workload", &v))
+		run_workload(v);
+	drain_kmsg();
+	emit(event("done"));
+	json_object_put(m);
+	power_off(hb);
+	return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * manifest.h - the trial manifest (JSON, docs/TRIAL.md): what one trial
+ * loads, attaches, runs and how long it may take.
+ *
+ * Parsing checks types and ranges and names the offending field; it does
+ * not touch the file system (manifest_check_files() does, separately).
+ * manifest_guest_json() renders what the guest agent reads as
+ * /trial/manifest.json: host paths replaced by guest paths.
+ */
+#ifndef NOOKS_MANIFEST_H
+#define NOOKS_MANIFEST_H
+
+#include <stdbool.h>
+
+#define MANIFEST_MAX_MODULES 16
+#define MANIFEST_MAX_DEVICES 8
+#define MANIFEST_MAX_PARAMS 32
+
+struct manifest_module {
+	char *path;		/* host .ko (copied into the trial cpio), or NULL */
+	char *name;		/* stock module name (modprobed in the guest), or NULL */
+	char *params;		/* module parameters "a=1 b=2", or NULL */
+};
+
+struct manifest_param {
+	char *key;
+	char *value;		/* passed as --key value */
+};
+
+struct trial_manifest {
+	struct manifest_module modules[MANIFEST_MAX_MODULES];
+	int n_modules;
+	char *devices[MANIFEST_MAX_DEVICES];
+	int n_devices;
+	char *disks[MANIFEST_MAX_DEVICES];
+	int n_disks;
+	char *workload;		/* "none", "cmd" or X for /bin/wl-X */
+	struct manifest_param params[MANIFEST_MAX_PARAMS];
+	int n_params;
+	char *append;		/* extra kernel command line, or NULL */
+	unsigned mem_mb;	/* default 512 */
+	bool coldplug;		/* modprobe drivers for present devices (default true) */
+	unsigned boot_ms;	/* until the agent's "started" (default 60 s) */
+	unsigned heartbeat_ms;	/* max silence of the agent once started (default 10 s) */
+	unsigned total_ms;	/* whole trial (default 300 s) */
+};
+
+/* Parse JSON text; origin names the source in errors.  0, or -1 with one error line. */
+int manifest_parse(const char *text, const char *origin, struct trial_manifest *m /* out */);
+/* Read and parse a manifest file. */
+int manifest_load(const char *path, struct trial_manifest *m /* out */);
+/* Check that module files are kernel modules and disks exist. */
+int manifest_check_files(const struct trial_manifest *m);
+/* Free everything manifest_parse() allocated (m is zeroed). */
+void manifest_release(struct trial_manifest *m);
+/* The guest's /trial/manifest.json (malloc'd); module i lives at guest_module_path(i). */
+char *manifest_guest_json(const struct trial_manifest *m);
+/* Guest path of host module i (malloc'd): /trial/modules/NN-<basename>. */
+char *manifest_guest_module_path(const struct trial_manifest *m, int i);
+
+#endif

@@ -1,0 +1,499 @@
+/*
+ * trial.c - the trial runner (see trial.h for the life cycle and its
+ * invariants).  Owns the per-trial cpio, the capture of the two serial
+ * channels through pipes (bounded), the agent-event parser, the deadlines
+ * and result.json.  Triage and classification are delegated; QEMU's command
+ * line belongs to qemu.c.
+ */
+#define _GNU_SOURCE
+#include "trial.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "initrd.h"
+#include "manifest.h"
+#include "qemu.h"
+#include "util.h"
+
+#define DEFAULT_CAPTURE (8u << 20)
+#define MAX_AGENT_LINE 4096
+
+/* One captured channel: pipe → file (bounded) [→ line parser]. */
+struct channel {
+	int rfd;
+	FILE *out;
+	size_t written, limit;
+	bool truncated, eof;
+	char line[MAX_AGENT_LINE];
+	size_t used;
+	bool overlong;		/* current line exceeded the buffer: skip to '\n' */
+};
+
+static int channel_open(struct channel *c, const char *path, size_t limit, int *wfd)
+{
+	int p[2];
+
+	memset(c, 0, sizeof(*c));
+	c->rfd = -1;
+	c->limit = limit;
+	if (pipe2(p, O_CLOEXEC))
+		return error_errno("pipe");
+	c->out = fopen(path, "w");
+	if (!c->out) {
+		close(p[0]);
+		close(p[1]);
+		return error_errno("cannot create '%s'", path);
+	}
+	c->rfd = p[0];
+	*wfd = p[1];
+	return 0;
+}
+
+static void channel_close(struct channel *c)
+{
+	if (c->rfd >= 0)
+		close(c->rfd);
+	if (c->out)
+		fclose(c->out);
+	c->rfd = -1;
+	c->out = NULL;
+}
+
+static void handle_agent_line(struct trial_result *r, const char *line, uint64_t t0);
+
+/* Read what is available; feed agent lines to the parser when r != NULL. */
+static void channel_read(struct channel *c, struct trial_result *r, uint64_t t0)
+{
+	char buf[65536];
+	ssize_t n = read(c->rfd, buf, sizeof(buf));
+	ssize_t i;
+
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+		c->eof = true;
+		return;
+	}
+	if (n < 0)
+		return;
+	if (c->written < c->limit) {
+		size_t k = (size_t)n < c->limit - c->written ? (size_t)n : c->limit - c->written;
+
+		fwrite(buf, 1, k, c->out);
+		fflush(c->out);
+		c->written += k;
+		if (k < (size_t)n)
+			c->truncated = true;
+	} else {
+		c->truncated = true;
+	}
+	if (!r)
+		return;		/* past the capture limit lines are still parsed, not kept */
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			c->line[c->used] = '\0';
+			if (!c->overlong)
+				handle_agent_line(r, c->line, t0);
+			c->used = 0;
+			c->overlong = false;
+		} else if (c->used < sizeof(c->line) - 1) {
+			c->line[c->used++] = buf[i];
+		} else {
+			c->overlong = true;
+		}
+	}
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static void handle_agent_line(struct trial_result *r, const char *line, uint64_t t0)
+{
+	json_object *o = json_tokener_parse(line), *v;
+	const char *ev;
+
+	if (!o || !json_object_is_type(o, json_type_object) || !(ev = jstr(o, "event"))) {
+		json_object_put(o);
+		return;
+	}
+	if (!strcmp(ev, "started")) {
+		r->agent_started = true;
+		r->boot_ms = now_ms() - t0;
+	} else if (!strcmp(ev, "done")) {
+		r->agent_done = true;
+	} else if (!strcmp(ev, "module_loaded")) {
+		r->modules_loaded++;
+	} else if (!strcmp(ev, "module_failed")) {
+		r->modules_failed++;
+	} else if (!strcmp(ev, "result")) {
+		r->workload_result = json_object_object_get_ex(o, "pass", &v) &&
+				     json_object_get_boolean(v);
+		snprintf(r->workload_reason, sizeof(r->workload_reason), "%s",
+			 jstr(o, "reason") ? jstr(o, "reason") : "");
+		if (json_object_object_get_ex(o, "metrics", &v)) {
+			json_object_put(r->metrics);
+			r->metrics = json_object_get(v);
+		}
+	} else if (!strcmp(ev, "workload_exit")) {
+		r->workload_exit = json_object_object_get_ex(o, "status", &v) ?
+				   json_object_get_int(v) : -1;
+	} else if (!strcmp(ev, "workload_missing") || !strcmp(ev, "agent_error")) {
+		snprintf(r->infra_reason, sizeof(r->infra_reason), "agent: %s %s", ev,
+			 jstr(o, "path") ? jstr(o, "path") : jstr(o, "error") ? jstr(o, "error") : "");
+	} else if (!strcmp(ev, "nim") && jstr(o, "msg")) {
+		switch (nim_event_classify(jstr(o, "msg"))) {
+		case NIM_DETECTED: r->nim_detected++; break;
+		case NIM_RECOVERED: r->nim_recovered++; break;
+		case NIM_RECOVERY_FAILED: r->nim_failed++; break;
+		default: break;
+		}
+		if (r->n_nim_events < TRIAL_MAX_NIM_EVENTS)
+			r->nim_events[r->n_nim_events++] = xstrdup(jstr(o, "msg"));
+	}
+	json_object_put(o);
+}
+
+static struct initrd *build_payload(const struct trial_manifest *m)
+{
+	struct initrd *rd = initrd_new();
+	char *json = manifest_guest_json(m);
+	int i;
+
+	initrd_add_dir(rd, "trial");
+	initrd_add_dir(rd, "trial/modules");
+	for (i = 0; i < m->n_modules; i++) {
+		char *gp;
+		int r;
+
+		if (!m->modules[i].path)
+			continue;
+		gp = manifest_guest_module_path(m, i);
+		r = initrd_add_file(rd, gp + 1, m->modules[i].path, 0644);
+		free(gp);
+		if (r) {
+			initrd_free(rd);
+			free(json);
+			return NULL;
+		}
+	}
+	initrd_add_data(rd, "trial/manifest.json", json, strlen(json), 0644);
+	free(json);
+	return rd;
+}
+
+static char *build_append(const struct trial_manifest *m, const struct trial_opts *o)
+{
+	const char *base = o->base_append ? o->base_append : TRIAL_BASE_APPEND;
+
+	return xasprintf("%s%s%s", base, m->append ? " " : "", m->append ? m->append : "");
+}
+
+/* Deadline check while QEMU runs; returns true if it must be killed now. */
+static bool deadline_hit(const struct trial_manifest *m, struct trial_result *r,
+			 uint64_t t0, uint64_t last_agent)
+{
+	uint64_t now = now_ms();
+
+	if (now - t0 >= m->total_ms) {
+		r->total_deadline = true;
+		return true;
+	}
+	if (!r->agent_started && now - t0 >= m->boot_ms) {
+		r->boot_deadline = true;
+		return true;
+	}
+	if (r->agent_started && !r->agent_done && now - last_agent >= m->heartbeat_ms) {
+		r->heartbeat_deadline = true;
+		return true;
+	}
+	return false;
+}
+
+/* Pump both channels until QEMU is gone (exit or deadline kill), then drain. */
+static void supervise(const struct trial_manifest *m, struct vm *vm, struct channel *con,
+		      struct channel *agent, struct trial_result *r)
+{
+	uint64_t t0 = vm->start_ms, last_agent = t0;
+	bool gone = false;
+	int status;
+
+	while (!con->eof || !agent->eof) {
+		struct pollfd p[2] = { { con->eof ? -1 : con->rfd, POLLIN, 0 },
+				       { agent->eof ? -1 : agent->rfd, POLLIN, 0 } };
+		int n = poll(p, 2, 100);
+
+		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			channel_read(con, NULL, t0);
+		if (n > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			size_t before = agent->written;
+
+			channel_read(agent, r, t0);
+			if (agent->written != before || agent->truncated)
+				last_agent = now_ms();
+		}
+		if (gone)
+			continue;
+		pid_t w = waitpid(vm->pid, &status, WNOHANG);
+
+		if (w == vm->pid) {
+			r->vm_exited = WIFEXITED(status);
+			r->vm_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			r->vm_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			vm->pid = 0;
+			gone = true;
+		} else if (deadline_hit(m, r, t0, last_agent)) {
+			vm_kill(vm);	/* SIGKILL + reap: the pipes then reach EOF */
+			gone = true;
+		}
+	}
+	if (!gone) {	/* both pipes closed early (cannot normally happen) */
+		if (waitpid(vm->pid, &status, 0) == vm->pid) {
+			r->vm_exited = WIFEXITED(status);
+			r->vm_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			r->vm_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		}
+		vm->pid = 0;
+	}
+	vm_kill(vm);	/* no-op once reaped; a safety net otherwise */
+	r->vm_ms = now_ms() - t0;
+	r->console_truncated = con->truncated;
+	r->agent_truncated = agent->truncated;
+}
+
+static void judge(struct trial_result *r, bool host_error)
+{
+	struct classify_input in = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+
+	if (r->console_log && file_exists(r->console_log))
+		text = read_file(r->console_log, &len);
+	if (text)
+		triage_console(text, len, &r->triage);
+	free(text);
+	r->workload = workload_verdict(r->workload_exit, r->workload_result);
+	in.triage = text ? &r->triage : NULL;
+	in.host_error = host_error;
+	in.qemu_failed = !host_error && ((r->vm_exited && r->vm_exit_status != 0) ||
+		(!r->vm_exited && r->vm_signal && r->vm_signal != SIGKILL) ||
+		(!r->vm_exited && !r->boot_deadline && !r->heartbeat_deadline && !r->total_deadline));
+	in.vm_exited = r->vm_exited;
+	in.agent_error = r->infra_reason[0] != '\0';
+	in.agent_started = r->agent_started;
+	in.agent_done = r->agent_done;
+	in.boot_deadline = r->boot_deadline;
+	in.heartbeat_deadline = r->heartbeat_deadline;
+	in.total_deadline = r->total_deadline;
+	in.module_failed = r->modules_failed > 0;
+	in.workload = r->workload;
+	in.nim_detected = r->nim_detected;
+	in.nim_recovered = r->nim_recovered;
+	in.nim_failed = r->nim_failed;
+	r->outcome = classify_trial(&in, &r->outcome_reason);
+	if (r->outcome == OUTCOME_INFRA_ERROR && !r->infra_reason[0]) {
+		char *ql = r->qemu_log && file_exists(r->qemu_log) ? read_file(r->qemu_log, NULL) : NULL;
+
+		snprintf(r->infra_reason, sizeof(r->infra_reason), "%s%s%s", r->outcome_reason,
+			 ql && *ql ? ": " : "", ql && *ql ? strtok(ql, "\n") : "");
+		free(ql);
+	}
+}
+
+static void init_result(struct trial_result *r, const char *run_dir)
+{
+	memset(r, 0, sizeof(*r));
+	r->workload_exit = -1;
+	r->workload_result = -1;
+	r->attempts = 1;
+	r->run_dir = xstrdup(run_dir);
+	r->console_log = xasprintf("%s/console.log", run_dir);
+	r->agent_log = xasprintf("%s/agent.log", run_dir);
+	r->qemu_log = xasprintf("%s/qemu.log", run_dir);
+	r->result_json = xasprintf("%s/result.json", run_dir);
+}
+
+static void write_result(const struct trial_result *r)
+{
+	json_object *o = trial_result_json(r);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	write_file_atomic(r->result_json, s, strlen(s));
+	json_object_put(o);
+}
+
+int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
+	      struct trial_result *out)
+{
+	uint64_t t_start = now_ms();
+	struct vm_spec spec = { 0 };
+	struct channel con = { .rfd = -1 }, agent = { .rfd = -1 };
+	struct initrd *rd = NULL;
+	struct vm vm = { 0 };
+	char *initrd = NULL, *append = NULL;
+	int con_w = -1, agent_w = -1, i;
+	bool host_error = true;
+	size_t limit = o->capture_limit ? o->capture_limit : DEFAULT_CAPTURE;
+
+	if (manifest_check_files(m) || trial_workload_known(o->image, m->workload))
+		return -1;
+	if (mkdir_p(o->run_dir, 0755))
+		return -1;
+	init_result(out, o->run_dir);
+	rd = build_payload(m);
+	initrd = xasprintf("%s/initrd.cpio", o->run_dir);
+	if (!rd || initrd_write(rd, o->image->initramfs, initrd))
+		goto done;
+	if (channel_open(&con, out->console_log, limit, &con_w) ||
+	    channel_open(&agent, out->agent_log, limit, &agent_w))
+		goto done;
+	append = build_append(m, o);
+	spec.vmlinux = o->image->vmlinux;
+	spec.initrd = initrd;
+	spec.append = append;
+	spec.mem_mb = m->mem_mb;
+	spec.console_fd = con_w;
+	spec.agent_fd = agent_w;
+	spec.qemu_log_path = out->qemu_log;
+	for (i = 0; i < m->n_devices; i++)
+		spec.devices[spec.n_devices++] = m->devices[i];
+	for (i = 0; i < m->n_disks; i++)
+		spec.disks[spec.n_disks++] = m->disks[i];
+	if (vm_start(&spec, &vm)) {
+		snprintf(out->infra_reason, sizeof(out->infra_reason), "cannot start QEMU");
+		goto done;
+	}
+	close(con_w);	/* QEMU holds the only write ends now */
+	close(agent_w);
+	con_w = agent_w = -1;
+	supervise(m, &vm, &con, &agent, out);
+	host_error = false;
+done:
+	if (con_w >= 0)
+		close(con_w);
+	if (agent_w >= 0)
+		close(agent_w);
+	channel_close(&con);
+	channel_close(&agent);
+	vm_kill(&vm);
+	if (!o->keep_initrd)
+		unlink(initrd);
+	if (host_error && !out->infra_reason[0])
+		snprintf(out->infra_reason, sizeof(out->infra_reason), "cannot prepare the trial");
+	judge(out, host_error);
+	out->wall_ms = now_ms() - t_start;
+	write_result(out);
+	initrd_free(rd);
+	free(initrd);
+	free(append);
+	return 0;
+}
+
+void trial_result_release(struct trial_result *r)
+{
+	int i;
+
+	json_object_put(r->metrics);
+	for (i = 0; i < r->n_nim_events; i++)
+		free(r->nim_events[i]);
+	free(r->run_dir);
+	free(r->console_log);
+	free(r->agent_log);
+	free(r->qemu_log);
+	free(r->result_json);
+	memset(r, 0, sizeof(*r));
+}
+
+static json_object *jbool(bool b) { return json_object_new_boolean(b); }
+static json_object *jint(int64_t v) { return json_object_new_int64(v); }
+static json_object *jstring(const char *s) { return json_object_new_string(s ? s : ""); }
+
+json_object *trial_result_json(const struct trial_result *r)
+{
+	static const char *const wl[] = { "unknown", "pass", "fail", "setup_error" };
+	json_object *o = json_object_new_object(), *w = json_object_new_object();
+	json_object *d = json_object_new_object(), *nim = json_object_new_array();
+	json_object *dur = json_object_new_object(), *logs = json_object_new_object();
+	int i;
+
+	json_object_object_add(o, "outcome", jstring(outcome_name(r->outcome)));
+	json_object_object_add(o, "reason", jstring(r->outcome_reason));
+	if (r->infra_reason[0])
+		json_object_object_add(o, "infra_reason", jstring(r->infra_reason));
+	json_object_object_add(o, "triage", triage_to_json(&r->triage));
+	json_object_object_add(w, "verdict", jstring(wl[r->workload]));
+	json_object_object_add(w, "exit_status", jint(r->workload_exit));
+	json_object_object_add(w, "reason", jstring(r->workload_reason));
+	json_object_object_add(w, "metrics", r->metrics ? json_object_get(r->metrics) : NULL);
+	json_object_object_add(o, "workload", w);
+	for (i = 0; i < r->n_nim_events; i++)
+		json_object_array_add(nim, jstring(r->nim_events[i]));
+	json_object_object_add(o, "nim_events", nim);
+	json_object_object_add(o, "agent_started", jbool(r->agent_started));
+	json_object_object_add(o, "agent_done", jbool(r->agent_done));
+	json_object_object_add(o, "modules_loaded", jint(r->modules_loaded));
+	json_object_object_add(o, "modules_failed", jint(r->modules_failed));
+	json_object_object_add(o, "vm_exited", jbool(r->vm_exited));
+	json_object_object_add(o, "vm_exit_status", jint(r->vm_exit_status));
+	json_object_object_add(d, "boot", jbool(r->boot_deadline));
+	json_object_object_add(d, "heartbeat", jbool(r->heartbeat_deadline));
+	json_object_object_add(d, "total", jbool(r->total_deadline));
+	json_object_object_add(o, "deadlines_hit", d);
+	json_object_object_add(dur, "boot_ms", jint((int64_t)r->boot_ms));
+	json_object_object_add(dur, "vm_ms", jint((int64_t)r->vm_ms));
+	json_object_object_add(dur, "wall_ms", jint((int64_t)r->wall_ms));
+	json_object_object_add(o, "durations", dur);
+	json_object_object_add(o, "attempts", jint(r->attempts));
+	json_object_object_add(logs, "console", jstring(r->console_log));
+	json_object_object_add(logs, "agent", jstring(r->agent_log));
+	json_object_object_add(logs, "qemu", jstring(r->qemu_log));
+	json_object_object_add(logs, "console_truncated", jbool(r->console_truncated));
+	json_object_object_add(logs, "agent_truncated", jbool(r->agent_truncated));
+	json_object_object_add(o, "logs", logs);
+	return o;
+}
+
+int trial_workload_known(const struct image *img, const char *name)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	char *want;
+	int found = 0;
+
+	if (!strcmp(name, "none") || !strcmp(name, "cmd"))
+		return 0;
+	want = xasprintf("bin/wl-%s", name);
+	a = archive_read_new();
+	archive_read_support_format_cpio(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_filename(a, img->initramfs, 1 << 16) == ARCHIVE_OK) {
+		while (!found && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+			const char *p = archive_entry_pathname(e);
+
+			if (!strncmp(p, "./", 2))
+				p += 2;
+			found = !strcmp(p, want);
+			archive_read_data_skip(a);
+		}
+	}
+	archive_read_free(a);
+	free(want);
+	if (!found)
+		return error("unknown workload '%s' (no /bin/wl-%s in the guest image; built-ins: none, cmd)",
+			     name, name);
+	return 0;
+}

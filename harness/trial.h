@@ -1,0 +1,85 @@
+/*
+ * trial.h - run one trial in a fresh guest and decide what happened.
+ *
+ * Life cycle of a trial (trial_run(), one call):
+ *   prepare   per-trial cpio (modules, /trial/manifest.json) in the run dir
+ *   booting   QEMU started; waiting for the agent's "started" (boot deadline)
+ *   running   agent events arrive; every line resets the heartbeat clock
+ *   ended     QEMU exited, or was killed at a deadline; pipes drained
+ *   judged    console triaged, outcome classified, result.json written
+ * Invariants: (1) QEMU is reaped before trial_run() returns, on every path;
+ * (2) console.log and agent.log never exceed opts->capture_limit bytes (the
+ * rest is drained and dropped, "truncated" is set); (3) an infra_error
+ * result says why in infra_reason.  The runner never interprets the console
+ * itself: triage.c does.
+ */
+#ifndef NOOKS_TRIAL_H
+#define NOOKS_TRIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "triage.h"
+
+struct image;
+struct trial_manifest;
+struct json_object;
+
+#define TRIAL_MAX_NIM_EVENTS 32
+
+struct trial_opts {
+	const struct image *image;
+	const char *run_dir;		/* created if missing; holds the logs */
+	size_t capture_limit;		/* per log, bytes (default 8 MiB) */
+	bool keep_initrd;
+	const char *base_append;	/* default TRIAL_BASE_APPEND */
+};
+
+/* Kernel command line always given (then the manifest's "append"). */
+#define TRIAL_BASE_APPEND "console=ttyS0 panic=-1 rdinit=/init"
+
+struct trial_result {
+	enum outcome outcome;
+	const char *outcome_reason;	/* static string */
+	char infra_reason[256];		/* host-side error text, if any */
+	struct triage_verdict triage;
+	/* agent */
+	bool agent_started, agent_done;
+	int modules_loaded, modules_failed;
+	int workload_exit;		/* -1 if unknown */
+	int workload_result;		/* -1 no result line, 0 fail, 1 pass */
+	enum workload_verdict workload;
+	char workload_reason[256];
+	struct json_object *metrics;	/* the result line's "metrics" (owned) or NULL */
+	char *nim_events[TRIAL_MAX_NIM_EVENTS];	/* messages (owned) */
+	int n_nim_events;
+	int nim_detected, nim_recovered, nim_failed;
+	/* VM and deadlines */
+	bool vm_exited;
+	int vm_exit_status, vm_signal;
+	bool boot_deadline, heartbeat_deadline, total_deadline;
+	bool console_truncated, agent_truncated;
+	uint64_t boot_ms;		/* QEMU start → agent "started" (0 if never) */
+	uint64_t wall_ms;		/* whole trial, including preparation */
+	uint64_t vm_ms;			/* QEMU start → QEMU gone */
+	int attempts;			/* runs including infra retries (pool) */
+	/* paths (owned) */
+	char *run_dir, *console_log, *agent_log, *qemu_log, *result_json;
+};
+
+/*
+ * Run the trial described by m.  Fills out /out/ (release with
+ * trial_result_release()).  Returns 0 whenever a result was produced, even
+ * infra_error; -1 only on bad input (an error was printed, nothing run).
+ */
+int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
+	      struct trial_result *out);
+void trial_result_release(struct trial_result *r);
+/* The result as JSON (new object; caller puts it). */
+struct json_object *trial_result_json(const struct trial_result *r);
+/* 0 if the image has a workload called name (built-ins none, cmd, or /bin/wl-NAME). */
+int trial_workload_known(const struct image *img, const char *name);
+
+#endif

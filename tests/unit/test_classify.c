@@ -1,0 +1,160 @@
+/*
+ * test_classify.c - the outcome decision table of classify.c, row by row,
+ * plus NIM event words and workload verdicts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "classify.h"
+#include "triage.h"
+#include "util.h"
+
+static struct triage_verdict none, oops, lockup, warn_only;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&none, 0, sizeof(none));
+	strcpy(none.kind, "none");
+	oops = none;
+	oops.crashed = true;
+	strcpy(oops.kind, "null_deref");
+	lockup = oops;
+	lockup.lockup = true;
+	strcpy(lockup.kind, "soft_lockup");
+	warn_only = none;
+	strcpy(warn_only.kind, "warning");
+	return 0;
+}
+
+/* A clean, finished trial: start from this and change one thing per row. */
+static struct classify_input clean(void)
+{
+	struct classify_input in = { 0 };
+
+	in.triage = &none;
+	in.vm_exited = true;
+	in.agent_started = true;
+	in.agent_done = true;
+	in.workload = WL_PASS;
+	return in;
+}
+
+static enum outcome run(const struct classify_input *in)
+{
+	const char *why = NULL;
+	enum outcome o = classify_trial(in, &why);
+
+	assert_non_null(why);
+	return o;
+}
+
+static void test_table(void **state)
+{
+	struct classify_input in;
+
+	(void)state;
+	in = clean();
+	assert_int_equal(run(&in), OUTCOME_NO_EFFECT);
+	in = clean(); in.triage = &warn_only;
+	assert_int_equal(run(&in), OUTCOME_NO_EFFECT);		/* a WARNING is not a crash */
+	in = clean(); in.workload = WL_FAIL;
+	assert_int_equal(run(&in), OUTCOME_FUNCTIONAL);
+	in = clean(); in.module_failed = true;
+	assert_int_equal(run(&in), OUTCOME_FUNCTIONAL);
+	in = clean(); in.triage = &oops; in.agent_done = false;
+	assert_int_equal(run(&in), OUTCOME_CRASH);
+	in = clean(); in.triage = &oops;			/* oops, then the workload went on */
+	assert_int_equal(run(&in), OUTCOME_CRASH);
+	in = clean(); in.agent_done = false;			/* VM died silently (triple fault) */
+	assert_int_equal(run(&in), OUTCOME_CRASH);
+	in = clean(); in.triage = &lockup; in.vm_exited = false; in.heartbeat_deadline = true;
+	assert_int_equal(run(&in), OUTCOME_HANG);
+	in = clean(); in.vm_exited = false; in.agent_done = false; in.heartbeat_deadline = true;
+	assert_int_equal(run(&in), OUTCOME_HANG);		/* silent hang */
+	in = clean(); in.vm_exited = false; in.agent_done = false; in.total_deadline = true;
+	assert_int_equal(run(&in), OUTCOME_HANG);
+	in = clean(); in.nim_detected = 1; in.nim_recovered = 1;
+	assert_int_equal(run(&in), OUTCOME_RECOVERED);
+	in = clean(); in.nim_recovered = 1; in.workload = WL_FAIL;
+	assert_int_equal(run(&in), OUTCOME_RECOVERED_DEGRADED);
+	in = clean(); in.nim_detected = 1; in.nim_failed = 1; in.workload = WL_FAIL;
+	assert_int_equal(run(&in), OUTCOME_DETECTED_UNRECOVERED);
+	in = clean(); in.nim_detected = 1; in.nim_failed = 1; in.triage = &oops;
+	assert_int_equal(run(&in), OUTCOME_CRASH);		/* a crash beats the NIM's word */
+}
+
+static void test_infra(void **state)
+{
+	struct classify_input in;
+
+	(void)state;
+	in = clean(); in.host_error = true;
+	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);
+	in = clean(); in.qemu_failed = true;
+	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);
+	in = clean(); in.agent_error = true;
+	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);
+	in = clean(); in.workload = WL_SETUP_ERROR;
+	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);
+	in = clean(); in.agent_started = in.agent_done = false; in.vm_exited = false;
+	in.boot_deadline = true;
+	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);	/* never booted */
+	in.triage = &oops;
+	assert_int_equal(run(&in), OUTCOME_CRASH);		/* ... unless it crashed */
+	in = clean(); in.triage = NULL; in.host_error = true;
+	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);
+}
+
+static void test_nim_words(void **state)
+{
+	(void)state;
+	assert_int_equal(nim_event_classify("nooks: fault ext=e1000 kind=null_read"), NIM_DETECTED);
+	assert_int_equal(nim_event_classify("nooks: detected ext=e1000"), NIM_DETECTED);
+	assert_int_equal(nim_event_classify("nooks: recovered ext=e1000 latency_us=812"), NIM_RECOVERED);
+	assert_int_equal(nim_event_classify("nooks: recovery_failed ext=e1000"), NIM_RECOVERY_FAILED);
+	assert_int_equal(nim_event_classify("nooks: loaded 154 wrappers"), NIM_OTHER);
+	assert_int_equal(nim_event_classify("nooks_selftest: fault null_read"), NIM_OTHER);
+	assert_int_equal(nim_event_classify("nooks: recoveredx"), NIM_OTHER);
+}
+
+static void test_workload_verdict(void **state)
+{
+	(void)state;
+	assert_int_equal(workload_verdict(0, 1), WL_PASS);
+	assert_int_equal(workload_verdict(0, -1), WL_PASS);
+	assert_int_equal(workload_verdict(0, 0), WL_FAIL);	/* exit 0 but result says fail */
+	assert_int_equal(workload_verdict(1, 1), WL_FAIL);
+	assert_int_equal(workload_verdict(2, -1), WL_SETUP_ERROR);
+	assert_int_equal(workload_verdict(137, -1), WL_FAIL);
+	assert_int_equal(workload_verdict(-1, -1), WL_UNKNOWN);
+	assert_int_equal(workload_verdict(-1, 1), WL_PASS);
+}
+
+static void test_names(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < OUTCOME__COUNT; i++)
+		assert_int_equal(outcome_parse(outcome_name(i)), i);
+	assert_string_equal(outcome_name(OUTCOME_RECOVERED_DEGRADED), "recovered_degraded");
+	assert_int_equal(outcome_parse("exploded"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_infra),
+		cmocka_unit_test(test_nim_words),
+		cmocka_unit_test(test_workload_verdict),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

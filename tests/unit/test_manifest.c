@@ -1,0 +1,175 @@
+/*
+ * test_manifest.c - manifest parsing: defaults, every field, the guest
+ * rendering, and errors that name the field (one line, nothing allocated).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "manifest.h"
+#include "util.h"
+
+/* Parse text expecting failure; return the captured stderr line. */
+static char *parse_error(const char *text)
+{
+	struct trial_manifest m;
+	char path[] = "/tmp/test-manifest-XXXXXX", *out;
+	int fd = mkstemp(path), saved = dup(2), r;
+
+	assert_true(fd >= 0);
+	dup2(fd, 2);
+	r = manifest_parse(text, "m.json", &m);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(r, -1);
+	out = read_file(path, NULL);
+	unlink(path);
+	assert_non_null(out);
+	assert_non_null(strchr(out, '\n'));
+	assert_null(strchr(out, '\n') + 1 == out + strlen(out) ? NULL : out);	/* one line */
+	return out;
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+	char *e = parse_error(text);
+
+	if (!strstr(e, needle))
+		print_error("error '%s' lacks '%s'\n", e, needle);
+	assert_non_null(strstr(e, needle));
+	assert_non_null(strstr(e, "manifest 'm.json'"));
+	free(e);
+}
+
+static void test_defaults(void **state)
+{
+	struct trial_manifest m;
+
+	(void)state;
+	assert_int_equal(manifest_parse("{\"workload\": \"none\"}", "m.json", &m), 0);
+	assert_string_equal(m.workload, "none");
+	assert_int_equal(m.n_modules, 0);
+	assert_int_equal(m.mem_mb, 512);
+	assert_true(m.coldplug);
+	assert_int_equal(m.boot_ms, 60000);
+	assert_int_equal(m.heartbeat_ms, 10000);
+	assert_int_equal(m.total_ms, 300000);
+	manifest_release(&m);
+}
+
+static void test_full(void **state)
+{
+	static const char text[] =
+		"{\"modules\": [\"/x/e1000.ko\", \"mii\", {\"path\": \"y/fat.ko\", \"params\": \"a=1\"},"
+		"  {\"name\": \"vfat\"}],"
+		" \"devices\": [\"e1000\", \"virtio-net\"], \"disks\": [\"/d/fat.img\"],"
+		" \"workload\": {\"name\": \"netdev\", \"params\": {\"seconds\": 5, \"peer\": \"virtio\", \"v\": true}},"
+		" \"append\": \"oops=panic\", \"mem_mb\": 256, \"coldplug\": false,"
+		" \"deadlines\": {\"boot_s\": 20, \"heartbeat_s\": 2.5, \"total_s\": 90}}";
+	struct trial_manifest m;
+	char *g, *gp;
+
+	(void)state;
+	assert_int_equal(manifest_parse(text, "m.json", &m), 0);
+	assert_int_equal(m.n_modules, 4);
+	assert_string_equal(m.modules[0].path, "/x/e1000.ko");
+	assert_string_equal(m.modules[1].name, "mii");
+	assert_string_equal(m.modules[2].path, "y/fat.ko");
+	assert_string_equal(m.modules[2].params, "a=1");
+	assert_string_equal(m.modules[3].name, "vfat");
+	assert_int_equal(m.n_devices, 2);
+	assert_string_equal(m.disks[0], "/d/fat.img");
+	assert_string_equal(m.workload, "netdev");
+	assert_int_equal(m.n_params, 3);
+	assert_string_equal(m.params[0].key, "seconds");
+	assert_string_equal(m.params[0].value, "5");
+	assert_string_equal(m.params[2].value, "true");
+	assert_string_equal(m.append, "oops=panic");
+	assert_int_equal(m.mem_mb, 256);
+	assert_false(m.coldplug);
+	assert_int_equal(m.heartbeat_ms, 2500);
+	assert_int_equal(m.total_ms, 90000);
+	gp = manifest_guest_module_path(&m, 2);
+	assert_string_equal(gp, "/trial/modules/02-fat.ko");
+	g = manifest_guest_json(&m);
+	assert_non_null(strstr(g, "{\"file\":\"/trial/modules/00-e1000.ko\"}"));
+	assert_non_null(strstr(g, "{\"name\":\"mii\"}"));
+	assert_non_null(strstr(g, "\"params\":\"a=1\""));
+	assert_non_null(strstr(g, "\"coldplug\":false"));
+	assert_non_null(strstr(g, "\"workload\":{\"name\":\"netdev\",\"params\":{\"seconds\":\"5\""));
+	assert_null(strstr(g, "/x/"));		/* no host paths reach the guest */
+	free(g);
+	free(gp);
+	manifest_release(&m);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("{\"workload\": ", "invalid JSON");
+	expect_error("[1]", "expected a JSON object");
+	expect_error("{}", "field 'workload': missing");
+	expect_error("{\"workload\": \"none\", \"modlues\": []}", "field 'modlues': unknown field");
+	expect_error("{\"workload\": \"none\", \"modules\": \"x.ko\"}", "field 'modules': expected an array");
+	expect_error("{\"workload\": \"none\", \"modules\": [3]}", "field 'modules[0]'");
+	expect_error("{\"workload\": \"none\", \"modules\": [{\"path\": \"a.ko\", \"name\": \"b\"}]}",
+		     "field 'modules[0]': needs exactly one of 'path' and 'name'");
+	expect_error("{\"workload\": \"none\", \"modules\": [{\"file\": \"a.ko\"}]}",
+		     "field 'modules[0].file': unknown field");
+	expect_error("{\"workload\": \"none\", \"devices\": [\"tulip\"]}", "unknown device 'tulip'");
+	expect_error("{\"workload\": \"none\", \"deadlines\": {\"boot_s\": 0}}",
+		     "field 'deadlines.boot_s': out of range");
+	expect_error("{\"workload\": \"none\", \"deadlines\": {\"boot_s\": \"10\"}}",
+		     "field 'deadlines.boot_s': expected a number of seconds");
+	expect_error("{\"workload\": \"none\", \"deadlines\": {\"boot_s\": 50, \"total_s\": 10}}",
+		     "field 'deadlines.total_s': shorter than deadlines.boot_s");
+	expect_error("{\"workload\": \"none\", \"deadlines\": {\"idle_s\": 5}}", "field 'deadlines.idle_s'");
+	expect_error("{\"workload\": \"cmd\"}", "field 'workload.params.cmd': missing");
+	expect_error("{\"workload\": {\"name\": \"Net/../x\"}}", "field 'workload.name': only [a-z0-9_-]");
+	expect_error("{\"workload\": {\"name\": \"x\", \"params\": {\"a\": [1]}}}",
+		     "field 'workload.params.a': expected a string, number or boolean");
+	expect_error("{\"workload\": {\"params\": {}}}", "field 'workload.name': missing");
+	expect_error("{\"workload\": \"none\", \"mem_mb\": 1}", "field 'mem_mb'");
+	expect_error("{\"workload\": \"none\", \"coldplug\": 1}", "field 'coldplug': expected true or false");
+	expect_error("{\"workload\": \"\"}", "field 'workload': must not be empty");
+}
+
+static void test_load_rebases_relative_paths(void **state)
+{
+	char dir[] = "/tmp/test-manifest-dir-XXXXXX", *path;
+	struct trial_manifest m;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/m.json", dir);
+	assert_int_equal(write_file_atomic(path, "{\"workload\":\"none\",\"modules\":[\"a/b.ko\"]}", 40), 0);
+	assert_int_equal(manifest_load(path, &m), 0);
+	char *want = xasprintf("%s/a/b.ko", dir);
+
+	assert_string_equal(m.modules[0].path, want);
+	free(want);
+	manifest_release(&m);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_load_rebases_relative_paths),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
