@@ -36,7 +36,7 @@ int outcome_index(const char *name)
 	return -1;
 }
 
-void trial_result_release(struct trial_result *r)
+void campaign_result_release(struct campaign_result *r)
 {
 	free(r->outcome);
 	free(r->crash_kind);
@@ -171,7 +171,7 @@ struct msg {
 	int trial;		/* index into plan.trials */
 	int final;		/* 1: finished (store it); 0: infra attempt */
 	int attempts;
-	struct trial_result res;
+	struct campaign_result res;
 };
 
 struct pool {
@@ -461,7 +461,7 @@ static int drain(struct store *st, struct pool *pl, struct campaign_totals *t,
 				pl->stop = 1;	/* finish in-flight trials, hand out no more */
 				pthread_mutex_unlock(&pl->mu);
 			}
-			trial_result_release(&m->res);
+			campaign_result_release(&m->res);
 			free(m);
 			pthread_mutex_lock(&pl->mu);
 		}

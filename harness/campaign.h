@@ -36,8 +36,8 @@ struct trial_request {
 	int attempt;		/* 1-based */
 };
 
-/* What an executor reports; strings malloc'd (freed by trial_result_release). */
-struct trial_result {
+/* What an executor reports; strings malloc'd (freed by campaign_result_release). */
+struct campaign_result {
 	char *outcome;		/* DESIGN.md outcome class */
 	int crashed;
 	char *crash_kind, *crash_title, *guilty_function, *guilty_module;
@@ -54,7 +54,7 @@ struct trial_result {
 
 /* Run one trial; fill res.  Non-zero return = infra error (res->error set). */
 typedef int (*trial_exec_fn)(void *ctx, const struct trial_request *rq,
-			     struct trial_result *res /* out */);
+			     struct campaign_result *res /* out */);
 
 struct image_id {
 	const char *kernel_version, *vmlinux_sha256, *initramfs_sha256;
@@ -93,6 +93,6 @@ int campaign_run(const struct campaign_spec *spec, const struct campaign_opts *o
 int campaign_parse_describe(const char *json, struct store_mutation **m /* out */,
 			    int *n /* out */);
 void campaign_free_mutations(struct store_mutation *m, int n);
-void trial_result_release(struct trial_result *r);
+void campaign_result_release(struct campaign_result *r);
 
 #endif

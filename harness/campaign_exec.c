@@ -156,7 +156,7 @@ void exec_release(struct exec_ctx *x)
 }
 
 /* The workload's final {"event":"result",...} line: pass, reason, metrics. */
-static void parse_result(const char *path, struct trial_result *r)
+static void parse_result(const char *path, struct campaign_result *r)
 {
 	char *buf = file_exists(path) ? read_file(path, NULL) : NULL, *line, *save = NULL;
 
@@ -183,7 +183,7 @@ static void parse_result(const char *path, struct trial_result *r)
 }
 
 /* First crash line of the console, normalized (timestamps, hex dropped). */
-static void crash_title(const char *console, struct trial_result *r)
+static void crash_title(const char *console, struct campaign_result *r)
 {
 	static const struct { const char *pat, *kind; } pats[] = {
 		{ "BUG: kernel NULL pointer dereference", "null_deref" },
@@ -231,7 +231,7 @@ static void crash_title(const char *console, struct trial_result *r)
 
 static void add_arg(char **argv, int *n, char *s) { argv[(*n)++] = s; }
 
-int exec_trial(void *ctx, const struct trial_request *rq, struct trial_result *r)
+int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *r)
 {
 	const struct exec_ctx *x = ctx;
 	const struct spec_extension *e = rq->ext;

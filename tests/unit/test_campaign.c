@@ -35,7 +35,7 @@ static const char spec_json[] =
 static char dir[64];
 
 /* Deterministic outcome from the injector seed; every 7th first attempt is an infra error. */
-static int test_exec(void *ctx, const struct trial_request *rq, struct trial_result *r)
+static int test_exec(void *ctx, const struct trial_request *rq, struct campaign_result *r)
 {
 	char *log = xasprintf("%s/console.log", rq->workdir);
 	char line[128];
