@@ -1,16 +1,14 @@
 /*
  * campaign_exec.c - the real trial executor (see campaign_exec.h).
  *
- * One trial: `nooks inject` turns the fault descriptor into OUT.ko and
- * describe.json (same bytes for the same seed), then `nooks vm run` boots
- * the guest (TCG) with OUT.ko, the extension's device and the workload
- * /bin/wl-<name>, and the exit status plus the console decide the class:
- *   0 no_effect; workload failure (result pass:false) or module load
- *   failure: functional; 124 hang; 126 crash (console title kept);
- *   workload setup error (2) or a host/QEMU failure: infra_error.
- * This is the interim path until the harness's trial runner (agent
- * heartbeats, console triage) lands; the executor interface stays.  Nooks
- * mode is refused up front until the NIM exists.  Must never classify a
+ * One trial: `nooks inject` turns the fault descriptor into fault.ko and
+ * describe.json (same bytes for the same seed); in nooks mode `nooks
+ * isolate` binds it to the NIM and the manifest loads nooks.ko first; then
+ * the harness's trial runner (trial.h: fresh guest, agent heartbeats,
+ * deadlines, console triage, classification) runs the workload and gives
+ * the outcome class.  infra_error results are returned as failures so the
+ * campaign loop retries them.  Nooks mode is refused up front while
+ * `nooks isolate` cannot bind the extension.  Must never classify a
  * host-side failure as a guest outcome.
  */
 #define _GNU_SOURCE
@@ -25,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "manifest.h"
+#include "trial.h"
 #include "util.h"
 
 extern char **environ;
@@ -86,6 +86,22 @@ static char *module_path(const struct exec_ctx *x, const struct spec_extension *
 	return found_path;
 }
 
+/* Nooks mode needs `nooks isolate` to accept the stock module. */
+static int isolate_check(const struct exec_ctx *x, const char *ko, const char *ext)
+{
+	char *tmp = xasprintf("%s/nooks-isolate-check-%d.ko", getenv("TMPDIR") ? getenv("TMPDIR")
+								  : "/tmp", (int)getpid());
+	char *argv[] = { x->nooks, "isolate", (char *)ko, "-o", tmp, NULL };
+	int st = run(argv, NULL, NULL);
+
+	unlink(tmp);
+	free(tmp);
+	if (st)
+		return error("mode 'nooks': the NIM cannot isolate extension '%s' yet ('nooks isolate "
+			     "%s' fails); use --modes native", ext, ko);
+	return 0;
+}
+
 int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct exec_ctx *x)
 {
 	char *dir = exe_dir(), *probe[4], *tmp;
@@ -121,23 +137,22 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 		free(tmp);
 	}
 	for (i = 0; i < sp->n_ext; i++) {
-		char *wl;
-
 		/* resolved once here: nftw's callback state is not thread-safe */
 		x->modules[i] = module_path(x, &sp->ext[i]);
 		if (!x->modules[i]) {
 			exec_release(x);
 			return -1;
 		}
-		wl = xasprintf("%s/wl-%s", x->guest_bin, sp->ext[i].workload);
-		if (!file_exists(wl)) {
-			error("workload '%s' of extension '%s' is not in the guest image (%s missing)",
-			      sp->ext[i].workload, sp->ext[i].name, wl);
-			free(wl);
+		if (trial_workload_known(&x->img, sp->ext[i].workload)) {
+			error("workload '%s' of extension '%s' is not in the guest image",
+			      sp->ext[i].workload, sp->ext[i].name);
 			exec_release(x);
 			return -1;
 		}
-		free(wl);
+		if (sp->modes[MODE_NOOKS] && isolate_check(x, x->modules[i], sp->ext[i].name)) {
+			exec_release(x);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -155,100 +170,105 @@ void exec_release(struct exec_ctx *x)
 	memset(x, 0, sizeof(*x));
 }
 
-/* The workload's final {"event":"result",...} line: pass, reason, metrics. */
-static void parse_result(const char *path, struct campaign_result *r)
-{
-	char *buf = file_exists(path) ? read_file(path, NULL) : NULL, *line, *save = NULL;
-
-	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct json_object *o, *v;
-
-		if (!strstr(line, "\"result\"") || !(o = json_tokener_parse(line)))
-			continue;
-		if (json_object_object_get_ex(o, "pass", &v))
-			r->workload_pass = json_object_get_boolean(v);
-		if (json_object_object_get_ex(o, "reason", &v)) {
-			free(r->workload_reason);
-			r->workload_reason = xstrdup(json_object_get_string(v));
-		}
-		if (json_object_object_get_ex(o, "metrics", &v)) {
-			free(r->metrics_json);
-			r->metrics_json = xstrdup(json_object_to_json_string_ext(v,
-							JSON_C_TO_STRING_PLAIN));
-		}
-		json_object_put(o);
-	}
-	free(buf);
-}
-
-/* First crash line of the console, normalized (timestamps, hex dropped). */
-static void crash_title(const char *console, struct campaign_result *r)
-{
-	static const struct { const char *pat, *kind; } pats[] = {
-		{ "BUG: kernel NULL pointer dereference", "null_deref" },
-		{ "BUG: unable to handle", "page_fault" },
-		{ "general protection fault", "gpf" },
-		{ "kernel BUG at", "bug" },
-		{ "invalid opcode", "invalid_opcode" },
-		{ "divide error", "divide_error" },
-		{ "soft lockup", "soft_lockup" },
-		{ "Kernel panic", "panic" },
-	};
-	char *buf = file_exists(console) ? read_file(console, NULL) : NULL, *best = NULL;
-	const char *kind = NULL;
-	size_t i;
-
-	for (i = 0; buf && i < ARRAY_SIZE(pats); i++) {
-		char *p = strstr(buf, pats[i].pat);
-
-		if (p && (!best || p < best)) {
-			best = p;
-			kind = pats[i].kind;
-		}
-	}
-	if (best) {
-		char *end = strchr(best, '\n'), t[256];
-		size_t n = 0;
-		const char *s;
-
-		for (s = best; s < (end ? end : best + strlen(best)) && n < sizeof(t) - 1; s++) {
-			size_t h = strspn(s, "0123456789abcdefABCDEFx");
-
-			if (h >= 4 && strpbrk(s, "0123456789") < s + h) {	/* addresses */
-				t[n++] = 'X';
-				s += h - 1;
-			} else if (*s != '\r') {
-				t[n++] = *s;
-			}
-		}
-		t[n] = '\0';
-		r->crash_title = xstrdup(t);
-		r->crash_kind = xstrdup(kind);
-	}
-	free(buf);
-}
-
 static void add_arg(char **argv, int *n, char *s) { argv[(*n)++] = s; }
+
+/* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text. */
+static char *manifest_text(const struct trial_request *rq, const char *ko)
+{
+	const struct spec_extension *e = rq->ext;
+	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
+	struct json_object *devs = json_object_new_array(), *wl = json_object_new_object();
+	struct json_object *params = json_object_new_object(), *dl = json_object_new_object();
+	struct json_object *mod = json_object_new_object();
+	char *text;
+	int i;
+
+	if (rq->mode == MODE_NOOKS) {
+		struct json_object *nim = json_object_new_object();
+
+		json_object_object_add(nim, "name", json_object_new_string("nooks"));
+		json_object_array_add(mods, nim);
+	}
+	json_object_object_add(mod, "path", json_object_new_string(ko));
+	json_object_array_add(mods, mod);
+	json_object_object_add(o, "modules", mods);
+	for (i = 0; i < e->n_devices; i++)
+		json_object_array_add(devs, json_object_new_string(e->devices[i]));
+	json_object_object_add(o, "devices", devs);
+	for (i = 0; i < e->n_workload_args; i += 2)
+		json_object_object_add(params, e->workload_args[i],
+				       json_object_new_string(e->workload_args[i + 1]));
+	json_object_object_add(wl, "name", json_object_new_string(e->workload));
+	json_object_object_add(wl, "params", params);
+	json_object_object_add(o, "workload", wl);
+	if (*rq->spec->kernel_cmdline)
+		json_object_object_add(o, "append", json_object_new_string(rq->spec->kernel_cmdline));
+	json_object_object_add(dl, "boot_s", json_object_new_int((int)rq->spec->boot_timeout_s));
+	json_object_object_add(dl, "heartbeat_s",
+			       json_object_new_int((int)rq->spec->heartbeat_timeout_s));
+	json_object_object_add(dl, "total_s", json_object_new_int((int)rq->spec->total_timeout_s));
+	json_object_object_add(o, "deadlines", dl);
+	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	json_object_put(o);
+	return text;
+}
+
+static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
+
+/* Copy the harness's verdict into the campaign's result. */
+static void take_result(const struct trial_result *t, struct campaign_result *r)
+{
+	struct json_object *ev = json_object_new_array();
+	char dl[64] = "";
+	int i;
+
+	r->outcome = xstrdup(outcome_name(t->outcome));
+	r->crashed = t->triage.crashed;
+	r->crash_kind = t->triage.crashed ? nonempty(t->triage.kind) : NULL;
+	r->crash_title = t->triage.crashed ? nonempty(t->triage.title) : NULL;
+	r->guilty_function = nonempty(t->triage.guilty_function);
+	r->guilty_module = nonempty(t->triage.guilty_module);
+	for (i = 0; i < t->n_nim_events; i++)
+		json_object_array_add(ev, json_object_new_string(t->nim_events[i]));
+	if (t->n_nim_events) {
+		r->nim_events_json = xstrdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+		if (t->nim_detected)
+			r->detection = xasprintf("%.200s", t->nim_events[0]);
+	}
+	json_object_put(ev);
+	snprintf(dl, sizeof(dl), "%s%s%s", t->boot_deadline ? "boot," : "",
+		 t->heartbeat_deadline ? "heartbeat," : "", t->total_deadline ? "total," : "");
+	if (*dl) {
+		dl[strlen(dl) - 1] = '\0';
+		r->deadlines_hit = xstrdup(dl);
+	}
+	r->workload_pass = t->workload_result;
+	r->workload_reason = nonempty(t->workload_reason);
+	if (t->metrics)
+		r->metrics_json = xstrdup(json_object_to_json_string_ext(t->metrics,
+								JSON_C_TO_STRING_PLAIN));
+	r->boot_ms = t->boot_ms ? (int64_t)t->boot_ms : -1;
+	r->workload_ms = t->boot_ms && t->vm_ms > t->boot_ms ? (int64_t)(t->vm_ms - t->boot_ms) : -1;
+	r->wall_ms = (int64_t)t->wall_ms;
+	r->console_path = t->console_log ? xstrdup(t->console_log) : NULL;
+	r->agent_path = t->agent_log ? xstrdup(t->agent_log) : NULL;
+}
 
 int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *r)
 {
 	const struct exec_ctx *x = ctx;
-	const struct spec_extension *e = rq->ext;
-	const char *stock = x->modules[e - rq->spec->ext];
+	const char *stock = x->modules[rq->ext - rq->spec->ext];
 	char *out = xasprintf("%s/fault.ko", rq->workdir);
+	char *iso = xasprintf("%s/fault-isolated.ko", rq->workdir);
 	char *desc = xasprintf("%s/describe.json", rq->workdir);
 	char *ierr = xasprintf("%s/inject.err", rq->workdir);
-	char *wout = xasprintf("%s/workload.out", rq->workdir);
-	char *verr = xasprintf("%s/vm.err", rq->workdir);
-	char seed[32], count[16], tmo[16], *cmd = NULL, *argv[40];
-	uint64_t t0 = now_ms();
-	int n = 0, st, i, ret = -1;
+	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL;
+	char seed[32], count[16], *argv[20];
+	struct trial_manifest m;
+	struct trial_result t;
+	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
+	int n = 0, st, ret = -1, have_m = 0;
 
-	if (!stock) {
-		r->error = xstrdup("stock module not found");
-		goto out;
-	}
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rq->fault->seed);
 	snprintf(count, sizeof(count), "%d", rq->fault->count);
 	add_arg(argv, &n, x->nooks);
@@ -266,94 +286,51 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 	add_arg(argv, &n, desc);
 	argv[n] = NULL;
 	if ((st = run(argv, NULL, ierr)) != 0) {
-		char *m = file_exists(ierr) ? read_file(ierr, NULL) : NULL;
+		char *msg = file_exists(ierr) ? read_file(ierr, NULL) : NULL;
 
 		r->error = xasprintf("nooks inject failed (status %d): %s", st,
-				     m ? strtok(m, "\n") : "no message");
-		free(m);
+				     msg ? strtok(msg, "\n") : "no message");
+		free(msg);
 		goto out;
 	}
 	r->describe_json = read_file(desc, NULL);
-	cmd = xasprintf("wl-%s", e->workload);
-	for (i = 0; i < e->n_workload_args; i += 2) {
-		char *c = xasprintf("%s --%s '%s'", cmd, e->workload_args[i], e->workload_args[i + 1]);
-
-		free(cmd);
-		cmd = c;
-	}
-	snprintf(tmo, sizeof(tmo), "%u", rq->spec->total_timeout_s);
-	n = 0;
-	add_arg(argv, &n, x->nooks);
-	add_arg(argv, &n, "vm");
-	add_arg(argv, &n, "run");
-	add_arg(argv, &n, "--image");
-	add_arg(argv, &n, x->img.dir);
-	add_arg(argv, &n, "--module");
-	add_arg(argv, &n, out);
-	for (i = 0; i < e->n_devices; i++) {
-		add_arg(argv, &n, "--device");
-		add_arg(argv, &n, e->devices[i]);
-	}
-	add_arg(argv, &n, "--timeout");
-	add_arg(argv, &n, tmo);
-	if (*rq->spec->kernel_cmdline) {
-		add_arg(argv, &n, "--append");
-		add_arg(argv, &n, rq->spec->kernel_cmdline);
-	}
-	add_arg(argv, &n, "--out");
-	add_arg(argv, &n, (char *)rq->workdir);
-	add_arg(argv, &n, "--cmd");
-	add_arg(argv, &n, cmd);
-	argv[n] = NULL;
-	st = run(argv, wout, verr);
-	r->wall_ms = (int64_t)(now_ms() - t0);
-	r->console_path = xasprintf("%s/console.log", rq->workdir);
-	r->agent_path = xstrdup(wout);
-	parse_result(wout, r);
-	switch (st) {
-	case 0:
-		r->outcome = xstrdup("no_effect");
-		break;
-	case 124:
-		r->outcome = xstrdup("hang");
-		r->deadlines_hit = xstrdup("total");
-		crash_title(r->console_path, r);
-		r->crashed = r->crash_title != NULL;
-		break;
-	case 125:
-		r->outcome = xstrdup("functional");
-		r->workload_reason = xstrdup("the faulty module failed to load");
-		break;
-	case 126:
-		r->outcome = xstrdup("crash");
-		r->crashed = 1;
-		crash_title(r->console_path, r);
-		if (!r->crash_title) {
-			r->crash_kind = xstrdup("vm_died");
-			r->crash_title = xstrdup("guest ended without a crash message");
+	if (rq->mode == MODE_NOOKS) {
+		n = 0;
+		add_arg(argv, &n, x->nooks);
+		add_arg(argv, &n, "isolate");
+		add_arg(argv, &n, out);
+		add_arg(argv, &n, "-o");
+		add_arg(argv, &n, iso);
+		argv[n] = NULL;
+		if ((st = run(argv, NULL, ierr)) != 0) {
+			r->error = xasprintf("nooks isolate failed (status %d)", st);
+			goto out;
 		}
-		break;
-	default:
-		if (r->workload_pass == 0 && st == 1) {
-			r->outcome = xstrdup("functional");
-			break;
-		}
-		{
-			char *m = file_exists(verr) ? read_file(verr, NULL) : NULL;
-
-			r->error = xasprintf("vm run status %d: %s", st,
-					     m && *m ? strtok(m, "\n") : "no message");
-			free(m);
-		}
+	}
+	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out);
+	if (manifest_parse(text, rq->key, &m)) {
+		r->error = xstrdup("invalid trial manifest");
 		goto out;
 	}
-	ret = 0;
+	have_m = 1;
+	if (trial_run(&m, &to, &t)) {
+		r->error = xstrdup("trial runner refused the manifest");
+		goto out;
+	}
+	take_result(&t, r);
+	if (t.outcome == OUTCOME_INFRA_ERROR)
+		r->error = xstrdup(*t.infra_reason ? t.infra_reason : t.outcome_reason);
+	else
+		ret = 0;
+	trial_result_release(&t);
 out:
+	if (have_m)
+		manifest_release(&m);
+	free(text);
 	free(out);
+	free(iso);
 	free(desc);
 	free(ierr);
-	free(wout);
-	free(verr);
-	free(cmd);
+	free(rundir);
 	return ret;
 }
