@@ -13,3 +13,4 @@ done
 printf '%-28s %10s\n' benchmark figure
 printf '%-28s %7s ms   (runs:%s)\n' "vm run --cmd true (median)" \
 	"$(echo "$times" | tr ' ' '\n' | grep . | median)" "$times"
+scripts/bench-workloads.sh
