@@ -7,3 +7,4 @@
  * command, add one line here and one file; nothing else changes.
  */
 COMMAND(vm,      "boot the guest image and run a command in it")
+COMMAND(inject,  "apply seeded SWIFI code faults to a kernel module")
