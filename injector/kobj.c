@@ -95,6 +95,27 @@ static int load_relocs(struct kobj *o, Elf_Scn *scn, GElf_Shdr *sh)
 	return 0;
 }
 
+#define SIG_MARKER "~Module signature appended~\n"
+
+/*
+ * Length of the ELF image without an appended module signature (struct
+ * module_signature, 12 bytes, big-endian sig_len last, then the marker).
+ * A mutated module cannot keep its signature: the kernel rejects a bad one
+ * (EKEYREJECTED) but loads an unsigned one (taint E) when not enforcing.
+ */
+static size_t strip_signature(const unsigned char *buf, size_t len)
+{
+	size_t ml = sizeof(SIG_MARKER) - 1, total;
+	const unsigned char *ms;
+
+	if (len < ml + 12 || memcmp(buf + len - ml, SIG_MARKER, ml))
+		return len;
+	ms = buf + len - ml - 12;
+	total = ml + 12 + ms[3] + ms[4] +
+		((size_t)ms[8] << 24 | (size_t)ms[9] << 16 | (size_t)ms[10] << 8 | ms[11]);
+	return total <= len ? len - total : len;
+}
+
 int kobj_load_mem(const char *name, const void *buf, size_t len, struct kobj *o)
 {
 	size_t shstrndx, i;
@@ -104,6 +125,8 @@ int kobj_load_mem(const char *name, const void *buf, size_t len, struct kobj *o)
 	o->path = xstrdup(name);
 	if (check_header(name, buf, len))
 		goto err;
+	o->orig_len = len;
+	len = strip_signature(buf, len);
 	o->buf = xmalloc(len);
 	memcpy(o->buf, buf, len);
 	o->len = len;

@@ -2,7 +2,9 @@
  * kobj.h - a relocatable x86-64 ELF object (kernel module) held in memory
  * for in-place mutation: sections, symbols and RELA relocations are parsed
  * with libelf from a private copy; mutations patch kobj.buf, whose layout
- * never changes, and kobj_write() writes it back byte for byte.
+ * never changes, and kobj_write() writes it back byte for byte, minus an
+ * appended module signature (it cannot match mutated bytes; the kernel
+ * rejects a bad signature but loads an unsigned module when not enforcing).
  *
  * Owns: the file image and the parsed tables.  Never changes a section's
  * size or the file layout, never decides what to mutate.
@@ -39,8 +41,9 @@ struct ksec {
 
 struct kobj {
 	char *path;
-	unsigned char *buf;	/* file image, mutated in place */
+	unsigned char *buf;	/* ELF image, mutated in place (appended signature dropped) */
 	size_t len;
+	size_t orig_len;	/* input file size, signature included */
 	void *elf_copy;		/* private copy parsed by libelf */
 	void *elf;		/* Elf * */
 	struct ksec *sec;
