@@ -60,6 +60,10 @@ int inj_open_mem(struct injector *j, const char *name, const void *buf, size_t l
 	ZydisDecoderInit(&j->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	ZydisFormatterInit(&j->fmt, ZYDIS_FORMATTER_STYLE_ATT);
 	ZydisFormatterSetProperty(&j->fmt, ZYDIS_FORMATTER_PROP_HEX_UPPERCASE, ZYAN_FALSE);
+	ZydisFormatterSetProperty(&j->fmt, ZYDIS_FORMATTER_PROP_DISP_PADDING, ZYDIS_PADDING_DISABLED);
+	ZydisFormatterSetProperty(&j->fmt, ZYDIS_FORMATTER_PROP_IMM_PADDING, ZYDIS_PADDING_DISABLED);
+	ZydisFormatterSetProperty(&j->fmt, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE,
+				  ZYDIS_PADDING_DISABLED);
 	return 0;
 }
 
@@ -369,14 +373,18 @@ void inj_disasm(struct injector *j, unsigned sec, uint64_t off, unsigned len,
 	while (at < off + len && at < s->size && used + 1 < outlen) {
 		ZydisDecodedInstruction zi;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-		char one[96];
+		char one[96], txt[80];
+		uint16_t mask;
+		const char *sym;
 
 		if (ZYAN_FAILED(ZydisDecoderDecodeFull(&j->dec, bytes + at, s->size - at, &zi, ops))) {
 			snprintf(one, sizeof(one), "(bad)");
 			at = off + len;
 		} else {
 			ZydisFormatterFormatInstruction(&j->fmt, &zi, ops, zi.operand_count_visible,
-							one, sizeof(one), at, NULL);
+							txt, sizeof(txt), at, NULL);
+			reloc_info(&j->obj, s, at, zi.length, &mask, &sym);
+			snprintf(one, sizeof(one), "%s%s%s", txt, sym ? " # " : "", sym ? sym : "");
 			at += zi.length;
 		}
 		used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? "; " : "", one);
@@ -481,8 +489,17 @@ int inj_apply(struct injector *j, unsigned mask, const struct inj_filter *f, uin
 	if (inj_sites(j, mask, f, &sites, &nsites))
 		return -1;
 	if (nsites == 0) {
+		char names[128] = "";
+		int t;
+
+		for (t = 0; t < FT_COUNT; t++)
+			if (mask >> t & 1)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+					 names[0] ? "," : "", fault_defs[t].name);
 		free(sites);
-		return error("no candidate site for fault type(s) in '%s'", j->obj.path);
+		return error("no candidate site for fault type '%s' in '%s'%s%s", names,
+			     j->obj.path, f && f->function ? " function " : "",
+			     f && f->function ? f->function : "");
 	}
 	if (count > nsites) {
 		free(sites);
