@@ -15,22 +15,61 @@
 # in which that mutant was the first module loaded.  At most JOBS QEMUs.
 #
 # usage: scripts/inject-load-experiment.sh [-m MODULE.ko] [-s SEEDS] [-t TYPES]
-#            [-b BATCH] [-j JOBS] [-o OUTDIR]
+#            [-b BATCH] [-j JOBS] [-o OUTDIR] [-R]
+# -R: no boots; rebuild OUTDIR/table.md and crash titles from OUTDIR/results.tsv.
 # Output: OUTDIR/results.tsv (type seed class net detail), OUTDIR/table.md.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NOOKS="$TOP/bin/nooks"
 MOD="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 SEEDS=50 TYPES="text nop src dst ptr branch invert loop init interface irq"
-BATCH=25 JOBS=2 OUT="$TOP/build/inject-load"
-while getopts m:s:t:b:j:o: c; do
+BATCH=25 JOBS=2 OUT="$TOP/build/inject-load" REPORT_ONLY=0
+while getopts m:s:t:b:j:o:R c; do
 	case $c in
 	m) MOD=$OPTARG ;; s) SEEDS=$OPTARG ;; t) TYPES=$OPTARG ;;
-	b) BATCH=$OPTARG ;; j) JOBS=$OPTARG ;; o) OUT=$OPTARG ;;
+	b) BATCH=$OPTARG ;; j) JOBS=$OPTARG ;; o) OUT=$OPTARG ;; R) REPORT_ONLY=1 ;;
 	*) sed -n '/^# usage/,/^# Output/p' "$0"; exit 2 ;;
 	esac
 done
 NAME=$(basename "$MOD" .ko)
+
+crash_title() {	# first crash line of a console log
+	grep -m1 -E 'BUG:|Oops:|general protection|Kernel panic|invalid opcode|kernel BUG|stack-protector|double fault' "$1" 2>/dev/null |
+		sed 's/^\[[ 0-9.]*\] //' | tr '\t' ' ' | cut -c1-120
+}
+
+report() {
+	# re-derive crash titles from the run directories named in the detail column
+	awk -F'\t' 'BEGIN{OFS="\t"} {print}' "$OUT/results.tsv" | while IFS='	' read -r t s c n d; do
+		rd=$(printf '%s' "$d" | sed -n 's/.*(\(\/[^)]*\))$/\1/p')
+		if [ -n "$rd" ] && [ -f "$rd/console.log" ]; then
+			pre=$(printf '%s' "$d" | sed -n 's/^\(crash_unload: \).*/\1/p')
+			d="$pre$(crash_title "$rd/console.log") ($rd)"
+		fi
+		printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$s" "$c" "$n" "$d"
+	done >"$OUT/results.tsv.new" && mv "$OUT/results.tsv.new" "$OUT/results.tsv"
+	{
+		echo "| type | mutants | loaded, probe ok | loaded, no eth0 | init failed | crashed at load | hung at load | (loaded, then crashed at unload) |"
+		echo "|---|---|---|---|---|---|---|---|"
+		for t in stock $TYPES; do
+			awk -F'\t' -v t="$t" '$1 == t {
+				n++
+				if ($3 == "loaded" && $4 == "yes") ly++
+				if ($3 == "loaded" && $4 != "yes") ln++
+				if ($3 == "init_failed") f++
+				if ($3 == "crash_load") c++
+				if ($3 == "hang_load") h++
+				if ($5 ~ /^crash_unload/) cu++
+			} END { if (n) printf "| %s | %d | %d | %d | %d | %d | %d | %d |\n", t, n, ly, ln, f, c, h, cu }' "$OUT/results.tsv"
+		done
+	} >"$OUT/table.md"
+	cat "$OUT/table.md"
+}
+
+if [ "$REPORT_ONLY" = 1 ]; then
+	report
+	exit 0
+fi
 mkdir -p "$OUT/mods" "$OUT/runs"
 : >"$OUT/results.tsv"
 
@@ -61,10 +100,6 @@ done
 echo "@@DONE"'
 GUEST_CMD='modprobe virtio_pci; modprobe virtio_blk; i=0; while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; mkdir -p /tmp/b && tar -xf /dev/vda -C /tmp/b && sh /tmp/b/batch.sh'
 
-crash_title() {	# first crash line of a console log
-	grep -m1 -E 'BUG:|Oops|general protection|Kernel panic|invalid opcode|kernel BUG|stack-protector|double fault|watchdog: ' "$1" 2>/dev/null |
-		sed 's/^\[[ 0-9.]*\] //' | tr '\t' ' ' | cut -c1-120
-}
 
 # runner QUEUEFILE WORKER: process "type seed" lines, first-in-boot flags kept in QUEUE
 runner() {
@@ -153,19 +188,4 @@ wait
 echo "elapsed: $(($(date +%s) - start)) s, boots: $(ls -d "$OUT"/runs/* | wc -l)"
 
 # 3. table
-{
-	echo "| type | mutants | loaded (probe ok) | loaded (no eth0) | init failed | crashed at load | hung at load | crashed at unload |"
-	echo "|---|---|---|---|---|---|---|---|"
-	for t in stock $TYPES; do
-		awk -F'\t' -v t="$t" '$1 == t {
-			n++
-			if ($3 == "loaded" && $4 == "yes") ly++
-			if ($3 == "loaded" && $4 != "yes") ln++
-			if ($3 == "init_failed") f++
-			if ($3 == "crash_load") c++
-			if ($3 == "hang_load") h++
-			if ($5 ~ /^crash_unload/) cu++
-		} END { printf "| %s | %d | %d | %d | %d | %d | %d | %d |\n", t, n, ly, ln, f, c, h, cu }' "$OUT/results.tsv"
-	done
-} >"$OUT/table.md"
-cat "$OUT/table.md"
+report
