@@ -17,17 +17,20 @@
 # usage: scripts/inject-load-experiment.sh [-m MODULE.ko] [-s SEEDS] [-t TYPES]
 #            [-b BATCH] [-j JOBS] [-o OUTDIR] [-R]
 # -R: no boots; rebuild OUTDIR/table.md and crash titles from OUTDIR/results.tsv.
+# -c: continue an interrupted run (keep mutants, results and queues).
+# A boot that dies before trying any module (e.g. TCG's "IO-APIC + timer
+# doesn't work" panic on a loaded host) is an infra error: retried, 3 times.
 # Output: OUTDIR/results.tsv (type seed class net detail), OUTDIR/table.md.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NOOKS="$TOP/bin/nooks"
 MOD="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 SEEDS=50 TYPES="text nop src dst ptr branch invert loop init interface irq"
-BATCH=25 JOBS=2 OUT="$TOP/build/inject-load" REPORT_ONLY=0
-while getopts m:s:t:b:j:o:R c; do
+BATCH=25 JOBS=2 OUT="$TOP/build/inject-load" REPORT_ONLY=0 CONTINUE=0
+while getopts m:s:t:b:j:o:Rc c; do
 	case $c in
 	m) MOD=$OPTARG ;; s) SEEDS=$OPTARG ;; t) TYPES=$OPTARG ;;
-	b) BATCH=$OPTARG ;; j) JOBS=$OPTARG ;; o) OUT=$OPTARG ;; R) REPORT_ONLY=1 ;;
+	b) BATCH=$OPTARG ;; j) JOBS=$OPTARG ;; o) OUT=$OPTARG ;; R) REPORT_ONLY=1 ;; c) CONTINUE=1 ;;
 	*) sed -n '/^# usage/,/^# Output/p' "$0"; exit 2 ;;
 	esac
 done
@@ -71,6 +74,7 @@ if [ "$REPORT_ONLY" = 1 ]; then
 	exit 0
 fi
 mkdir -p "$OUT/mods" "$OUT/runs"
+if [ "$CONTINUE" = 0 ]; then
 : >"$OUT/results.tsv"
 
 # 1. mutants (deterministic: same module + seed -> same bytes)
@@ -84,6 +88,7 @@ for t in $TYPES; do
 	done
 done
 echo "mutants: $(($(wc -l <"$OUT/all.list") - 1)) in $OUT/mods"
+fi
 
 GUEST_SCRIPT='cd /tmp/b
 for m in $(cat list); do
@@ -103,7 +108,8 @@ GUEST_CMD='modprobe virtio_pci; modprobe virtio_blk; i=0; while [ ! -b /dev/vda 
 
 # runner QUEUEFILE WORKER: process "type seed" lines, first-in-boot flags kept in QUEUE
 runner() {
-	local q=$1 w=$2 n=0
+	local q=$1 w=$2 n infra=0
+	n=$(ls -d "$OUT/runs/w$w-"* 2>/dev/null | wc -l)
 	while [ -s "$q" ]; do
 		n=$((n + 1))
 		local rd="$OUT/runs/w$w-$n" names=() first solo
@@ -165,6 +171,13 @@ runner() {
 			fi
 			pos=$((pos + 1))
 		done
+		if [ ${#done_list[@]} = 0 ] && [ "$(cat "$rd/rc")" != 0 ] &&
+		   ! grep -q '^@@TRY' "$rd/agent.txt" && [ $infra -lt 3 ]; then
+			infra=$((infra + 1))
+			echo "runner $w: infra error in $rd (rc $(cat "$rd/rc"): $(grep -m1 'Kernel panic' "$rd/console.log" | cut -c1-100)), retrying" >&2
+			continue
+		fi
+		infra=0
 		if [ ${#done_list[@]} = 0 ] && [ "$(cat "$rd/rc")" != 0 ]; then
 			echo "runner $w: boot $rd made no progress (rc $(cat "$rd/rc")): $(head -c 300 "$rd/stderr.txt")" >&2
 			return 1
@@ -179,7 +192,7 @@ runner() {
 }
 
 # 2. split the list between JOBS runners and run them
-for j in $(seq 1 "$JOBS"); do
+[ "$CONTINUE" = 1 ] || for j in $(seq 1 "$JOBS"); do
 	awk -v j="$j" -v n="$JOBS" 'NR % n == j % n' "$OUT/all.list" >"$OUT/queue.$j"
 done
 start=$(date +%s)
