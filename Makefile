@@ -74,7 +74,7 @@ build/guest/nooks-agent: $(AGENT_SRCS) $(wildcard harness/guest/agent/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRCS) -ljson-c
 
-build/guest/bin/%: harness/guest/tools/%.c
+build/guest/bin/%: harness/guest/tools/%.c $(wildcard harness/guest/tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ $<
 
