@@ -13,3 +13,9 @@ done
 printf '%-28s %10s\n' benchmark figure
 printf '%-28s %7s ms   (runs:%s)\n' "vm run --cmd true (median)" \
 	"$(echo "$times" | tr ' ' '\n' | grep . | median)" "$times"
+
+# Component benchmarks print their own figures.
+for b in scripts/bench-reset.sh scripts/bench-workloads.sh; do
+	[ -x "$b" ] && { echo; echo "== $b"; "$b"; }
+done
+exit 0

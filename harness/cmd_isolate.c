@@ -1,0 +1,194 @@
+/*
+ * cmd_isolate.c - `nooks isolate IN.ko -o OUT.ko`: bind every function a
+ * stock module calls to its NIM wrapper nooks_w_<sym> (exported by
+ * nooks.ko), so the module runs under the Nooks Isolation Manager.
+ *
+ * Classification of imports, by how the module's relocations use them
+ * (the .ko does not record symbol types; see docs/NIM.md):
+ *   glue      __fentry__, __x86_indirect_thunk_*, __x86_return_thunk,
+ *             __SCT__* : compiler/kernel calling conventions, stay bound
+ *   called    target of a call/jmp (R_X86_64_PLT32): must have a wrapper
+ *   address   only referenced as an address (data such as jiffies, or a
+ *             kernel function put into an ops table such as
+ *             delayed_work_timer_fn): stays bound, identity matters
+ * Also keeps .init sections resident (recovery re-runs init) and drops the
+ * module signature.  Refuses, listing them all, called imports without a
+ * wrapper; then nothing is written.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "modbind.h"
+#include "util.h"
+
+static const char isolate_usage[] =
+"usage: nooks isolate IN.ko -o OUT.ko [--symvers FILE]\n"
+"       nooks isolate IN.ko --list [--symvers FILE]\n"
+"\n"
+"Bind every function IN.ko calls to its NIM wrapper nooks_w_<sym>\n"
+"(symbol renamed, __versions record rewritten with the wrapper's CRC,\n"
+"signature stripped, init code kept resident) and write OUT.ko.  Fails,\n"
+"listing them, if a called import has no wrapper.\n"
+"\n"
+"  -o, --out FILE   the isolated module to write\n"
+"  --list           print each import and what isolation does with it\n"
+"  --symvers FILE   Module.symvers of nooks.ko (default: kmod/nooks/\n"
+"                   Module.symvers next to bin/)\n";
+
+#define WRAP_PREFIX "nooks_w_"
+
+static int is_glue(const char *s)
+{
+	return !strcmp(s, "__fentry__") || !strcmp(s, "__x86_return_thunk") ||
+	       !strncmp(s, "__x86_indirect_thunk_", 21) ||
+	       !strncmp(s, "__x86_indirect_call_thunk_", 26) ||
+	       !strncmp(s, "__SCT__", 7);
+}
+
+static char *default_symvers(void)
+{
+	char *bin = exe_dir(), *p;
+
+	if (!bin)
+		return xstrdup("kmod/nooks/Module.symvers");
+	p = xasprintf("%s/../kmod/nooks/Module.symvers", bin);
+	free(bin);
+	return p;
+}
+
+static const char *decide(const struct modbind_import *im)
+{
+	if (is_glue(im->name))
+		return "glue";
+	if (!strncmp(im->name, WRAP_PREFIX, strlen(WRAP_PREFIX)))
+		return "wrapped";	/* already isolated */
+	return im->refs & MODBIND_CALLED ? "call" : "address";
+}
+
+static int isolate(const char *in, const char *out, const char *symvers, int list)
+{
+	struct symvers *sv = symvers_load(symvers);
+	struct modbind *mb = NULL;
+	const struct modbind_import *im;
+	size_t n, i, nwrap = 0, nbound = 0, nglue = 0, nmissing = 0;
+	char **todo = NULL, *missing = NULL, *tmpout = NULL;
+	int ret = -1, kept;
+
+	if (!sv)
+		return -1;
+	if (!out) {	/* --list: a working copy that is never committed */
+		const char *t = getenv("TMPDIR");
+
+		tmpout = xasprintf("%s/nooks-isolate-list.ko", t && *t ? t : "/tmp");
+	}
+	mb = modbind_open(in, out ? out : tmpout);
+	if (!mb)
+		goto out;
+	im = modbind_imports(mb, &n);
+	todo = xcalloc(n + 1, sizeof(*todo));
+	for (i = 0; i < n; i++) {
+		const char *what = decide(&im[i]);
+		char *w = xasprintf(WRAP_PREFIX "%s", im[i].name);
+		uint64_t crc;
+
+		if (!strcmp(what, "call")) {
+			if (symvers_crc(sv, w, &crc)) {
+				char *m = xasprintf("%s%s%s", missing ? missing : "",
+						    missing ? ", " : "", im[i].name);
+				free(missing);
+				missing = m;
+				nmissing++;
+				what = "MISSING";
+			} else {
+				todo[nwrap++] = xstrdup(im[i].name);
+			}
+		} else if (!strcmp(what, "glue")) {
+			nglue++;
+		} else {
+			nbound++;
+		}
+		if (list)
+			printf("%-8s %s\n", what, im[i].name);
+		free(w);
+	}
+	if (nmissing) {
+		error("no NIM wrapper for %zu function%s imported by '%s': %s", nmissing,
+		      nmissing == 1 ? "" : "s", in, missing);
+		goto out;
+	}
+	if (list) {
+		ret = 0;
+		goto out;
+	}
+	for (i = 0; i < nwrap; i++) {
+		char *w = xasprintf(WRAP_PREFIX "%s", todo[i]);
+		uint64_t crc = 0;
+		int r;
+
+		symvers_crc(sv, w, &crc);
+		r = modbind_rename(mb, todo[i], w, crc);
+		free(w);
+		if (r)
+			goto out;
+	}
+	kept = modbind_keep_init(mb);
+	if (kept < 0 || modbind_commit(mb))
+		goto out;
+	printf("isolated %s -> %s: %zu functions wrapped, %zu bound to the kernel, "
+	       "%zu glue, %d init sections kept\n", in, out, nwrap, nbound, nglue, kept);
+	ret = 0;
+out:
+	for (i = 0; todo && todo[i]; i++)
+		free(todo[i]);
+	free(todo);
+	free(missing);
+	modbind_close(mb);
+	free(tmpout);
+	symvers_free(sv);
+	return ret;
+}
+
+int cmd_isolate(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "symvers", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *out = NULL, *sym = NULL;
+	char *defsym = NULL;
+	int c, list = 0, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'l': list = 1; break;
+		case 's': sym = optarg; break;
+		case 'h': return usage(isolate_usage, 0);
+		default:
+			error("unknown or incomplete option '%s' for 'nooks isolate'",
+			      argv[optind - 1]);
+			return usage(isolate_usage, 1);
+		}
+	}
+	if (optind + 1 != argc || (!out && !list) || (out && list)) {
+		if (optind + 1 < argc)
+			error("unexpected argument '%s' for 'nooks isolate'", argv[optind + 1]);
+		else
+			error("'nooks isolate' needs IN.ko and one of -o OUT.ko, --list");
+		return usage(isolate_usage, 1);
+	}
+	if (!sym)
+		sym = defsym = default_symvers();
+	ret = isolate(argv[optind], out, sym, list) ? 1 : 0;
+	free(defsym);
+	return ret;
+}

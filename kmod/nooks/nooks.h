@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nooks.h - internal interfaces of the Nooks Isolation Manager (nooks.ko).
+ *
+ * Components (one file each):
+ *   nooks_main.c    module init/exit, kallsyms resolver, sysfs counters
+ *   nooks_domain.c  protection domains: life cycle, module notifier, recovery
+ *   nooks_xpc.c     cross-domain calls: frames, lookup, abort/resume
+ *   nooks_detect.c  exception hooks (page_fault_oops, die notifier, BUG/WARN)
+ *   nooks_track.c   object tracking: what a domain owns, how to release it
+ *   nooks_shadow.c  extension wrappers: shadow callbacks the kernel calls
+ *   nooks_wrap.c    hand-written kernel wrappers (the rest are generated
+ *                   from wrappers/ *.def into nooks_wrappers_gen.c)
+ * Stage 2 (page-table protection domains) slots into nooks_xpc.c: the
+ * frame gains the domain page table, nooks_xpc() switches it, the fault
+ * path switches back first.  Nothing outside nooks_xpc.c knows how a
+ * domain is entered.
+ */
+#ifndef NOOKS_H
+#define NOOKS_H
+
+#include <linux/atomic.h>
+#include <linux/module.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#define NOOKS_MAX_DOMAINS 8
+
+/* Domain states; see the state machine in nooks_domain.c. */
+enum nooks_state {
+	NOOKS_UNUSED,
+	NOOKS_RUNNING,
+	NOOKS_FAILED,
+	NOOKS_RECOVERING,
+	NOOKS_DEAD,
+};
+
+/* Fault kinds (detection mechanism), also the "kind=" of the log event. */
+enum nooks_fault {
+	NOOKS_F_PAGE,		/* page fault oops: NULL, wild, RO write, NX */
+	NOOKS_F_GPF,		/* general protection (non-canonical, ...) */
+	NOOKS_F_TRAP,		/* #DE, #UD, other DIE_TRAP */
+	NOOKS_F_BUG,		/* BUG() in the extension */
+	NOOKS_F_STACKPROT,	/* __stack_chk_fail */
+	NOOKS_F_PANIC,		/* panic() called */
+	NOOKS_F_FORTIFY,	/* fortify_panic(): buffer overflow caught */
+	NOOKS_F_CHECK,		/* a wrapper parameter check failed */
+	NOOKS_F_NR,
+};
+
+struct nooks_domain {
+	int id;
+	enum nooks_state state;
+	struct module *mod;
+	char name[MODULE_NAME_LEN];
+	/* ranges the domain's code lives in (core text incl. kept init text) */
+	unsigned long text_start, text_end;
+	/* pristine copy of the writable data taken before the first init */
+	void *data_start;
+	size_t data_size;
+	void *pristine;
+	int (*init)(void);	/* the extension's own init/exit */
+	void (*exit)(void);
+	const struct kernel_param_ops **param_ops; /* originals, per kp[] */
+	struct bug_entry *bug_table;	/* hidden from report_bug */
+	unsigned int num_bugs;
+	struct task_struct *recoverer;	/* may enter while RECOVERING */
+	bool first_init;	/* a fault now fails the load: no recovery */
+	atomic_t active;	/* threads inside the domain (XPC depth > 0) */
+	wait_queue_head_t idle;	/* woken when active drops to 0 */
+	spinlock_t lock;	/* state, objects */
+	struct list_head objects;
+	struct work_struct recover_work;
+	/* last fault */
+	enum nooks_fault fault_kind;
+	unsigned long fault_ip;
+	unsigned long fault_from;	/* set by the hook before the fault */
+	u64 fault_ns;
+	/* counters */
+	unsigned long nr_faults, nr_recoveries, nr_xpc, nr_checks;
+};
+
+extern struct nooks_domain nooks_domains[NOOKS_MAX_DOMAINS];
+extern const char *const nooks_fault_names[NOOKS_F_NR];
+
+/* nooks_main.c */
+unsigned long nooks_lookup(const char *name);
+extern unsigned long nooks_total_faults, nooks_total_recoveries;
+
+/* nooks_domain.c */
+int nooks_domain_init(void);
+void nooks_domain_exit(void);
+struct nooks_domain *nooks_domain_by_ip(unsigned long ip);
+void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
+			unsigned long ip);
+const char *nooks_state_name(enum nooks_state s);
+
+/* nooks_xpc.c */
+long nooks_xpc(struct nooks_domain *d, const void *fn, unsigned long a0,
+	       unsigned long a1, unsigned long a2, unsigned long a3);
+struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx);
+bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret);
+struct nooks_domain *nooks_frame_domain(struct nooks_frame *f);
+void nooks_xpc_abort(long ret);	/* does not return (see nooks_xpc.c) */
+unsigned long nooks_ctx_bits(void);
+int nooks_xpc_init(void);
+
+/* nooks_detect.c */
+int nooks_detect_init(void);
+void nooks_detect_exit(void);
+void nooks_hide_bugs(struct nooks_domain *d);
+void nooks_unhide_bugs(struct nooks_domain *d);
+
+/* nooks_track.c: object types know how to release themselves */
+struct nooks_obj;
+struct nooks_obj_type {
+	const char *name;
+	void (*release)(struct nooks_obj *o);	/* recovery: undo in the kernel */
+	void (*forget)(struct nooks_obj *o);	/* clean unload: drop shadow only */
+	/* failure: stop calling into / wake threads blocked for the domain;
+	 * atomic context, under the tracking lock */
+	void (*quiesce)(struct nooks_obj *o);
+};
+struct nooks_obj {
+	struct list_head node;
+	const struct nooks_obj_type *type;
+	struct nooks_domain *dom;
+	void *ptr;		/* the kernel object (key) */
+	void *fn;		/* extension callback behind a shadow, if any */
+	void *data;		/* type specific */
+};
+struct nooks_obj *nooks_track(struct nooks_domain *d,
+			      const struct nooks_obj_type *t, void *ptr,
+			      void *fn, gfp_t gfp);
+struct nooks_obj *nooks_find(const struct nooks_obj_type *t, const void *ptr);
+bool nooks_untrack(struct nooks_domain *d, const struct nooks_obj_type *t,
+		   const void *ptr);
+void nooks_release_all(struct nooks_domain *d, bool recovery);
+void nooks_quiesce_all(struct nooks_domain *d);
+int nooks_track_init(void);
+void nooks_track_exit(void);
+extern const struct nooks_obj_type nooks_obj_mem;
+
+/* nooks_shadow.c */
+int nooks_shadow_params(struct nooks_domain *d);
+void nooks_unshadow_params(struct nooks_domain *d);
+
+/* wrappers: entry check; returns the calling domain or NULL */
+struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip);
+void nooks_wrap_leave(struct nooks_domain *d);
+/*
+ * A parameter check failed: count it, fault the domain and unwind the
+ * caller's XPC.  Returns only if the caller runs outside any XPC; the
+ * wrapper must then skip the operation.
+ */
+void nooks_wrap_violation(struct nooks_domain *d, const char *what,
+			  const void *ptr, unsigned long ret_ip);
+/* Fault @d with @kind detected by a wrapper; unwinds like the above. */
+void nooks_wrap_fault(struct nooks_domain *d, enum nooks_fault kind,
+		      unsigned long ret_ip);
+
+#endif

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_main.c - the Nooks Isolation Manager module: start-up, symbol
+ * resolution and the sysfs view (/sys/kernel/nooks/).
+ *
+ * Files in /sys/kernel/nooks/: faults, recoveries (totals since load) and
+ * domains (one line per used slot: name state faults recoveries xpcs
+ * wrapper_checks).  Must never: be unloaded while a domain is attached
+ * (isolated modules hold a reference through their imports).
+ */
+#include <linux/kobject.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/sysfs.h>
+#include "nooks.h"
+
+unsigned long nooks_total_faults, nooks_total_recoveries;
+static unsigned long (*kallsyms_lookup_name_fn)(const char *name);
+static struct kobject *nooks_kobj;
+
+/**
+ * nooks_lookup() - address of a kernel symbol, exported or not
+ * @name: symbol name
+ *
+ * Return: the address, or 0 if unknown.
+ */
+unsigned long nooks_lookup(const char *name)
+{
+	return kallsyms_lookup_name_fn ? kallsyms_lookup_name_fn(name) : 0;
+}
+
+/* kallsyms_lookup_name is not exported: a kprobe on it yields its address */
+static int resolve_kallsyms(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	int err = register_kprobe(&kp);
+
+	if (err)
+		return err;
+	kallsyms_lookup_name_fn = (void *)kp.addr;
+	unregister_kprobe(&kp);
+	return 0;
+}
+
+static ssize_t faults_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(nooks_total_faults));
+}
+
+static ssize_t recoveries_show(struct kobject *k, struct kobj_attribute *a,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(nooks_total_recoveries));
+}
+
+static ssize_t domains_show(struct kobject *k, struct kobj_attribute *a,
+			    char *buf)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NOOKS_MAX_DOMAINS; i++) {
+		struct nooks_domain *d = &nooks_domains[i];
+
+		if (d->state == NOOKS_UNUSED)
+			continue;
+		n += sysfs_emit_at(buf, n, "%s %s %lu %lu %lu %lu\n", d->name,
+				   nooks_state_name(d->state), d->nr_faults,
+				   d->nr_recoveries, d->nr_xpc, d->nr_checks);
+	}
+	return n;
+}
+
+static struct kobj_attribute faults_attr = __ATTR_RO(faults);
+static struct kobj_attribute recoveries_attr = __ATTR_RO(recoveries);
+static struct kobj_attribute domains_attr = __ATTR_RO(domains);
+static struct attribute *nooks_attrs[] = {
+	&faults_attr.attr, &recoveries_attr.attr, &domains_attr.attr, NULL,
+};
+static const struct attribute_group nooks_group = { .attrs = nooks_attrs };
+
+static int __init nooks_init(void)
+{
+	int err;
+
+	err = resolve_kallsyms();
+	if (err)
+		return err;
+	err = nooks_xpc_init();
+	if (err)
+		return err;
+	err = nooks_track_init();
+	if (err)
+		return err;
+	err = nooks_detect_init();
+	if (err)
+		goto err_track;
+	err = nooks_domain_init();
+	if (err)
+		goto err_detect;
+	nooks_kobj = kobject_create_and_add("nooks", kernel_kobj);
+	if (!nooks_kobj || sysfs_create_group(nooks_kobj, &nooks_group)) {
+		err = -ENOMEM;
+		goto err_domain;
+	}
+	pr_info("nooks: loaded, %d domain slots\n", NOOKS_MAX_DOMAINS);
+	return 0;
+err_domain:
+	kobject_put(nooks_kobj);
+	nooks_domain_exit();
+err_detect:
+	nooks_detect_exit();
+err_track:
+	nooks_track_exit();
+	return err;
+}
+
+static void __exit nooks_exit(void)
+{
+	kobject_put(nooks_kobj);
+	nooks_domain_exit();
+	nooks_detect_exit();
+	nooks_track_exit();
+}
+
+module_init(nooks_init);
+module_exit(nooks_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Nooks Isolation Manager: isolation and recovery of kernel extensions");

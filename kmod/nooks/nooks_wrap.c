@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_wrap.c - the common entry/exit of every kernel wrapper, and the
+ * hand-written wrappers that are detectors or block on the domain's behalf.
+ *
+ * The generated wrappers (nooks_wrappers_gen.c, from the wrappers/ .def files) call
+ * nooks_wrap_enter() first and nooks_wrap_leave() last; pass-through
+ * thunks call nooks_pass_check().  A call from a failed domain does not
+ * reach the kernel: it unwinds the caller's XPC (fail fast).
+ *
+ * Must never: unwind when the current context holds no XPC frame (that
+ * would be an oops of our own); report and carry on instead.
+ */
+#include <linux/completion.h>
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include "nooks.h"
+
+static bool runnable(struct nooks_domain *d)
+{
+	enum nooks_state s = READ_ONCE(d->state);
+
+	return s == NOOKS_RUNNING ||
+	       (s == NOOKS_RECOVERING && READ_ONCE(d->recoverer) == current);
+}
+
+/* Unwind the current XPC if there is one; return if there is none. */
+static void unwind_current(struct nooks_domain *d, long ret, unsigned long ip)
+{
+	if (nooks_frame_find(current_stack_pointer, nooks_ctx_bits()))
+		nooks_xpc_abort(ret);
+	pr_warn_ratelimited("nooks: event=no_frame domain=%s ip=%pS\n", d->name,
+			    (void *)ip);
+}
+
+/**
+ * nooks_wrap_enter() - entry check of a kernel wrapper
+ * @ret_ip: the wrapper's return address (who called it)
+ *
+ * Return: the calling domain, or NULL if the caller is not isolated code.
+ * Does not return (unwinds the caller's XPC) if that domain has failed.
+ */
+struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip)
+{
+	struct nooks_domain *d = nooks_domain_by_ip(ret_ip);
+
+	if (d && unlikely(!runnable(d)))
+		unwind_current(d, -EIO, ret_ip);
+	return d;
+}
+EXPORT_SYMBOL_GPL(nooks_wrap_enter);
+
+/**
+ * nooks_wrap_leave() - exit check of a kernel wrapper
+ * @d: what nooks_wrap_enter() returned
+ *
+ * The domain may have failed while the kernel ran (a nested XPC faulted,
+ * or recovery woke a blocked call): unwind instead of returning into it.
+ */
+void nooks_wrap_leave(struct nooks_domain *d)
+{
+	if (d && unlikely(!runnable(d)))
+		unwind_current(d, -EIO, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(nooks_wrap_leave);
+
+/* Called by the pass-through thunks with the thunk's return address. */
+void nooks_pass_check(unsigned long ret_ip)
+{
+	nooks_wrap_enter(ret_ip);
+}
+
+void nooks_wrap_fault(struct nooks_domain *d, enum nooks_fault kind,
+		      unsigned long ret_ip)
+{
+	/* report the call instruction, not what follows a noreturn call */
+	nooks_domain_fault(d, kind, ret_ip - 1);
+	unwind_current(d, -EFAULT, ret_ip);
+}
+
+void nooks_wrap_violation(struct nooks_domain *d, const char *what,
+			  const void *ptr, unsigned long ret_ip)
+{
+	d->nr_checks++;
+	pr_err("nooks: event=check domain=%s what=\"%s\" ptr=%px ip=%pS\n",
+	       d->name, what, ptr, (void *)ret_ip);
+	nooks_wrap_fault(d, NOOKS_F_CHECK, ret_ip);
+}
+
+/* ---- detectors: calls that mean the extension is broken ---------------- */
+
+void __stack_chk_fail(void);
+
+void nooks_w___stack_chk_fail(void)
+{
+	struct nooks_domain *d = nooks_domain_by_ip(_RET_IP_);
+
+	if (d)
+		nooks_wrap_fault(d, NOOKS_F_STACKPROT, _RET_IP_);
+	__stack_chk_fail();
+}
+EXPORT_SYMBOL_GPL(nooks_w___stack_chk_fail);
+
+void nooks_w_fortify_panic(const char *name)
+{
+	struct nooks_domain *d = nooks_domain_by_ip(_RET_IP_);
+
+	if (d) {
+		pr_err("nooks: event=detail domain=%s fortify=%s\n", d->name, name);
+		nooks_wrap_fault(d, NOOKS_F_FORTIFY, _RET_IP_);
+	}
+	fortify_panic(name);
+}
+EXPORT_SYMBOL_GPL(nooks_w_fortify_panic);
+
+void nooks_w_panic(const char *fmt, ...)
+{
+	struct nooks_domain *d = nooks_domain_by_ip(_RET_IP_);
+	char msg[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d) {
+		pr_err("nooks: event=detail domain=%s panic=\"%s\"\n", d->name, msg);
+		nooks_wrap_fault(d, NOOKS_F_PANIC, _RET_IP_);
+	}
+	panic("%s", msg);
+}
+EXPORT_SYMBOL_GPL(nooks_w_panic);
+
+/* ---- blocking on the domain's behalf ----------------------------------- */
+
+/* A thread blocked in a wrapper: recovery wakes it (quiesce). */
+static void wait_quiesce(struct nooks_obj *o)
+{
+	complete_all(o->ptr);
+}
+
+static const struct nooks_obj_type nooks_obj_wait = {
+	.name = "wait",
+	.quiesce = wait_quiesce,
+};
+
+unsigned long nooks_w_wait_for_completion_timeout(struct completion *x,
+						  unsigned long timeout)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	unsigned long ret;
+
+	if (d)
+		nooks_track(d, &nooks_obj_wait, x, NULL, GFP_KERNEL);
+	ret = wait_for_completion_timeout(x, timeout);
+	if (d)
+		nooks_untrack(d, &nooks_obj_wait, x);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion_timeout);

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_xpc.c - cross-domain calls (XPC) into an extension and unwinding.
+ *
+ * Every entry of the kernel into an extension goes through nooks_xpc(): it
+ * puts a struct nooks_frame on the caller's stack, records what recovery
+ * must restore (preempt count, IRQ flag, RCU nesting) and calls the
+ * extension through nooks_xpc_enter (nooks_xpc_64.S).  A fault while the
+ * CPU runs below that frame is attributed to its domain by finding the
+ * innermost live frame on the faulting stack (nooks_frame_find()); the
+ * exception hook then rewrites the exception's pt_regs so that the
+ * exception returns into nooks_xpc_exit with the frame's stack pointer:
+ * the call returns an error to its kernel caller.
+ *
+ * Frames are found by scanning the current stack upward from the faulting
+ * sp, not through a per-CPU list, so a sleeping extension call that
+ * migrates CPUs stays attributable.  A frame is live between entry and
+ * exit only (magic cleared on exit), so no stale frame is ever matched.
+ * The innermost frame must also have been entered in the same context
+ * (hardirq/softirq/NMI bits): a hardirq that interrupts a softirq XPC on
+ * the same IRQ stack is not the extension's fault.
+ *
+ * Stage 2 hook: the domain page table switch belongs in nooks_xpc()
+ * (enter/leave) and in nooks_frame_resume() (switch back before the
+ * kernel's handler continues); nothing else enters a domain.
+ *
+ * Must never: sleep, allocate, or take locks (runs in exception context).
+ */
+#include <linux/kernel.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <asm/stacktrace.h>
+#include "nooks.h"
+
+#define NOOKS_FRAME_MAGIC 0x4e4f4f4b53585043UL	/* "NOOKSXPC" */
+#define CTX_MASK (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET)
+
+struct nooks_frame {
+	unsigned long sp;		/* 0: set by nooks_xpc_enter */
+	const void *fn;			/* 8 */
+	unsigned long a[4];		/* 16..40 */
+	unsigned long magic;		/* NOOKS_FRAME_MAGIC while live */
+	struct nooks_frame *self;
+	struct nooks_domain *dom;
+	unsigned long ctx;		/* CTX_MASK bits of preempt_count */
+	unsigned long irqflags;
+	int pc;				/* preempt_count at entry */
+	int rcu_nesting;
+	int aborted;
+	long ret;
+};
+
+long nooks_xpc_enter(struct nooks_frame *f);
+extern const char nooks_xpc_exit[];
+
+static int (*get_stack_info_fn)(unsigned long *stack, struct task_struct *task,
+				struct stack_info *info, unsigned long *visit_mask);
+
+unsigned long nooks_ctx_bits(void)
+{
+	return preempt_count() & CTX_MASK;
+}
+
+static bool may_enter(struct nooks_domain *d)
+{
+	enum nooks_state s = READ_ONCE(d->state);
+
+	return s == NOOKS_RUNNING ||
+	       (s == NOOKS_RECOVERING && READ_ONCE(d->recoverer) == current);
+}
+
+/**
+ * nooks_xpc() - call an extension function inside its protection domain
+ * @d: the extension's domain
+ * @fn: extension function (up to four integer/pointer arguments)
+ * @a0: first argument (unused ones are ignored by @fn)
+ * @a1: second argument
+ * @a2: third argument
+ * @a3: fourth argument
+ *
+ * Context: any (process, softirq, hardirq).
+ * Return: what @fn returned (sign-extended as long); -EIO without calling
+ * @fn if the domain is not running; -EFAULT if @fn faulted and was unwound.
+ */
+long nooks_xpc(struct nooks_domain *d, const void *fn, unsigned long a0,
+	       unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	struct nooks_frame f;
+	long ret;
+
+	if (!may_enter(d))
+		return -EIO;
+	atomic_inc(&d->active);
+	d->nr_xpc++;
+	f.fn = fn;
+	f.a[0] = a0;
+	f.a[1] = a1;
+	f.a[2] = a2;
+	f.a[3] = a3;
+	f.self = &f;
+	f.dom = d;
+	f.ctx = nooks_ctx_bits();
+	f.pc = preempt_count();
+	local_save_flags(f.irqflags);
+#ifdef CONFIG_PREEMPT_RCU
+	f.rcu_nesting = current->rcu_read_lock_nesting;
+#endif
+	f.aborted = 0;
+	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
+	barrier();
+	ret = nooks_xpc_enter(&f);
+	barrier();
+	if (unlikely(READ_ONCE(f.aborted))) {
+		/* undo what the extension left behind: locks' preempt counts,
+		 * a disabled IRQ flag, open RCU read sections */
+		preempt_count_set(f.pc);
+		if (f.irqflags & X86_EFLAGS_IF)
+			local_irq_enable();
+		else
+			local_irq_disable();
+#ifdef CONFIG_PREEMPT_RCU
+		current->rcu_read_lock_nesting = f.rcu_nesting;
+#endif
+		ret = f.ret;
+	}
+	WRITE_ONCE(f.magic, 0);
+	if (atomic_dec_and_test(&d->active) &&
+	    READ_ONCE(d->state) != NOOKS_RUNNING)
+		wake_up(&d->idle);	/* recovery waits for the last one */
+	return ret;
+}
+
+/**
+ * nooks_frame_find() - innermost live XPC frame on the stack holding @sp
+ * @sp: stack pointer of the faulting context
+ * @ctx: nooks_ctx_bits() of the faulting context
+ *
+ * Return: the frame, or NULL if the context is not running in a domain.
+ */
+struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx)
+{
+	struct stack_info info;
+	unsigned long *p;
+
+	if (!get_stack_info_fn ||
+	    get_stack_info_fn((unsigned long *)sp, current, &info, NULL))
+		return NULL;
+	for (p = (unsigned long *)ALIGN(sp, sizeof(long));
+	     p + sizeof(struct nooks_frame) / sizeof(long) <= info.end; p++) {
+		struct nooks_frame *f;
+
+		if (*p != NOOKS_FRAME_MAGIC)
+			continue;
+		f = container_of(p, struct nooks_frame, magic);
+		if (f->self != f)
+			continue;
+		/* innermost frame of another context: not ours */
+		return f->ctx == ctx ? f : NULL;
+	}
+	return NULL;
+}
+
+struct nooks_domain *nooks_frame_domain(struct nooks_frame *f)
+{
+	return f->dom;
+}
+
+/**
+ * nooks_frame_resume() - make an exception return into the frame's exit
+ * @f: frame returned by nooks_frame_find()
+ * @regs: the exception's saved registers (rewritten)
+ * @ret: value nooks_xpc() returns to its caller
+ *
+ * The IRQ flag is left as it was at the fault (the exception exit path
+ * restores it from @regs); nooks_xpc() repairs it after the return.
+ * Return: true.
+ */
+bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret)
+{
+	f->ret = ret;
+	WRITE_ONCE(f->aborted, 1);
+	regs->ip = (unsigned long)nooks_xpc_exit;
+	regs->sp = f->sp;
+	regs->ax = ret;
+	regs->flags &= ~(X86_EFLAGS_AC | X86_EFLAGS_DF | X86_EFLAGS_TF);
+	return true;
+}
+
+void nooks_xpc_abort_trap(long ret);
+
+/**
+ * nooks_xpc_abort() - unwind the innermost XPC of the current context
+ * @ret: value the unwound nooks_xpc() returns
+ *
+ * Used by wrappers when the calling domain has failed or a parameter check
+ * failed.  Goes through the #UD path so every unwind takes the same road.
+ */
+void nooks_xpc_abort(long ret)
+{
+	/* the #UD hook takes @ret from regs->di and never returns here */
+	nooks_xpc_abort_trap(ret);
+}
+
+int nooks_xpc_init(void)
+{
+	get_stack_info_fn = (void *)nooks_lookup("get_stack_info");
+	return get_stack_info_fn ? 0 : -ENOENT;
+}

@@ -1,0 +1,46 @@
+#!/bin/sh
+# test_nim_isolate.sh - `nooks isolate` on real modules (host only, no
+# guest): binding, classification, refusal listing missing wrappers,
+# nothing written on failure, bad input.
+. "$(dirname "$0")/lib.sh"
+
+ST="$TOP/kmod/selftest/nooks_selftest.ko"
+E1000=$(find "$TOP/build/image/modules" -name e1000.ko | head -n 1)
+
+out=$("$NOOKS" isolate "$ST" -o "$T_TMP/st.ko"); rc=$?
+expect_eq "isolate selftest exits 0" 0 "$rc"
+expect_match "summary line" "functions wrapped, [0-9]+ bound to the kernel, [0-9]+ glue, [1-9][0-9]* init sections kept" "$out"
+undef=$(nm -u "$T_TMP/st.ko" | awk '{print $2}')
+expect_match "calls bound to wrappers" "^nooks_w_kfree$" "$undef"
+expect_match "data stays bound" "^jiffies$" "$undef"
+expect_match "glue stays bound" "^__x86_return_thunk$" "$undef"
+expect_eq "no unwrapped call left" "" "$(printf '%s\n' "$undef" | grep -Ex 'kfree|_printk|mod_timer')"
+expect_eq "signature stripped" 0 "$(grep -c 'Module signature appended' "$T_TMP/st.ko")"
+expect_match "init kept resident" "\.nooks\.init\.text" "$(readelf -SW "$T_TMP/st.ko")"
+list=$("$NOOKS" isolate "$ST" --list)
+expect_match "--list classifies" "^address +param_ops_charp$" "$list"
+expect_match "--list shows calls" "^call +kthread_create_on_node$" "$list"
+
+"$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >/dev/null 2>"$T_TMP/err"; rc=$?
+if [ "$(wc -l <"$T_TMP/err")" = 1 ] && grep -q "no NIM wrapper for [0-9]* functions imported by" "$T_TMP/err"; then
+	expect_eq "e1000: refused while wrappers are missing" 1 "$rc"
+	expect_match "refusal lists the functions" "register_netdev" "$(cat "$T_TMP/err")"
+	expect_eq "nothing written on refusal" "" "$(ls "$T_TMP" | grep e1000)"
+else
+	expect_eq "e1000 isolates" 0 "$rc"
+fi
+
+"$NOOKS" isolate "$ST" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "missing -o exits 2" 2 "$rc"
+"$NOOKS" isolate "$ST" -o "$T_TMP/x.ko" --bogus >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "unknown option exits 2" 2 "$rc"
+expect_match "unknown option named" "unknown or incomplete option '--bogus'" "$(head -n 1 "$T_TMP/err")"
+head -c 100 /dev/urandom >"$T_TMP/junk.ko"
+"$NOOKS" isolate "$T_TMP/junk.ko" -o "$T_TMP/y.ko" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "junk module exits 1" 1 "$rc"
+expect_match "junk module named" "module '$T_TMP/junk.ko' is not an ELF file" "$(cat "$T_TMP/err")"
+expect_eq "nothing written for junk" "" "$(ls "$T_TMP" | grep '^y.ko')"
+"$NOOKS" isolate "$ST" -o "$T_TMP/z.ko" --symvers "$T_TMP/none" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "missing symvers exits 1" 1 "$rc"
+out=$("$NOOKS" isolate --help); expect_match "--help" "usage: nooks isolate" "$out"
+finish
