@@ -6,7 +6,11 @@
  * isolate` binds it to the NIM and the manifest loads nooks.ko first; then
  * the harness's trial runner (trial.h: fresh guest, agent heartbeats,
  * deadlines, console triage, classification) runs the workload and gives
- * the outcome class.  infra_error results are returned as failures so the
+ * the outcome class.  A descriptor with runtime faults (alloc/free/leak/
+ * bcopy) gets its module rebound to kmod/swifi, and the manifest loads
+ * swifi.ko first with the describe record's "swifi_params" (native mode
+ * only: the NIM has no fault hooks yet, so nooks mode is refused up front
+ * for such specs).  infra_error results are returned as failures so the
  * campaign loop retries them.  Nooks mode is refused up front while
  * `nooks isolate` cannot bind the extension.  Must never classify a
  * host-side failure as a guest outcome.
@@ -24,6 +28,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "rtfault.h"
 #include "trial.h"
 #include "util.h"
 
@@ -102,6 +107,17 @@ static int isolate_check(const struct exec_ctx *x, const char *ko, const char *e
 	return 0;
 }
 
+/* A spec fault type injected through swifi's runtime wrappers, or NULL. */
+static const char *runtime_type(const struct campaign_spec *sp)
+{
+	int i;
+
+	for (i = 0; i < sp->n_types; i++)
+		if (rt_type_by_name(sp->types[i].name, strlen(sp->types[i].name)) >= 0)
+			return sp->types[i].name;
+	return NULL;
+}
+
 int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct exec_ctx *x)
 {
 	char *dir = exe_dir(), *probe[4], *tmp;
@@ -124,6 +140,12 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 	if (run(probe, NULL, NULL) != 0) {
 		exec_release(x);
 		return error("the fault injector ('nooks inject') is not part of this build");
+	}
+	if (sp->modes[MODE_NOOKS] && runtime_type(sp)) {
+		error("mode 'nooks': runtime fault type '%s' needs the NIM's fault hooks, which "
+		      "this build lacks; use --modes native", runtime_type(sp));
+		exec_release(x);
+		return -1;
 	}
 	if (sp->modes[MODE_NOOKS]) {
 		probe[1] = "isolate";
@@ -173,7 +195,7 @@ void exec_release(struct exec_ctx *x)
 static void add_arg(char **argv, int *n, char *s) { argv[(*n)++] = s; }
 
 /* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text. */
-static char *manifest_text(const struct trial_request *rq, const char *ko)
+static char *manifest_text(const struct trial_request *rq, const char *ko, const char *swifi)
 {
 	const struct spec_extension *e = rq->ext;
 	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
@@ -188,6 +210,13 @@ static char *manifest_text(const struct trial_request *rq, const char *ko)
 
 		json_object_object_add(nim, "name", json_object_new_string("nooks"));
 		json_object_array_add(mods, nim);
+	}
+	if (swifi) {	/* runtime faults: the armed shim before the faulty module */
+		struct json_object *sw = json_object_new_object();
+
+		json_object_object_add(sw, "name", json_object_new_string("swifi"));
+		json_object_object_add(sw, "params", json_object_new_string(swifi));
+		json_object_array_add(mods, sw);
 	}
 	json_object_object_add(mod, "path", json_object_new_string(ko));
 	json_object_array_add(mods, mod);
@@ -214,6 +243,18 @@ static char *manifest_text(const struct trial_request *rq, const char *ko)
 }
 
 static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
+
+/* swifi.ko's parameters from a describe record (malloc'd), NULL if no runtime fault. */
+static char *describe_swifi_params(const char *json)
+{
+	struct json_object *root = json ? json_tokener_parse(json) : NULL, *v;
+	char *p = NULL;
+
+	if (root && json_object_object_get_ex(root, "swifi_params", &v))
+		p = nonempty(json_object_get_string(v));
+	json_object_put(root);
+	return p;
+}
 
 /* Copy the harness's verdict into the campaign's result. */
 static void take_result(const struct trial_result *t, struct campaign_result *r)
@@ -262,7 +303,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 	char *iso = xasprintf("%s/fault-isolated.ko", rq->workdir);
 	char *desc = xasprintf("%s/describe.json", rq->workdir);
 	char *ierr = xasprintf("%s/inject.err", rq->workdir);
-	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL;
+	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL, *swifi = NULL;
 	char seed[32], count[16], *argv[20];
 	struct trial_manifest m;
 	struct trial_result t;
@@ -294,6 +335,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 		goto out;
 	}
 	r->describe_json = read_file(desc, NULL);
+	swifi = describe_swifi_params(r->describe_json);
 	if (rq->mode == MODE_NOOKS) {
 		n = 0;
 		add_arg(argv, &n, x->nooks);
@@ -307,7 +349,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 			goto out;
 		}
 	}
-	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out);
+	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out, swifi);
 	if (manifest_parse(text, rq->key, &m)) {
 		r->error = xstrdup("invalid trial manifest");
 		goto out;
@@ -327,6 +369,7 @@ out:
 	if (have_m)
 		manifest_release(&m);
 	free(text);
+	free(swifi);
 	free(out);
 	free(iso);
 	free(desc);

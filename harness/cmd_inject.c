@@ -1,10 +1,12 @@
 /*
- * cmd_inject.c - `nooks inject`: apply seeded SWIFI code faults to a stock
- * kernel module (injector/inject.h), or list its fault sites (--sites).
+ * cmd_inject.c - `nooks inject`: apply seeded SWIFI faults to a stock kernel
+ * module: code faults in place (injector/inject.h) and runtime faults by
+ * rebinding imports to kmod/swifi's wrappers (injector/runtime.h), or list
+ * the fault sites (--sites).
  *
  * Owns only option parsing, output files and exit status.  Writes the
- * mutated module and the describe record atomically (temp + rename); on any
- * error nothing is left at the output paths.
+ * mutated module, the describe record and the swifi parameters atomically
+ * (temp + rename); on any error nothing is left at the output paths.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -17,34 +19,48 @@
 #include "cli.h"
 #include "inject.h"
 #include "modcheck.h"
+#include "runtime.h"
 #include "util.h"
 
 static const char inject_usage[] =
 "usage: nooks inject --fault TYPE[,TYPE...] --seed N [--count K] [--function F]\n"
-"                    [--section S] IN.ko -o OUT.ko [--describe OUT.json]\n"
+"                    [--section S] [--symbol S] [--nth N] [--nth-max M]\n"
+"                    [--symvers F] IN.ko -o OUT.ko [--describe OUT.json]\n"
+"                    [--params OUT.txt]\n"
 "   or: nooks inject --sites [--fault TYPE[,TYPE...]] [--function F] [--section S]\n"
 "                    [--verbose] IN.ko\n"
 "\n"
-"Corrupt the code of a kernel module the way the Rio/Nooks SWIFI injector\n"
-"did: K single-instruction faults in place, at sites drawn from seed N\n"
-"(same inputs, byte-identical output).  Relocated bytes are never\n"
-"corrupted; a deleted instruction's relocations become R_X86_64_NONE.\n"
+"Corrupt a kernel module the way the Rio/Nooks SWIFI injector did: K faults\n"
+"drawn from seed N (same inputs, byte-identical output).  Code faults are\n"
+"single-instruction mutations in place (relocated bytes are never corrupted;\n"
+"a deleted instruction's relocations become R_X86_64_NONE).  Runtime faults\n"
+"rebind an import S to swifi.ko's wrapper swifi_w_S and arm it to fail at\n"
+"its Nth call: load swifi.ko with the printed arm= parameter first.\n"
 "\n"
-"  --fault LIST     fault types: text, nop, src, dst, ptr, branch, invert,\n"
-"                   loop, init, interface, irq (see docs/FAULTS.md)\n"
+"  --fault LIST     code: text, nop, src, dst, ptr, branch, invert, loop,\n"
+"                   init, interface, irq; runtime: alloc, free, leak, bcopy\n"
+"                   (see docs/FAULTS.md)\n"
 "  --seed N         seed of the site and mutation choices (decimal or 0x..)\n"
-"  --count K        number of faults (default 1), at distinct instructions\n"
-"  --function F     only sites inside function symbol F\n"
-"  --section S      only sites in code section S (default: all code sections)\n"
+"  --count K        number of faults (default 1), at distinct sites\n"
+"  --function F     code faults only inside function symbol F\n"
+"  --section S      code faults only in code section S (default: all)\n"
+"  --symbol S       runtime faults only on imported function S\n"
+"  --nth N          runtime faults fire at call N (default: drawn in 1..M)\n"
+"  --nth-max M      runtime faults draw N in 1..M (default 16)\n"
+"  --symvers F      Module.symvers of swifi.ko (default: kmod/swifi/\n"
+"                   Module.symvers next to bin/)\n"
 "  -o, --output F   the mutated module\n"
 "  --describe F     write the mutations as JSON (type, section, symbol+offset,\n"
-"                   file offset, old/new bytes, disassembly before/after)\n"
+"                   file offset, old/new bytes, disassembly before/after; for\n"
+"                   runtime faults the arm and \"swifi_params\")\n"
+"  --params F       write swifi.ko's module parameters (\"arm=...\") to F\n"
 "  --sites          list the number of candidate sites per type instead\n"
 "  --verbose        with --sites: print every site\n";
 
 struct inject_opts {
 	const char *faults, *function, *section, *output, *describe, *input;
-	uint64_t seed, count;
+	const char *symbol, *symvers, *params;
+	uint64_t seed, count, nth, nth_max;
 	int have_seed, sites, verbose;
 };
 
@@ -58,6 +74,11 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 		{ "section", required_argument, NULL, 'S' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "describe", required_argument, NULL, 'd' },
+		{ "symbol", required_argument, NULL, 'y' },
+		{ "nth", required_argument, NULL, 'n' },
+		{ "nth-max", required_argument, NULL, 'm' },
+		{ "symvers", required_argument, NULL, 'V' },
+		{ "params", required_argument, NULL, 'p' },
 		{ "sites", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -81,6 +102,20 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 			if (parse_u64(optarg, &o->count) || o->count == 0 || o->count > 100000)
 				return error("invalid --count '%s' (expected 1..100000)", optarg);
 			break;
+		case 'n':
+			if (parse_u64(optarg, &o->nth) || o->nth == 0 || o->nth > RT_NTH_LIMIT)
+				return error("invalid --nth '%s' (expected 1..%d)", optarg,
+					     RT_NTH_LIMIT);
+			break;
+		case 'm':
+			if (parse_u64(optarg, &o->nth_max) || o->nth_max == 0 ||
+			    o->nth_max > RT_NTH_LIMIT)
+				return error("invalid --nth-max '%s' (expected 1..%d)", optarg,
+					     RT_NTH_LIMIT);
+			break;
+		case 'y': o->symbol = optarg; break;
+		case 'V': o->symvers = optarg; break;
+		case 'p': o->params = optarg; break;
 		case 'F': o->function = optarg; break;
 		case 'S': o->section = optarg; break;
 		case 'o': o->output = optarg; break;
@@ -115,21 +150,58 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 	return 0;
 }
 
+/* The runtime sites of the module (names of its called imports kept in *names). */
+static int runtime_sites(struct injector *j, const struct inject_opts *o, unsigned rt_mask,
+			 struct rt_site **s, size_t *n)
+{
+	struct rt_filter rf = { o->symbol, (uint32_t)o->nth, (uint32_t)o->nth_max };
+	const char **names;
+	size_t nn = rt_called_imports(&j->obj, &names);
+	int r = rt_sites(names, nn, rt_mask, &rf, s, n);
+
+	free(names);
+	return r;
+}
+
+static void list_runtime(struct injector *j, const struct inject_opts *o, unsigned rt_mask)
+{
+	struct rt_site *s = NULL;
+	size_t n = 0, i, per[RT_NTYPES] = { 0 }, nsym[RT_NTYPES] = { 0 };
+	int t;
+
+	if (runtime_sites(j, o, rt_mask, &s, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		per[s[i].type]++;
+		if (i && s[i].type == s[i - 1].type && !strcmp(s[i].sym, s[i - 1].sym))
+			continue;
+		nsym[s[i].type]++;
+		if (o->verbose)
+			printf("%-9s %s -> " RT_WRAP_PREFIX "%s\n", rt_type_names[s[i].type],
+			       s[i].sym, s[i].sym);
+	}
+	for (t = 0; t < RT_NTYPES; t++)
+		if (rt_mask >> t & 1)
+			printf("%-9s %zu (%zu function%s x %zu calls)\n", rt_type_names[t], per[t],
+			       nsym[t], nsym[t] == 1 ? "" : "s", nsym[t] ? per[t] / nsym[t] : 0);
+	free(s);
+}
+
 static int list_sites(struct injector *j, const struct inject_opts *o)
 {
-	unsigned mask = (1u << FT_COUNT) - 1;
+	unsigned mask = (1u << FT_COUNT) - 1, rt_mask = (1u << RT_NTYPES) - 1;
 	struct inj_filter f = { o->function, o->section };
 	struct inj_site *s;
 	size_t n, i, per[FT_COUNT] = { 0 };
 	int t;
 
-	if (o->faults && inj_parse_types(o->faults, &mask))
+	if (o->faults && rt_parse_fault_list(o->faults, &mask, &rt_mask))
 		return -1;
-	if (inj_sites(j, mask, &f, &s, &n))
+	if (mask && inj_sites(j, mask, &f, &s, &n))
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; mask && i < n; i++)
 		per[s[i].type]++;
-	if (o->verbose) {
+	if (mask && o->verbose) {
 		for (i = 0; i < n; i++) {
 			char dis[256];
 			uint64_t d = 0;
@@ -144,11 +216,23 @@ static int list_sites(struct injector *j, const struct inject_opts *o)
 	for (t = 0; t < FT_COUNT; t++)
 		if (mask >> t & 1)
 			printf("%-9s %zu\n", fault_defs[t].name, per[t]);
-	free(s);
+	if (mask)
+		free(s);
+	if (rt_mask)
+		list_runtime(j, o, rt_mask);
 	return 0;
 }
 
-static int write_describe(const struct inject_opts *o, const struct mutation *m, size_t n)
+static char *swifi_params(const struct rt_arm *arms, size_t n)
+{
+	char *arm = rt_arm_string(arms, n), *p = xasprintf("arm=%s", arm);
+
+	free(arm);
+	return p;
+}
+
+static int write_describe(const struct inject_opts *o, const struct mutation *m, size_t n,
+			  const struct rt_arm *arms, size_t na)
 {
 	struct json_object *doc = json_object_new_object(), *arr = json_object_new_array();
 	const char *txt;
@@ -162,7 +246,15 @@ static int write_describe(const struct inject_opts *o, const struct mutation *m,
 	json_object_object_add(doc, "count", json_object_new_uint64(o->count));
 	for (i = 0; i < n; i++)
 		json_object_array_add(arr, inj_mutation_json(&m[i]));
+	for (i = 0; i < na; i++)
+		json_object_array_add(arr, rt_arm_json(&arms[i]));
 	json_object_object_add(doc, "mutations", arr);
+	if (na) {
+		char *p = swifi_params(arms, na);
+
+		json_object_object_add(doc, "swifi_params", json_object_new_string(p));
+		free(p);
+	}
 	txt = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 					     JSON_C_TO_STRING_NOSLASHESCAPE);
 	r = write_file_atomic(o->describe, txt, strlen(txt));
@@ -170,34 +262,124 @@ static int write_describe(const struct inject_opts *o, const struct mutation *m,
 	return r;
 }
 
-static int do_inject(struct injector *j, const struct inject_opts *o)
+static char *default_symvers(void)
 {
-	struct inj_filter f = { o->function, o->section };
-	struct mutation *m;
-	size_t n, i;
-	unsigned mask;
+	char *bin = exe_dir(), *p;
 
-	if (inj_parse_types(o->faults, &mask))
+	if (!bin)
+		return xstrdup("kmod/swifi/Module.symvers");
+	p = xasprintf("%s/../kmod/swifi/Module.symvers", bin);
+	free(bin);
+	return p;
+}
+
+/* Plan the runtime faults (before any code mutation: the imports as shipped). */
+static int plan_runtime(struct injector *j, const struct inject_opts *o, unsigned rt_mask,
+			unsigned kr, struct rt_arm *arms)
+{
+	struct rt_site *s;
+	size_t n;
+	int r;
+
+	if (runtime_sites(j, o, rt_mask, &s, &n))
 		return -1;
-	if (inj_apply(j, mask, &f, o->seed, (unsigned)o->count, &m, &n))
-		return -1;
-	if (o->describe && write_describe(o, m, n)) {
-		free(m);
-		return -1;
-	}
-	if (kobj_write(&j->obj, o->output)) {
-		if (o->describe)
-			unlink(o->describe);
-		free(m);
-		return -1;
-	}
+	r = rt_choose(s, n, o->seed, kr, arms);
+	free(s);
+	return r;
+}
+
+/* Write the module: code image, then (runtime faults) rebinding on top of it. */
+static int write_module(struct injector *j, const struct inject_opts *o, size_t nm,
+			const struct rt_arm *arms, size_t na)
+{
+	char *tmp, *sv;
+	int r;
+
+	if (!na)
+		return kobj_write(&j->obj, o->output);
+	sv = o->symvers ? xstrdup(o->symvers) : default_symvers();
+	tmp = nm ? xasprintf("%s.code.tmp", o->output) : NULL;
+	r = tmp ? kobj_write(&j->obj, tmp) : 0;
+	if (!r)
+		r = rt_bind(tmp ? tmp : o->input, o->output, arms, na, sv);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	free(sv);
+	return r;
+}
+
+static void report(const struct inject_opts *o, const struct mutation *m, size_t n,
+		   const struct rt_arm *arms, size_t na)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "nooks: %s at %s+0x%llx (%s+0x%llx): %s -> %s\n",
 			fault_defs[m[i].type].name, m[i].secname, (unsigned long long)m[i].off,
 			m[i].func ? m[i].func : "?", (unsigned long long)m[i].func_off,
 			m[i].before, m[i].after);
+	for (i = 0; i < na; i++)
+		fprintf(stderr, "nooks: %s at call %u of %s (bound to " RT_WRAP_PREFIX "%s)\n",
+			rt_type_names[arms[i].type], arms[i].nth, arms[i].sym, arms[i].sym);
+	if (na) {
+		char *p = swifi_params(arms, na);
+
+		fprintf(stderr, "nooks: load swifi.ko with '%s' before '%s'\n", p, o->output);
+		free(p);
+	}
+}
+
+static int do_inject(struct injector *j, const struct inject_opts *o)
+{
+	struct inj_filter f = { o->function, o->section };
+	struct rt_arm arms[RT_MAX_ARMS];
+	struct mutation *m = NULL;
+	size_t n = 0, na;
+	unsigned mask, rt_mask;
+	int ret = -1;
+
+	if (rt_parse_fault_list(o->faults, &mask, &rt_mask))
+		return -1;
+	if (!mask && (o->function || o->section))
+		return error("--function and --section select code faults; '%s' has none",
+			     o->faults);
+	if (!rt_mask && (o->symbol || o->nth || o->nth_max))
+		return error("--symbol, --nth and --nth-max select runtime faults; '%s' has none",
+			     o->faults);
+	na = rt_split((unsigned)__builtin_popcount(mask), (unsigned)__builtin_popcount(rt_mask),
+		      (unsigned)o->count, o->seed);
+	if (na && plan_runtime(j, o, rt_mask, (unsigned)na, arms))
+		return -1;
+	if (o->count > na && inj_apply(j, mask, &f, o->seed, (unsigned)(o->count - na), &m, &n))
+		return -1;
+	if (o->describe && write_describe(o, m, n, arms, na))
+		goto out;
+	if (o->params) {
+		char *p = swifi_params(arms, na), *line = xasprintf("%s\n", na ? p : "");
+
+		free(p);
+		p = line;
+		if (write_file_atomic(o->params, p, strlen(p))) {
+			free(p);
+			goto err_describe;
+		}
+		free(p);
+	}
+	if (write_module(j, o, n, arms, na))
+		goto err_params;
+	report(o, m, n, arms, na);
+	ret = 0;
+	goto out;
+err_params:
+	if (o->params)
+		unlink(o->params);
+err_describe:
+	if (o->describe)
+		unlink(o->describe);
+out:
 	free(m);
-	return 0;
+	return ret;
 }
 
 int cmd_inject(int argc, char **argv)
@@ -215,6 +397,8 @@ int cmd_inject(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.output && !strcmp(o.output, o.input))
 		return error("output '%s' would overwrite the input", o.output), 1;
+	if ((o.describe && !strcmp(o.describe, o.input)) || (o.params && !strcmp(o.params, o.input)))
+		return error("'%s' would overwrite the input", o.input), 1;
 	if (inj_open(&j, o.input))
 		return 1;
 	if (module_file_check(o.input)) {

@@ -2,12 +2,17 @@
  * prng.h - the injector's deterministic PRNG: splitmix64 (Steele, Lea,
  * Flood 2014; the seeding generator of xoshiro).  state += 0x9e3779b97f4a7c15,
  * then the mix below.  Same seed, same sequence, on every host; never
- * seeded from time or addresses.
+ * seeded from time or addresses.  Also compiled into kmod/swifi (kernel
+ * types), so the guest draws exactly what the host draws.
  */
 #ifndef NOOKS_PRNG_H
 #define NOOKS_PRNG_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
 #include <stdint.h>
+#endif
 
 struct prng {
 	uint64_t s;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * swifi.c - SWIFI runtime shim of the nooks lab: data faults in a live
- * extension (bit flips in its .data/.bss at a moment the trial chooses).
+ * swifi_main.c - SWIFI shim of the nooks lab (module swifi.ko): data faults
+ * in a live extension (bit flips in its .data/.bss at a moment the trial
+ * chooses), module init/exit.  Runtime faults are in swifi_rt.c.
  *
  * Write "MODULE ADDR LEN SEED COUNT" to /sys/module/swifi/parameters/flip:
  * COUNT bits of [ADDR, ADDR+LEN) are flipped, chosen by splitmix64(SEED)
- * exactly as the host injector draws (injector/prng.h), so the same request
+ * with the host injector's own PRNG (injector/prng.h), so the same request
  * flips the same offsets.  ADDR comes from /sys/module/MODULE/sections/.data
  * (or .bss), LEN from the section size in the .ko.  The range must lie in
  * the writable part of MODULE's core image (tracked through the module
@@ -13,14 +14,15 @@
  * Each flip is logged as "swifi: flip MODULE +OFF bit B: OLD -> NEW".
  *
  * Owns: the list of live modules seen by its notifier.  Never writes outside
- * a tracked module's RW core range.  Runtime faults (alloc/free/leak/bcopy
- * wrappers bound via modbind) are not here yet: see docs/FAULTS.md.
+ * a tracked module's RW core range.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
+
+#include "prng.h"
 
 #define SWIFI_MAX_MODS 16
 
@@ -47,26 +49,6 @@ static int swifi_module_event(struct notifier_block *nb, unsigned long state, vo
 
 static struct notifier_block swifi_nb = { .notifier_call = swifi_module_event };
 
-static u64 splitmix64(u64 *s)
-{
-	u64 z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) by rejection, as prng_below() on the host. */
-static u64 below(u64 *s, u64 n)
-{
-	u64 lim = -n % n, x;
-
-	do
-		x = splitmix64(s);
-	while (x < lim);
-	return x % n;
-}
-
 static struct module *find_tracked(const char *name)
 {
 	int i;
@@ -83,6 +65,7 @@ static int do_flip(const char *name, unsigned long addr, unsigned long len, u64 
 {
 	struct module *mod;
 	unsigned long rw_start, rw_end;
+	struct prng rng;
 	unsigned int i;
 
 	mod = find_tracked(name);
@@ -97,8 +80,9 @@ static int do_flip(const char *name, unsigned long addr, unsigned long len, u64 
 			addr, len, name, rw_start, rw_end);
 		return -EINVAL;
 	}
+	prng_seed(&rng, seed);
 	for (i = 0; i < count; i++) {
-		u64 bit = below(&seed, (u64)len * 8);
+		u64 bit = prng_below(&rng, (u64)len * 8);
 		u8 *p = (u8 *)addr + bit / 8;
 		u8 old = READ_ONCE(*p);
 
@@ -143,4 +127,4 @@ static void __exit swifi_exit(void)
 module_init(swifi_init);
 module_exit(swifi_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("nooks SWIFI runtime shim: data faults in live extensions");
+MODULE_DESCRIPTION("nooks SWIFI shim: data and runtime faults in live extensions");
