@@ -63,7 +63,7 @@ static int64_t make_campaign(struct store *st, int64_t *f0, int64_t *f1)
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_image_id(st, "6.1.0-56-amd64", "aa", "bb", &img), 0);
 	assert_int_equal(store_campaign_insert(st, "t", "{}", "h1", 1, img, 4, &c), 0);
-	assert_int_equal(store_extension_insert(st, c, "e1000", "e1000", "e1000", "net", &e), 0);
+	assert_int_equal(store_extension_insert(st, c, "e1000", "e1000", "e1000", "net", NULL, &e), 0);
 	assert_int_equal(store_fault_insert(st, c, e, 0, "nop", 5, 11, f0), 0);
 	assert_int_equal(store_fault_insert(st, c, e, 1, "ptr", 5, 12, f1), 0);
 	assert_int_equal(store_commit(st), 0);
