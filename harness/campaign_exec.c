@@ -106,6 +106,16 @@ static int isolate_check(const struct exec_ctx *x, const char *ko, const char *e
 	return 0;
 }
 
+/* Keep the trial's manifest next to its logs (`nooks trial run` reruns it). */
+static void save_manifest(const struct trial_request *rq, const char *text)
+{
+	char *p = xasprintf("%s/manifest.json", rq->workdir);
+
+	if (write_file_atomic(p, text, strlen(text)))
+		warning("trial '%s': manifest not saved", rq->key);
+	free(p);
+}
+
 /* ---- workload needs: stock module, disk ----------------------------------- */
 
 /* Basename of a module name or path without ".ko", into buf. */
@@ -328,7 +338,8 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 			       json_object_new_int((int)rq->spec->heartbeat_timeout_s));
 	json_object_object_add(dl, "total_s", json_object_new_int((int)rq->spec->total_timeout_s));
 	json_object_object_add(o, "deadlines", dl);
-	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return text;
 }
@@ -432,6 +443,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 		goto out;
 	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out,
 			     x->stock[rq->ext - rq->spec->ext], disk);
+	save_manifest(rq, text);
 	if (manifest_parse(text, rq->key, &m)) {
 		r->error = xstrdup("invalid trial manifest");
 		goto out;
