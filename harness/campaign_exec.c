@@ -10,8 +10,9 @@
  * its image in the trial directory before the guest boots (prepare_disk)
  * and `fsck.vfat -n` on it after the guest is gone (check_disk): the
  * trial records whether the filesystem was left corrupt.  infra_error
- * results are returned as failures so the campaign loop retries them.  Nooks mode is refused up front while
- * `nooks isolate` cannot bind the extension.  Must never classify a
+ * results are returned as failures so the campaign loop retries them.
+ * Nooks mode is refused up front while `nooks isolate` cannot bind the
+ * extension.  Must never classify a
  * host-side failure as a guest outcome.
  */
 #define _GNU_SOURCE
@@ -343,7 +344,6 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 	json_object_put(o);
 	return text;
 }
-
 
 static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
 
