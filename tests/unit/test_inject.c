@@ -20,13 +20,6 @@
 #include "inject.h"
 #include "util.h"
 
-/* usage() lives in harness/nooks.c (not in the library): same behaviour here. */
-int usage(const char *text, int is_error)
-{
-	fputs(text, is_error ? stderr : stdout);
-	return is_error ? EXIT_USAGE : 0;
-}
-
 static char tmpdir[] = "/tmp/test-inject-XXXXXX";
 static char *fx_path;		/* assembled fixture */
 static unsigned char *fx_buf;
