@@ -189,3 +189,31 @@ CREATE VIEW v_progress AS
 	       (SELECT COUNT(*) FROM trials t WHERE t.campaign_id = c.id) AS stored,
 	       c.created_at, c.finished_at
 	FROM campaigns c;
+
+-- @migration 3
+-- The on-disk verdict of trials that had a disk (VFAT): after the VM exits
+-- the host runs fsck.vfat -n on the trial's image (the paper's VFAT metric:
+-- was the filesystem left corrupt?).  fs_corrupt: a finding beyond the dirty
+-- bit, which every crash with the filesystem mounted leaves (fs_dirty).
+-- NULL: the trial had no disk checked.
+ALTER TABLE trials ADD COLUMN fs_corrupt INTEGER;
+ALTER TABLE trials ADD COLUMN fsck_exit INTEGER;
+ALTER TABLE trials ADD COLUMN fsck_summary TEXT;
+ALTER TABLE trials ADD COLUMN fs_dirty INTEGER;		-- dirty bit left set (not unmounted)
+ALTER TABLE extensions ADD COLUMN disk TEXT;
+
+-- Per campaign/extension/mode: counted trials whose disk was checked, and
+-- how many of them left the filesystem corrupt.
+CREATE VIEW v_fs_corrupt AS
+	SELECT campaign_id, extension, mode, COUNT(*) AS checked,
+	       SUM(fs_corrupt) AS corrupt, SUM(fs_dirty) AS dirty
+	FROM v_trials WHERE fs_corrupt IS NOT NULL AND outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode;
+
+-- The same by outcome class (is the corruption left by crashes or by runs
+-- that looked fine?).
+CREATE VIEW v_fs_corrupt_by_outcome AS
+	SELECT campaign_id, extension, mode, outcome, COUNT(*) AS checked,
+	       SUM(fs_corrupt) AS corrupt
+	FROM v_trials WHERE fs_corrupt IS NOT NULL AND outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode, outcome;

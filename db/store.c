@@ -308,11 +308,11 @@ int store_campaign_insert(struct store *st, const char *name, const char *spec_j
 
 int store_extension_insert(struct store *st, int64_t campaign_id, const char *name,
 			   const char *module, const char *device, const char *workload,
-			   int64_t *id)
+			   const char *disk, int64_t *id)
 {
 	sqlite3_stmt *s = store_prepare(st,
-		"INSERT INTO extensions (campaign_id, name, module, device, workload) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id");
+		"INSERT INTO extensions (campaign_id, name, module, device, workload, disk) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
 
 	if (!s)
 		return -1;
@@ -321,6 +321,7 @@ int store_extension_insert(struct store *st, int64_t campaign_id, const char *na
 	bind_text(s, 3, module);
 	bind_text(s, 4, device);
 	bind_text(s, 5, workload);
+	bind_text(s, 6, disk);
 	return step_int(st, s, id) ? db_error(st, "cannot insert an extension") : 0;
 }
 
@@ -515,8 +516,9 @@ static int put_trial_row(struct store *st, const struct store_trial *t, int64_t 
 		"crashed, crash_kind, crash_title, guilty_function, guilty_module, "
 		"signature_id, detection, recovery_ms, deadlines_hit, workload_pass, "
 		"workload_reason, metrics_json, nim_events_json, boot_ms, workload_ms, "
-		"wall_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-		"?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) RETURNING id");
+		"wall_ms, error, fs_corrupt, fsck_exit, fsck_summary, fs_dirty) VALUES (?1, ?2, "
+		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) RETURNING id");
 
 	if (!s)
 		return -1;
@@ -544,6 +546,12 @@ static int put_trial_row(struct store *st, const struct store_trial *t, int64_t 
 	bind_int(s, 21, t->workload_ms, 1);
 	bind_int(s, 22, t->wall_ms, 1);
 	bind_text(s, 23, t->error);
+	if (t->fs_checked) {
+		sqlite3_bind_int(s, 24, !!t->fs_corrupt);
+		sqlite3_bind_int(s, 25, t->fsck_exit);
+		bind_text(s, 26, t->fsck_summary);
+		sqlite3_bind_int(s, 27, !!t->fs_dirty);
+	}
 	return step_int(st, s, id) ? db_error(st, "cannot insert the trial") : 0;
 }
 

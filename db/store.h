@@ -47,6 +47,11 @@ struct store_trial {
 	const char *error;
 	const char *console_path, *agent_path;	/* files, stored compressed */
 	const char *describe_json;		/* injector description text */
+	int fs_checked;				/* disk checked after the trial (else NULL columns) */
+	int fs_corrupt;				/* fsck.vfat -n: corrupt (beyond the dirty bit) */
+	int fs_dirty;				/* dirty bit left set */
+	int fsck_exit;
+	const char *fsck_summary;
 	const struct store_mutation *mutations;	/* stored once per fault */
 	int n_mutations;
 };
@@ -77,9 +82,10 @@ int store_campaign_find(struct store *st, const char *name, const char *spec_has
 int store_campaign_insert(struct store *st, const char *name, const char *spec_json,
 			  const char *spec_hash, int64_t seed, int64_t image_id,
 			  int planned, int64_t *id /* out */);
+/* disk: the disk kind or image path of the extension's trials, or NULL. */
 int store_extension_insert(struct store *st, int64_t campaign_id, const char *name,
 			   const char *module, const char *device, const char *workload,
-			   int64_t *id /* out */);
+			   const char *disk, int64_t *id /* out */);
 int store_fault_insert(struct store *st, int64_t campaign_id, int64_t extension_id,
 		       int idx, const char *types, int count, uint64_t seed,
 		       int64_t *id /* out */);

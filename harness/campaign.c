@@ -52,6 +52,7 @@ void campaign_result_release(struct campaign_result *r)
 	free(r->console_path);
 	free(r->agent_path);
 	free(r->describe_json);
+	free(r->fsck_summary);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -149,7 +150,9 @@ static int create_campaign(struct store *st, const struct campaign_spec *sp,
 		goto err;
 	for (i = 0; i < sp->n_ext; i++)
 		if (store_extension_insert(st, *cid, sp->ext[i].name, sp->ext[i].module,
-					   sp->ext[i].device, sp->ext[i].workload, &ext_ids[i]))
+					   sp->ext[i].device, sp->ext[i].workload,
+					   sp->ext[i].disk && strcmp(sp->ext[i].disk, "none")
+					   ? sp->ext[i].disk : NULL, &ext_ids[i]))
 			goto err;
 	for (i = 0; i < p->n_faults; i++) {
 		const struct fault_desc *f = &p->faults[i];
@@ -227,6 +230,7 @@ static void run_one(struct pool *pl, int ti)
 		m->res.recovery_ms = -1;
 		m->res.workload_pass = -1;
 		m->res.boot_ms = m->res.workload_ms = m->res.wall_ms = -1;
+		m->res.fsck_exit = -1;
 		if (mkdir_p(dir, 0755)) {
 			r = -1;
 			m->res.error = xasprintf("cannot create '%s'", dir);
@@ -356,6 +360,11 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 	row.console_path = m->res.console_path;
 	row.agent_path = m->res.agent_path;
 	row.describe_json = m->res.describe_json;
+	row.fs_checked = m->res.fs_checked;
+	row.fs_corrupt = m->res.fs_corrupt;
+	row.fs_dirty = m->res.fs_dirty;
+	row.fsck_exit = m->res.fsck_exit;
+	row.fsck_summary = m->res.fsck_summary;
 	row.mutations = muts;
 	row.n_mutations = n_muts;
 	r = store_trial_put(st, &row, NULL);

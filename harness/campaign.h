@@ -50,6 +50,11 @@ struct campaign_result {
 	char *error;		/* infra error text */
 	char *console_path, *agent_path;
 	char *describe_json;	/* injector's description of the mutations */
+	int fs_checked;		/* the trial's disk was checked after the VM exited */
+	int fs_corrupt;		/* fsck.vfat -n found the filesystem corrupt */
+	int fs_dirty;		/* its dirty bit was left set (never unmounted) */
+	int fsck_exit;		/* fsck.vfat's exit status */
+	char *fsck_summary;	/* its first reported problem, or its last line */
 };
 
 /* Run one trial; fill res.  Non-zero return = infra error (res->error set). */

@@ -10,9 +10,13 @@
  * bcopy) gets its module rebound to kmod/swifi, and the manifest loads
  * swifi.ko first with the describe record's "swifi_params" (native mode
  * only: the NIM has no fault hooks yet, so nooks mode is refused up front
- * for such specs).  infra_error results are returned as failures so the
- * campaign loop retries them.  Nooks mode is refused up front while
- * `nooks isolate` cannot bind the extension.  Must never classify a
+ * for such specs).  An extension with a disk (VFAT) gets a fresh copy of
+ * its image in the trial directory before the guest boots (prepare_disk)
+ * and `fsck.vfat -n` on it after the guest is gone (check_disk): the
+ * trial records whether the filesystem was left corrupt.  infra_error
+ * results are returned as failures so the campaign loop retries them.
+ * Nooks mode is refused up front while `nooks isolate` cannot bind the
+ * extension.  Must never classify a
  * host-side failure as a guest outcome.
  */
 #define _GNU_SOURCE
@@ -31,6 +35,7 @@
 #include "rtfault.h"
 #include "trial.h"
 #include "util.h"
+#include "workload.h"
 
 extern char **environ;
 
@@ -118,6 +123,112 @@ static const char *runtime_type(const struct campaign_spec *sp)
 	return NULL;
 }
 
+/* Keep the trial's manifest next to its logs (`nooks trial run` reruns it). */
+static void save_manifest(const struct trial_request *rq, const char *text)
+{
+	char *p = xasprintf("%s/manifest.json", rq->workdir);
+
+	if (write_file_atomic(p, text, strlen(text)))
+		warning("trial '%s': manifest not saved", rq->key);
+	free(p);
+}
+
+/* ---- workload needs: stock module, disk ----------------------------------- */
+
+/* Basename of a module name or path without ".ko", into buf. */
+static void module_base(const char *m, char *buf, size_t len)
+{
+	const char *b = strrchr(m, '/');
+	size_t n;
+
+	snprintf(buf, len, "%s", b ? b + 1 : m);
+	n = strlen(buf);
+	if (n > 3 && !strcmp(buf + n - 3, ".ko"))
+		buf[n - 3] = '\0';
+}
+
+/*
+ * The stock module the extension's workload needs besides the module under
+ * test (vfat for the vfat workload, khttpd for khttpd), loaded after the
+ * faulty module; NULL when there is none or it is the module under test.
+ */
+static const char *workload_stock_module(const struct spec_extension *e)
+{
+	const struct workload *t;
+	char a[128], b[128];
+	size_t n, k;
+
+	for (t = workload_table(&n), k = 0; k < n && strcmp(t[k].name, e->workload); k++)
+		;
+	if (k == n || !t[k].stock_module)
+		return NULL;
+	module_base(e->module, a, sizeof(a));
+	module_base(t[k].stock_module, b, sizeof(b));
+	return strcmp(a, b) ? t[k].stock_module : NULL;
+}
+
+static bool has_disk(const struct spec_extension *e)
+{
+	return e->disk && strcmp(e->disk, "none");
+}
+
+/*
+ * Up front, once: the base FAT image exists (built now, not by racing
+ * workers), fsck.vfat runs and finds it clean; an image path exists.
+ */
+static int disk_prepare_check(const struct spec_extension *e)
+{
+	struct fsck_verdict v;
+	char *base;
+	int r;
+
+	if (!has_disk(e))
+		return 0;
+	if (strcmp(e->disk, "vfat"))
+		return file_exists(e->disk) ? 0
+			: error("disk image '%s' of extension '%s' not found", e->disk, e->name);
+	base = workload_fat_base();
+	if (!base)
+		return -1;
+	r = workload_fsck(base, &v);
+	if (!r && v.corrupt)
+		r = error("the base FAT image '%s' is not clean: %s", base, v.summary);
+	free(base);
+	return r;
+}
+
+/* A fresh copy of the extension's disk in the trial directory (*disk NULL: none). */
+static int prepare_disk(const struct trial_request *rq, char **disk, struct campaign_result *r)
+{
+	*disk = NULL;
+	if (!has_disk(rq->ext))
+		return 0;
+	if (workload_disk_prepare(rq->ext->disk, rq->workdir, disk)) {
+		r->error = xasprintf("cannot prepare the disk '%s' of the trial", rq->ext->disk);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the VM is gone: fsck.vfat -n on the trial's disk into r. */
+static int check_disk(const char *disk, struct campaign_result *r)
+{
+	struct fsck_verdict v;
+
+	if (!disk)
+		return 0;
+	if (workload_fsck(disk, &v)) {
+		r->error = xasprintf("fsck.vfat could not check '%s'", disk);
+		return -1;
+	}
+	r->fs_checked = 1;
+	r->fs_corrupt = v.corrupt;
+	r->fs_dirty = v.dirty;
+	r->fsck_exit = v.exit_code;
+	r->fsck_summary = v.summary[0] ? xstrdup(v.summary) : NULL;
+	return 0;
+}
+
 int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct exec_ctx *x)
 {
 	char *dir = exe_dir(), *probe[4], *tmp;
@@ -175,6 +286,11 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 			exec_release(x);
 			return -1;
 		}
+		x->stock[i] = workload_stock_module(&sp->ext[i]);
+		if (disk_prepare_check(&sp->ext[i])) {
+			exec_release(x);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -194,8 +310,12 @@ void exec_release(struct exec_ctx *x)
 
 static void add_arg(char **argv, int *n, char *s) { argv[(*n)++] = s; }
 
-/* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text. */
-static char *manifest_text(const struct trial_request *rq, const char *ko, const char *swifi)
+/* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text:
+ * swifi.ko (when armed), the faulty module, then the stock module the
+ * workload needs, the devices, the trial's disk (or none), the workload,
+ * the deadlines. */
+static char *manifest_text(const struct trial_request *rq, const char *ko, const char *swifi,
+			   const char *stock, const char *disk)
 {
 	const struct spec_extension *e = rq->ext;
 	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
@@ -220,10 +340,22 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 	}
 	json_object_object_add(mod, "path", json_object_new_string(ko));
 	json_object_array_add(mods, mod);
+	if (stock) {
+		struct json_object *sm = json_object_new_object();
+
+		json_object_object_add(sm, "name", json_object_new_string(stock));
+		json_object_array_add(mods, sm);
+	}
 	json_object_object_add(o, "modules", mods);
 	for (i = 0; i < e->n_devices; i++)
 		json_object_array_add(devs, json_object_new_string(e->devices[i]));
 	json_object_object_add(o, "devices", devs);
+	if (disk) {
+		struct json_object *dk = json_object_new_array();
+
+		json_object_array_add(dk, json_object_new_string(disk));
+		json_object_object_add(o, "disks", dk);
+	}
 	for (i = 0; i < e->n_workload_args; i += 2)
 		json_object_object_add(params, e->workload_args[i],
 				       json_object_new_string(e->workload_args[i + 1]));
@@ -237,7 +369,8 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 			       json_object_new_int((int)rq->spec->heartbeat_timeout_s));
 	json_object_object_add(dl, "total_s", json_object_new_int((int)rq->spec->total_timeout_s));
 	json_object_object_add(o, "deadlines", dl);
-	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return text;
 }
@@ -304,6 +437,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 	char *desc = xasprintf("%s/describe.json", rq->workdir);
 	char *ierr = xasprintf("%s/inject.err", rq->workdir);
 	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL, *swifi = NULL;
+	char *disk = NULL;
 	char seed[32], count[16], *argv[20];
 	struct trial_manifest m;
 	struct trial_result t;
@@ -349,7 +483,11 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 			goto out;
 		}
 	}
-	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out, swifi);
+	if (prepare_disk(rq, &disk, r))
+		goto out;
+	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out, swifi,
+			     x->stock[rq->ext - rq->spec->ext], disk);
+	save_manifest(rq, text);
 	if (manifest_parse(text, rq->key, &m)) {
 		r->error = xstrdup("invalid trial manifest");
 		goto out;
@@ -362,7 +500,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 	take_result(&t, r);
 	if (t.outcome == OUTCOME_INFRA_ERROR)
 		r->error = xstrdup(*t.infra_reason ? t.infra_reason : t.outcome_reason);
-	else
+	else if (!check_disk(disk, r))
 		ret = 0;
 	trial_result_release(&t);
 out:
@@ -375,5 +513,6 @@ out:
 	free(desc);
 	free(ierr);
 	free(rundir);
+	free(disk);
 	return ret;
 }

@@ -14,6 +14,7 @@ struct exec_ctx {
 	char *guest_bin;	/* host directory of the guest's /bin/wl-* programs */
 	struct image img;
 	char *modules[SPEC_MAX_EXT];	/* stock module path per extension */
+	const char *stock[SPEC_MAX_EXT];	/* stock module the workload needs, or NULL */
 };
 
 /* Check that everything the spec needs exists (image, injector, workloads,

@@ -16,6 +16,7 @@
 
 #include "qemu.h"
 #include "util.h"
+#include "workload.h"
 
 const char *const spec_known_fault_types[] = {
 	"text", "nop", "src", "dst", "ptr", "branch", "invert", "loop", "init",
@@ -274,6 +275,55 @@ static int parse_devices(struct ctx *c, struct json_object *v, struct spec_exten
 	return 0;
 }
 
+/* The value of workload argument key, or NULL. */
+static const char *workload_arg(const struct spec_extension *e, const char *key)
+{
+	int j;
+
+	for (j = 0; j < e->n_workload_args; j += 2)
+		if (!strcmp(e->workload_args[j], key))
+			return e->workload_args[j + 1];
+	return NULL;
+}
+
+/*
+ * Devices and disk default to what the workload table (workload.c) says the
+ * workload needs: the NIC named by workload_args.nic (else e1000) plus the
+ * virtio-net peer, a fresh FAT image.  Fields given in the spec win.
+ */
+static int apply_workload_defaults(struct ctx *c, struct spec_extension *e, size_t i)
+{
+	const struct workload *w = NULL;
+	const char *devs[WORKLOAD_MAX_DEVICES];
+	size_t n;
+	int k, nd;
+
+	for (k = 0, w = workload_table(&n); k < (int)n && strcmp(w[k].name, e->workload); k++)
+		;
+	w = k < (int)n ? &w[k] : NULL;
+	if (e->disk) {
+		set_field(c, "extensions[%zu].disk", i);
+		if (!workload_disk_known(e->disk))
+			return ferr(c, "unknown disk '%s' (known: vfat, none, or the path of a FAT "
+				    "image)", e->disk);
+	} else if (w && w->disk) {
+		e->disk = xstrdup(w->disk);
+	}
+	if (e->n_devices || !w)
+		return 0;
+	set_field(c, "extensions[%zu].workload_args.nic", i);
+	if ((w->flags & WORKLOAD_NEEDS_NIC) && !workload_nic_device(workload_arg(e, "nic")))
+		return ferr(c, "unknown NIC '%s' (known: e1000, pcnet, rtl8139; or give "
+			    "extensions[%zu].device)", workload_arg(e, "nic"), i);
+	if (workload_devices(w, workload_arg(e, "nic"), devs, &nd))
+		return -1;
+	for (k = 0; k < nd; k++)
+		e->devices[e->n_devices++] = xstrdup(devs[k]);
+	if (nd)
+		e->device = e->devices[0];
+	return 0;
+}
+
 static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 			   struct spec_extension *e)
 {
@@ -310,7 +360,7 @@ static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 	if (json_object_object_get_ex(o, "workload_args", &v) &&
 	    parse_workload_args(c, v, e, i))
 		return -1;
-	return 0;
+	return apply_workload_defaults(c, e, i);
 }
 
 static int parse_extensions(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
@@ -459,7 +509,7 @@ static void canonicalize(struct campaign_spec *sp)
 			json_object_object_add(w, e->workload_args[j],
 					       json_object_new_string(e->workload_args[j + 1]));
 		json_object_object_add(x, "workload_args", w);
-		if (e->disk)
+		if (e->disk && strcmp(e->disk, "none"))
 			json_object_object_add(x, "disk", json_object_new_string(e->disk));
 		json_object_array_add(a, x);
 	}

@@ -3,7 +3,7 @@
  *
  * run: parse the spec, check that the build can run it (exec_prepare), run
  * or resume the campaign into the database (campaign.c) with the real
- * executor, then print the summary table.  status: list the campaigns of a
+ * executor, then print the summary table (unless --no-summary).  status: list the campaigns of a
  * database with their progress, or one campaign's table.
  */
 #define _GNU_SOURCE
@@ -21,7 +21,7 @@
 
 static const char run_usage[] =
 "usage: nooks campaign run SPEC [--db FILE] [--jobs N] [--modes LIST] [--image DIR]\n"
-"                          [--runs DIR] [--keep-runs] [--max-trials N]\n"
+"                          [--runs DIR] [--keep-runs] [--max-trials N] [--no-summary]\n"
 "\n"
 "Run the campaign of SPEC (JSON, see docs/CAMPAIGNS.md): plan the trials from\n"
 "its seed, run them on real guests, store each in the database as it\n"
@@ -34,7 +34,8 @@ static const char run_usage[] =
 "  --image DIR      guest image (default: build/image next to bin/)\n"
 "  --runs DIR       per-trial work directories (default: FILE.runs)\n"
 "  --keep-runs      keep work directories after a trial is stored\n"
-"  --max-trials N   stop after N more trials are stored\n";
+"  --max-trials N   stop after N more trials are stored\n"
+"  --no-summary     do not print the summary table at the end (nooks report does)\n";
 
 static const char status_usage[] =
 "usage: nooks campaign status [--db FILE] [--campaign ID|NAME]\n"
@@ -82,6 +83,7 @@ static int campaign_run_cmd(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "keep-runs", no_argument, NULL, 'k' },
 		{ "max-trials", required_argument, NULL, 'x' },
+		{ "no-summary", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -91,7 +93,7 @@ static int campaign_run_cmd(int argc, char **argv)
 	struct campaign_spec sp;
 	struct exec_ctx x;
 	char *runs_owned = NULL;
-	int ch, jobs = 0, ret = 1;
+	int ch, jobs = 0, ret = 1, summary = 1;
 
 	opterr = 0;
 	optind = 1;
@@ -103,6 +105,7 @@ static int campaign_run_cmd(int argc, char **argv)
 		case 'i': image = optarg; break;
 		case 'r': runs = optarg; break;
 		case 'k': o.keep_runs = 1; break;
+		case 'q': summary = 0; break;
 		case 'x': if (parse_int("--max-trials", optarg, 1000000, &o.max_trials)) return 1; break;
 		case 'h': return usage(run_usage, 0);
 		default:
@@ -136,7 +139,7 @@ static int campaign_run_cmd(int argc, char **argv)
 	o.image.initramfs_sha256 = "";
 	o.exec = exec_trial;
 	o.exec_ctx = &x;
-	if (!campaign_run(&sp, &o, &tot) && !print_table(db, tot.campaign_id))
+	if (!campaign_run(&sp, &o, &tot) && (!summary || !print_table(db, tot.campaign_id)))
 		ret = 0;
 	exec_release(&x);
 	free(runs_owned);

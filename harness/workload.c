@@ -33,11 +33,12 @@ static const char *const khttpd_params[] = {
 
 static const struct workload table[] = {
 	{ "netdev", "wl-netdev", "ping + checksummed TCP streams both ways across the NIC under test",
-	  WORKLOAD_NEEDS_NIC, netdev_params, "send_MBps send_pps recv_MBps recv_pps" },
+	  WORKLOAD_NEEDS_NIC, netdev_params, "send_MBps send_pps recv_MBps recv_pps", NULL, NULL },
 	{ "vfat", "wl-vfat", "unpack a source tree on vfat, compile-like file mix, fsck afterwards",
-	  WORKLOAD_NEEDS_FAT, vfat_params, "ops_per_s" },
+	  WORKLOAD_NEEDS_FAT, vfat_params, "ops_per_s", "vfat", "vfat" },
 	{ "khttpd", "wl-khttpd", "keep-alive HTTP client in the peer netns against kmod/khttpd",
-	  WORKLOAD_NEEDS_NIC | WORKLOAD_NEEDS_KHTTPD, khttpd_params, "req_per_s MBps" },
+	  WORKLOAD_NEEDS_NIC | WORKLOAD_NEEDS_KHTTPD, khttpd_params, "req_per_s MBps", "khttpd",
+	  NULL },
 };
 
 static const struct { const char *name, *device; } nics[] = {
@@ -72,20 +73,28 @@ int workload_param_check(const struct workload *w, const char *key)
 	return error("unknown parameter '--%s' for workload '%s'", key, w->name);
 }
 
+const char *workload_nic_device(const char *nic)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(nics); i++)
+		if (!strcmp(nics[i].name, nic ? nic : "e1000"))
+			return nics[i].device;
+	return NULL;
+}
+
 int workload_devices(const struct workload *w, const char *nic,
 		     const char *devices[WORKLOAD_MAX_DEVICES], int *n)
 {
-	size_t i;
+	const char *dev;
 
 	*n = 0;
 	if (!(w->flags & WORKLOAD_NEEDS_NIC))
 		return 0;
-	for (i = 0; i < ARRAY_SIZE(nics); i++)
-		if (!strcmp(nics[i].name, nic ? nic : "e1000"))
-			break;
-	if (i == ARRAY_SIZE(nics))
+	dev = workload_nic_device(nic);
+	if (!dev)
 		return error("unknown NIC '%s' (known: e1000, pcnet, rtl8139)", nic);
-	devices[(*n)++] = nics[i].device;
+	devices[(*n)++] = dev;
 	devices[(*n)++] = "virtio-net";
 	return 0;
 }
@@ -166,20 +175,45 @@ static int copy_file(const char *from, const char *to)
 
 int workload_prepare(const struct workload *w, const char *dir, char **disk)
 {
-	char *base;
-
 	*disk = NULL;
 	if (!(w->flags & WORKLOAD_NEEDS_FAT))
 		return 0;
+	return workload_disk_prepare("vfat", dir, disk);
+}
+
+bool workload_disk_known(const char *disk)
+{
+	size_t n = strlen(disk);
+
+	return !strcmp(disk, "vfat") || !strcmp(disk, "none") || strchr(disk, '/') ||
+	       (n > 4 && !strcmp(disk + n - 4, ".img"));
+}
+
+int workload_disk_prepare(const char *disk, const char *dir, char **out)
+{
+	char *base;
+
+	*out = NULL;
+	if (!strcmp(disk, "none"))
+		return 0;
+	if (!workload_disk_known(disk))
+		return error("unknown disk '%s' (known: vfat, none, or the path of a FAT image)",
+			     disk);
 	if (mkdir_p(dir, 0755))
 		return -1;
-	base = workload_fat_base();
-	if (!base)
-		return -1;
-	*disk = xasprintf("%s/fat.img", dir);
-	if (copy_file(base, *disk)) {
-		free(*disk);
-		*disk = NULL;
+	if (!strcmp(disk, "vfat")) {
+		base = workload_fat_base();
+		if (!base)
+			return -1;
+	} else {
+		if (!file_exists(disk))
+			return error("disk image '%s' not found", disk);
+		base = xstrdup(disk);
+	}
+	*out = xasprintf("%s/fat.img", dir);
+	if (copy_file(base, *out)) {
+		free(*out);
+		*out = NULL;
 		free(base);
 		return -1;
 	}
@@ -187,6 +221,28 @@ int workload_prepare(const struct workload *w, const char *dir, char **disk)
 	return 0;
 }
 
+/* fsck.fat lines that report no problem of the filesystem itself. */
+static bool fsck_benign(const char *line)
+{
+	static const char *const prefixes[] = {
+		"fsck.fat ", "Dirty bit is set", " Automatically removing dirty bit",
+		"Leaving filesystem unchanged", "Leaving file system unchanged", NULL
+	};
+	const char *const *p;
+
+	if (!*line || (strstr(line, " files, ") && strstr(line, " clusters")))
+		return true;
+	for (p = prefixes; *p; p++)
+		if (!strncmp(line, *p, strlen(*p)))
+			return true;
+	return false;
+}
+
+/*
+ * fsck.fat -n exits 1 for any finding, the dirty bit included; a guest that
+ * crashed with the filesystem mounted always leaves that bit.  corrupt means
+ * a finding beyond it (or a non-zero exit without any line we understand).
+ */
 int workload_fsck(const char *img, struct fsck_verdict *v)
 {
 	char *out = xasprintf("%s.fsck.txt", img), *text, *line, *save, *last = NULL;
@@ -204,22 +260,29 @@ int workload_fsck(const char *img, struct fsck_verdict *v)
 		return -1;
 	}
 	v->exit_code = r;
-	v->corrupt = r != 0;
 	text = read_file(out, NULL);
 	free(out);
 	if (!text)
 		return -1;
-	/* fsck.fat prints its version first; keep the first problem line */
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "fsck.fat ", 9))
-			continue;
-		if (v->corrupt && !v->summary[0] && !strstr(line, "files,")) {
+		if (!strncmp(line, "Dirty bit is set", 16))
+			v->dirty = true;
+		if (r && !fsck_benign(line) && !v->corrupt) {
+			v->corrupt = true;
 			snprintf(v->summary, sizeof(v->summary), "%s", line);
 		}
-		last = line;
+		if (strncmp(line, "fsck.fat ", 9))
+			last = line;
+		if (last == line && !strncmp(line, img, strlen(img)) &&
+		    !strncmp(line + strlen(img), ": ", 2))
+			last = line + strlen(img) + 2;	/* "IMG: N files, ..." */
+	}
+	if (r && !v->corrupt && !v->dirty) {
+		v->corrupt = true;	/* a finding we could not read: assume the worst */
 	}
 	if (!v->summary[0] && last)
-		snprintf(v->summary, sizeof(v->summary), "%s", last);
+		snprintf(v->summary, sizeof(v->summary), "%s%s", v->dirty && !v->corrupt
+			 ? "dirty bit set (not unmounted); " : "", last);
 	free(text);
 	return 0;
 }

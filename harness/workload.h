@@ -26,11 +26,15 @@ struct workload {
 	unsigned flags;			/* WORKLOAD_NEEDS_* */
 	const char *const *params;	/* accepted --keys, NULL-terminated */
 	const char *bench_metrics;	/* metric keys the benchmark prints */
+	const char *stock_module;	/* stock module it needs loaded (after the
+					 * extension under test), or NULL */
+	const char *disk;		/* default disk kind ("vfat"), or NULL */
 };
 
 /* Post-trial verdict on the FAT image. */
 struct fsck_verdict {
-	bool corrupt;		/* fsck.vfat -n found errors */
+	bool corrupt;		/* fsck.vfat -n found errors beyond the dirty bit */
+	bool dirty;		/* the dirty bit was set (mounted, never unmounted) */
 	int exit_code;		/* of fsck.vfat */
 	char summary[256];	/* its first reported problem, or its last line */
 };
@@ -41,6 +45,8 @@ const struct workload *workload_table(size_t *n);
 const struct workload *workload_find(const char *name);
 /* 0 if key (without "--") is a parameter of w, else -1 with an error. */
 int workload_param_check(const struct workload *w, const char *key);
+/* QEMU device of a NIC name (e1000, pcnet, pcnet32, rtl8139, 8139cp), or NULL; no message. */
+const char *workload_nic_device(const char *nic);
 /* Map a NIC name (e1000, pcnet, rtl8139) to QEMU devices; -1 if unknown. */
 int workload_devices(const struct workload *w, const char *nic,
 		     const char *devices[WORKLOAD_MAX_DEVICES] /* out */, int *n /* out */);
@@ -48,6 +54,10 @@ int workload_devices(const struct workload *w, const char *nic,
 char *workload_fat_base(void);
 /* Copy the base FAT image to dir/fat.img; *disk /out/ its path (malloc'd). */
 int workload_prepare(const struct workload *w, const char *dir, char **disk /* out */);
+/* True if disk is a disk kind ("vfat", "none") or an image path (has '/' or ends .img). */
+bool workload_disk_known(const char *disk);
+/* Fresh copy of the disk of kind or path `disk` as dir/fat.img (*out NULL for "none"). */
+int workload_disk_prepare(const char *disk, const char *dir, char **out /* out */);
 /* Run fsck.vfat -n on img; the verdict /out/. -1 only if fsck cannot run. */
 int workload_fsck(const char *img, struct fsck_verdict *v /* out */);
 

@@ -34,6 +34,8 @@ struct rep_ext {
 	int crashing, survived;		/* paired: native crash/hang, nooks survived */
 	double *lat;			/* recovery latencies (ms), sorted */
 	int n_lat;
+	/* trials whose disk was checked with fsck.vfat -n after the VM exited */
+	int fs_checked[REP_MODES], fs_corrupt[REP_MODES], fs_dirty[REP_MODES];
 };
 
 struct rep_type {
@@ -68,6 +70,8 @@ int rep_mode_index(const char *m);
 int rep_class_index(const char *c);
 /* Counted trials that neither crashed nor hung, in a cell. */
 int rep_no_crash(const struct rep_cell *c);
+/* True if any trial of the campaign had its filesystem checked (VFAT). */
+int rep_has_fs(const struct rep_campaign *c);
 
 /* Write DIR/index.html, DIR/trials/<id>.html, DIR/report.md, DIR/junit.xml. */
 int report_write_all(struct store *st, const struct rep_campaign *c, const char *dir);

@@ -42,6 +42,16 @@ int rep_no_crash(const struct rep_cell *c)
 	return c->total - c->n[2] - c->n[3];
 }
 
+int rep_has_fs(const struct rep_campaign *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_ext; i++)
+		if (c->ext[i].fs_checked[0] || c->ext[i].fs_checked[1])
+			return 1;
+	return 0;
+}
+
 static char *col_str(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
@@ -160,6 +170,27 @@ static int load_exts(struct store *st, struct rep_campaign *c)
 	return 0;
 }
 
+static int load_fs(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st, "SELECT extension, mode, checked, corrupt, dirty FROM v_fs_corrupt "
+			    "WHERE campaign_id = ?1", c->id);
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+		int m = rep_mode_index((const char *)sqlite3_column_text(s, 1));
+
+		if (!e || m < 0)
+			continue;
+		e->fs_checked[m] = sqlite3_column_int(s, 2);
+		e->fs_corrupt[m] = sqlite3_column_int(s, 3);
+		e->fs_dirty[m] = sqlite3_column_int(s, 4);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 static int load_types(struct store *st, struct rep_campaign *c)
 {
 	sqlite3_stmt *s = q(st,
@@ -221,7 +252,7 @@ int report_load(struct store *st, int64_t cid, struct rep_campaign *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = cid;
-	if (load_header(st, c) || load_exts(st, c) || load_types(st, c) || load_sigs(st, c)) {
+	if (load_header(st, c) || load_exts(st, c) || load_fs(st, c) || load_types(st, c) || load_sigs(st, c)) {
 		report_release(c);
 		return -1;
 	}

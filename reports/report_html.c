@@ -301,6 +301,33 @@ static void table_survival(FILE *f, const struct rep_campaign *c)
 	fputs("</table>\n", f);
 }
 
+/* Trials whose FAT image fsck.vfat -n found corrupt after the VM exited. */
+static void table_fs(FILE *f, const struct rep_campaign *c)
+{
+	int i, m;
+
+	fputs("<h2>Filesystem left corrupt</h2>\n<p>After each trial with a disk the host runs "
+	      "<code>fsck.vfat -n</code> on the trial's image.  Corrupt: a finding beyond the dirty "
+	      "bit, which every crash with the filesystem mounted leaves.</p>\n"
+	      "<table id=\"tbl-fs\"><tr><th class=\"l\">extension</th><th class=\"l\">mode</th>"
+	      "<th>checked</th><th>fs corrupt after trial</th><th>rate</th><th>dirty bit left</th>"
+	      "</tr>\n", f);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_ext *e = &c->ext[i];
+
+			if (!e->fs_checked[m])
+				continue;
+			fputs("<tr><td class=\"l\">", f);
+			html_escape(f, e->name);
+			fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.1f%%</td>"
+				"<td>%d</td></tr>\n", rep_mode_names[m], e->fs_checked[m],
+				e->fs_corrupt[m], 100 * rate(e->fs_corrupt[m], e->fs_checked[m]),
+				e->fs_dirty[m]);
+		}
+	fputs("</table>\n", f);
+}
+
 static void table_sigs(FILE *f, const struct rep_campaign *c)
 {
 	int i;
@@ -331,7 +358,8 @@ static void table_sigs(FILE *f, const struct rep_campaign *c)
 #define TRIAL_COLS "id, key, mode, outcome, extension, fault_idx, fault_types, fault_count, " \
 	"fault_seed, crash_kind, crash_title, guilty_function, guilty_module, detection, " \
 	"recovery_ms, deadlines_hit, workload_pass, workload_reason, metrics_json, " \
-	"nim_events_json, boot_ms, workload_ms, wall_ms, attempts, error, fault_id, finished_at"
+	"nim_events_json, boot_ms, workload_ms, wall_ms, attempts, error, fault_id, finished_at, " \
+	"fs_corrupt, fs_dirty, fsck_summary"
 
 static const char *col(sqlite3_stmt *s, int i)
 {
@@ -444,7 +472,8 @@ static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_st
 		"faults", "injector seed", "crash kind", "crash title", "guilty function",
 		"guilty module", "detection", "recovery (ms)", "deadlines hit", "workload pass",
 		"workload reason", "workload metrics", "NIM events", "boot (ms)", "workload (ms)",
-		"wall (ms)", "attempts", "error", NULL, "finished",
+		"wall (ms)", "attempts", "error", NULL, "finished", "fs corrupt (fsck.vfat -n)",
+		"fs dirty bit left", "fsck",
 	};
 	FILE *f = fopen(path, "w");
 	size_t len;
@@ -461,7 +490,7 @@ static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_st
 	fputs("</a></p><h1>Trial ", f);
 	html_escape(f, col(s, 1));
 	fprintf(f, "</h1>\n<table id=\"tbl-trial\">\n");
-	for (i = 1; i <= 26; i++)
+	for (i = 1; i < (int)ARRAY_SIZE(names); i++)
 		if (names[i] && sqlite3_column_type(s, i) != SQLITE_NULL)
 			kv(f, names[i], col(s, i));
 	fputs("</table>\n<h2>Fault descriptor and disassembly</h2>\n", f);
@@ -547,6 +576,8 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 	      "did neither.  Intervals: 95% Wilson.</p>\n", f);
 	chart_survival(f, c);
 	table_survival(f, c);
+	if (rep_has_fs(c))
+		table_fs(f, c);
 	fputs("<h2>Per fault type</h2>\n", f);
 	chart_types(f, c);
 	fputs("<h2>Recovery latency</h2>\n", f);

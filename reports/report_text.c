@@ -40,6 +40,19 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 		}
 	for (i = 0; i < c->n_ext; i++) {
 		const struct rep_ext *e = &c->ext[i];
+
+		if (!e->fs_checked[0] && !e->fs_checked[1])
+			continue;
+		fprintf(f, "%s: fs corrupt after trial (fsck.vfat -n):", e->name);
+		for (m = 0; m < REP_MODES; m++)
+			if (e->fs_checked[m])
+				fprintf(f, "%s %s %d of %d (dirty bit left: %d)", m ? "," : "",
+					rep_mode_names[m], e->fs_corrupt[m], e->fs_checked[m],
+					e->fs_dirty[m]);
+		fputc('\n', f);
+	}
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
 		double lo, hi;
 
 		if (!e->mode[1].total)
@@ -102,6 +115,21 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		md_escape(f, e->name);
 		fprintf(f, " | %d | %d | %.1f%% | %.1f%% - %.1f%% |\n", e->crashing, e->survived,
 			100 * rate(e->survived, e->crashing), 100 * lo, 100 * hi);
+	}
+	if (rep_has_fs(c)) {
+		fputs("\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n"
+		      "| extension | mode | checked | corrupt | dirty bit left |\n|---|---|---:|---:|---:|\n",
+		      f);
+		for (i = 0; i < c->n_ext; i++)
+			for (m = 0; m < REP_MODES; m++) {
+				if (!c->ext[i].fs_checked[m])
+					continue;
+				fputs("| ", f);
+				md_escape(f, c->ext[i].name);
+				fprintf(f, " | %s | %d | %d | %d |\n", rep_mode_names[m],
+					c->ext[i].fs_checked[m], c->ext[i].fs_corrupt[m],
+					c->ext[i].fs_dirty[m]);
+			}
 	}
 	fputs("\n## Per fault type\n\n| extension | fault types | mode | trials | crash+hang | "
 	      "no_effect |\n|---|---|---|---:|---:|---:|\n", f);

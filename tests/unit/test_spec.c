@@ -114,6 +114,10 @@ static const struct bad_case bad[] = {
 	{ "\"trials\": 3,", "\"trials\": 3, \"triasl\": 3,", "field 'triasl': unknown field" },
 	{ "} ] }", "}, { \"name\": \"e1000\", \"module\": \"x\", \"workload\": \"net\" }] }", "field 'extensions[1].name': 'e1000' used twice" },
 	{ "\"trials\": 3,", "\"trials\": 3,,", "invalid JSON near byte" },
+	{ "\"device\": \"e1000\",", "\"disk\": \"floppy\",", "field 'extensions[0].disk': unknown disk 'floppy'" },
+	{ "\"device\": \"e1000\",\n                    \"workload\": \"net\", \"workload_args\": { \"seconds\": 3 }",
+	  "\"workload\": \"netdev\", \"workload_args\": { \"nic\": \"ne2000\" }",
+	  "field 'extensions[0].workload_args.nic': unknown NIC 'ne2000'" },
 };
 
 static void test_bad_inputs(void **state)
@@ -139,14 +143,66 @@ static void test_bad_inputs(void **state)
 	}
 }
 
+/* Devices and disk default to the workload table's needs; spec fields win. */
+static void test_workload_defaults(void **state)
+{
+	const char *text =
+		"{ \"name\": \"d\", \"seed\": 1, \"trials\": 1, \"fault_types\": [\"nop\"],\n"
+		"  \"extensions\": [\n"
+		"    { \"name\": \"fat\", \"module\": \"fat\", \"workload\": \"vfat\" },\n"
+		"    { \"name\": \"kh\", \"module\": \"khttpd\", \"workload\": \"khttpd\" },\n"
+		"    { \"name\": \"pc\", \"module\": \"pcnet32\", \"workload\": \"netdev\",\n"
+		"      \"workload_args\": { \"nic\": \"pcnet\" } },\n"
+		"    { \"name\": \"own\", \"module\": \"vfat\", \"workload\": \"vfat\",\n"
+		"      \"disk\": \"/x/fat-damaged.img\", \"device\": \"e1000\" },\n"
+		"    { \"name\": \"nodisk\", \"module\": \"vfat\", \"workload\": \"vfat\",\n"
+		"      \"disk\": \"none\" },\n"
+		"    { \"name\": \"cmd\", \"module\": \"e1000\", \"workload\": \"cmd\" } ] }";
+	struct campaign_spec sp, sp2;
+
+	(void)state;
+	assert_int_equal(spec_parse(text, "d.json", &sp), 0);
+	assert_string_equal(sp.ext[0].disk, "vfat");
+	assert_int_equal(sp.ext[0].n_devices, 0);
+	assert_null(sp.ext[1].disk);
+	assert_int_equal(sp.ext[1].n_devices, 2);
+	assert_string_equal(sp.ext[1].devices[0], "e1000");
+	assert_string_equal(sp.ext[1].devices[1], "virtio-net");
+	assert_string_equal(sp.ext[1].device, "e1000");
+	assert_string_equal(sp.ext[2].devices[0], "pcnet");
+	assert_string_equal(sp.ext[2].devices[1], "virtio-net");
+	assert_string_equal(sp.ext[3].disk, "/x/fat-damaged.img");
+	assert_int_equal(sp.ext[3].n_devices, 1);
+	assert_string_equal(sp.ext[4].disk, "none");
+	assert_null(sp.ext[5].disk);
+	assert_int_equal(sp.ext[5].n_devices, 0);
+	/* the filled-in defaults are part of the canonical text (and the identity) */
+	assert_non_null(strstr(sp.canonical, "\"disk\": \"vfat\""));
+	assert_non_null(strstr(sp.canonical, "\"pcnet\""));
+	/* spelling the defaults out gives the same campaign */
+	assert_int_equal(spec_parse(
+		"{ \"name\": \"d\", \"seed\": 1, \"trials\": 1, \"fault_types\": [\"nop\"],\n"
+		"  \"extensions\": [ { \"name\": \"fat\", \"module\": \"fat\", \"workload\": \"vfat\","
+		"  \"disk\": \"vfat\" } ] }", "e.json", &sp2), 0);
+	spec_release(&sp);
+	assert_int_equal(spec_parse(
+		"{ \"name\": \"d\", \"seed\": 1, \"trials\": 1, \"fault_types\": [\"nop\"],\n"
+		"  \"extensions\": [ { \"name\": \"fat\", \"module\": \"fat\", \"workload\": \"vfat\" } ] }",
+		"f.json", &sp), 0);
+	assert_string_equal(sp.hash, sp2.hash);
+	spec_release(&sp);
+	spec_release(&sp2);
+}
+
 static void test_shipped_specs_parse(void **state)
 {
 	const char *files[] = { "campaigns/smoke.json", "campaigns/e1000.json",
-				"campaigns/nightly.json" };
+				"campaigns/nightly.json", "campaigns/vfat.json",
+				"campaigns/khttpd.json" };
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct campaign_spec sp;
 
 		assert_int_equal(spec_load(files[i], &sp), 0);
@@ -158,6 +214,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_defaults),
+		cmocka_unit_test(test_workload_defaults),
 		cmocka_unit_test(test_hash_ignores_layout_and_jobs),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_shipped_specs_parse),

@@ -63,7 +63,7 @@ static int64_t make_campaign(struct store *st, int64_t *f0, int64_t *f1)
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_image_id(st, "6.1.0-56-amd64", "aa", "bb", &img), 0);
 	assert_int_equal(store_campaign_insert(st, "t", "{}", "h1", 1, img, 4, &c), 0);
-	assert_int_equal(store_extension_insert(st, c, "e1000", "e1000", "e1000", "net", &e), 0);
+	assert_int_equal(store_extension_insert(st, c, "e1000", "e1000", "e1000", "net", NULL, &e), 0);
 	assert_int_equal(store_fault_insert(st, c, e, 0, "nop", 5, 11, f0), 0);
 	assert_int_equal(store_fault_insert(st, c, e, 1, "ptr", 5, 12, f1), 0);
 	assert_int_equal(store_commit(st), 0);
@@ -148,25 +148,92 @@ static void test_create_and_put(void **state)
 	store_close(st);
 }
 
+/* What a binary of schema version 1 or 2 wrote: raw SQL of that schema. */
+static const char old_rows[] =
+	"INSERT INTO images VALUES (1, '6.1.0-56-amd64', 'aa', 'bb', '2026-01-01T00:00:00Z');"
+	"INSERT INTO campaigns (id, name, spec_json, spec_hash, seed, image_id, planned) "
+	"  VALUES (1, 'old', '{}', 'h0', 1, 1, 2);"
+	"INSERT INTO extensions (id, campaign_id, name, module, device, workload) "
+	"  VALUES (1, 1, 'vfat', 'vfat', NULL, 'vfat');"
+	"INSERT INTO faults (id, campaign_id, extension_id, idx, types, count, seed) "
+	"  VALUES (1, 1, 1, 0, 'nop', 5, 11);"
+	"INSERT INTO trials (campaign_id, fault_id, key, mode, outcome) "
+	"  VALUES (1, 1, 'vfat/0000/native', 'native', 'hang');";
+
 static void test_migration_upgrades(void **state)
 {
 	struct store *st;
-	int64_t c, f0, f1;
-	struct store_trial t;
 	char *p;
 
 	(void)state;
 	p = xstrdup(path_of("u.db"));
 	assert_int_equal(store_open_at(p, 1, &st), 0);
-	c = make_campaign(st, &f0, &f1);
-	t = trial(c, f0, "e1000/0000/native", "native", "hang");
-	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	assert_int_equal(store_exec(st, old_rows), 0);
 	store_close(st);
 	/* read-only open of an old schema is refused */
 	assert_int_equal(store_open(p, STORE_RO, &st), -1);
 	assert_int_equal(store_open(p, STORE_RW, &st), 0);
 	assert_int_equal(one_int(st, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(one_int(st, "SELECT n FROM v_outcomes WHERE outcome='hang'"), 1);
+	store_close(st);
+	free(p);
+}
+
+/*
+ * Migration 3 (the VFAT verdict): a version-2 database with a trial in it
+ * gains the fsck columns (NULL for the old trial: no disk was checked) and
+ * the v_fs_corrupt view; new trials store their verdict, and the view
+ * counts only checked trials.
+ */
+static void test_migration_3_fsck_verdict(void **state)
+{
+	struct store *st;
+	struct store_trial t;
+	int64_t c, f0, f1;
+	char *p;
+
+	(void)state;
+	p = xstrdup(path_of("m3.db"));
+	assert_int_equal(store_open_at(p, 2, &st), 0);
+	assert_int_equal(one_int(st, "PRAGMA user_version"), 2);
+	assert_int_equal(store_exec(st, old_rows), 0);
+	/* schema 2 has no verdict columns */
+	{
+		sqlite3_stmt *q = NULL;
+
+		assert_int_not_equal(sqlite3_prepare_v2(store_db(st), "SELECT fs_corrupt FROM trials",
+							-1, &q, NULL), SQLITE_OK);
+		sqlite3_finalize(q);
+	}
+	store_close(st);
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	assert_true(store_schema_version() >= 3);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE fs_corrupt IS NULL "
+				     "AND fs_dirty IS NULL AND fsck_summary IS NULL"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM v_fs_corrupt"), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM extensions WHERE disk IS NULL"), 1);
+	c = make_campaign(st, &f0, &f1);
+	t = trial(c, f0, "e1000/0000/native", "native", "crash");
+	t.fs_checked = 1;
+	t.fs_corrupt = 1;
+	t.fs_dirty = 1;
+	t.fsck_exit = 1;
+	t.fsck_summary = "FATs differ but appear to be intact.";
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	t = trial(c, f1, "e1000/0001/native", "native", "no_effect");
+	t.fs_checked = 1;
+	t.fsck_exit = 0;
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	t = trial(c, f0, "e1000/0000/nooks", "nooks", "no_effect");	/* no disk */
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	assert_int_equal(one_int(st, "SELECT checked FROM v_fs_corrupt WHERE mode = 'native'"), 2);
+	assert_int_equal(one_int(st, "SELECT corrupt FROM v_fs_corrupt WHERE mode = 'native'"), 1);
+	assert_int_equal(one_int(st, "SELECT dirty FROM v_fs_corrupt WHERE mode = 'native'"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM v_fs_corrupt WHERE mode = 'nooks'"), 0);
+	assert_int_equal(one_int(st, "SELECT corrupt FROM v_fs_corrupt_by_outcome "
+				     "WHERE outcome = 'crash'"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM v_trials WHERE fsck_summary LIKE "
+				     "'FATs differ%'"), 1);
 	store_close(st);
 	free(p);
 }
@@ -266,6 +333,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_and_put),
 		cmocka_unit_test(test_migration_upgrades),
+		cmocka_unit_test(test_migration_3_fsck_verdict),
 		cmocka_unit_test(test_newer_schema_refused_unchanged),
 		cmocka_unit_test(test_readonly_refused),
 		cmocka_unit_test(test_full_disk_atomic),
