@@ -406,9 +406,11 @@ static void take_result(const struct trial_result *t, struct campaign_result *r)
 		json_object_array_add(ev, json_object_new_string(t->nim_events[i]));
 	if (t->n_nim_events) {
 		r->nim_events_json = xstrdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
-		if (t->nim_detected)
-			r->detection = xasprintf("%.200s", t->nim_events[0]);
+		if (t->nim_first_fault >= 0)
+			r->detection = xasprintf("%.200s", t->nim_events[t->nim_first_fault]);
 	}
+	if (t->nim_recovery_us >= 0)
+		r->recovery_ms = (double)t->nim_recovery_us / 1000.0;
 	json_object_put(ev);
 	snprintf(dl, sizeof(dl), "%s%s%s", t->boot_deadline ? "boot," : "",
 		 t->heartbeat_deadline ? "heartbeat," : "", t->total_deadline ? "total," : "");

@@ -18,6 +18,7 @@
  */
 #include "classify.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "triage.h"
@@ -49,27 +50,62 @@ int outcome_parse(const char *name)
 	return -1;
 }
 
+/*
+ * The NIM's event lines (kmod/nooks) read "nooks: event=WORD key=value ...".
+ * Other "nooks:" lines (the kernel's own taint messages for the module named
+ * nooks, "loaded, N domain slots") are not events.
+ */
+static const char *nim_event_word(const char *msg, size_t *len /* out */)
+{
+	if (strncmp(msg, "nooks:", 6))
+		return NULL;
+	msg += 6;
+	while (*msg == ' ')
+		msg++;
+	if (strncmp(msg, "event=", 6))
+		return NULL;
+	msg += 6;
+	*len = strcspn(msg, " \t");
+	return msg;
+}
+
 enum nim_event_kind nim_event_classify(const char *msg)
 {
 	static const struct { const char *word; enum nim_event_kind kind; } words[] = {
 		{ "fault", NIM_DETECTED },
-		{ "detected", NIM_DETECTED },
 		{ "recovered", NIM_RECOVERED },
-		{ "recovery_failed", NIM_RECOVERY_FAILED },
-		{ "unrecovered", NIM_RECOVERY_FAILED },
+		{ "dead", NIM_RECOVERY_FAILED },
 	};
+	const char *w;
 	size_t i, n;
 
-	if (strncmp(msg, "nooks:", 6))
+	w = nim_event_word(msg, &n);
+	if (!w)
 		return NIM_OTHER;
-	msg += 6;
-	while (*msg == ' ')
-		msg++;
-	n = strcspn(msg, " \t:");
 	for (i = 0; i < ARRAY_SIZE(words); i++)
-		if (strlen(words[i].word) == n && !strncmp(msg, words[i].word, n))
+		if (strlen(words[i].word) == n && !strncmp(w, words[i].word, n))
 			return words[i].kind;
 	return NIM_OTHER;
+}
+
+long long nim_event_value(const char *msg, const char *key)
+{
+	size_t n, klen = strlen(key);
+	const char *p;
+	char *end;
+	long long v;
+
+	if (!nim_event_word(msg, &n))
+		return -1;
+	for (p = strchr(msg, ' '); p; p = strchr(p + 1, ' ')) {
+		if (strncmp(p + 1, key, klen) || p[1 + klen] != '=')
+			continue;
+		v = strtoll(p + 2 + klen, &end, 10);
+		if (end == p + 2 + klen || v < 0 || (*end && *end != ' '))
+			return -1;
+		return v;
+	}
+	return -1;
 }
 
 enum workload_verdict workload_verdict(int exit_status, int result_pass)

@@ -50,6 +50,8 @@ const char *outcome_name(enum outcome o);
 int outcome_parse(const char *name);
 /* Kind of a NIM event message ("nooks: recovered ext=e1000 ..."). */
 enum nim_event_kind nim_event_classify(const char *msg);
+/* Integer value of key=... in a NIM event line, or -1 (absent, not a number, not an event). */
+long long nim_event_value(const char *msg, const char *key);
 /* Workload verdict from its exit status (-1 unknown) and its result line (-1 none, 0 fail, 1 pass). */
 enum workload_verdict workload_verdict(int exit_status, int result_pass);
 

@@ -177,8 +177,14 @@ static void handle_agent_line(struct attempt *a, const char *line)
 			 jstr(o, "path") ? jstr(o, "path") : jstr(o, "error") ? jstr(o, "error") : "");
 	} else if (!strcmp(ev, "nim") && jstr(o, "msg")) {
 		switch (nim_event_classify(jstr(o, "msg"))) {
-		case NIM_DETECTED: r->nim_detected++; break;
-		case NIM_RECOVERED: r->nim_recovered++; break;
+		case NIM_DETECTED:
+			if (!r->nim_detected++ && r->n_nim_events < TRIAL_MAX_NIM_EVENTS)
+				r->nim_first_fault = r->n_nim_events;
+			break;
+		case NIM_RECOVERED:
+			if (!r->nim_recovered++)
+				r->nim_recovery_us = nim_event_value(jstr(o, "msg"), "latency_us");
+			break;
 		case NIM_RECOVERY_FAILED: r->nim_failed++; break;
 		default: break;
 		}
@@ -341,6 +347,8 @@ static void init_result(struct trial_result *r, const char *run_dir)
 {
 	memset(r, 0, sizeof(*r));
 	r->workload_exit = -1;
+	r->nim_first_fault = -1;
+	r->nim_recovery_us = -1;
 	r->workload_result = -1;
 	r->attempts = 1;
 	r->run_dir = xstrdup(run_dir);
@@ -619,6 +627,8 @@ json_object *trial_result_json(const struct trial_result *r)
 	for (i = 0; i < r->n_nim_events; i++)
 		json_object_array_add(nim, jstring(r->nim_events[i]));
 	json_object_object_add(o, "nim_events", nim);
+	if (r->nim_recovery_us >= 0)
+		json_object_object_add(o, "nim_recovery_us", jint(r->nim_recovery_us));
 	json_object_object_add(o, "agent_started", jbool(r->agent_started));
 	json_object_object_add(o, "agent_done", jbool(r->agent_done));
 	json_object_object_add(o, "modules_loaded", jint(r->modules_loaded));

@@ -74,6 +74,8 @@ struct trial_result {
 	char *nim_events[TRIAL_MAX_NIM_EVENTS];	/* messages (owned) */
 	int n_nim_events;
 	int nim_detected, nim_recovered, nim_failed;
+	int nim_first_fault;		/* index in nim_events of the first fault, -1 none */
+	long long nim_recovery_us;	/* latency of the first recovery, -1 none */
 	/* VM and deadlines */
 	bool vm_exited;
 	int vm_exit_status, vm_signal;
