@@ -315,7 +315,8 @@ static json_object *qmp_cmd(struct qmp *q, const char *cmd, int pass_fd, uint64_
 
 static bool agent_parked(const char *agent_log)
 {
-	char *text = read_file(agent_log, NULL);
+	/* QEMU creates the file shortly after it starts: not there yet is not an error. */
+	char *text = file_exists(agent_log) ? read_file(agent_log, NULL) : NULL;
 	bool parked = text && strstr(text, "\"event\":\"parked\"");
 
 	free(text);
