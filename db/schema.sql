@@ -217,3 +217,33 @@ CREATE VIEW v_fs_corrupt_by_outcome AS
 	       SUM(fs_corrupt) AS corrupt
 	FROM v_trials WHERE fs_corrupt IS NOT NULL AND outcome <> 'infra_error'
 	GROUP BY campaign_id, extension, mode, outcome;
+
+-- @migration 4
+-- Runtime-fault activation (docs/FAULTS.md): how many runtime faults swifi
+-- armed in the trial and how many it injected ("swifi: event=armed/fired"
+-- on the console).  NULL: nothing was armed (code faults only), so whether
+-- the fault was activated is unknown, not 0.
+ALTER TABLE trials ADD COLUMN fault_armed INTEGER;
+ALTER TABLE trials ADD COLUMN fault_fired INTEGER;
+
+-- Call profiles that chose N for runtime faults: the calls of every wrapped
+-- function in a count-only run of (module, workload, workload args); key =
+-- hash of those (docs/CAMPAIGNS.md).  Stored once, referenced per trial.
+CREATE TABLE profiles (
+	id INTEGER PRIMARY KEY,
+	key TEXT NOT NULL UNIQUE,
+	profile_json TEXT NOT NULL,
+	first_used TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+ALTER TABLE trials ADD COLUMN profile_id INTEGER REFERENCES profiles(id);
+
+-- Per campaign/extension/mode/fault types: counted trials, trials whose
+-- activation is known (runtime faults armed), runtime faults armed and
+-- fired, and trials in which at least one fired.
+CREATE VIEW v_activation AS
+	SELECT campaign_id, extension, mode, fault_types, COUNT(*) AS n,
+	       SUM(fault_armed IS NOT NULL) AS known,
+	       SUM(fault_armed) AS armed, SUM(fault_fired) AS fired,
+	       SUM(fault_fired > 0) AS trials_fired
+	FROM v_trials WHERE outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode, fault_types;

@@ -572,6 +572,46 @@ static int trial_exists(struct store *st, const struct store_trial *t)
 	}
 }
 
+/* The call profile row for t (inserted the first time its key is seen); *pid -1 if none. */
+static int put_profile(struct store *st, const struct store_trial *t, int64_t *pid)
+{
+	sqlite3_stmt *s;
+
+	*pid = -1;
+	if (!t->profile_key || !t->profile_json)
+		return 0;
+	s = store_prepare(st, "INSERT INTO profiles (key, profile_json) VALUES (?1, ?2) "
+			  "ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id");
+	if (!s)
+		return -1;
+	bind_text(s, 1, t->profile_key);
+	bind_text(s, 2, t->profile_json);
+	return step_int(st, s, pid) ? db_error(st, "cannot store the call profile") : 0;
+}
+
+/* Activation counts and profile of trial tid (migration 4 columns). */
+static int put_activation(struct store *st, const struct store_trial *t, int64_t tid)
+{
+	sqlite3_stmt *s;
+	int64_t pid;
+
+	if (put_profile(st, t, &pid))
+		return -1;
+	if (!t->activation_known && pid < 0)
+		return 0;
+	s = store_prepare(st, "UPDATE trials SET fault_armed = ?1, fault_fired = ?2, "
+			  "profile_id = ?3 WHERE id = ?4");
+	if (!s)
+		return -1;
+	if (t->activation_known) {
+		sqlite3_bind_int(s, 1, t->fault_armed);
+		sqlite3_bind_int(s, 2, t->fault_fired);
+	}
+	bind_int(s, 3, pid, 1);
+	sqlite3_bind_int64(s, 4, tid);
+	return step_done(st, s, "cannot store the trial's fault activation");
+}
+
 int store_trial_put(struct store *st, const struct store_trial *t, int64_t *id)
 {
 	int64_t sig = -1, tid = 0;
@@ -588,7 +628,7 @@ int store_trial_put(struct store *st, const struct store_trial *t, int64_t *id)
 		goto err;
 	if (t->crashed && t->crash_title && put_signature(st, t, &sig))
 		goto err;
-	if (put_trial_row(st, t, sig, &tid))
+	if (put_trial_row(st, t, sig, &tid) || put_activation(st, t, tid))
 		goto err;
 	if (sig >= 0) {
 		sqlite3_stmt *s = store_prepare(st,

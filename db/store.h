@@ -52,6 +52,9 @@ struct store_trial {
 	int fs_dirty;				/* dirty bit left set */
 	int fsck_exit;
 	const char *fsck_summary;
+	int activation_known;			/* runtime faults armed (else NULL columns) */
+	int fault_armed, fault_fired;		/* swifi's armed / fired events */
+	const char *profile_key, *profile_json;	/* call profile used (stored once), or NULL */
 	const struct store_mutation *mutations;	/* stored once per fault */
 	int n_mutations;
 };

@@ -53,6 +53,8 @@ void campaign_result_release(struct campaign_result *r)
 	free(r->agent_path);
 	free(r->describe_json);
 	free(r->fsck_summary);
+	free(r->profile_key);
+	free(r->profile_json);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -365,6 +367,11 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 	row.fs_dirty = m->res.fs_dirty;
 	row.fsck_exit = m->res.fsck_exit;
 	row.fsck_summary = m->res.fsck_summary;
+	row.activation_known = m->res.activation_known;
+	row.fault_armed = m->res.fault_armed;
+	row.fault_fired = m->res.fault_fired;
+	row.profile_key = m->res.profile_key;
+	row.profile_json = m->res.profile_json;
 	row.mutations = muts;
 	row.n_mutations = n_muts;
 	r = store_trial_put(st, &row, NULL);

@@ -55,6 +55,9 @@ struct campaign_result {
 	int fs_dirty;		/* its dirty bit was left set (never unmounted) */
 	int fsck_exit;		/* fsck.vfat's exit status */
 	char *fsck_summary;	/* its first reported problem, or its last line */
+	int activation_known;	/* runtime faults were armed: the two counts are valid */
+	int fault_armed, fault_fired;	/* runtime faults armed / fired (swifi's events) */
+	char *profile_key, *profile_json;	/* call profile that chose N, or NULL */
 };
 
 /* Run one trial; fill res.  Non-zero return = infra error (res->error set). */

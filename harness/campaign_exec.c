@@ -10,7 +10,10 @@
  * bcopy) gets its module rebound to kmod/swifi, and the manifest loads
  * swifi.ko first with the describe record's "swifi_params" (native mode
  * only: the NIM has no fault hooks yet, so nooks mode is refused up front
- * for such specs).  An extension with a disk (VFAT) gets a fresh copy of
+ * for such specs).  Before its first runtime-fault trial, an extension
+ * gets a call profile (make_profile: one count-only profiling trial, cached
+ * as a file; `nooks inject --profile` then draws N among the calls the
+ * workload really makes).  An extension with a disk (VFAT) gets a fresh copy of
  * its image in the trial directory before the guest boots (prepare_disk)
  * and `fsck.vfat -n` on it after the guest is gone (check_disk): the
  * trial records whether the filesystem was left corrupt.  infra_error
@@ -32,7 +35,9 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "profile.h"
 #include "rtfault.h"
+#include "runtime.h"
 #include "trial.h"
 #include "util.h"
 #include "workload.h"
@@ -235,6 +240,7 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 	int i;
 
 	memset(x, 0, sizeof(*x));
+	pthread_mutex_init(&x->profile_lock, NULL);
 	if (!dir)
 		return error("cannot find the nooks binary");
 	x->nooks = xasprintf("%s/nooks", dir);
@@ -299,8 +305,13 @@ void exec_release(struct exec_ctx *x)
 {
 	int i;
 
-	for (i = 0; i < SPEC_MAX_EXT; i++)
+	for (i = 0; i < SPEC_MAX_EXT; i++) {
 		free(x->modules[i]);
+		free(x->profile[i].path);
+		free(x->profile[i].key);
+		free(x->profile[i].json);
+	}
+	pthread_mutex_destroy(&x->profile_lock);
 	free(x->nooks);
 	free(x->guest_bin);
 	if (x->img.dir)
@@ -426,13 +437,190 @@ static void take_result(const struct trial_result *t, struct campaign_result *r)
 	r->boot_ms = t->boot_ms ? (int64_t)t->boot_ms : -1;
 	r->workload_ms = t->boot_ms && t->vm_ms > t->boot_ms ? (int64_t)(t->vm_ms - t->boot_ms) : -1;
 	r->wall_ms = (int64_t)t->wall_ms;
+	r->activation_known = t->fault_armed >= 0;
+	r->fault_armed = t->fault_armed;
+	r->fault_fired = t->fault_fired;
 	r->console_path = t->console_log ? xstrdup(t->console_log) : NULL;
 	r->agent_path = t->agent_log ? xstrdup(t->agent_log) : NULL;
 }
 
+/* ---- call profiles (runtime faults) ---------------------------------------- */
+
+/*
+ * Where profiles are cached: $NOOKS_CACHE/profiles, else "profiles" in the
+ * campaign's runs directory (the trial's workdir is RUNS/<campaign>/<key>).
+ */
+static char *profile_dir(const struct trial_request *rq)
+{
+	const char *env = getenv("NOOKS_CACHE");
+	size_t wl = strlen(rq->workdir), kl = strlen(rq->key);
+	char *d, *slash;
+
+	if (env && *env)
+		return xasprintf("%s/profiles", env);
+	d = xstrdup(rq->workdir);
+	if (wl > kl + 1 && !strcmp(d + wl - kl, rq->key) && d[wl - kl - 1] == '/')
+		d[wl - kl - 1] = '\0';		/* RUNS/<campaign> */
+	slash = strrchr(d, '/');
+	if (slash)
+		*slash = '\0';			/* RUNS */
+	slash = xasprintf("%s/profiles", *d ? d : ".");
+	free(d);
+	return slash;
+}
+
+/* The fault descriptor has a runtime fault type and profiles are not turned off. */
+static bool wants_profile(const char *types)
+{
+	const char *env = getenv("NOOKS_RT_PROFILE");
+	unsigned code, rt;
+
+	if (env && !strcmp(env, "off"))		/* N uniform in 1..16, as without a profile */
+		return false;
+	return !rt_parse_fault_list(types, &code, &rt) && rt;
+}
+
+/* Run the profiling trial of rq's extension in dir; console log path (malloc'd) or NULL. */
+static char *profiling_trial(const struct exec_ctx *x, const struct trial_request *rq,
+			     const char *dir)
+{
+	int e = (int)(rq->ext - rq->spec->ext), st, attempt;
+	char *ko = xasprintf("%s/count.ko", dir), *ierr = xasprintf("%s/inject.err", dir);
+	char *rundir = xasprintf("%s/run", dir), *text = NULL, *disk = NULL, *log = NULL;
+	char *argv[] = { x->nooks, "inject", "--count-only", x->modules[e], "-o", ko, NULL };
+	struct trial_request prq = *rq;
+	struct campaign_result dr = { 0 };
+	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
+	struct trial_manifest m;
+	struct trial_result t;
+
+	prq.mode = MODE_NATIVE;
+	prq.workdir = dir;
+	if ((st = run(argv, NULL, ierr)) != 0) {
+		error("'nooks inject --count-only %s' failed (status %d, see '%s')", x->modules[e],
+		      st, ierr);
+		goto out;
+	}
+	if (prepare_disk(&prq, &disk, &dr))
+		goto out;
+	text = manifest_text(&prq, ko, "arm=none", x->stock[e], disk);
+	if (manifest_parse(text, "profile", &m))
+		goto out;
+	for (attempt = 0; attempt < 3; attempt++) {
+		if (trial_run(&m, &to, &t))
+			break;
+		if (t.outcome != OUTCOME_INFRA_ERROR) {
+			if (t.outcome == OUTCOME_CRASH || t.outcome == OUTCOME_HANG)
+				error("the profiling trial of extension '%s' ended in %s (see '%s')",
+				      rq->ext->name, outcome_name(t.outcome), t.console_log);
+			else
+				log = xstrdup(t.console_log);
+			trial_result_release(&t);
+			break;
+		}
+		trial_result_release(&t);
+	}
+	manifest_release(&m);
+out:
+	campaign_result_release(&dr);
+	free(ko);
+	free(ierr);
+	free(rundir);
+	free(text);
+	free(disk);
+	return log;
+}
+
+/* Profile document (malloc'd) from a profiling run of rq's extension, NULL with an error. */
+static char *new_profile(const struct exec_ctx *x, const struct trial_request *rq,
+			 const char *dir, const char *key, uint64_t hash)
+{
+	const struct spec_extension *e = rq->ext;
+	char *log = NULL, *console = NULL, *text = NULL;
+	struct json_object *calls = NULL;
+	size_t len;
+	int r;
+
+	if (mkdir_p(dir, 0755))
+		return NULL;
+	log = profiling_trial(x, rq, dir);
+	console = log ? read_file(log, &len) : NULL;
+	if (!console)
+		goto out;
+	r = profile_from_console(console, len, &calls);
+	if (r > 0)
+		error("the profiling trial of extension '%s' has no swifi call counts ('%s')",
+		      e->name, log);
+	if (!r)
+		text = profile_text(key, e->module, hash, e->workload,
+				    (const char *const *)e->workload_args, e->n_workload_args,
+				    x->img.kernel_version, calls);
+out:
+	json_object_put(calls);
+	free(console);
+	free(log);
+	return text;
+}
+
+/* Make (profiling trial) or load (cache file) the call profile of rq's extension. */
+static int make_profile(const struct exec_ctx *x, const struct trial_request *rq,
+			struct exec_profile *p)
+{
+	const struct spec_extension *e = rq->ext;
+	int i = (int)(e - rq->spec->ext), ret = -1;
+	char *dir = profile_dir(rq), *key = NULL, *path = NULL, *run = NULL, *text = NULL;
+	struct rt_profile check;
+	uint64_t h;
+
+	if (profile_file_hash(x->modules[i], &h))
+		goto out;
+	key = profile_key(h, e->workload, (const char *const *)e->workload_args,
+			  e->n_workload_args, x->img.kernel_version);
+	path = xasprintf("%s/%s-%s.json", dir, e->name, key);
+	run = xasprintf("%s/%s-%s.run", dir, e->name, key);
+	if (file_exists(path)) {
+		text = read_file(path, NULL);
+	} else {
+		text = new_profile(x, rq, run, key, h);
+		if (text && write_file_atomic(path, text, strlen(text))) {
+			free(text);
+			text = NULL;
+		}
+	}
+	if (!text || rt_profile_parse(text, path, &check))
+		goto out;
+	rt_profile_release(&check);
+	p->path = path;
+	p->key = key;
+	p->json = text;
+	path = key = text = NULL;
+	ret = 0;
+out:
+	free(dir);
+	free(key);
+	free(path);
+	free(run);
+	free(text);
+	return ret;
+}
+
+/* The extension's call profile, made once per run (workers wait for it). */
+static struct exec_profile *ensure_profile(struct exec_ctx *x, const struct trial_request *rq)
+{
+	struct exec_profile *p = &x->profile[rq->ext - rq->spec->ext];
+	int r = 0;
+
+	pthread_mutex_lock(&x->profile_lock);
+	if (!p->path)
+		r = make_profile(x, rq, p);
+	pthread_mutex_unlock(&x->profile_lock);
+	return r ? NULL : p;
+}
+
 int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *r)
 {
-	const struct exec_ctx *x = ctx;
+	struct exec_ctx *x = ctx;
+	struct exec_profile *prof = NULL;
 	const char *stock = x->modules[rq->ext - rq->spec->ext];
 	char *out = xasprintf("%s/fault.ko", rq->workdir);
 	char *iso = xasprintf("%s/fault-isolated.ko", rq->workdir);
@@ -461,6 +649,18 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 	add_arg(argv, &n, out);
 	add_arg(argv, &n, "--describe");
 	add_arg(argv, &n, desc);
+	if (wants_profile(rq->fault->types)) {
+		prof = ensure_profile(x, rq);
+		if (!prof) {
+			r->error = xasprintf("no call profile for extension '%s' (profiling trial "
+					     "failed)", rq->ext->name);
+			goto out;
+		}
+		add_arg(argv, &n, "--profile");
+		add_arg(argv, &n, prof->path);
+		r->profile_key = xstrdup(prof->key);
+		r->profile_json = xstrdup(prof->json);
+	}
 	argv[n] = NULL;
 	if ((st = run(argv, NULL, ierr)) != 0) {
 		char *msg = file_exists(ierr) ? read_file(ierr, NULL) : NULL;

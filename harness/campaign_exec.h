@@ -6,8 +6,15 @@
 #ifndef NOOKS_CAMPAIGN_EXEC_H
 #define NOOKS_CAMPAIGN_EXEC_H
 
+#include <pthread.h>
+
 #include "campaign.h"
 #include "image.h"
+
+/* An extension's call profile (runtime faults), made once per campaign run. */
+struct exec_profile {
+	char *path, *key, *json;	/* NULL until made or loaded */
+};
 
 struct exec_ctx {
 	char *nooks;		/* path of the nooks binary */
@@ -15,6 +22,8 @@ struct exec_ctx {
 	struct image img;
 	char *modules[SPEC_MAX_EXT];	/* stock module path per extension */
 	const char *stock[SPEC_MAX_EXT];	/* stock module the workload needs, or NULL */
+	pthread_mutex_t profile_lock;		/* one profiling trial at a time */
+	struct exec_profile profile[SPEC_MAX_EXT];
 };
 
 /* Check that everything the spec needs exists (image, injector, workloads,

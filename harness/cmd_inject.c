@@ -26,7 +26,8 @@ static const char inject_usage[] =
 "usage: nooks inject --fault TYPE[,TYPE...] --seed N [--count K] [--function F]\n"
 "                    [--section S] [--symbol S] [--nth N] [--nth-max M]\n"
 "                    [--symvers F] IN.ko -o OUT.ko [--describe OUT.json]\n"
-"                    [--params OUT.txt]\n"
+"                    [--params OUT.txt] [--profile FILE]\n"
+"   or: nooks inject --count-only [--symvers F] IN.ko -o OUT.ko\n"
 "   or: nooks inject --sites [--fault TYPE[,TYPE...]] [--function F] [--section S]\n"
 "                    [--verbose] IN.ko\n"
 "\n"
@@ -46,7 +47,13 @@ static const char inject_usage[] =
 "  --section S      code faults only in code section S (default: all)\n"
 "  --symbol S       runtime faults only on imported function S\n"
 "  --nth N          runtime faults fire at call N (default: drawn in 1..M)\n"
-"  --nth-max M      runtime faults draw N in 1..M (default 16)\n"
+"  --nth-max M      runtime faults draw N in 1..M (default 16; with --profile\n"
+"                   caps the profiled call count)\n"
+"  --profile FILE   call profile of the module under its workload (JSON,\n"
+"                   {\"calls\": {SYM: COUNT}}): runtime faults only on functions\n"
+"                   called at least once, N drawn in 1..COUNT\n"
+"  --count-only     no fault: rebind every import swifi wraps (load swifi.ko\n"
+"                   without arm=; it prints the calls at power-off)\n"
 "  --symvers F      Module.symvers of swifi.ko (default: kmod/swifi/\n"
 "                   Module.symvers next to bin/)\n"
 "  -o, --output F   the mutated module\n"
@@ -59,9 +66,10 @@ static const char inject_usage[] =
 
 struct inject_opts {
 	const char *faults, *function, *section, *output, *describe, *input;
-	const char *symbol, *symvers, *params;
+	const char *symbol, *symvers, *params, *profile_path;
 	uint64_t seed, count, nth, nth_max;
-	int have_seed, sites, verbose;
+	int have_seed, sites, verbose, count_only;
+	struct rt_profile profile;	/* loaded from profile_path */
 };
 
 static int parse_inject(int argc, char **argv, struct inject_opts *o)
@@ -79,6 +87,8 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 		{ "nth-max", required_argument, NULL, 'm' },
 		{ "symvers", required_argument, NULL, 'V' },
 		{ "params", required_argument, NULL, 'p' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "count-only", no_argument, NULL, 'C' },
 		{ "sites", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +126,8 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 		case 'y': o->symbol = optarg; break;
 		case 'V': o->symvers = optarg; break;
 		case 'p': o->params = optarg; break;
+		case 'P': o->profile_path = optarg; break;
+		case 'C': o->count_only = 1; break;
 		case 'F': o->function = optarg; break;
 		case 'S': o->section = optarg; break;
 		case 'o': o->output = optarg; break;
@@ -143,6 +155,14 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 	}
 	if (o->sites)
 		return 0;
+	if (o->count_only) {
+		if (o->faults || o->have_seed || o->profile_path || o->describe || o->params ||
+		    o->symbol || o->nth || o->nth_max || !o->output) {
+			error("'nooks inject --count-only' takes only --symvers and -o");
+			return -2;
+		}
+		return 0;
+	}
 	if (!o->faults || !o->have_seed || !o->output) {
 		error("'nooks inject' needs --fault, --seed and -o (or --sites)");
 		return -2;
@@ -154,7 +174,8 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 static int runtime_sites(struct injector *j, const struct inject_opts *o, unsigned rt_mask,
 			 struct rt_site **s, size_t *n)
 {
-	struct rt_filter rf = { o->symbol, (uint32_t)o->nth, (uint32_t)o->nth_max };
+	struct rt_filter rf = { o->symbol, (uint32_t)o->nth, (uint32_t)o->nth_max,
+				o->profile_path ? &o->profile : NULL };
 	const char **names;
 	size_t nn = rt_called_imports(&j->obj, &names);
 	int r = rt_sites(names, nn, rt_mask, &rf, s, n);
@@ -180,10 +201,16 @@ static void list_runtime(struct injector *j, const struct inject_opts *o, unsign
 			printf("%-9s %s -> " RT_WRAP_PREFIX "%s\n", rt_type_names[s[i].type],
 			       s[i].sym, s[i].sym);
 	}
-	for (t = 0; t < RT_NTYPES; t++)
-		if (rt_mask >> t & 1)
+	for (t = 0; t < RT_NTYPES; t++) {
+		if (!(rt_mask >> t & 1))
+			continue;
+		if (o->profile_path)
+			printf("%-9s %zu (%zu function%s, N in 1..profiled calls)\n",
+			       rt_type_names[t], per[t], nsym[t], nsym[t] == 1 ? "" : "s");
+		else
 			printf("%-9s %zu (%zu function%s x %zu calls)\n", rt_type_names[t], per[t],
 			       nsym[t], nsym[t] == 1 ? "" : "s", nsym[t] ? per[t] / nsym[t] : 0);
+	}
 	free(s);
 }
 
@@ -249,6 +276,13 @@ static int write_describe(const struct inject_opts *o, const struct mutation *m,
 	for (i = 0; i < na; i++)
 		json_object_array_add(arr, rt_arm_json(&arms[i]));
 	json_object_object_add(doc, "mutations", arr);
+	if (na && o->profile_path) {	/* which call profile chose N */
+		struct json_object *pr = json_object_new_object();
+
+		json_object_object_add(pr, "path", json_object_new_string(o->profile_path));
+		json_object_object_add(pr, "key", json_object_new_string(o->profile.key));
+		json_object_object_add(doc, "profile", pr);
+	}
 	if (na) {
 		char *p = swifi_params(arms, na);
 
@@ -344,9 +378,9 @@ static int do_inject(struct injector *j, const struct inject_opts *o)
 	if (!mask && (o->function || o->section))
 		return error("--function and --section select code faults; '%s' has none",
 			     o->faults);
-	if (!rt_mask && (o->symbol || o->nth || o->nth_max))
-		return error("--symbol, --nth and --nth-max select runtime faults; '%s' has none",
-			     o->faults);
+	if (!rt_mask && (o->symbol || o->nth || o->nth_max || o->profile_path))
+		return error("--symbol, --nth, --nth-max and --profile select runtime faults; "
+			     "'%s' has none", o->faults);
 	na = rt_split((unsigned)__builtin_popcount(mask), (unsigned)__builtin_popcount(rt_mask),
 		      (unsigned)o->count, o->seed);
 	if (na && plan_runtime(j, o, rt_mask, (unsigned)na, arms))
@@ -382,6 +416,32 @@ out:
 	return ret;
 }
 
+/* --count-only: every wrapped import rebound, nothing armed (a profiling module). */
+static int do_count_only(struct injector *j, const struct inject_opts *o)
+{
+	const char **names, *syms[RT_MAX_WRAPPED];
+	size_t nn = rt_called_imports(&j->obj, &names), n, i;
+	struct rt_arm *arms;
+	char *sv;
+	int r;
+
+	n = rt_wrapped_imports(names, nn, syms, RT_MAX_WRAPPED);
+	free(names);
+	if (!n)
+		return error("'%s' calls none of the functions swifi wraps", o->input);
+	arms = xcalloc(n, sizeof(*arms));
+	for (i = 0; i < n; i++)
+		snprintf(arms[i].sym, sizeof(arms[i].sym), "%s", syms[i]);
+	sv = o->symvers ? xstrdup(o->symvers) : default_symvers();
+	r = rt_bind(o->input, o->output, arms, n, sv);
+	if (!r)
+		fprintf(stderr, "nooks: %zu imports bound to swifi for counting; load swifi.ko "
+			"(no arm=) before '%s'\n", n, o->output);
+	free(sv);
+	free(arms);
+	return r;
+}
+
 int cmd_inject(int argc, char **argv)
 {
 	struct inject_opts o;
@@ -399,13 +459,20 @@ int cmd_inject(int argc, char **argv)
 		return error("output '%s' would overwrite the input", o.output), 1;
 	if ((o.describe && !strcmp(o.describe, o.input)) || (o.params && !strcmp(o.params, o.input)))
 		return error("'%s' would overwrite the input", o.input), 1;
-	if (inj_open(&j, o.input))
+	if (o.profile_path && rt_profile_load(o.profile_path, &o.profile))
 		return 1;
-	if (module_file_check(o.input)) {
-		inj_close(&j);
+	if (inj_open(&j, o.input)) {
+		rt_profile_release(&o.profile);
 		return 1;
 	}
-	r = o.sites ? list_sites(&j, &o) : do_inject(&j, &o);
+	if (module_file_check(o.input)) {
+		inj_close(&j);
+		rt_profile_release(&o.profile);
+		return 1;
+	}
+	r = o.sites ? list_sites(&j, &o) : o.count_only ? do_count_only(&j, &o)
+		: do_inject(&j, &o);
 	inj_close(&j);
+	rt_profile_release(&o.profile);
 	return r ? 1 : 0;
 }

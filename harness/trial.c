@@ -312,8 +312,10 @@ static void judge(struct trial_result *r, bool host_error)
 
 	if (r->console_log && file_exists(r->console_log))
 		text = read_file(r->console_log, &len);
-	if (text)
+	if (text) {
 		triage_console(text, len, &r->triage);
+		trial_fault_activation(text, len, &r->fault_armed, &r->fault_fired);
+	}
 	free(text);
 	r->workload = workload_verdict(r->workload_exit, r->workload_result);
 	in.triage = text ? &r->triage : NULL;
@@ -349,6 +351,7 @@ static void init_result(struct trial_result *r, const char *run_dir)
 	r->workload_exit = -1;
 	r->nim_first_fault = -1;
 	r->nim_recovery_us = -1;
+	r->fault_armed = r->fault_fired = -1;
 	r->workload_result = -1;
 	r->attempts = 1;
 	r->run_dir = xstrdup(run_dir);
@@ -629,6 +632,10 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(o, "nim_events", nim);
 	if (r->nim_recovery_us >= 0)
 		json_object_object_add(o, "nim_recovery_us", jint(r->nim_recovery_us));
+	if (r->fault_armed >= 0) {
+		json_object_object_add(o, "fault_armed", jint(r->fault_armed));
+		json_object_object_add(o, "fault_fired", jint(r->fault_fired));
+	}
 	json_object_object_add(o, "agent_started", jbool(r->agent_started));
 	json_object_object_add(o, "agent_done", jbool(r->agent_done));
 	json_object_object_add(o, "modules_loaded", jint(r->modules_loaded));
@@ -662,6 +669,37 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(logs, "agent_truncated", jbool(r->agent_truncated));
 	json_object_object_add(o, "logs", logs);
 	return o;
+}
+
+/*
+ * Runtime-fault activation: kmod/swifi prints "swifi: event=armed ..." per
+ * armed fault when armed and "swifi: event=fired type=T sym=S call=N" when
+ * one is injected (docs/FAULTS.md).  Counted per console line (the kernel's
+ * "[   t.ttt] " prefix allowed); nothing armed = unknown (-1), e.g. a
+ * trial with code faults only.  Not triage: it says nothing about crashes.
+ */
+void trial_fault_activation(const char *console, size_t len, int *armed, int *fired)
+{
+	const char *p = console, *end = console + len;
+
+	*armed = *fired = 0;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
+		size_t n = (size_t)(e - p);
+		const char *m = memmem(p, n, "swifi: event=", 13);
+
+		if (m) {
+			size_t rest = (size_t)(e - m) - 13;
+
+			if (rest >= 6 && !memcmp(m + 13, "armed ", 6))
+				++*armed;
+			else if (rest >= 6 && !memcmp(m + 13, "fired ", 6))
+				++*fired;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	if (!*armed)
+		*armed = *fired = -1;
 }
 
 int trial_workload_known(const struct image *img, const char *name)

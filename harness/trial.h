@@ -76,6 +76,9 @@ struct trial_result {
 	int nim_detected, nim_recovered, nim_failed;
 	int nim_first_fault;		/* index in nim_events of the first fault, -1 none */
 	long long nim_recovery_us;	/* latency of the first recovery, -1 none */
+	/* runtime-fault activation, from swifi's console events (-1: nothing armed) */
+	int fault_armed;		/* "swifi: event=armed" lines */
+	int fault_fired;		/* "swifi: event=fired" lines */
 	/* VM and deadlines */
 	bool vm_exited;
 	int vm_exit_status, vm_signal;
@@ -105,6 +108,9 @@ int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
 void trial_result_release(struct trial_result *r);
 /* The result as JSON (new object; caller puts it). */
 struct json_object *trial_result_json(const struct trial_result *r);
+/* Count swifi's armed/fired events in a console log; both -1 if nothing was armed. */
+void trial_fault_activation(const char *console, size_t len, int *armed /* out */,
+			    int *fired /* out */);
 /* 0 if the image has a workload called name (built-ins none, cmd, or /bin/wl-NAME). */
 int trial_workload_known(const struct image *img, const char *name);
 

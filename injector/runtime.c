@@ -102,6 +102,22 @@ static int imported(const char *const *names, size_t n, const char *sym)
 	return 0;
 }
 
+/*
+ * Last N of sym: hi, or with a profile min(calls(sym), nth_max if given); a
+ * value below lo (0 for an uncalled sym) gives no site.
+ */
+static uint32_t sym_hi(const struct rt_filter *f, const char *sym, uint32_t lo, uint32_t hi)
+{
+	uint32_t c;
+
+	if (!f || !f->profile)
+		return hi;
+	c = rt_profile_calls(f->profile, sym);
+	if (f->nth)
+		return c >= f->nth ? hi : lo - 1;
+	return f->nth_max && f->nth_max < c ? f->nth_max : c;
+}
+
 int rt_sites(const char *const *names, size_t nnames, unsigned rt_mask, const struct rt_filter *f,
 	     struct rt_site **sites, size_t *nsites)
 {
@@ -125,12 +141,20 @@ int rt_sites(const char *const *names, size_t nnames, unsigned rt_mask, const st
 			if (rt_table[i].cls != rt_type_class(t) || !imported(names, nnames, s) ||
 			    (f && f->symbol && strcmp(f->symbol, s)))
 				continue;
-			for (nth = lo; nth <= hi; nth++) {
+			for (nth = lo; nth <= sym_hi(f, s, lo, hi); nth++) {
 				if (n == cap)
 					v = xrealloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
 				v[n++] = (struct rt_site){ t, s, nth };
 			}
 		}
+	}
+	if (!n && f && f->profile && rt_mask) {
+		free(v);
+		return error("no runtime fault site: the profile%s%s%s records no call of a "
+			     "wrapped function of the right class%s%s", *f->profile->key ? " '" : "",
+			     f->profile->key, *f->profile->key ? "'" : "",
+			     f->nth ? " at or beyond the call given by --nth" : "",
+			     f->symbol ? " (or of --symbol)" : "");
 	}
 	*sites = v;
 	*nsites = n;
@@ -273,4 +297,101 @@ struct json_object *rt_arm_json(const struct rt_arm *a)
 	free(detail);
 	free(arm);
 	return o;
+}
+
+/* ---- call profiles ---------------------------------------------------------- */
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rt_profile_entry *)a)->sym,
+		      ((const struct rt_profile_entry *)b)->sym);
+}
+
+int rt_profile_parse(const char *text, const char *what, struct rt_profile *p)
+{
+	struct json_object *root = json_tokener_parse(text), *calls, *key;
+	size_t cap;
+	int ret = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		error("profile '%s': not a JSON object", what);
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "calls", &calls) ||
+	    !json_object_is_type(calls, json_type_object)) {
+		error("profile '%s': field 'calls': expected an object {SYMBOL: COUNT}", what);
+		goto out;
+	}
+	if (json_object_object_get_ex(root, "key", &key) &&
+	    !json_object_is_type(key, json_type_string)) {
+		error("profile '%s': field 'key': expected a string", what);
+		goto out;
+	}
+	p->key = xstrdup(key ? json_object_get_string(key) : "");
+	cap = (size_t)json_object_object_length(calls);
+	p->e = xcalloc(cap ? cap : 1, sizeof(*p->e));
+	json_object_object_foreach(calls, sym, v) {
+		int64_t c = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || c < 0 || c > RT_NTH_LIMIT) {
+			error("profile '%s': field 'calls.%s': expected a count 0..%d", what, sym,
+			      RT_NTH_LIMIT);
+			goto out;
+		}
+		if (!*sym || strlen(sym) >= RT_SYM_LEN) {
+			error("profile '%s': field 'calls': bad symbol name '%s'", what, sym);
+			goto out;
+		}
+		snprintf(p->e[p->n].sym, RT_SYM_LEN, "%s", sym);
+		p->e[p->n++].calls = (uint32_t)c;
+	}
+	qsort(p->e, p->n, sizeof(*p->e), entry_cmp);
+	ret = 0;
+out:
+	if (ret)
+		rt_profile_release(p);
+	json_object_put(root);
+	return ret;
+}
+
+int rt_profile_load(const char *path, struct rt_profile *p)
+{
+	char *text = read_file(path, NULL);
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if (!text)
+		return error("cannot read profile '%s'", path);
+	r = rt_profile_parse(text, path, p);
+	free(text);
+	return r;
+}
+
+void rt_profile_release(struct rt_profile *p)
+{
+	free(p->key);
+	free(p->e);
+	memset(p, 0, sizeof(*p));
+}
+
+uint32_t rt_profile_calls(const struct rt_profile *p, const char *sym)
+{
+	struct rt_profile_entry k, *e;
+
+	if (!p || !p->n || strlen(sym) >= RT_SYM_LEN)
+		return 0;
+	snprintf(k.sym, sizeof(k.sym), "%s", sym);
+	e = bsearch(&k, p->e, p->n, sizeof(*p->e), entry_cmp);
+	return e ? e->calls : 0;
+}
+
+size_t rt_wrapped_imports(const char *const *names, size_t nnames, const char **syms, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(rt_table) && n < max; i++)
+		if (imported(names, nnames, rt_table[i].name))
+			syms[n++] = rt_table[i].name;
+	return n;
 }

@@ -9,6 +9,11 @@
  * N); K sites are drawn by a partial Fisher-Yates over splitmix64(seed), as
  * code sites are, then each arm draws its own seed.  Pure planning is
  * separated from file I/O so it can be unit-tested on name lists.
+ *
+ * With a call profile (calls of each wrapped function in a count-only run
+ * of the same module and workload, see docs/FAULTS.md), the space becomes
+ * {S called at least once} x {N in 1..calls(S)} (capped by nth_max if
+ * given): every N drawn is a call the profiled run made.
  */
 #ifndef NOOKS_RUNTIME_H
 #define NOOKS_RUNTIME_H
@@ -20,6 +25,7 @@
 #include "rtfault.h"
 
 #define RT_WRAP_PREFIX "swifi_w_"
+#define RT_MAX_WRAPPED 64	/* > the entries of rtfault_syms.h */
 
 struct rt_site {
 	uint32_t type;		/* enum rt_type */
@@ -27,11 +33,24 @@ struct rt_site {
 	uint32_t nth;
 };
 
+/* A call profile: calls of each wrapped function in one count-only run. */
+struct rt_profile_entry {
+	char sym[RT_SYM_LEN];
+	uint32_t calls;
+};
+
+struct rt_profile {
+	char *key;			/* "" if the file has none */
+	struct rt_profile_entry *e;	/* sorted by name */
+	size_t n;
+};
+
 /* Restrictions of the runtime site space (0 / NULL = none). */
 struct rt_filter {
 	const char *symbol;	/* only this import */
 	uint32_t nth;		/* only this N */
-	uint32_t nth_max;	/* N drawn in 1..nth_max (default RT_NTH_MAX) */
+	uint32_t nth_max;	/* N drawn in 1..nth_max (default RT_NTH_MAX, or calls(S)) */
+	const struct rt_profile *profile;	/* N drawn in 1..calls(S); S uncalled: no site */
 };
 
 /* Split "nop,alloc" into code-type and runtime-type bit masks; error names the bad type. */
@@ -54,6 +73,16 @@ char *rt_arm_string(const struct rt_arm *arms, size_t n);
 /* Rebind the arms' symbols of IN to swifi_w_<sym> (CRCs from symvers) and write OUT. */
 int rt_bind(const char *in, const char *out, const struct rt_arm *arms, size_t n,
 	    const char *symvers);
+/* Parse a profile's JSON text ({"key":..., "calls": {SYM: N, ...}}); what names it in errors. */
+int rt_profile_parse(const char *text, const char *what, struct rt_profile *p /* out */);
+/* Read and parse a profile file. */
+int rt_profile_load(const char *path, struct rt_profile *p /* out */);
+void rt_profile_release(struct rt_profile *p);
+/* Calls of sym in the profile (0 if absent). */
+uint32_t rt_profile_calls(const struct rt_profile *p, const char *sym);
+/* The wrapped functions (any class) among names[], into syms (max n); count. */
+size_t rt_wrapped_imports(const char *const *names, size_t nnames, const char **syms /* out */,
+			  size_t max);
 /* The describe record of one arm (json_object *, same keys as a code mutation + "runtime"). */
 struct json_object *rt_arm_json(const struct rt_arm *a);
 

@@ -24,6 +24,9 @@
 
 #include "prng.h"
 
+int swifi_rt_init(void);		/* swifi_rt.c: the power-off call profile */
+void swifi_rt_exit(void);
+
 #define SWIFI_MAX_MODS 16
 
 static struct module *tracked[SWIFI_MAX_MODS];
@@ -116,11 +119,22 @@ MODULE_PARM_DESC(flip, "MODULE ADDR LEN SEED COUNT: flip COUNT bits in [ADDR, AD
 
 static int __init swifi_init(void)
 {
-	return register_module_notifier(&swifi_nb);
+	int r = register_module_notifier(&swifi_nb);
+
+	if (r)
+		return r;
+	r = swifi_rt_init();
+	if (r)
+		goto err_module_notifier;
+	return 0;
+err_module_notifier:
+	unregister_module_notifier(&swifi_nb);
+	return r;
 }
 
 static void __exit swifi_exit(void)
 {
+	swifi_rt_exit();
 	unregister_module_notifier(&swifi_nb);
 }
 

@@ -11,7 +11,11 @@
  * sysfs; writing resets the call counters, "none" disarms), calls (0444:
  * "SYM COUNT" for every wrapper called since arming), fired (0444).
  * Events on the console: "swifi: event=armed ...", "swifi: event=fired
- * type=T sym=S call=N" when a fault is injected.
+ * type=T sym=S call=N" when a fault is injected, and at power-off/reboot
+ * (reboot notifier, before devices shut down) one "swifi: event=calls
+ * sym=S count=N" per wrapper called since arming, then "swifi:
+ * event=calls_done fired=F": the call profile of the run (with no arm, a
+ * count-only run: `nooks campaign run` profiles an extension this way).
  *
  * Owns the arms and the call counters.  A wrapper must stay a pure
  * pass-through except at the one armed call; never sleeps itself.
@@ -27,6 +31,7 @@
 #include <linux/netdevice.h>
 #include <linux/parser.h>
 #include <linux/rcupdate.h>
+#include <linux/reboot.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -225,3 +230,30 @@ static int fired_get(char *buf, const struct kernel_param *kp)
 static const struct kernel_param_ops fired_ops = { .get = fired_get };
 module_param_cb(fired, &fired_ops, NULL, 0444);
 MODULE_PARM_DESC(fired, "faults injected since arming (read only)");
+
+/* At power-off: the calls of every wrapper since arming, then the end mark. */
+static int swifi_reboot(struct notifier_block *nb, unsigned long action, void *data)
+{
+	int i;
+
+	for (i = 0; i < SWID_COUNT; i++) {
+		int c = atomic_read(&swifi_syms[i].calls);
+
+		if (c)
+			pr_info("swifi: event=calls sym=%s count=%d\n", swifi_syms[i].name, c);
+	}
+	pr_info("swifi: event=calls_done fired=%d\n", atomic_read(&swifi_fired));
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block swifi_reboot_nb = { .notifier_call = swifi_reboot };
+
+int swifi_rt_init(void)
+{
+	return register_reboot_notifier(&swifi_reboot_nb);
+}
+
+void swifi_rt_exit(void)
+{
+	unregister_reboot_notifier(&swifi_reboot_nb);
+}
