@@ -12,6 +12,7 @@
 #ifndef NOOKS_REPORT_H
 #define NOOKS_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,9 +39,17 @@ struct rep_ext {
 	int fs_checked[REP_MODES], fs_corrupt[REP_MODES], fs_dirty[REP_MODES];
 };
 
+/* Runtime-fault activation of counted trials (v_activation). */
+struct rep_act {
+	int known;		/* trials with runtime faults armed (activation observed) */
+	int armed, fired;	/* runtime faults armed / fired in those trials */
+	int trials_fired;	/* trials in which at least one fired */
+};
+
 struct rep_type {
 	char *ext, *types;
 	struct rep_cell mode[REP_MODES];
+	struct rep_act act[REP_MODES];
 };
 
 struct rep_sig {
@@ -70,6 +79,8 @@ int rep_mode_index(const char *m);
 int rep_class_index(const char *c);
 /* Counted trials that neither crashed nor hung, in a cell. */
 int rep_no_crash(const struct rep_cell *c);
+/* Activation of a cell as text: "3/4 fired (75%)", or "unknown (code faults)". */
+void rep_act_text(const struct rep_act *a, int trials, char *buf, size_t len);
 /* True if any trial of the campaign had its filesystem checked (VFAT). */
 int rep_has_fs(const struct rep_campaign *c);
 

@@ -222,6 +222,48 @@ static int load_types(struct store *st, struct rep_campaign *c)
 	return 0;
 }
 
+/* Runtime-fault activation per (extension, fault types, mode), onto c->types. */
+static int load_activation(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st,
+		"SELECT extension, fault_types, mode, known, armed, fired, trials_fired "
+		"FROM v_activation WHERE campaign_id = ?1", c->id);
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(s, 0);
+		const char *t = (const char *)sqlite3_column_text(s, 1);
+		int m = rep_mode_index((const char *)sqlite3_column_text(s, 2)), i;
+
+		for (i = 0; m >= 0 && i < c->n_types; i++) {
+			struct rep_act *a = &c->types[i].act[m];
+
+			if (strcmp(c->types[i].ext, e) || strcmp(c->types[i].types, t))
+				continue;
+			a->known = sqlite3_column_int(s, 3);
+			a->armed = sqlite3_column_int(s, 4);
+			a->fired = sqlite3_column_int(s, 5);
+			a->trials_fired = sqlite3_column_int(s, 6);
+		}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+void rep_act_text(const struct rep_act *a, int trials, char *buf, size_t len)
+{
+	if (!a->known)
+		snprintf(buf, len, "unknown (code faults: activation not observed)");
+	else if (a->known < trials)
+		snprintf(buf, len, "%d/%d fired (%.0f%%) in %d of %d trials; rest unknown",
+			 a->fired, a->armed, a->armed ? 100.0 * a->fired / a->armed : 0.0,
+			 a->known, trials);
+	else
+		snprintf(buf, len, "%d/%d fired (%.0f%%)", a->fired, a->armed,
+			 a->armed ? 100.0 * a->fired / a->armed : 0.0);
+}
+
 static int load_sigs(struct store *st, struct rep_campaign *c)
 {
 	sqlite3_stmt *s = q(st,
@@ -252,7 +294,8 @@ int report_load(struct store *st, int64_t cid, struct rep_campaign *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = cid;
-	if (load_header(st, c) || load_exts(st, c) || load_fs(st, c) || load_types(st, c) || load_sigs(st, c)) {
+	if (load_header(st, c) || load_exts(st, c) || load_fs(st, c) || load_types(st, c) || load_activation(st, c) ||
+	    load_sigs(st, c)) {
 		report_release(c);
 		return -1;
 	}

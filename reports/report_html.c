@@ -328,6 +328,51 @@ static void table_fs(FILE *f, const struct rep_campaign *c)
 	fputs("</table>\n", f);
 }
 
+/* Runtime faults fired per fault type (95% Wilson interval); code faults: unknown. */
+static void table_activation(FILE *f, const struct rep_campaign *c)
+{
+	char act[128];
+	int i, m;
+
+	fputs("<h3>Fault activation</h3>\n<p>Runtime faults (alloc, free, leak, bcopy) report "
+	      "when they fire; code faults are not instrumented, so whether the mutated "
+	      "instruction ever ran is unknown (not zero).  Filter the trial list below by "
+	      "activation.</p>\n<table id=\"tbl-activation\"><tr><th class=\"l\">extension</th>"
+	      "<th class=\"l\">fault types</th><th class=\"l\">mode</th><th>trials</th>"
+	      "<th>armed</th><th>fired</th><th>activation rate</th><th>95% interval</th>"
+	      "<th>trials with a fault fired</th></tr>\n", f);
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_act *a = &c->types[i].act[m];
+			int n = c->types[i].mode[m].total;
+
+			if (!n)
+				continue;
+			fputs("<tr><td class=\"l\">", f);
+			html_escape(f, c->types[i].ext);
+			fputs("</td><td class=\"l\">", f);
+			html_escape(f, c->types[i].types);
+			fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td>", rep_mode_names[m], n);
+			if (!a->known) {
+				rep_act_text(a, n, act, sizeof(act));
+				fprintf(f, "<td colspan=\"5\" class=\"l\">%s</td></tr>\n", act);
+				continue;
+			}
+			fprintf(f, "<td>%d</td><td>%d</td>", a->armed, a->fired);
+			if (a->armed) {
+				double lo, hi;
+
+				wilson(a->fired, a->armed, Z95, &lo, &hi);
+				fprintf(f, "<td>%.1f%%</td><td>%.0f&ndash;%.0f%%</td>",
+					100.0 * a->fired / a->armed, 100 * lo, 100 * hi);
+			} else {
+				fputs("<td>-</td><td>-</td>", f);
+			}
+			fprintf(f, "<td>%d of %d</td></tr>\n", a->trials_fired, a->known);
+		}
+	fputs("</table>\n", f);
+}
+
 static void table_sigs(FILE *f, const struct rep_campaign *c)
 {
 	int i;
@@ -359,7 +404,17 @@ static void table_sigs(FILE *f, const struct rep_campaign *c)
 	"fault_seed, crash_kind, crash_title, guilty_function, guilty_module, detection, " \
 	"recovery_ms, deadlines_hit, workload_pass, workload_reason, metrics_json, " \
 	"nim_events_json, boot_ms, workload_ms, wall_ms, attempts, error, fault_id, finished_at, " \
-	"fs_corrupt, fs_dirty, fsck_summary"
+	"fs_corrupt, fs_dirty, fsck_summary, fault_armed, fault_fired"
+#define COL_ARMED 30
+#define COL_FIRED 31
+
+/* Show only the trials of one activation class (radio buttons, CSS only: no script). */
+static const char filter_css[] =
+	"#act-fired:checked~#tbl-trials tr.act-silent,#act-fired:checked~#tbl-trials "
+	"tr.act-unknown,#act-silent:checked~#tbl-trials tr.act-fired,#act-silent:checked~"
+	"#tbl-trials tr.act-unknown,#act-unknown:checked~#tbl-trials tr.act-fired,"
+	"#act-unknown:checked~#tbl-trials tr.act-silent{display:none}"
+	"input[name=act]{margin-left:1em}";
 
 static const char *col(sqlite3_stmt *s, int i)
 {
@@ -368,16 +423,31 @@ static const char *col(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
+/* Activation class of a trial row: fired, silent (armed, never fired), unknown. */
+static const char *act_class(sqlite3_stmt *s)
+{
+	if (sqlite3_column_type(s, COL_ARMED) == SQLITE_NULL)
+		return "unknown";
+	return sqlite3_column_int(s, COL_FIRED) > 0 ? "fired" : "silent";
+}
+
 static void trial_list(FILE *f, sqlite3_stmt *s)
 {
-	fputs("<tr><td class=\"l\"><a href=\"trials/", f);
+	const char *a = act_class(s);
+
+	fprintf(f, "<tr class=\"act-%s\"><td class=\"l\"><a href=\"trials/", a);
 	fprintf(f, "%lld.html\">", (long long)sqlite3_column_int64(s, 0));
 	html_escape(f, col(s, 1));
 	fprintf(f, "</a></td><td class=\"l\">%s</td><td class=\"l\">", col(s, 3));
 	html_escape(f, col(s, 6));
 	fputs("</td><td class=\"l\">", f);
 	html_escape(f, col(s, 10));
-	fprintf(f, "</td><td>%s</td></tr>\n", col(s, 22));
+	fprintf(f, "</td><td>%s</td><td class=\"l\">", col(s, 22));
+	if (*a == 'u')
+		fputs("unknown", f);
+	else
+		fprintf(f, "%s/%s fired", col(s, COL_FIRED), col(s, COL_ARMED));
+	fputs("</td></tr>\n", f);
 }
 
 /* Lines of log around the first crash marker, or its tail. */
@@ -473,7 +543,7 @@ static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_st
 		"guilty module", "detection", "recovery (ms)", "deadlines hit", "workload pass",
 		"workload reason", "workload metrics", "NIM events", "boot (ms)", "workload (ms)",
 		"wall (ms)", "attempts", "error", NULL, "finished", "fs corrupt (fsck.vfat -n)",
-		"fs dirty bit left", "fsck",
+		"fs dirty bit left", "fsck", "runtime faults armed", "runtime faults fired",
 	};
 	FILE *f = fopen(path, "w");
 	size_t len;
@@ -530,9 +600,18 @@ static int trials(struct store *st, const struct rep_campaign *c, FILE *idx, con
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, c->id);
+	fputs("<span id=\"act-filter\">show:</span>"
+	      "<input type=\"radio\" name=\"act\" id=\"act-all\" checked>"
+	      "<label for=\"act-all\">all trials</label>"
+	      "<input type=\"radio\" name=\"act\" id=\"act-fired\">"
+	      "<label for=\"act-fired\">a runtime fault fired</label>"
+	      "<input type=\"radio\" name=\"act\" id=\"act-silent\">"
+	      "<label for=\"act-silent\">armed, never fired</label>"
+	      "<input type=\"radio\" name=\"act\" id=\"act-unknown\">"
+	      "<label for=\"act-unknown\">activation unknown (code faults)</label>\n", idx);
 	fputs("<table id=\"tbl-trials\"><tr><th class=\"l\">trial</th><th class=\"l\">outcome"
 	      "</th><th class=\"l\">fault types</th><th class=\"l\">crash title</th>"
-	      "<th>wall (ms)</th></tr>\n", idx);
+	      "<th>wall (ms)</th><th class=\"l\">runtime faults</th></tr>\n", idx);
 	while (!r && sqlite3_step(s) == SQLITE_ROW) {
 		trial_list(idx, s);
 		r = trial_page(st, c, s, dir);
@@ -557,7 +636,7 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 		goto out;
 	}
 	snprintf(title, sizeof(title), "nooks campaign %s (#%lld)", c->name, (long long)c->id);
-	head(f, title, "");
+	head(f, title, filter_css);
 	fputs("<h1>", f);
 	html_escape(f, title);
 	fputs("</h1>\n<p id=\"meta\">kernel ", f);
@@ -580,6 +659,7 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 		table_fs(f, c);
 	fputs("<h2>Per fault type</h2>\n", f);
 	chart_types(f, c);
+	table_activation(f, c);
 	fputs("<h2>Recovery latency</h2>\n", f);
 	chart_latency(f, c);
 	fputs("<h2>Crash signatures</h2>\n", f);

@@ -81,6 +81,36 @@ static void md_escape(FILE *f, const char *s)
 	}
 }
 
+/* Runtime faults that fired, per fault type; code faults: activation unknown. */
+static void md_activation(const struct rep_campaign *c, FILE *f)
+{
+	char act[128];
+	int i, m;
+
+	fputs("\n## Fault activation\n\nRuntime faults (alloc, free, leak, bcopy) report when they "
+	      "fire (swifi's console events); code faults are not instrumented, so whether the "
+	      "mutated instruction ever ran is unknown.\n\n| extension | fault types | mode | "
+	      "trials | armed | fired | activation |\n|---|---|---|---:|---:|---:|---|\n", f);
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_act *a = &c->types[i].act[m];
+
+			if (!c->types[i].mode[m].total)
+				continue;
+			rep_act_text(a, c->types[i].mode[m].total, act, sizeof(act));
+			fputs("| ", f);
+			md_escape(f, c->types[i].ext);
+			fputs(" | ", f);
+			md_escape(f, c->types[i].types);
+			if (a->known)
+				fprintf(f, " | %s | %d | %d | %d | %s |\n", rep_mode_names[m],
+					c->types[i].mode[m].total, a->armed, a->fired, act);
+			else
+				fprintf(f, " | %s | %d | - | - | %s |\n", rep_mode_names[m],
+					c->types[i].mode[m].total, act);
+		}
+}
+
 int report_write_md(const struct rep_campaign *c, FILE *f)
 {
 	int i, m, k;
@@ -146,6 +176,7 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 			fprintf(f, " | %s | %d | %d | %d |\n", rep_mode_names[m], cell->total,
 				cell->n[2] + cell->n[3], cell->n[0]);
 		}
+	md_activation(c, f);
 	fputs("\n## Crash signatures\n\n| kind | title | trials | native | nooks | example |\n"
 	      "|---|---|---:|---:|---:|---:|\n", f);
 	for (i = 0; i < c->n_sigs; i++) {

@@ -4,7 +4,10 @@
  * overrun), the rebinding decisions (which imports of the real stock
  * e1000.ko are candidates per type, seeded choice of symbol and N, the
  * code/runtime split) and `nooks inject` end to end (rebinding with swifi's
- * CRCs, describe record, --params, bad inputs leave nothing behind).
+ * CRCs, describe record, --params, bad inputs leave nothing behind), call
+ * profiles (parsing, profile-guided candidates, determinism of N with a
+ * profile, --profile / --count-only end to end, the console parsers of
+ * swifi's calls and fired events on lines recorded from real runs).
  * Run from the top directory (needs build/image and kmod/swifi/Module.symvers).
  */
 #include <setjmp.h>
@@ -21,7 +24,9 @@
 #include "cli.h"
 #include "faults.h"
 #include "modbind.h"
+#include "profile.h"
 #include "runtime.h"
+#include "trial.h"
 #include "util.h"
 
 #define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
@@ -180,7 +185,7 @@ static int has(const char **names, size_t n, const char *s)
 /* Candidates on the real e1000: called imports of the right class only. */
 static void test_sites_e1000(void **state)
 {
-	struct rt_filter f = { NULL, 0, 4 };
+	struct rt_filter f = { NULL, 0, 4, NULL };
 	struct rt_site *s;
 	size_t n, i, nalloc = 0;
 
@@ -422,6 +427,293 @@ static void test_cmd_bad_input(void **state)
 	bad("--fault alloc --seed 1 --symvers build/image/modules/modules.dep"); /* no swifi_w_ */
 }
 
+/* ---- call profiles ----------------------------------------------------------- */
+
+/* Recorded on the pinned kernel: swifi (no arm) at power-off after the netdev workload. */
+static const char profile_console[] =
+	"[    3.807895] swifi: loading out-of-tree module taints kernel.\n"
+	"[    7.030615] swifi: event=calls sym=__kmalloc count=2\n"
+	"[    7.031308] swifi: event=calls sym=kmalloc_trace count=4\n"
+	"[    7.031911] swifi: event=calls sym=vzalloc count=2\n"
+	"[    7.032181] swifi: event=calls sym=__napi_alloc_skb count=28\n"
+	"[    7.032270] swifi: event=calls sym=__netdev_alloc_frag_align count=439\n"
+	"[    7.032366] swifi: event=calls sym=alloc_etherdev_mqs count=1\n"
+	"[    7.032449] swifi: event=calls sym=dma_alloc_attrs count=2\n"
+	"[    7.032577] swifi: event=calls sym=kfree count=4\n"
+	"[    7.032649] swifi: event=calls sym=napi_consume_skb count=73\n"
+	"[    7.032871] swifi: event=calls sym=memcpy count=28\n"
+	"[    7.033468] swifi: event=calls sym=skb_put count=211\n"
+	"[    7.033849] swifi: event=calls_done fired=0\n";
+
+static void parse_profile(const char *text, struct rt_profile *p)
+{
+	assert_int_equal(rt_profile_parse(text, "test", p), 0);
+}
+
+static void test_profile_parse(void **state)
+{
+	struct rt_profile p;
+
+	(void)state;
+	parse_profile("{\"key\": \"k1\", \"module\": \"e1000\", \"calls\": {\"kmalloc_trace\": 5, "
+		      "\"alloc_etherdev_mqs\": 1, \"kfree\": 0}}", &p);
+	assert_string_equal(p.key, "k1");
+	assert_int_equal(p.n, 3);
+	assert_int_equal(rt_profile_calls(&p, "kmalloc_trace"), 5);
+	assert_int_equal(rt_profile_calls(&p, "alloc_etherdev_mqs"), 1);
+	assert_int_equal(rt_profile_calls(&p, "kfree"), 0);
+	assert_int_equal(rt_profile_calls(&p, "vzalloc"), 0);	/* absent */
+	rt_profile_release(&p);
+	parse_profile("{\"calls\": {}}", &p);			/* no key, no calls: valid */
+	assert_string_equal(p.key, "");
+	assert_int_equal(p.n, 0);
+	rt_profile_release(&p);
+	assert_int_equal(rt_profile_parse("not json", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("[1]", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("{\"key\": \"x\"}", "t", &p), -1);	/* no calls */
+	assert_int_equal(rt_profile_parse("{\"calls\": [1]}", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("{\"calls\": {\"kfree\": -1}}", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("{\"calls\": {\"kfree\": \"3\"}}", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("{\"calls\": {\"kfree\": 1.5}}", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("{\"calls\": {\"kfree\": 1000001}}", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("{\"key\": 3, \"calls\": {}}", "t", &p), -1);
+	assert_int_equal(rt_profile_parse("{\"calls\": {\"a_name_much_longer_than_the_fifty_five_"
+					  "characters_of_a_version\": 1}}", "t", &p), -1);
+	assert_int_equal(rt_profile_load("/nonexistent/profile.json", &p), -1);
+}
+
+/* The profile made from the recorded console (profile.c) round-trips through the parser. */
+static void test_profile_from_console(void **state)
+{
+	const char *args[] = { "nic", "e1000", "pings", "2" };
+	struct json_object *calls;
+	struct rt_profile p;
+	const char *bad = "swifi: event=calls sym=kfree count=x\n";
+	char *key, *key2, *text;
+
+	(void)state;
+	assert_int_equal(profile_from_console(profile_console, strlen(profile_console), &calls), 0);
+	assert_int_equal(json_object_object_length(calls), 11);
+	key = profile_key(0x1234, "netdev", args, 4, "6.1.0-56-amd64");
+	key2 = profile_key(0x1234, "netdev", args, 2, "6.1.0-56-amd64");	/* other args */
+	assert_int_equal(strlen(key), 16);
+	assert_string_not_equal(key, key2);
+	free(key2);
+	key2 = profile_key(0x1235, "netdev", args, 4, "6.1.0-56-amd64");	/* other module */
+	assert_string_not_equal(key, key2);
+	free(key2);
+	key2 = profile_key(0x1234, "netdev", args, 4, "6.1.0-56-amd64");
+	assert_string_equal(key, key2);
+	free(key2);
+	text = profile_text(key, "e1000", 0x1234, "netdev", args, 4, "6.1.0-56-amd64", calls);
+	parse_profile(text, &p);
+	assert_string_equal(p.key, key);
+	assert_int_equal(rt_profile_calls(&p, "__netdev_alloc_frag_align"), 439);
+	assert_int_equal(rt_profile_calls(&p, "alloc_etherdev_mqs"), 1);
+	assert_int_equal(rt_profile_calls(&p, "page_frag_free"), 0);
+	rt_profile_release(&p);
+	json_object_put(calls);
+	free(text);
+	free(key);
+	/* no end mark: the guest died before power-off, no profile */
+	assert_int_equal(profile_from_console(profile_console, strlen(profile_console) - 40, &calls), 1);
+	json_object_put(calls);
+	assert_int_equal(profile_from_console(bad, strlen(bad), &calls), -1);
+	assert_null(calls);
+}
+
+/* Recorded: a free fault armed at call 174 of __netdev_alloc_frag_align, fired. */
+static const char fired_console[] =
+	"[    3.919985] swifi: event=armed type=free sym=__netdev_alloc_frag_align nth=174 seed=0x959e2e784\n"
+	"[    4.126541] e1000: Intel(R) PRO/1000 Network Driver\n"
+	"[    6.340957] swifi: event=fired type=free sym=__netdev_alloc_frag_align call=174\n"
+	"[    7.704927] swifi: event=calls sym=__netdev_alloc_frag_align count=440\n"
+	"[    7.705844] swifi: event=calls_done fired=1\n";
+
+static void test_fault_activation(void **state)
+{
+	int armed, fired;
+	const char *silent = "[ 1.0] swifi: event=armed type=leak sym=kfree nth=9 seed=0x1\n"
+			     "[ 1.1] swifi: event=armed type=alloc sym=vzalloc nth=1 seed=0x2\n"
+			     "[ 2.0] swifi: event=fired type=alloc sym=vzalloc call=1\r\n"
+			     "[ 9.0] swifi: event=calls_done fired=1";
+
+	(void)state;
+	trial_fault_activation(fired_console, strlen(fired_console), &armed, &fired);
+	assert_int_equal(armed, 1);
+	assert_int_equal(fired, 1);
+	trial_fault_activation(silent, strlen(silent), &armed, &fired);
+	assert_int_equal(armed, 2);
+	assert_int_equal(fired, 1);
+	/* nothing armed (code faults, a profiling run): unknown, not 0 */
+	trial_fault_activation(profile_console, strlen(profile_console), &armed, &fired);
+	assert_int_equal(armed, -1);
+	assert_int_equal(fired, -1);
+	trial_fault_activation("", 0, &armed, &fired);
+	assert_int_equal(armed, -1);
+	/* the fired line cut by a truncated capture still counts (the buffer ends the line) */
+	trial_fault_activation(fired_console, (size_t)(strstr(fired_console, "call=174") -
+						       fired_console), &armed, &fired);
+	assert_int_equal(armed, 1);
+	assert_int_equal(fired, 1);
+}
+
+/* Candidates with a profile: called symbols only, N in 1..calls (capped by nth_max). */
+static void test_sites_profile(void **state)
+{
+	struct rt_profile p;
+	struct rt_filter f = { 0 };
+	struct rt_site *s;
+	size_t n, i;
+
+	(void)state;
+	parse_profile("{\"key\": \"t\", \"calls\": {\"alloc_etherdev_mqs\": 1, \"kmalloc_trace\": 5, "
+		      "\"kfree\": 0, \"memcpy\": 28, \"kstrdup\": 7}}", &p);
+	f.profile = &p;
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_ALLOC, &f, &s, &n), 0);
+	assert_int_equal(n, 1 + 5);	/* kstrdup is profiled but not imported by e1000 */
+	for (i = 0; i < n; i++)
+		assert_in_range(s[i].nth, 1, rt_profile_calls(&p, s[i].sym));
+	free(s);
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_BCOPY, &f, &s, &n), 0);
+	assert_int_equal(n, 28);	/* beyond RT_NTH_MAX: every profiled call */
+	assert_int_equal(s[27].nth, 28);
+	free(s);
+	/* kfree profiled with 0 calls, other free functions absent: no site, an error */
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_LEAK, &f, &s, &n), -1);
+	f.nth_max = 3;	/* caps the profiled count */
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_ALLOC, &f, &s, &n), 0);
+	assert_int_equal(n, 1 + 3);
+	free(s);
+	f.nth_max = 0;
+	f.nth = 5;	/* only symbols called at least 5 times */
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_ALLOC, &f, &s, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(s[0].sym, "kmalloc_trace");
+	assert_int_equal(s[0].nth, 5);
+	free(s);
+	f.nth = 6;
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_ALLOC, &f, &s, &n), -1);
+	f.nth = 0;
+	f.symbol = "alloc_etherdev_mqs";
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_ALLOC, &f, &s, &n), 0);
+	assert_int_equal(n, 1);
+	free(s);
+	rt_profile_release(&p);
+}
+
+/* Same profile + seed: same arms; every N drawn is a call the profiled run made. */
+static void test_choose_profile_deterministic(void **state)
+{
+	struct rt_profile p;
+	struct rt_filter f = { 0 };
+	struct json_object *calls;
+	struct rt_site *s, *u;
+	size_t n, nu;
+	struct rt_arm a[2], b[2];
+	uint64_t seed;
+	int i, beyond = 0;
+	char *text;
+
+	(void)state;
+	assert_int_equal(profile_from_console(profile_console, strlen(profile_console), &calls), 0);
+	text = profile_text("k", "e1000", 1, "netdev", NULL, 0, "", calls);
+	json_object_put(calls);
+	parse_profile(text, &p);
+	free(text);
+	f.profile = &p;
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 0xf, &f, &s, &n), 0);
+	assert_int_equal(rt_sites(e1000_names, e1000_n, 0xf, NULL, &u, &nu), 0);
+	for (seed = 1; seed <= 200; seed++) {
+		assert_int_equal(rt_choose(s, n, seed, 2, a), 0);
+		assert_int_equal(rt_choose(s, n, seed, 2, b), 0);
+		assert_memory_equal(a, b, sizeof(a));
+		for (i = 0; i < 2; i++) {
+			assert_true(rt_profile_calls(&p, a[i].sym) >= 1);
+			assert_in_range(a[i].nth, 1, rt_profile_calls(&p, a[i].sym));
+		}
+		/* without the profile, the same seed often picks a call that never happens */
+		assert_int_equal(rt_choose(u, nu, seed, 1, b), 0);
+		beyond += b[0].nth > rt_profile_calls(&p, b[0].sym);
+	}
+	assert_true(beyond > 50);
+	free(s);
+	free(u);
+	rt_profile_release(&p);
+}
+
+static void test_cmd_profile(void **state)
+{
+	char *prof = xasprintf("%s/p.json", tmpdir), *bad_prof = xasprintf("%s/bad.json", tmpdir);
+	char *js = xasprintf("%s/p-d.json", tmpdir), *out = xasprintf("%s/p.ko", tmpdir);
+	char *cnt = xasprintf("%s/count.ko", tmpdir), *chk = xasprintf("%s/chk.ko", tmpdir);
+	char *args, *txt, *txt2;
+	struct json_object *doc, *v, *pr;
+	struct modbind *mb;
+	static const char *const p_text =
+		"{\"key\": \"abc\", \"calls\": {\"alloc_etherdev_mqs\": 1, \"kmalloc_trace\": 3}}";
+
+	(void)state;
+	assert_int_equal(write_file_atomic(prof, p_text, strlen(p_text)), 0);
+	assert_int_equal(write_file_atomic(bad_prof, "{\"calls\": 1}", 12), 0);
+	args = xasprintf("--fault alloc --seed 9 --profile %s %s -o %s --describe %s --symvers "
+			 SYMVERS, prof, E1000, out, js);
+	assert_int_equal(inject(args), 0);
+	txt = read_file(js, NULL);
+	assert_int_equal(inject(args), 0);	/* same inputs, same record */
+	txt2 = read_file(js, NULL);
+	assert_string_equal(txt, txt2);
+	doc = json_tokener_parse(txt);
+	assert_true(json_object_object_get_ex(doc, "profile", &pr));
+	assert_true(json_object_object_get_ex(pr, "key", &v));
+	assert_string_equal(json_object_get_string(v), "abc");
+	assert_true(json_object_object_get_ex(doc, "mutations", &v));
+	v = json_object_array_get_idx(v, 0);
+	assert_true(json_object_object_get_ex(v, "runtime", &v));
+	assert_true(json_object_object_get_ex(v, "nth", &v));
+	assert_in_range(json_object_get_int(v), 1, 3);
+	json_object_put(doc);
+	free(txt);
+	free(txt2);
+	free(args);
+	unlink(out);
+	/* a bad profile, or one with no call of the right class: error, nothing written */
+	args = xasprintf("--fault alloc --seed 9 --profile %s %s -o %s --symvers " SYMVERS,
+			 bad_prof, E1000, out);
+	assert_int_not_equal(inject(args), 0);
+	assert_false(file_exists(out));
+	free(args);
+	args = xasprintf("--fault leak --seed 9 --profile %s %s -o %s --symvers " SYMVERS, prof,
+			 E1000, out);
+	assert_int_not_equal(inject(args), 0);
+	assert_false(file_exists(out));
+	free(args);
+	args = xasprintf("--fault nop --seed 9 --profile %s %s -o %s", prof, E1000, out);
+	assert_int_not_equal(inject(args), 0);	/* --profile selects runtime faults */
+	free(args);
+	/* --count-only: every wrapped import rebound, nothing else */
+	args = xasprintf("--count-only %s -o %s --symvers " SYMVERS, E1000, cnt);
+	assert_int_equal(inject(args), 0);
+	free(args);
+	mb = modbind_open(cnt, chk);
+	assert_non_null(mb);
+	assert_null(import_of(mb, "kfree"));
+	assert_non_null(import_of(mb, "swifi_w_kfree"));
+	assert_non_null(import_of(mb, "swifi_w_memcpy"));
+	assert_non_null(import_of(mb, "swifi_w_alloc_etherdev_mqs"));
+	assert_non_null(import_of(mb, "pci_enable_device"));	/* not wrapped: untouched */
+	modbind_close(mb);
+	args = xasprintf("--count-only --fault alloc %s -o %s", E1000, cnt);
+	assert_int_not_equal(inject(args), 0);
+	free(args);
+	free(prof);
+	free(bad_prof);
+	free(js);
+	free(out);
+	free(cnt);
+	free(chk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +728,12 @@ int main(void)
 		cmocka_unit_test(test_cmd_alloc_binds_swifi),
 		cmocka_unit_test(test_cmd_mixed),
 		cmocka_unit_test(test_cmd_bad_input),
+		cmocka_unit_test(test_profile_parse),
+		cmocka_unit_test(test_profile_from_console),
+		cmocka_unit_test(test_fault_activation),
+		cmocka_unit_test(test_sites_profile),
+		cmocka_unit_test(test_choose_profile_deterministic),
+		cmocka_unit_test(test_cmd_profile),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);

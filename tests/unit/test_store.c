@@ -238,6 +238,68 @@ static void test_migration_3_fsck_verdict(void **state)
 	free(p);
 }
 
+/*
+ * Migration 4 (fault activation, call profiles): a version-3 database keeps
+ * its trials (fault_armed/fault_fired NULL: unknown, not 0) and verdicts;
+ * new trials store armed/fired counts and share one profile row per key;
+ * v_activation counts only trials whose activation is known.
+ */
+static void test_migration_4_activation(void **state)
+{
+	static const char v3_rows[] =
+		"UPDATE trials SET fs_corrupt = 1, fsck_summary = 'bad' WHERE key = 'vfat/0000/native';";
+	struct store *st;
+	struct store_trial t;
+	int64_t c, f0, f1;
+	char *p;
+
+	(void)state;
+	p = xstrdup(path_of("m4.db"));
+	assert_int_equal(store_open_at(p, 3, &st), 0);
+	assert_int_equal(store_exec(st, old_rows), 0);
+	assert_int_equal(store_exec(st, v3_rows), 0);
+	store_close(st);
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	assert_true(store_schema_version() >= 4);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE key = 'vfat/0000/native' "
+				     "AND outcome = 'hang' AND fs_corrupt = 1 AND fsck_summary = 'bad' "
+				     "AND fault_armed IS NULL AND fault_fired IS NULL AND profile_id IS NULL"), 1);
+	assert_int_equal(one_int(st, "SELECT known FROM v_activation"), 0);
+	c = make_campaign(st, &f0, &f1);
+	t = trial(c, f0, "e1000/0000/native", "native", "crash");
+	t.activation_known = 1;
+	t.fault_armed = 1;
+	t.fault_fired = 1;
+	t.profile_key = "k1";
+	t.profile_json = "{\"key\": \"k1\", \"calls\": {\"kfree\": 4}}";
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	t = trial(c, f0, "e1000/0000/nooks", "nooks", "no_effect");	/* armed, never fired */
+	t.activation_known = 1;
+	t.fault_armed = 1;
+	t.fault_fired = 0;
+	t.profile_key = "k1";
+	t.profile_json = "{\"key\": \"k1\", \"calls\": {\"kfree\": 4}}";
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	t = trial(c, f1, "e1000/0001/native", "native", "no_effect");	/* code fault */
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM profiles"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(DISTINCT profile_id) FROM trials "
+				     "WHERE profile_id IS NOT NULL"), 1);
+	assert_int_equal(one_int(st, "SELECT fault_fired FROM trials WHERE key = 'e1000/0000/nooks'"), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE key = 'e1000/0001/native' "
+				     "AND fault_fired IS NULL AND fault_armed IS NULL"), 1);
+	assert_int_equal(one_int(st, "SELECT fired FROM v_activation WHERE campaign_id = 2 AND "
+				     "mode = 'native' AND fault_types = 'nop'"), 1);
+	assert_int_equal(one_int(st, "SELECT known FROM v_activation WHERE campaign_id = 2 AND "
+				     "mode = 'nooks'"), 1);
+	assert_int_equal(one_int(st, "SELECT trials_fired FROM v_activation WHERE campaign_id = 2 "
+				     "AND mode = 'nooks'"), 0);
+	assert_int_equal(one_int(st, "SELECT known FROM v_activation WHERE campaign_id = 2 AND "
+				     "fault_types = 'ptr'"), 0);
+	store_close(st);
+	free(p);
+}
+
 static char *slurp(const char *p, size_t *len)
 {
 	char *b = read_file(p, len);
@@ -334,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_create_and_put),
 		cmocka_unit_test(test_migration_upgrades),
 		cmocka_unit_test(test_migration_3_fsck_verdict),
+		cmocka_unit_test(test_migration_4_activation),
 		cmocka_unit_test(test_newer_schema_refused_unchanged),
 		cmocka_unit_test(test_readonly_refused),
 		cmocka_unit_test(test_full_disk_atomic),
