@@ -448,25 +448,22 @@ static void take_result(const struct trial_result *t, struct campaign_result *r)
 
 /*
  * Where profiles are cached: $NOOKS_CACHE/profiles, else "profiles" in the
- * campaign's runs directory (the trial's workdir is RUNS/<campaign>/<key>).
+ * campaign's runs directory (the parent of every trial's workdir).
  */
 static char *profile_dir(const struct trial_request *rq)
 {
 	const char *env = getenv("NOOKS_CACHE");
-	size_t wl = strlen(rq->workdir), kl = strlen(rq->key);
-	char *d, *slash;
+	char *d, *slash, *p;
 
 	if (env && *env)
 		return xasprintf("%s/profiles", env);
 	d = xstrdup(rq->workdir);
-	if (wl > kl + 1 && !strcmp(d + wl - kl, rq->key) && d[wl - kl - 1] == '/')
-		d[wl - kl - 1] = '\0';		/* RUNS/<campaign> */
 	slash = strrchr(d, '/');
 	if (slash)
-		*slash = '\0';			/* RUNS */
-	slash = xasprintf("%s/profiles", *d ? d : ".");
+		*slash = '\0';
+	p = xasprintf("%s/profiles", slash ? d : ".");
 	free(d);
-	return slash;
+	return p;
 }
 
 /* The fault descriptor has a runtime fault type and profiles are not turned off. */
