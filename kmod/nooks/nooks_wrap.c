@@ -29,7 +29,7 @@ static void unwind_current(struct nooks_domain *d, long ret, unsigned long ip)
 {
 	if (nooks_frame_find(current_stack_pointer, nooks_ctx_bits()))
 		nooks_xpc_abort(ret);
-	pr_warn_ratelimited("nooks: event=no_frame domain=%s ip=%pS\n", d->name,
+	pr_warn_ratelimited("nooks: no_frame domain=%s ip=%pS\n", d->name,
 			    (void *)ip);
 }
 
@@ -82,7 +82,7 @@ void nooks_wrap_violation(struct nooks_domain *d, const char *what,
 			  const void *ptr, unsigned long ret_ip)
 {
 	d->nr_checks++;
-	pr_err("nooks: event=check domain=%s what=\"%s\" ptr=%px ip=%pS\n",
+	pr_err("nooks: check domain=%s what=\"%s\" ptr=%px ip=%pS\n",
 	       d->name, what, ptr, (void *)ret_ip);
 	nooks_wrap_fault(d, NOOKS_F_CHECK, ret_ip);
 }
@@ -106,7 +106,7 @@ void nooks_w_fortify_panic(const char *name)
 	struct nooks_domain *d = nooks_domain_by_ip(_RET_IP_);
 
 	if (d) {
-		pr_err("nooks: event=detail domain=%s fortify=%s\n", d->name, name);
+		pr_err("nooks: detail domain=%s fortify=%s\n", d->name, name);
 		nooks_wrap_fault(d, NOOKS_F_FORTIFY, _RET_IP_);
 	}
 	fortify_panic(name);
@@ -123,7 +123,7 @@ void nooks_w_panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (d) {
-		pr_err("nooks: event=detail domain=%s panic=\"%s\"\n", d->name, msg);
+		pr_err("nooks: detail domain=%s panic=\"%s\"\n", d->name, msg);
 		nooks_wrap_fault(d, NOOKS_F_PANIC, _RET_IP_);
 	}
 	panic("%s", msg);
