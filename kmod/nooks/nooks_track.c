@@ -13,6 +13,7 @@
  * (release ops run after the object is unlinked, outside the lock).
  */
 #include <linux/hashtable.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
@@ -26,6 +27,9 @@ struct nooks_obj_h {
 };
 
 static DEFINE_HASHTABLE(nooks_obj_hash, NOOKS_OBJ_BITS);
+static bool nooks_trace_release;
+module_param_named(trace_release, nooks_trace_release, bool, 0644);
+MODULE_PARM_DESC(trace_release, "log every object released at recovery");
 static DEFINE_SPINLOCK(nooks_obj_lock);
 static struct kmem_cache *nooks_obj_cache;
 
@@ -157,6 +161,9 @@ void nooks_release_all(struct nooks_domain *d, bool recovery)
 		spin_unlock_irqrestore(&nooks_obj_lock, flags);
 		if (!h)
 			break;
+		if (recovery && nooks_trace_release)
+			pr_info("nooks: release domain=%s type=%s ptr=%px\n",
+				d->name, h->o.type->name, h->o.ptr);
 		if (recovery && h->o.type->release)
 			h->o.type->release(&h->o);
 		else if (!recovery && h->o.type->forget)

@@ -43,6 +43,19 @@ static void unwind_current(struct nooks_domain *d, long ret, unsigned long ip)
 struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip)
 {
 	struct nooks_domain *d = nooks_domain_by_ip(ret_ip);
+	struct nooks_frame *f;
+
+	/*
+	 * Only isolated modules call wrappers.  A tail call (`jmp kfree` at
+	 * the end of an extension function) returns to the extension's
+	 * kernel caller: the call is still the domain's, found through the
+	 * innermost XPC frame of this context.
+	 */
+	if (!d) {
+		f = nooks_frame_find(current_stack_pointer, nooks_ctx_bits());
+		if (f)
+			d = nooks_frame_domain(f);
+	}
 
 	if (d && unlikely(!runnable(d)))
 		unwind_current(d, -EIO, ret_ip);
