@@ -182,6 +182,7 @@ static void nooks_recover(struct work_struct *w)
 {
 	struct nooks_domain *d = container_of(w, struct nooks_domain, recover_work);
 	int waited, ret;
+	u64 t_idle, t_released;
 
 	if (READ_ONCE(d->state) != NOOKS_FAILED)
 		return;
@@ -198,10 +199,12 @@ static void nooks_recover(struct work_struct *w)
 		       d->name, atomic_read(&d->active));
 		return;
 	}
+	t_idle = local_clock();
 	nooks_stop_all(d);
 	nooks_release_all(d, true);
 	nooks_ops_free_domain(d);
 	restore_data(d);
+	t_released = local_clock();
 	set_state(d, NOOKS_RECOVERING, current);
 	ret = d->init ? nooks_xpc(d, d->init, 0, 0, 0, 0) : 0;
 	if (ret || READ_ONCE(d->state) != NOOKS_RECOVERING) {
@@ -215,9 +218,13 @@ static void nooks_recover(struct work_struct *w)
 	set_state(d, NOOKS_RUNNING, NULL);
 	d->nr_recoveries++;
 	nooks_total_recoveries++;
-	pr_info("nooks: recovered domain=%s kind=%s ip=%pS latency_us=%llu recoveries=%lu\n",
+	/* latency = fault -> init done: quiesce (wait for threads to leave),
+	 * release (stop, release objects, restore data), init (incl. probe) */
+	pr_info("nooks: recovered domain=%s kind=%s ip=%pS latency_us=%llu quiesce_us=%llu release_us=%llu init_us=%llu recoveries=%lu\n",
 		d->name, nooks_fault_names[d->fault_kind], (void *)d->fault_ip,
-		(local_clock() - d->fault_ns) / 1000, d->nr_recoveries);
+		(local_clock() - d->fault_ns) / 1000,
+		(t_idle - d->fault_ns) / 1000, (t_released - t_idle) / 1000,
+		(local_clock() - t_released) / 1000, d->nr_recoveries);
 }
 
 /* ---- per-slot init/exit shadows (no closures in C: one pair per slot) -- */

@@ -81,7 +81,7 @@ for t in $TARGETS; do
 	expect_match "$name: recovered, eth0 back, traffic passes" \
 		"^T $name ok  eth0 .*fault domain=e1000 kind=page_fault ip=nooks_injected_fault.* ctx=$ctx state=failed" "$out"
 done
-expect_match "recovery event with latency" "recovered domain=e1000 kind=page_fault .* latency_us=[0-9]+ recoveries=$n" "$out"
+expect_match "recovery event with latency" "recovered domain=e1000 kind=page_fault .* latency_us=[0-9]+ quiesce_us=[0-9]+ release_us=[0-9]+ init_us=[0-9]+ recoveries=$n" "$out"
 expect_match "clean unload after recoveries" "RMMOD ok" "$out"
 printf '%s\n' "$out" | grep 'nooks: recovered\|recovered domain' | sed 's/^/# /'
 con=$(cat "$T_TMP/r2/console.log")

@@ -65,7 +65,7 @@ done
 expect_match "process context recorded" "kind=page_fault .* ctx=process" "$out"
 expect_match "softirq context recorded" "ctx=softirq" "$out"
 expect_match "hardirq context recorded" "ctx=hardirq" "$out"
-expect_match "recovery latency reported" "recovered domain=nooks_selftest kind=[a-z_]+ ip=.* latency_us=[0-9]+ recoveries=$expected" "$out"
+expect_match "recovery latency reported" "recovered domain=nooks_selftest kind=[a-z_]+ ip=.* latency_us=[0-9]+ quiesce_us=[0-9]+ release_us=[0-9]+ init_us=[0-9]+ recoveries=$expected" "$out"
 expect_match "WARN reported, not a fault" "warn domain=nooks_selftest ip=fault_warn" "$out"
 expect_match "clean unload after recoveries" "RMMOD ok" "$out"
 con=$(cat "$T_TMP/r1/console.log")
