@@ -61,6 +61,12 @@ build/tests/%: tests/unit/%.c build/libnooks-san.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -MMD -MP -o $@ $< build/libnooks-san.a $(LDLIBS) -lcmocka
 
+# The store's schema, embedded as a C string literal (db/store.c includes it).
+build/gen/schema_sql.h: db/schema.sql
+	@mkdir -p $(@D)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< >$@.tmp && mv $@.tmp $@
+build/obj/db/store.o build/san/db/store.o: build/gen/schema_sql.h
+
 # Guest programs: static, for the busybox initramfs.
 guest: $(if $(AGENT_SRCS),build/guest/nooks-agent) $(GUEST_TOOLS)
 
@@ -68,7 +74,7 @@ build/guest/nooks-agent: $(AGENT_SRCS) $(wildcard harness/guest/agent/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRCS) -ljson-c
 
-build/guest/bin/%: harness/guest/tools/%.c
+build/guest/bin/%: harness/guest/tools/%.c $(wildcard harness/guest/tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ $<
 

@@ -19,7 +19,7 @@
 
 static const char trial_run_usage[] =
 "usage: nooks trial run MANIFEST [--out DIR] [--repeat N] [-j N] [--retries N]\n"
-"                       [--capture-limit BYTES] [--keep] [--image DIR]\n"
+"                       [--capture-limit BYTES] [--keep] [--image DIR] [--reset auto|boot]\n"
 "\n"
 "Run the trial described by MANIFEST (JSON, see docs/TRIAL.md) in a fresh\n"
 "guest and print its result as JSON (outcome, triage, workload, NIM events,\n"
@@ -34,6 +34,10 @@ static const char trial_run_usage[] =
 "  --capture-limit B  maximum bytes kept per log (default 8388608)\n"
 "  --keep             keep the per-trial initrd\n"
 "  --image DIR        guest image (default: build/image next to bin/)\n"
+"  --reset MODE       auto (default): restore a parked guest snapshot of the\n"
+"                     trial's configuration, made once and cached in\n"
+"                     $NOOKS_CACHE/snapshots or build/snapshots; boot: always\n"
+"                     boot fresh (also: manifest \"reset\": \"boot\")\n"
 "\n"
 "Exit status: 0 every trial has an outcome other than infra_error; 1 some\n"
 "trial ended infra_error or a host-side error; 2 usage.\n";
@@ -41,7 +45,7 @@ static const char trial_run_usage[] =
 struct run_opts {
 	const char *manifest, *out, *image;
 	unsigned repeat, jobs, retries, capture;
-	int keep, retries_set;
+	int keep, retries_set, fresh_boot;
 };
 
 static int parse_num(const char *name, const char *val, uint64_t max, unsigned *out)
@@ -65,6 +69,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "capture-limit", required_argument, NULL, 'c' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "image", required_argument, NULL, 'i' },
+		{ "reset", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -98,6 +103,11 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'k': o->keep = 1; break;
 		case 'i': o->image = optarg; break;
+		case 'e':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "boot"))
+				return error("invalid --reset '%s' (expected auto or boot)", optarg);
+			o->fresh_boot = !strcmp(optarg, "boot");
+			break;
 		case 'h': return 1;
 		default:
 			error("unknown or incomplete option '%s' for 'nooks trial run'",
@@ -210,6 +220,7 @@ static int trial_run_cmd(int argc, char **argv)
 	to.image = &img;
 	to.capture_limit = o.capture;
 	to.keep_initrd = o.keep;
+	to.reset = o.fresh_boot ? TRIAL_RESET_BOOT : TRIAL_RESET_AUTO;
 	po.parallel = (int)o.jobs;
 	po.max_retries = o.retries_set ? (o.retries ? (int)o.retries : -1) : 0;
 	po.trial = &to;

@@ -270,6 +270,15 @@ static int parse_top(const struct ctx *c, const char *key, json_object *val)
 		m->coldplug = json_object_get_boolean(val);
 		return 0;
 	}
+	if (!strcmp(key, "reset")) {
+		const char *r = json_object_get_string(val);
+
+		if (!json_object_is_type(val, json_type_string) ||
+		    (strcmp(r, "auto") && strcmp(r, "boot")))
+			return field_error(c, "reset", "expected \"auto\" or \"boot\"");
+		m->fresh_boot = !strcmp(r, "boot");
+		return 0;
+	}
 	if (!strcmp(key, "mem_mb")) {
 		int64_t mb = json_object_get_int64(val);
 
@@ -281,7 +290,7 @@ static int parse_top(const struct ctx *c, const char *key, json_object *val)
 	char what[200];
 
 	snprintf(what, sizeof(what), "unknown field (known: modules, devices, disks, workload, "
-		 "append, deadlines, coldplug, mem_mb)");
+		 "append, deadlines, coldplug, mem_mb, reset)");
 	return field_error(c, key, what);
 }
 

@@ -40,6 +40,7 @@ struct trial_manifest {
 	char *append;		/* extra kernel command line, or NULL */
 	unsigned mem_mb;	/* default 512 */
 	bool coldplug;		/* modprobe drivers for present devices (default true) */
+	bool fresh_boot;	/* "reset": "boot": never restore a snapshot (default "auto") */
 	unsigned boot_ms;	/* until the agent's "started" (default 60 s) */
 	unsigned heartbeat_ms;	/* max silence of the agent once started (default 10 s) */
 	unsigned total_ms;	/* whole trial (default 300 s) */

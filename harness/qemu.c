@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest/agent/payload.h"
 #include "util.h"
 
 struct device_model {
@@ -40,6 +41,7 @@ static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Fixed descriptor numbers of the console and agent pipes in QEMU. */
 #define CHILD_CONSOLE_FD 3
 #define CHILD_AGENT_FD 4
+#define CHILD_INCOMING_FD 5	/* the saved state, read by -incoming fd: */
 
 const char *vm_device_names(void)
 {
@@ -172,6 +174,21 @@ static void build_argv(const struct vm_spec *s, struct argv_buf *a)
 		push(a, xasprintf("file=%s,format=raw,if=virtio,cache=unsafe",
 				  s->disks[i]));
 	}
+	if (s->payload_mem) {	/* after every trial device: none of them moves */
+		push(a, xstrdup("-object"));
+		push(a, xasprintf("memory-backend-file,id=nookspl,size=%uM,mem-path=%s,share=on",
+				  s->payload_mem_mb, s->payload_mem));
+		push(a, xstrdup("-device"));
+		push(a, xasprintf("ivshmem-plain,memdev=nookspl,master=on,addr=0x%x", PAYLOAD_PCI_SLOT));
+	}
+	if (s->qmp_socket) {
+		push(a, xstrdup("-qmp"));
+		push(a, xasprintf("unix:%s,server=on,wait=off", s->qmp_socket));
+	}
+	if (s->incoming) {
+		push(a, xstrdup("-incoming"));
+		push(a, xasprintf("fd:%d", CHILD_INCOMING_FD));
+	}
 	for (i = 0; i < s->n_extra; i++)
 		push(a, xstrdup(s->extra[i]));
 	a->v[a->n] = NULL;
@@ -180,7 +197,7 @@ static void build_argv(const struct vm_spec *s, struct argv_buf *a)
 int vm_start(const struct vm_spec *spec, struct vm *vm)
 {
 	struct argv_buf a = { .n = 0 };
-	int errpipe[2], i, err = 0;
+	int errpipe[2], i, err = 0, state_fd = -1;
 	pid_t pid;
 	ssize_t r;
 
@@ -188,6 +205,13 @@ int vm_start(const struct vm_spec *spec, struct vm *vm)
 		if (!find_model(spec->devices[i]))
 			return error("unknown device '%s' (known: %s)",
 				     spec->devices[i], vm_device_names());
+	if (spec->payload_mem && (strchr(spec->payload_mem, ',') || !spec->payload_mem_mb))
+		return error("unusable payload memory file '%s'", spec->payload_mem);
+	if (spec->incoming) {
+		state_fd = open(spec->incoming, O_RDONLY | O_CLOEXEC);
+		if (state_fd < 0)
+			return error_errno("cannot open saved state '%s'", spec->incoming);
+	}
 	build_argv(spec, &a);
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		err = error_errno("pipe");
@@ -205,6 +229,8 @@ int vm_start(const struct vm_spec *spec, struct vm *vm)
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setpgid(0, 0);
+		if (state_fd >= 0)	/* out of the way of the fixed numbers below */
+			state_fd = fcntl(state_fd, F_DUPFD_CLOEXEC, 100);
 		if (!spec->console_path || !spec->agent_path) {
 			/* move the pipe ends out of the way, then to fixed numbers */
 			int c = fcntl(spec->console_fd, F_DUPFD_CLOEXEC, 100);
@@ -215,6 +241,8 @@ int vm_start(const struct vm_spec *spec, struct vm *vm)
 			if (!spec->agent_path)
 				dup2(g, CHILD_AGENT_FD);
 		}
+		if (state_fd >= 0)
+			dup2(state_fd, CHILD_INCOMING_FD);
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, 0);
@@ -244,6 +272,8 @@ int vm_start(const struct vm_spec *spec, struct vm *vm)
 	vm->start_ms = now_ms();
 	track(pid, 1);
 out:
+	if (state_fd >= 0)
+		close(state_fd);
 	for (i = 0; i < a.n; i++)
 		free(a.v[i]);
 	return err;

@@ -35,6 +35,11 @@ struct vm_spec {
 	int n_disks;
 	const char *extra[VM_MAX_EXTRA];	/* extra QEMU arguments */
 	int n_extra;
+	/* snapshots (harness/snapshot.c); all optional */
+	const char *payload_mem;	/* ivshmem-plain at the last PCI slot, backed by this file */
+	unsigned payload_mem_mb;	/* its size (a power of two) */
+	const char *qmp_socket;		/* QMP server on this unix socket path */
+	const char *incoming;		/* restore the guest state saved in this file (-incoming fd:) */
 };
 
 struct vm {
@@ -54,7 +59,10 @@ struct vm_result {
 const char *vm_device_names(void);
 /* 0 if name is a known device model, -1 otherwise. */
 int vm_device_known(const char *name);
-/* Start QEMU for spec; fills vm. -1 with an error printed on failure. */
+/*
+ * Start QEMU for spec; fills vm. -1 with an error printed on failure (also
+ * for a payload_mem path with ',' or an incoming file that cannot be read).
+ */
 int vm_start(const struct vm_spec *spec, struct vm *vm);
 /*
  * Wait until QEMU exits or timeout_ms passes (0: no limit); on timeout kill

@@ -1,9 +1,10 @@
 /*
  * trial.c - the trial runner (see trial.h for the life cycle and its
- * invariants).  Owns the per-trial cpio, the capture of the two serial
- * channels through pipes (bounded), the agent-event parser, the deadlines
- * and result.json.  Triage and classification are delegated; QEMU's command
- * line belongs to qemu.c.
+ * invariants).  Owns the per-trial cpio, the reset choice (boot or restore),
+ * the capture of the two serial channels through pipes (bounded), the
+ * agent-event parser, the deadlines and result.json.  Triage and
+ * classification are delegated; QEMU's command line belongs to qemu.c, the
+ * snapshot cache to snapshot.c.
  */
 #define _GNU_SOURCE
 #include "trial.h"
@@ -24,7 +25,9 @@
 #include "image.h"
 #include "initrd.h"
 #include "manifest.h"
+#include "guest/agent/payload.h"
 #include "qemu.h"
+#include "snapshot.h"
 #include "util.h"
 
 #define DEFAULT_CAPTURE (8u << 20)
@@ -71,10 +74,20 @@ static void channel_close(struct channel *c)
 	c->out = NULL;
 }
 
-static void handle_agent_line(struct trial_result *r, const char *line, uint64_t t0);
+/* One run of QEMU for the trial (a failed restore is followed by a boot). */
+struct attempt {
+	struct trial_result *r;
+	uint64_t t0;			/* QEMU start */
+	int payload_fd;			/* restore: the payload memory file, else -1 */
+	const char *payload;		/* restore: the trial cpio */
+	size_t payload_len;
+	bool payload_sent;
+};
 
-/* Read what is available; feed agent lines to the parser when r != NULL. */
-static void channel_read(struct channel *c, struct trial_result *r, uint64_t t0)
+static void handle_agent_line(struct attempt *a, const char *line);
+
+/* Read what is available; feed agent lines to the parser when a != NULL. */
+static void channel_read(struct channel *c, struct attempt *a)
 {
 	char buf[65536];
 	ssize_t n = read(c->rfd, buf, sizeof(buf));
@@ -97,13 +110,13 @@ static void channel_read(struct channel *c, struct trial_result *r, uint64_t t0)
 	} else {
 		c->truncated = true;
 	}
-	if (!r)
+	if (!a)
 		return;		/* past the capture limit lines are still parsed, not kept */
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
 			c->line[c->used] = '\0';
 			if (!c->overlong)
-				handle_agent_line(r, c->line, t0);
+				handle_agent_line(a, c->line);
 			c->used = 0;
 			c->overlong = false;
 		} else if (c->used < sizeof(c->line) - 1) {
@@ -121,18 +134,26 @@ static const char *jstr(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-static void handle_agent_line(struct trial_result *r, const char *line, uint64_t t0)
+static void handle_agent_line(struct attempt *a, const char *line)
 {
 	json_object *o = json_tokener_parse(line), *v;
+	struct trial_result *r = a->r;
 	const char *ev;
 
 	if (!o || !json_object_is_type(o, json_type_object) || !(ev = jstr(o, "event"))) {
 		json_object_put(o);
 		return;
 	}
-	if (!strcmp(ev, "started")) {
+	if (!strcmp(ev, "parked")) {	/* a restored guest runs: QEMU wrote its RAM */
+		if (a->payload_fd >= 0 && !a->payload_sent) {
+			a->payload_sent = true;
+			if (snapshot_payload_write(a->payload_fd, a->payload, a->payload_len))
+				snprintf(r->infra_reason, sizeof(r->infra_reason),
+					 "cannot write the trial payload");
+		}
+	} else if (!strcmp(ev, "started")) {
 		r->agent_started = true;
-		r->boot_ms = now_ms() - t0;
+		r->boot_ms = now_ms() - a->t0;
 	} else if (!strcmp(ev, "done")) {
 		r->agent_done = true;
 	} else if (!strcmp(ev, "module_loaded")) {
@@ -225,11 +246,14 @@ static bool deadline_hit(const struct trial_manifest *m, struct trial_result *r,
 
 /* Pump both channels until QEMU is gone (exit or deadline kill), then drain. */
 static void supervise(const struct trial_manifest *m, struct vm *vm, struct channel *con,
-		      struct channel *agent, struct trial_result *r)
+		      struct channel *agent, struct attempt *a)
 {
+	struct trial_result *r = a->r;
 	uint64_t t0 = vm->start_ms, last_agent = t0;
 	bool gone = false;
 	int status;
+
+	a->t0 = t0;
 
 	while (!con->eof || !agent->eof) {
 		struct pollfd p[2] = { { con->eof ? -1 : con->rfd, POLLIN, 0 },
@@ -237,11 +261,11 @@ static void supervise(const struct trial_manifest *m, struct vm *vm, struct chan
 		int n = poll(p, 2, 100);
 
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			channel_read(con, NULL, t0);
+			channel_read(con, NULL);
 		if (n > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			size_t before = agent->written;
 
-			channel_read(agent, r, t0);
+			channel_read(agent, a);
 			if (agent->written != before || agent->truncated)
 				last_agent = now_ms();
 		}
@@ -336,52 +360,31 @@ static void write_result(const struct trial_result *r)
 	json_object_put(o);
 }
 
-int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
-	      struct trial_result *out)
+/* Start QEMU for spec and supervise it; false on a host-side failure. */
+static bool run_vm(const struct trial_manifest *m, struct vm_spec *spec, size_t limit,
+		   struct attempt *a)
 {
-	uint64_t t_start = now_ms();
-	struct vm_spec spec = { 0 };
+	struct trial_result *out = a->r;
 	struct channel con = { .rfd = -1 }, agent = { .rfd = -1 };
-	struct initrd *rd = NULL;
 	struct vm vm = { 0 };
-	char *initrd = NULL, *append = NULL;
-	int con_w = -1, agent_w = -1, i;
-	bool host_error = true;
-	size_t limit = o->capture_limit ? o->capture_limit : DEFAULT_CAPTURE;
+	int con_w = -1, agent_w = -1;
+	bool ok = false;
 
-	if (manifest_check_files(m) || trial_workload_known(o->image, m->workload))
-		return -1;
-	if (mkdir_p(o->run_dir, 0755))
-		return -1;
-	init_result(out, o->run_dir);
-	rd = build_payload(m);
-	initrd = xasprintf("%s/initrd.cpio", o->run_dir);
-	if (!rd || initrd_write(rd, o->image->initramfs, initrd))
-		goto done;
 	if (channel_open(&con, out->console_log, limit, &con_w) ||
 	    channel_open(&agent, out->agent_log, limit, &agent_w))
 		goto done;
-	append = build_append(m, o);
-	spec.vmlinux = o->image->vmlinux;
-	spec.initrd = initrd;
-	spec.append = append;
-	spec.mem_mb = m->mem_mb;
-	spec.console_fd = con_w;
-	spec.agent_fd = agent_w;
-	spec.qemu_log_path = out->qemu_log;
-	for (i = 0; i < m->n_devices; i++)
-		spec.devices[spec.n_devices++] = m->devices[i];
-	for (i = 0; i < m->n_disks; i++)
-		spec.disks[spec.n_disks++] = m->disks[i];
-	if (vm_start(&spec, &vm)) {
+	spec->console_fd = con_w;
+	spec->agent_fd = agent_w;
+	spec->qemu_log_path = out->qemu_log;
+	if (vm_start(spec, &vm)) {
 		snprintf(out->infra_reason, sizeof(out->infra_reason), "cannot start QEMU");
 		goto done;
 	}
 	close(con_w);	/* QEMU holds the only write ends now */
 	close(agent_w);
 	con_w = agent_w = -1;
-	supervise(m, &vm, &con, &agent, out);
-	host_error = false;
+	supervise(m, &vm, &con, &agent, a);
+	ok = true;
 done:
 	if (con_w >= 0)
 		close(con_w);
@@ -390,15 +393,188 @@ done:
 	channel_close(&con);
 	channel_close(&agent);
 	vm_kill(&vm);
+	return ok;
+}
+
+static void add_disks(const struct trial_manifest *m, struct vm_spec *spec)
+{
+	int i;
+
+	for (i = 0; i < m->n_disks && spec->n_disks < VM_MAX_DEVICES; i++)
+		spec->disks[spec->n_disks++] = m->disks[i];
+}
+
+/* Fresh boot: base initramfs + the trial cpio. */
+static bool attempt_boot(const struct trial_manifest *m, const struct trial_opts *o,
+			 const struct initrd *rd, const char *append, size_t limit,
+			 struct trial_result *out)
+{
+	struct attempt a = { .r = out, .payload_fd = -1 };
+	struct vm_spec spec = { 0 };
+	char *initrd = xasprintf("%s/initrd.cpio", out->run_dir);
+	bool ok = false;
+	int i;
+
+	if (initrd_write(rd, o->image->initramfs, initrd))
+		goto out;
+	spec.vmlinux = o->image->vmlinux;
+	spec.initrd = initrd;
+	spec.append = append;
+	spec.mem_mb = m->mem_mb;
+	for (i = 0; i < m->n_devices; i++)
+		spec.devices[spec.n_devices++] = m->devices[i];
+	add_disks(m, &spec);
+	ok = run_vm(m, &spec, limit, &a);
+out:
 	if (!o->keep_initrd)
 		unlink(initrd);
-	if (host_error && !out->infra_reason[0])
+	free(initrd);
+	return ok;
+}
+
+/* The trial cpio for a restored guest (malloc'd), or NULL with why when it cannot be one. */
+static char *restore_payload(const struct initrd *rd, const char *run_dir, bool keep,
+			     size_t *len, char *why, size_t why_len)
+{
+	char *cpio = xasprintf("%s/payload.cpio", run_dir), *data = NULL;
+
+	if (initrd_write(rd, NULL, cpio) || !(data = read_file(cpio, len)))
+		snprintf(why, why_len, "cannot write the trial payload '%s'", cpio);
+	else if (*len > PAYLOAD_MAX_LEN)
+		snprintf(why, why_len, "trial payload of %zu bytes exceeds the %u MiB payload memory",
+			 *len, PAYLOAD_MEM_MB);
+	if (why[0]) {
+		free(data);
+		data = NULL;
+	}
+	if (!keep)
+		unlink(cpio);
+	free(cpio);
+	return data;
+}
+
+/* Restore the parked snapshot and hand the trial cpio to its agent. */
+static bool attempt_restore(const struct trial_manifest *m, const struct snapshot_config *cfg,
+			    const struct snapshot *snap, const char *payload, size_t len,
+			    size_t limit, struct trial_result *out)
+{
+	struct attempt a = { .r = out, .payload = payload, .payload_len = len };
+	struct vm_spec spec = { 0 };
+	char *mem = xasprintf("%s/payload.mem", out->run_dir);
+	bool ok = false;
+
+	a.payload_fd = snapshot_payload_create(mem);
+	if (a.payload_fd >= 0) {
+		snapshot_vm_spec(cfg, snap, &spec);
+		add_disks(m, &spec);
+		spec.payload_mem = mem;
+		spec.incoming = snap->state;
+		ok = run_vm(m, &spec, limit, &a);
+		close(a.payload_fd);
+	}
+	unlink(mem);
+	free(mem);
+	return ok;
+}
+
+static void init_result(struct trial_result *r, const char *run_dir);
+
+/* Keep the logs of a failed restore and start the result over for a boot. */
+static void restore_failed(struct trial_result *out, const struct snapshot *snap)
+{
+	char why[256];
+	const char *logs[] = { out->console_log, out->agent_log, out->qemu_log };
+	char *dir = xstrdup(out->run_dir);
+	size_t i;
+
+	snprintf(why, sizeof(why), "restore of snapshot %s failed (%.150s); logs *.restore-failed.log",
+		 snap->key, out->infra_reason[0] ? out->infra_reason :
+		 out->boot_deadline ? "no agent start before the boot deadline" :
+		 "QEMU ended before the agent started");
+	for (i = 0; i < ARRAY_SIZE(logs); i++) {
+		char *to = xasprintf("%.*s.restore-failed.log", (int)(strlen(logs[i]) - 4), logs[i]);
+
+		rename(logs[i], to);
+		free(to);
+	}
+	snapshot_invalidate(snap);
+	json_object_put(out->metrics);
+	for (i = 0; i < (size_t)out->n_nim_events; i++)
+		free(out->nim_events[i]);
+	free(out->run_dir);
+	free(out->console_log);
+	free(out->agent_log);
+	free(out->qemu_log);
+	free(out->result_json);
+	init_result(out, dir);
+	free(dir);
+	snprintf(out->reset_reason, sizeof(out->reset_reason), "%s", why);
+	snprintf(out->snapshot_key, sizeof(out->snapshot_key), "%s", snap->key);
+}
+
+int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
+	      struct trial_result *out)
+{
+	uint64_t t_start = now_ms();
+	struct snapshot_config cfg = { 0 };
+	struct snapshot snap = { { 0 }, NULL, NULL, NULL, false, 0 };
+	struct initrd *rd = NULL;
+	char *append = NULL, *payload = NULL;
+	size_t payload_len = 0;
+	bool host_ok = false, restore = false;
+	size_t limit = o->capture_limit ? o->capture_limit : DEFAULT_CAPTURE;
+
+	if (manifest_check_files(m) || trial_workload_known(o->image, m->workload))
+		return -1;
+	if (mkdir_p(o->run_dir, 0755))
+		return -1;
+	init_result(out, o->run_dir);
+	rd = build_payload(m);
+	if (!rd)
+		goto done;
+	append = build_append(m, o);
+	if (o->reset == TRIAL_RESET_BOOT || m->fresh_boot) {
+		snprintf(out->reset_reason, sizeof(out->reset_reason), "fresh boot requested (%s)",
+			 m->fresh_boot ? "manifest \"reset\": \"boot\"" : "reset option");
+	} else {
+		cfg.image = o->image;
+		cfg.append = append;
+		cfg.mem_mb = m->mem_mb;
+		cfg.devices = (const char *const *)m->devices;
+		cfg.n_devices = m->n_devices;
+		cfg.n_disks = m->n_disks;
+		cfg.cache_dir = o->snapshot_cache;
+		restore = !snapshot_get(&cfg, &snap, out->reset_reason, sizeof(out->reset_reason));
+		if (restore) {
+			memcpy(out->snapshot_key, snap.key, sizeof(out->snapshot_key));
+			out->snapshot_created = snap.created;
+			out->snapshot_ms = snap.create_ms;
+		}
+	}
+	if (restore) {
+		payload = restore_payload(rd, o->run_dir, o->keep_initrd, &payload_len,
+					  out->reset_reason, sizeof(out->reset_reason));
+		restore = payload != NULL;
+	}
+	if (restore) {
+		host_ok = attempt_restore(m, &cfg, &snap, payload, payload_len, limit, out);
+		out->restored = true;
+		if (!out->agent_started) {
+			restore_failed(out, &snap);
+			restore = false;
+		}
+	}
+	if (!restore)
+		host_ok = attempt_boot(m, o, rd, append, limit, out);
+done:
+	if (!host_ok && !out->infra_reason[0])
 		snprintf(out->infra_reason, sizeof(out->infra_reason), "cannot prepare the trial");
-	judge(out, host_error);
+	judge(out, !host_ok);
 	out->wall_ms = now_ms() - t_start;
 	write_result(out);
+	snapshot_release(&snap);
 	initrd_free(rd);
-	free(initrd);
+	free(payload);
 	free(append);
 	return 0;
 }
@@ -458,6 +634,17 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(dur, "wall_ms", jint((int64_t)r->wall_ms));
 	json_object_object_add(o, "durations", dur);
 	json_object_object_add(o, "attempts", jint(r->attempts));
+	json_object_object_add(o, "reset", jstring(r->restored ? "restore" : "boot"));
+	if (r->reset_reason[0])
+		json_object_object_add(o, "reset_reason", jstring(r->reset_reason));
+	if (r->snapshot_key[0]) {
+		json_object *sn = json_object_new_object();
+
+		json_object_object_add(sn, "key", jstring(r->snapshot_key));
+		json_object_object_add(sn, "created", jbool(r->snapshot_created));
+		json_object_object_add(sn, "create_ms", jint((int64_t)r->snapshot_ms));
+		json_object_object_add(o, "snapshot", sn);
+	}
 	json_object_object_add(logs, "console", jstring(r->console_log));
 	json_object_object_add(logs, "agent", jstring(r->agent_log));
 	json_object_object_add(logs, "qemu", jstring(r->qemu_log));

@@ -2,15 +2,26 @@
  * trial.h - run one trial in a fresh guest and decide what happened.
  *
  * Life cycle of a trial (trial_run(), one call):
- *   prepare   per-trial cpio (modules, /trial/manifest.json) in the run dir
- *   booting   QEMU started; waiting for the agent's "started" (boot deadline)
+ *   prepare   per-trial cpio (modules, /trial/manifest.json) in the run dir;
+ *             reset chosen: "restore" when a parked snapshot for the trial's
+ *             configuration exists or can be made (snapshot.h), else "boot"
+ *   booting   QEMU started, booting (base initramfs + trial cpio) or
+ *             restoring the snapshot (the cpio goes to the parked agent at
+ *             its first "parked" line); waiting for the agent's "started"
+ *             (boot deadline).  A restore that never reaches "started" is
+ *             a failed restore: its logs are kept as *.restore-failed.log,
+ *             the snapshot is invalidated and the trial boots fresh.
  *   running   agent events arrive; every line resets the heartbeat clock
  *   ended     QEMU exited, or was killed at a deadline; pipes drained
  *   judged    console triaged, outcome classified, result.json written
  * Invariants: (1) QEMU is reaped before trial_run() returns, on every path;
  * (2) console.log and agent.log never exceed opts->capture_limit bytes (the
  * rest is drained and dropped, "truncated" is set); (3) an infra_error
- * result says why in infra_reason.  The runner never interprets the console
+ * result says why in infra_reason; (4) a restored trial sees exactly what a
+ * booted one sees at "started" (same devices, disks, command line, /trial
+ * tree; nothing of another trial), except the guest's uptime, an extra
+ * unbound ivshmem PCI device at slot 0x1f and the boot messages (in the
+ * snapshot's boot-console.log, not in console.log).  The runner never interprets the console
  * itself: triage.c does.
  */
 #ifndef NOOKS_TRIAL_H
@@ -29,12 +40,19 @@ struct json_object;
 
 #define TRIAL_MAX_NIM_EVENTS 32
 
+enum trial_reset {
+	TRIAL_RESET_AUTO = 0,		/* restore a parked snapshot when possible */
+	TRIAL_RESET_BOOT,		/* always boot fresh */
+};
+
 struct trial_opts {
 	const struct image *image;
 	const char *run_dir;		/* created if missing; holds the logs */
 	size_t capture_limit;		/* per log, bytes (default 8 MiB) */
 	bool keep_initrd;
 	const char *base_append;	/* default TRIAL_BASE_APPEND */
+	enum trial_reset reset;		/* the manifest's "reset": "boot" also forces boot */
+	const char *snapshot_cache;	/* NULL: snapshot_default_cache() */
 };
 
 /* Kernel command line always given (then the manifest's "append"). */
@@ -65,6 +83,12 @@ struct trial_result {
 	uint64_t wall_ms;		/* whole trial, including preparation */
 	uint64_t vm_ms;			/* QEMU start → QEMU gone */
 	int attempts;			/* runs including infra retries (pool) */
+	/* reset */
+	bool restored;			/* the guest was restored from a snapshot */
+	char reset_reason[256];		/* why "boot" (empty when restored) */
+	char snapshot_key[17];		/* snapshot used or tried ("" if none) */
+	bool snapshot_created;		/* this trial created it */
+	uint64_t snapshot_ms;		/* time spent creating it (in wall_ms) */
 	/* paths (owned) */
 	char *run_dir, *console_log, *agent_log, *qemu_log, *result_json;
 };

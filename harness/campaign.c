@@ -1,0 +1,535 @@
+/*
+ * campaign.c - the campaign runner loop (life cycle and invariants in
+ * campaign.h).
+ *
+ * Owns the worker pool, the retry policy for infra errors, the progress
+ * display and the translation of executor results into store rows.  Must
+ * never write to the store from a worker thread, store a trial twice, or
+ * count an infra_error.  Executors (the real one is campaign_exec.c) are
+ * plugged in through campaign_opts.exec.
+ */
+#define _GNU_SOURCE
+#include "campaign.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *const outcome_names[8] = {
+	"no_effect", "functional", "crash", "hang", "recovered",
+	"recovered_degraded", "detected_unrecovered", "infra_error",
+};
+
+int outcome_index(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < 8; i++)
+		if (!strcmp(name, outcome_names[i]))
+			return i;
+	return -1;
+}
+
+void campaign_result_release(struct campaign_result *r)
+{
+	free(r->outcome);
+	free(r->crash_kind);
+	free(r->crash_title);
+	free(r->guilty_function);
+	free(r->guilty_module);
+	free(r->detection);
+	free(r->deadlines_hit);
+	free(r->workload_reason);
+	free(r->metrics_json);
+	free(r->nim_events_json);
+	free(r->error);
+	free(r->console_path);
+	free(r->agent_path);
+	free(r->describe_json);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- injector descriptions -------------------------------------------------- */
+
+static char *jstr(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *v;
+
+	if ((json_object_object_get_ex(o, a, &v) || (b && json_object_object_get_ex(o, b, &v))) &&
+	    !json_object_is_type(v, json_type_null))
+		return xstrdup(json_object_get_string(v));
+	return NULL;
+}
+
+static int64_t jint(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *v;
+
+	if ((json_object_object_get_ex(o, a, &v) || (b && json_object_object_get_ex(o, b, &v))) &&
+	    json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	return -1;
+}
+
+int campaign_parse_describe(const char *json, struct store_mutation **out, int *n)
+{
+	struct json_object *root = json_tokener_parse(json), *list = root;
+	struct store_mutation *m;
+	size_t i, len;
+
+	*out = NULL;
+	*n = 0;
+	if (!root)
+		return error("injector description is not valid JSON");
+	if (json_object_is_type(root, json_type_object))
+		json_object_object_get_ex(root, "mutations", &list);
+	if (!list || !json_object_is_type(list, json_type_array)) {
+		json_object_put(root);
+		return error("injector description holds no mutation list");
+	}
+	len = json_object_array_length(list);
+	m = xcalloc(len, sizeof(*m));
+	for (i = 0; i < len; i++) {
+		struct json_object *e = json_object_array_get_idx(list, i);
+
+		m[i].type = jstr(e, "type", "fault");
+		m[i].section = jstr(e, "section", NULL);
+		m[i].symbol = jstr(e, "symbol", "function");
+		m[i].sym_offset = jint(e, "offset", "symbol_offset");
+		m[i].file_offset = jint(e, "file_offset", NULL);
+		m[i].old_bytes = jstr(e, "old_bytes", "old");
+		m[i].new_bytes = jstr(e, "new_bytes", "new");
+		m[i].disasm_before = jstr(e, "disasm_before", "before");
+		m[i].disasm_after = jstr(e, "disasm_after", "after");
+	}
+	json_object_put(root);
+	*out = m;
+	*n = (int)len;
+	return 0;
+}
+
+void campaign_free_mutations(struct store_mutation *m, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)m[i].type);
+		free((char *)m[i].section);
+		free((char *)m[i].symbol);
+		free((char *)m[i].old_bytes);
+		free((char *)m[i].new_bytes);
+		free((char *)m[i].disasm_before);
+		free((char *)m[i].disasm_after);
+	}
+	free(m);
+}
+
+/* ---- planning into the store ----------------------------------------------- */
+
+static int create_campaign(struct store *st, const struct campaign_spec *sp,
+			   const struct plan *p, const struct image_id *img, int64_t *cid)
+{
+	int64_t image = -1, ext_ids[SPEC_MAX_EXT], fid;
+	int i;
+
+	if (store_begin(st))
+		return -1;
+	if (img->kernel_version &&
+	    store_image_id(st, img->kernel_version, img->vmlinux_sha256,
+			   img->initramfs_sha256, &image))
+		goto err;
+	if (store_campaign_insert(st, sp->name, sp->canonical, sp->hash, (int64_t)sp->seed,
+				  image, p->n_trials, cid))
+		goto err;
+	for (i = 0; i < sp->n_ext; i++)
+		if (store_extension_insert(st, *cid, sp->ext[i].name, sp->ext[i].module,
+					   sp->ext[i].device, sp->ext[i].workload, &ext_ids[i]))
+			goto err;
+	for (i = 0; i < p->n_faults; i++) {
+		const struct fault_desc *f = &p->faults[i];
+
+		if (store_fault_insert(st, *cid, ext_ids[f->ext], f->idx, f->types, f->count,
+				       f->seed, &fid))
+			goto err;
+	}
+	return store_commit(st);
+err:
+	store_rollback(st);
+	return -1;
+}
+
+/* ---- the pool ----------------------------------------------------------------- */
+
+struct msg {
+	struct msg *next;
+	int trial;		/* index into plan.trials */
+	int final;		/* 1: finished (store it); 0: infra attempt */
+	int attempts;
+	struct campaign_result res;
+};
+
+struct pool {
+	const struct campaign_spec *spec;
+	const struct campaign_opts *o;
+	const struct plan *plan;
+	int64_t cid;
+	int *todo, n_todo, next, handed_limit;
+	struct msg *head, **tail;
+	int running, workers_alive, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void push(struct pool *pl, struct msg *m)
+{
+	pthread_mutex_lock(&pl->mu);
+	m->next = NULL;
+	*pl->tail = m;
+	pl->tail = &m->next;
+	pthread_cond_broadcast(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+static char *trial_dir(const struct pool *pl, const char *key)
+{
+	char *d = xasprintf("%s/%lld/%s", pl->o->runs_dir, (long long)pl->cid, key), *c;
+
+	for (c = d + strlen(pl->o->runs_dir) + 1; *c; c++)
+		if (*c == '/')
+			*c = '_';
+	return d;
+}
+
+static void run_one(struct pool *pl, int ti)
+{
+	const struct planned_trial *pt = &pl->plan->trials[ti];
+	const struct fault_desc *fd = &pl->plan->faults[pt->fault];
+	int attempt;
+
+	for (attempt = 1;; attempt++) {
+		struct msg *m = xcalloc(1, sizeof(*m));
+		struct trial_request rq = {
+			.spec = pl->spec, .ext = &pl->spec->ext[fd->ext], .fault = fd,
+			.mode = pt->mode, .key = pt->key, .attempt = attempt,
+		};
+		char *dir = trial_dir(pl, pt->key);
+		int r, final;
+
+		remove_tree(dir);
+		m->trial = ti;
+		m->attempts = attempt;
+		m->res.recovery_ms = -1;
+		m->res.workload_pass = -1;
+		m->res.boot_ms = m->res.workload_ms = m->res.wall_ms = -1;
+		if (mkdir_p(dir, 0755)) {
+			r = -1;
+			m->res.error = xasprintf("cannot create '%s'", dir);
+		} else {
+			rq.workdir = dir;
+			r = pl->o->exec(pl->o->exec_ctx, &rq, &m->res);
+		}
+		free(dir);
+		if (!r && outcome_index(m->res.outcome) >= 0 &&
+		    strcmp(m->res.outcome, "infra_error")) {
+			m->final = 1;
+			push(pl, m);
+			return;
+		}
+		if (!m->res.error)
+			m->res.error = xstrdup(m->res.outcome ? m->res.outcome : "executor failed");
+		free(m->res.outcome);
+		m->res.outcome = xstrdup("infra_error");
+		final = attempt > pl->spec->retries;
+		m->final = final;
+		push(pl, m);	/* m belongs to the main thread from here */
+		if (final)
+			return;
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct pool *pl = arg;
+
+	for (;;) {
+		int ti;
+
+		pthread_mutex_lock(&pl->mu);
+		if (pl->stop || pl->next >= pl->n_todo || pl->next >= pl->handed_limit) {
+			pl->workers_alive--;
+			pthread_cond_broadcast(&pl->cv);
+			pthread_mutex_unlock(&pl->mu);
+			return NULL;
+		}
+		ti = pl->todo[pl->next++];
+		pl->running++;
+		pthread_mutex_unlock(&pl->mu);
+		run_one(pl, ti);
+	}
+}
+
+/* ---- progress ------------------------------------------------------------------ */
+
+static void show_progress(const struct pool *pl, const struct campaign_totals *t,
+			  uint64_t start_ms, int final)
+{
+	int done = t->stored_before + t->stored_now, i, width = 30, fill;
+	uint64_t el = now_ms() - start_ms;
+	char eta[32] = "?", tallies[256];
+	size_t len = 0;
+
+	if (t->stored_now > 0 && done < t->planned) {
+		uint64_t s = el * (uint64_t)(t->planned - done) / (uint64_t)t->stored_now / 1000;
+
+		snprintf(eta, sizeof(eta), "%llum%02llus", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	} else if (done >= t->planned) {
+		snprintf(eta, sizeof(eta), "0s");
+	}
+	tallies[0] = '\0';
+	for (i = 0; i < 8; i++)
+		if (t->by_outcome[i])
+			len += (size_t)snprintf(tallies + len, sizeof(tallies) - len, " %s=%d",
+						outcome_names[i], t->by_outcome[i]);
+	if (pl->o->progress) {
+		fill = t->planned ? width * done / t->planned : width;
+		fprintf(stderr, "\r\033[K[");
+		for (i = 0; i < width; i++)
+			fputc(i < fill ? '#' : '.', stderr);
+		fprintf(stderr, "] %d/%d ETA %s%s%s", done, t->planned, eta, tallies,
+			final ? "\n" : "");
+	} else {
+		fprintf(stderr, "campaign %s: %d/%d trials stored (%d%%), ETA %s;%s\n",
+			pl->spec->name, done, t->planned,
+			t->planned ? 100 * done / t->planned : 100, eta,
+			*tallies ? tallies : " -");
+	}
+	fflush(stderr);
+}
+
+/* ---- storing -------------------------------------------------------------------- */
+
+static int store_msg(struct store *st, struct pool *pl, struct msg *m,
+		     struct campaign_totals *t)
+{
+	const struct planned_trial *pt = &pl->plan->trials[m->trial];
+	const struct fault_desc *fd = &pl->plan->faults[pt->fault];
+	struct store_trial row = { 0 };
+	struct store_mutation *muts = NULL;
+	int n_muts = 0, r;
+
+	if (!m->final) {
+		t->infra_retries++;
+		return store_infra_attempt(st, pl->cid, pt->key, m->res.error);
+	}
+	if (store_fault_id(st, pl->cid, pl->spec->ext[fd->ext].name, fd->idx, &row.fault_id))
+		return -1;
+	if (m->res.describe_json && campaign_parse_describe(m->res.describe_json, &muts, &n_muts))
+		warning("trial '%s': mutations not recorded", pt->key);
+	row.campaign_id = pl->cid;
+	row.key = pt->key;
+	row.mode = spec_mode_name(pt->mode);
+	row.outcome = m->res.outcome;
+	row.attempts = m->attempts;
+	row.crashed = m->res.crashed;
+	row.crash_kind = m->res.crash_kind;
+	row.crash_title = m->res.crash_title;
+	row.guilty_function = m->res.guilty_function;
+	row.guilty_module = m->res.guilty_module;
+	row.detection = m->res.detection;
+	row.recovery_ms = m->res.recovery_ms;
+	row.deadlines_hit = m->res.deadlines_hit;
+	row.workload_pass = m->res.workload_pass;
+	row.workload_reason = m->res.workload_reason;
+	row.metrics_json = m->res.metrics_json;
+	row.nim_events_json = m->res.nim_events_json;
+	row.boot_ms = m->res.boot_ms;
+	row.workload_ms = m->res.workload_ms;
+	row.wall_ms = m->res.wall_ms;
+	row.error = m->res.error;
+	row.console_path = m->res.console_path;
+	row.agent_path = m->res.agent_path;
+	row.describe_json = m->res.describe_json;
+	row.mutations = muts;
+	row.n_mutations = n_muts;
+	r = store_trial_put(st, &row, NULL);
+	campaign_free_mutations(muts, n_muts);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		t->stored_now++;
+		t->by_outcome[outcome_index(m->res.outcome)]++;
+		if (!pl->o->keep_runs) {
+			char *dir = trial_dir(pl, pt->key);
+
+			remove_tree(dir);
+			free(dir);
+		}
+	}
+	return 0;
+}
+
+static void collect_key(void *ctx, const char *key)
+{
+	struct { const char **keys; int n; } *c = ctx;
+
+	c->keys[c->n++] = xstrdup(key);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Fill pl->todo with the planned trials whose keys are not stored yet. */
+static int plan_todo(struct store *st, struct pool *pl, struct campaign_totals *t)
+{
+	int n = store_trial_count(st, pl->cid), i;
+	struct { const char **keys; int n; } c;
+
+	if (n < 0)
+		return -1;
+	c.keys = xcalloc((size_t)n + 1, sizeof(char *));
+	c.n = 0;
+	if (store_trial_keys(st, pl->cid, collect_key, &c)) {
+		free(c.keys);
+		return -1;
+	}
+	qsort(c.keys, (size_t)c.n, sizeof(char *), cmp_str);
+	pl->todo = xcalloc((size_t)pl->plan->n_trials + 1, sizeof(int));
+	for (i = 0; i < pl->plan->n_trials; i++) {
+		const char *k = pl->plan->trials[i].key;
+
+		if (!bsearch(&k, c.keys, (size_t)c.n, sizeof(char *), cmp_str))
+			pl->todo[pl->n_todo++] = i;
+	}
+	t->stored_before = c.n;
+	for (i = 0; i < c.n; i++)
+		free((char *)c.keys[i]);
+	free(c.keys);
+	return 0;
+}
+
+static int count_stored_outcomes(struct store *st, int64_t cid, struct campaign_totals *t)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT outcome, COUNT(*) FROM trials "
+					    "WHERE campaign_id = ?1 GROUP BY outcome");
+	int i;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, cid);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if ((i = outcome_index((const char *)sqlite3_column_text(s, 0))) >= 0)
+			t->by_outcome[i] += sqlite3_column_int(s, 1);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int drain(struct store *st, struct pool *pl, struct campaign_totals *t,
+		 uint64_t start_ms)
+{
+	uint64_t last = now_ms();
+	int err = 0;
+
+	pthread_mutex_lock(&pl->mu);
+	while (pl->head || pl->workers_alive > 0) {
+		struct msg *m = pl->head;
+
+		if (!m) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&pl->cv, &pl->mu, &ts);
+		} else {
+			pl->head = m->next;
+			if (!pl->head)
+				pl->tail = &pl->head;
+			if (m->final)
+				pl->running--;
+			pthread_mutex_unlock(&pl->mu);
+			if (!err && store_msg(st, pl, m, t)) {
+				err = -1;
+				pthread_mutex_lock(&pl->mu);
+				pl->stop = 1;	/* finish in-flight trials, hand out no more */
+				pthread_mutex_unlock(&pl->mu);
+			}
+			campaign_result_release(&m->res);
+			free(m);
+			pthread_mutex_lock(&pl->mu);
+		}
+		if (pl->o->progress || now_ms() - last >= pl->o->interval_s * 1000ULL) {
+			pthread_mutex_unlock(&pl->mu);
+			show_progress(pl, t, start_ms, 0);
+			last = now_ms();
+			pthread_mutex_lock(&pl->mu);
+		}
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return err;
+}
+
+int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
+		 struct campaign_totals *t)
+{
+	struct store *st = NULL;
+	struct plan plan;
+	struct pool pl = { .spec = sp, .o = o, .plan = &plan };
+	pthread_t *th = NULL;
+	uint64_t start = now_ms();
+	int i, r, ret = -1;
+
+	memset(t, 0, sizeof(*t));
+	plan_build(sp, &plan);
+	if (store_open(o->db_path, STORE_RW, &st))
+		goto out;
+	r = store_campaign_find(st, sp->name, sp->hash, &pl.cid);
+	if (r < 0 || (r == 1 && create_campaign(st, sp, &plan, &o->image, &pl.cid)))
+		goto out;
+	t->campaign_id = pl.cid;
+	t->planned = plan.n_trials;
+	if (plan_todo(st, &pl, t) || count_stored_outcomes(st, pl.cid, t))
+		goto out;
+	fprintf(stderr, "nooks: campaign '%s' #%lld: %d planned, %d already stored, %d to run on %d job%s\n",
+		sp->name, (long long)pl.cid, plan.n_trials, t->stored_before, pl.n_todo,
+		o->jobs, o->jobs == 1 ? "" : "s");
+	pl.handed_limit = o->max_trials > 0 ? o->max_trials : pl.n_todo;
+	pl.tail = &pl.head;
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.cv, NULL);
+	th = xcalloc((size_t)o->jobs, sizeof(*th));
+	for (i = 0; i < o->jobs; i++) {
+		pthread_mutex_lock(&pl.mu);
+		pl.workers_alive++;
+		pthread_mutex_unlock(&pl.mu);
+		if (pthread_create(&th[i], NULL, worker, &pl)) {
+			pthread_mutex_lock(&pl.mu);
+			pl.workers_alive--;
+			pthread_mutex_unlock(&pl.mu);
+			error("cannot start worker thread %d", i);
+			break;
+		}
+	}
+	r = drain(st, &pl, t, start);
+	while (--i >= 0)
+		pthread_join(th[i], NULL);
+	show_progress(&pl, t, start, 1);
+	if (r)
+		goto out;
+	if (t->stored_before + t->stored_now == plan.n_trials && store_campaign_finish(st, pl.cid))
+		goto out;
+	ret = 0;
+out:
+	free(th);
+	free(pl.todo);
+	plan_release(&plan);
+	store_close(st);
+	return ret;
+}

@@ -1,0 +1,98 @@
+/*
+ * campaign.h - the campaign runner loop: plan, skip what the store already
+ * holds, run the rest on a pool of worker threads through a trial executor,
+ * store each finished trial in its own transaction, show progress.
+ *
+ * Trial life cycle (one planned key):
+ *   planned   --campaign_run() picks it, key not in store-->  running
+ *   running   --executor returns a counted outcome------->  finished (in memory)
+ *   running   --executor returns infra_error, attempts <= retries--> running
+ *             (attempt recorded in infra_attempts; after the last retry the
+ *              trial is stored as infra_error, which no view counts)
+ *   finished  --store_trial_put() commits--------------->  stored
+ * Invariants: (1) only the main thread touches the store; (2) a key is
+ * stored at most once (UNIQUE(campaign_id, key) + existence check in the
+ * same transaction); (3) a key is either fully stored or absent, so a
+ * runner killed at any moment (SIGKILL included) resumes by re-running
+ * exactly the absent keys; (4) per-trial directories are recreated from
+ * scratch on every attempt.
+ */
+#ifndef NOOKS_CAMPAIGN_H
+#define NOOKS_CAMPAIGN_H
+
+#include <stdint.h>
+
+#include "campaign_spec.h"
+#include "planner.h"
+#include "store.h"
+
+struct trial_request {
+	const struct campaign_spec *spec;
+	const struct spec_extension *ext;
+	const struct fault_desc *fault;
+	enum spec_mode mode;
+	const char *key;
+	const char *workdir;	/* empty per-trial directory */
+	int attempt;		/* 1-based */
+};
+
+/* What an executor reports; strings malloc'd (freed by campaign_result_release). */
+struct campaign_result {
+	char *outcome;		/* DESIGN.md outcome class */
+	int crashed;
+	char *crash_kind, *crash_title, *guilty_function, *guilty_module;
+	char *detection;
+	double recovery_ms;	/* < 0: none */
+	char *deadlines_hit;
+	int workload_pass;	/* 1, 0, -1: no verdict */
+	char *workload_reason, *metrics_json, *nim_events_json;
+	int64_t boot_ms, workload_ms, wall_ms;
+	char *error;		/* infra error text */
+	char *console_path, *agent_path;
+	char *describe_json;	/* injector's description of the mutations */
+};
+
+/* Run one trial; fill res.  Non-zero return = infra error (res->error set). */
+typedef int (*trial_exec_fn)(void *ctx, const struct trial_request *rq,
+			     struct campaign_result *res /* out */);
+
+struct image_id {
+	const char *kernel_version, *vmlinux_sha256, *initramfs_sha256;
+};
+
+struct campaign_opts {
+	const char *db_path;
+	const char *runs_dir;	/* per-trial work directories */
+	int jobs;		/* worker threads (>= 1) */
+	int keep_runs;		/* keep work directories after storing */
+	int progress;		/* 1: TTY bar; 0: plain lines every interval */
+	unsigned interval_s;	/* plain progress period */
+	int max_trials;		/* stop after this many stored (0: all) */
+	struct image_id image;
+	trial_exec_fn exec;
+	void *exec_ctx;
+};
+
+struct campaign_totals {
+	int64_t campaign_id;
+	int planned, stored_before, stored_now, infra_retries;
+	int by_outcome[8];
+};
+
+/* Outcome class names, index = position; -1 from outcome_index if unknown. */
+extern const char *const outcome_names[8];
+int outcome_index(const char *name);
+
+/*
+ * Run (or resume) the campaign of spec into the database.  Returns 0 when
+ * every planned trial is stored (or max_trials reached), -1 on error.
+ */
+int campaign_run(const struct campaign_spec *spec, const struct campaign_opts *o,
+		 struct campaign_totals *tot /* out */);
+/* Parse an injector description (JSON list) into store mutations. */
+int campaign_parse_describe(const char *json, struct store_mutation **m /* out */,
+			    int *n /* out */);
+void campaign_free_mutations(struct store_mutation *m, int n);
+void campaign_result_release(struct campaign_result *r);
+
+#endif

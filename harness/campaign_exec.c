@@ -1,0 +1,336 @@
+/*
+ * campaign_exec.c - the real trial executor (see campaign_exec.h).
+ *
+ * One trial: `nooks inject` turns the fault descriptor into fault.ko and
+ * describe.json (same bytes for the same seed); in nooks mode `nooks
+ * isolate` binds it to the NIM and the manifest loads nooks.ko first; then
+ * the harness's trial runner (trial.h: fresh guest, agent heartbeats,
+ * deadlines, console triage, classification) runs the workload and gives
+ * the outcome class.  infra_error results are returned as failures so the
+ * campaign loop retries them.  Nooks mode is refused up front while
+ * `nooks isolate` cannot bind the extension.  Must never classify a
+ * host-side failure as a guest outcome.
+ */
+#define _GNU_SOURCE
+#include "campaign_exec.h"
+
+#include <ftw.h>
+#include <json-c/json.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "manifest.h"
+#include "trial.h"
+#include "util.h"
+
+extern char **environ;
+
+/* Run argv with stdout/stderr to files; returns the exit status, -1 if it
+ * could not run, 128+N on signal N. */
+static int run(char *const argv[], const char *out, const char *err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st, r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
+					 01 | 0100 | 01000, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err ? err : "/dev/null",
+					 01 | 0100 | 01000, 0644);
+	r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+static const char *find_name;
+static char *found_path;
+
+static int find_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	if (flag == FTW_F && !strcmp(p + ftw->base, find_name)) {
+		found_path = xstrdup(p);
+		return 1;
+	}
+	return 0;
+}
+
+/* Host path of the stock module of ext (malloc'd), or NULL with an error. */
+static char *module_path(const struct exec_ctx *x, const struct spec_extension *e)
+{
+	char *name;
+
+	if (strchr(e->module, '/'))
+		return file_exists(e->module) ? xstrdup(e->module)
+			: (error("module file '%s' not found", e->module), NULL);
+	name = xasprintf("%s.ko", e->module);
+	find_name = name;
+	found_path = NULL;
+	nftw(x->img.modules_dir, find_cb, 16, FTW_PHYS);
+	free(name);
+	if (!found_path)
+		error("module '%s' of extension '%s' is not in the guest image '%s'", e->module,
+		      e->name, x->img.modules_dir);
+	return found_path;
+}
+
+/* Nooks mode needs `nooks isolate` to accept the stock module. */
+static int isolate_check(const struct exec_ctx *x, const char *ko, const char *ext)
+{
+	char *tmp = xasprintf("%s/nooks-isolate-check-%d.ko", getenv("TMPDIR") ? getenv("TMPDIR")
+								  : "/tmp", (int)getpid());
+	char *argv[] = { x->nooks, "isolate", (char *)ko, "-o", tmp, NULL };
+	int st = run(argv, NULL, NULL);
+
+	unlink(tmp);
+	free(tmp);
+	if (st)
+		return error("mode 'nooks': the NIM cannot isolate extension '%s' yet ('nooks isolate "
+			     "%s' fails); use --modes native", ext, ko);
+	return 0;
+}
+
+int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct exec_ctx *x)
+{
+	char *dir = exe_dir(), *probe[4], *tmp;
+	int i;
+
+	memset(x, 0, sizeof(*x));
+	if (!dir)
+		return error("cannot find the nooks binary");
+	x->nooks = xasprintf("%s/nooks", dir);
+	x->guest_bin = xasprintf("%s/../build/guest/bin", dir);
+	free(dir);
+	if (image_load(image_dir, &x->img)) {
+		exec_release(x);
+		return -1;
+	}
+	probe[0] = x->nooks;
+	probe[1] = "inject";
+	probe[2] = "--help";
+	probe[3] = NULL;
+	if (run(probe, NULL, NULL) != 0) {
+		exec_release(x);
+		return error("the fault injector ('nooks inject') is not part of this build");
+	}
+	if (sp->modes[MODE_NOOKS]) {
+		probe[1] = "isolate";
+		tmp = xasprintf("%s/extra/nooks.ko", x->img.modules_dir);
+		if (!file_exists(tmp) || run(probe, NULL, NULL) != 0) {
+			free(tmp);
+			exec_release(x);
+			return error("mode 'nooks' needs the NIM (nooks.ko in the image and "
+				     "'nooks isolate'), which this build lacks; use --modes native");
+		}
+		free(tmp);
+	}
+	for (i = 0; i < sp->n_ext; i++) {
+		/* resolved once here: nftw's callback state is not thread-safe */
+		x->modules[i] = module_path(x, &sp->ext[i]);
+		if (!x->modules[i]) {
+			exec_release(x);
+			return -1;
+		}
+		if (trial_workload_known(&x->img, sp->ext[i].workload)) {
+			error("workload '%s' of extension '%s' is not in the guest image",
+			      sp->ext[i].workload, sp->ext[i].name);
+			exec_release(x);
+			return -1;
+		}
+		if (sp->modes[MODE_NOOKS] && isolate_check(x, x->modules[i], sp->ext[i].name)) {
+			exec_release(x);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void exec_release(struct exec_ctx *x)
+{
+	int i;
+
+	for (i = 0; i < SPEC_MAX_EXT; i++)
+		free(x->modules[i]);
+	free(x->nooks);
+	free(x->guest_bin);
+	if (x->img.dir)
+		image_release(&x->img);
+	memset(x, 0, sizeof(*x));
+}
+
+static void add_arg(char **argv, int *n, char *s) { argv[(*n)++] = s; }
+
+/* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text. */
+static char *manifest_text(const struct trial_request *rq, const char *ko)
+{
+	const struct spec_extension *e = rq->ext;
+	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
+	struct json_object *devs = json_object_new_array(), *wl = json_object_new_object();
+	struct json_object *params = json_object_new_object(), *dl = json_object_new_object();
+	struct json_object *mod = json_object_new_object();
+	char *text;
+	int i;
+
+	if (rq->mode == MODE_NOOKS) {
+		struct json_object *nim = json_object_new_object();
+
+		json_object_object_add(nim, "name", json_object_new_string("nooks"));
+		json_object_array_add(mods, nim);
+	}
+	json_object_object_add(mod, "path", json_object_new_string(ko));
+	json_object_array_add(mods, mod);
+	json_object_object_add(o, "modules", mods);
+	for (i = 0; i < e->n_devices; i++)
+		json_object_array_add(devs, json_object_new_string(e->devices[i]));
+	json_object_object_add(o, "devices", devs);
+	for (i = 0; i < e->n_workload_args; i += 2)
+		json_object_object_add(params, e->workload_args[i],
+				       json_object_new_string(e->workload_args[i + 1]));
+	json_object_object_add(wl, "name", json_object_new_string(e->workload));
+	json_object_object_add(wl, "params", params);
+	json_object_object_add(o, "workload", wl);
+	if (*rq->spec->kernel_cmdline)
+		json_object_object_add(o, "append", json_object_new_string(rq->spec->kernel_cmdline));
+	json_object_object_add(dl, "boot_s", json_object_new_int((int)rq->spec->boot_timeout_s));
+	json_object_object_add(dl, "heartbeat_s",
+			       json_object_new_int((int)rq->spec->heartbeat_timeout_s));
+	json_object_object_add(dl, "total_s", json_object_new_int((int)rq->spec->total_timeout_s));
+	json_object_object_add(o, "deadlines", dl);
+	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	json_object_put(o);
+	return text;
+}
+
+static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
+
+/* Copy the harness's verdict into the campaign's result. */
+static void take_result(const struct trial_result *t, struct campaign_result *r)
+{
+	struct json_object *ev = json_object_new_array();
+	char dl[64] = "";
+	int i;
+
+	r->outcome = xstrdup(outcome_name(t->outcome));
+	r->crashed = t->triage.crashed;
+	r->crash_kind = t->triage.crashed ? nonempty(t->triage.kind) : NULL;
+	r->crash_title = t->triage.crashed ? nonempty(t->triage.title) : NULL;
+	r->guilty_function = nonempty(t->triage.guilty_function);
+	r->guilty_module = nonempty(t->triage.guilty_module);
+	for (i = 0; i < t->n_nim_events; i++)
+		json_object_array_add(ev, json_object_new_string(t->nim_events[i]));
+	if (t->n_nim_events) {
+		r->nim_events_json = xstrdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+		if (t->nim_detected)
+			r->detection = xasprintf("%.200s", t->nim_events[0]);
+	}
+	json_object_put(ev);
+	snprintf(dl, sizeof(dl), "%s%s%s", t->boot_deadline ? "boot," : "",
+		 t->heartbeat_deadline ? "heartbeat," : "", t->total_deadline ? "total," : "");
+	if (*dl) {
+		dl[strlen(dl) - 1] = '\0';
+		r->deadlines_hit = xstrdup(dl);
+	}
+	r->workload_pass = t->workload_result;
+	r->workload_reason = nonempty(t->workload_reason);
+	if (t->metrics)
+		r->metrics_json = xstrdup(json_object_to_json_string_ext(t->metrics,
+								JSON_C_TO_STRING_PLAIN));
+	r->boot_ms = t->boot_ms ? (int64_t)t->boot_ms : -1;
+	r->workload_ms = t->boot_ms && t->vm_ms > t->boot_ms ? (int64_t)(t->vm_ms - t->boot_ms) : -1;
+	r->wall_ms = (int64_t)t->wall_ms;
+	r->console_path = t->console_log ? xstrdup(t->console_log) : NULL;
+	r->agent_path = t->agent_log ? xstrdup(t->agent_log) : NULL;
+}
+
+int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *r)
+{
+	const struct exec_ctx *x = ctx;
+	const char *stock = x->modules[rq->ext - rq->spec->ext];
+	char *out = xasprintf("%s/fault.ko", rq->workdir);
+	char *iso = xasprintf("%s/fault-isolated.ko", rq->workdir);
+	char *desc = xasprintf("%s/describe.json", rq->workdir);
+	char *ierr = xasprintf("%s/inject.err", rq->workdir);
+	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL;
+	char seed[32], count[16], *argv[20];
+	struct trial_manifest m;
+	struct trial_result t;
+	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
+	int n = 0, st, ret = -1, have_m = 0;
+
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rq->fault->seed);
+	snprintf(count, sizeof(count), "%d", rq->fault->count);
+	add_arg(argv, &n, x->nooks);
+	add_arg(argv, &n, "inject");
+	add_arg(argv, &n, "--fault");
+	add_arg(argv, &n, (char *)rq->fault->types);
+	add_arg(argv, &n, "--seed");
+	add_arg(argv, &n, seed);
+	add_arg(argv, &n, "--count");
+	add_arg(argv, &n, count);
+	add_arg(argv, &n, (char *)stock);
+	add_arg(argv, &n, "-o");
+	add_arg(argv, &n, out);
+	add_arg(argv, &n, "--describe");
+	add_arg(argv, &n, desc);
+	argv[n] = NULL;
+	if ((st = run(argv, NULL, ierr)) != 0) {
+		char *msg = file_exists(ierr) ? read_file(ierr, NULL) : NULL;
+
+		r->error = xasprintf("nooks inject failed (status %d): %s", st,
+				     msg ? strtok(msg, "\n") : "no message");
+		free(msg);
+		goto out;
+	}
+	r->describe_json = read_file(desc, NULL);
+	if (rq->mode == MODE_NOOKS) {
+		n = 0;
+		add_arg(argv, &n, x->nooks);
+		add_arg(argv, &n, "isolate");
+		add_arg(argv, &n, out);
+		add_arg(argv, &n, "-o");
+		add_arg(argv, &n, iso);
+		argv[n] = NULL;
+		if ((st = run(argv, NULL, ierr)) != 0) {
+			r->error = xasprintf("nooks isolate failed (status %d)", st);
+			goto out;
+		}
+	}
+	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out);
+	if (manifest_parse(text, rq->key, &m)) {
+		r->error = xstrdup("invalid trial manifest");
+		goto out;
+	}
+	have_m = 1;
+	if (trial_run(&m, &to, &t)) {
+		r->error = xstrdup("trial runner refused the manifest");
+		goto out;
+	}
+	take_result(&t, r);
+	if (t.outcome == OUTCOME_INFRA_ERROR)
+		r->error = xstrdup(*t.infra_reason ? t.infra_reason : t.outcome_reason);
+	else
+		ret = 0;
+	trial_result_release(&t);
+out:
+	if (have_m)
+		manifest_release(&m);
+	free(text);
+	free(out);
+	free(iso);
+	free(desc);
+	free(ierr);
+	free(rundir);
+	return ret;
+}

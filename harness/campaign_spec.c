@@ -1,0 +1,620 @@
+/*
+ * campaign_spec.c - parse and validate campaign specs (json-c).
+ *
+ * Owns the field table of a spec: defaults, ranges, and the canonical text
+ * (fixed field order, parallelism excluded) whose hash identifies a campaign
+ * for resume.  Must never accept an unknown field (typos would silently
+ * change an experiment) or return a half-filled spec.
+ */
+#define _GNU_SOURCE
+#include "campaign_spec.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu.h"
+#include "util.h"
+
+const char *const spec_known_fault_types[] = {
+	"text", "nop", "src", "dst", "ptr", "branch", "invert", "loop", "init",
+	"interface", "irq", "alloc", "free", "leak", "bcopy", "data", NULL
+};
+
+static const char *const mode_names[MODE_COUNT] = { "native", "nooks" };
+
+const char *spec_mode_name(enum spec_mode m) { return mode_names[m]; }
+
+struct ctx {
+	const char *path;
+	char field[128];
+};
+
+static int ferr(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ferr(struct ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error("campaign '%s': field '%s': %s", c->path, c->field, msg);
+}
+
+static void set_field(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_field(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->field, sizeof(c->field), fmt, ap);
+	va_end(ap);
+}
+
+static int check_keys(struct ctx *c, struct json_object *o, const char *const *allowed,
+		      const char *where)
+{
+	json_object_object_foreach(o, key, val) {
+		const char *const *a;
+
+		(void)val;
+		for (a = allowed; *a && strcmp(*a, key); a++)
+			;
+		if (!*a) {
+			set_field(c, "%s%s", where, key);
+			return ferr(c, "unknown field");
+		}
+	}
+	return 0;
+}
+
+static int get_string(struct ctx *c, struct json_object *o, const char *key,
+		      int required, char **out)
+{
+	struct json_object *v;
+	const char *s;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (required)
+			return ferr(c, "missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return ferr(c, "expected a string");
+	s = json_object_get_string(v);
+	if (!*s)
+		return ferr(c, "must not be empty");
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int get_int(struct ctx *c, struct json_object *o, const char *key, int64_t def,
+		   int64_t min, int64_t max, int64_t *out)
+{
+	struct json_object *v;
+	int64_t n;
+
+	*out = def;
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (def < min)
+			return ferr(c, "missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return ferr(c, "expected an integer");
+	n = json_object_get_int64(v);
+	if (n < min || n > max)
+		return ferr(c, "%lld out of range %lld..%lld", (long long)n,
+			    (long long)min, (long long)max);
+	*out = n;
+	return 0;
+}
+
+static int valid_label(const char *s)
+{
+	for (; *s; s++)
+		if (!(s[0] >= 'a' && s[0] <= 'z') && !(s[0] >= 'A' && s[0] <= 'Z') &&
+		    !(s[0] >= '0' && s[0] <= '9') && !strchr("_.-", *s))
+			return 0;
+	return 1;
+}
+
+static int parse_modes(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+{
+	struct json_object *v;
+	size_t i, n;
+	int m;
+
+	set_field(c, "modes");
+	if (!json_object_object_get_ex(root, "modes", &v)) {
+		sp->modes[MODE_NATIVE] = sp->modes[MODE_NOOKS] = 1;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array) || !(n = json_object_array_length(v)))
+		return ferr(c, "expected a non-empty array of \"native\", \"nooks\"");
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(v, i));
+
+		set_field(c, "modes[%zu]", i);
+		for (m = 0; m < MODE_COUNT && strcmp(s, mode_names[m]); m++)
+			;
+		if (m == MODE_COUNT)
+			return ferr(c, "unknown mode '%s' (known: native, nooks)", s);
+		if (sp->modes[m])
+			return ferr(c, "mode '%s' listed twice", s);
+		sp->modes[m] = 1;
+	}
+	return 0;
+}
+
+static int add_type(struct ctx *c, struct campaign_spec *sp, const char *name, int64_t w)
+{
+	const char *const *k;
+	int i;
+
+	for (k = spec_known_fault_types; *k && strcmp(*k, name); k++)
+		;
+	if (!*k)
+		return ferr(c, "unknown fault type '%s'", name);
+	for (i = 0; i < sp->n_types; i++)
+		if (!strcmp(sp->types[i].name, name))
+			return ferr(c, "fault type '%s' listed twice", name);
+	if (w < 1 || w > 1000)
+		return ferr(c, "weight %lld out of range 1..1000", (long long)w);
+	if (sp->n_types == SPEC_MAX_TYPES)
+		return ferr(c, "too many fault types");
+	sp->types[sp->n_types].name = xstrdup(name);
+	sp->types[sp->n_types++].weight = (unsigned)w;
+	return 0;
+}
+
+static int parse_types(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+{
+	struct json_object *v;
+	char *mix;
+	size_t i;
+
+	set_field(c, "fault_types");
+	if (!json_object_object_get_ex(root, "fault_types", &v))
+		return ferr(c, "missing");
+	if (json_object_is_type(v, json_type_array)) {
+		for (i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+
+			set_field(c, "fault_types[%zu]", i);
+			if (!json_object_is_type(e, json_type_string))
+				return ferr(c, "expected a fault type name");
+			if (add_type(c, sp, json_object_get_string(e), 1))
+				return -1;
+		}
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, w) {
+			set_field(c, "fault_types.%s", key);
+			if (!json_object_is_type(w, json_type_int))
+				return ferr(c, "expected an integer weight");
+			if (add_type(c, sp, key, json_object_get_int64(w)))
+				return -1;
+		}
+	} else {
+		return ferr(c, "expected an array of names or an object of weights");
+	}
+	set_field(c, "fault_types");
+	if (!sp->n_types)
+		return ferr(c, "no fault type given");
+	set_field(c, "fault_mix");
+	if (get_string(c, root, "fault_mix", 0, &mix))
+		return -1;
+	sp->mix = MIX_SINGLE;
+	if (mix && !strcmp(mix, "mixed"))
+		sp->mix = MIX_MIXED;
+	else if (mix && strcmp(mix, "single")) {
+		ferr(c, "unknown mix '%s' (known: single, mixed)", mix);
+		free(mix);
+		return -1;
+	}
+	free(mix);
+	return 0;
+}
+
+static int parse_workload_args(struct ctx *c, struct json_object *v, struct spec_extension *e,
+			       size_t i)
+{
+	if (!json_object_is_type(v, json_type_object))
+		return ferr(c, "expected an object of option: value");
+	json_object_object_foreach(v, key, val) {
+		set_field(c, "extensions[%zu].workload_args.%s", i, key);
+		if (!json_object_is_type(val, json_type_string) &&
+		    !json_object_is_type(val, json_type_int))
+			return ferr(c, "expected a string or an integer");
+		if (strpbrk(json_object_get_string(val), "'\n\\"))
+			return ferr(c, "quotes, backslashes and newlines are not allowed");
+		if (!valid_label(key))
+			return ferr(c, "invalid option name");
+		if (e->n_workload_args == SPEC_MAX_ARGS * 2)
+			return ferr(c, "too many workload arguments");
+		e->workload_args[e->n_workload_args++] = xstrdup(key);
+		e->workload_args[e->n_workload_args++] = xstrdup(json_object_get_string(val));
+	}
+	return 0;
+}
+
+static int add_device(struct ctx *c, struct spec_extension *e, struct json_object *v)
+{
+	const char *d = json_object_get_string(v);
+
+	if (!json_object_is_type(v, json_type_string))
+		return ferr(c, "expected a device name");
+	if (vm_device_known(d))
+		return ferr(c, "unknown device '%s' (known: %s)", d, vm_device_names());
+	if (e->n_devices == SPEC_MAX_DEVICES)
+		return ferr(c, "at most %d devices", SPEC_MAX_DEVICES);
+	e->devices[e->n_devices++] = xstrdup(d);
+	e->device = e->devices[0];
+	return 0;
+}
+
+/* "device": "e1000" or ["e1000", "virtio-net"] (device under test first). */
+static int parse_devices(struct ctx *c, struct json_object *v, struct spec_extension *e, size_t i)
+{
+	size_t k;
+
+	set_field(c, "extensions[%zu].device", i);
+	if (!json_object_is_type(v, json_type_array))
+		return add_device(c, e, v);
+	if (!json_object_array_length(v))
+		return ferr(c, "expected a device name or a non-empty array of them");
+	for (k = 0; k < json_object_array_length(v); k++) {
+		set_field(c, "extensions[%zu].device[%zu]", i, k);
+		if (add_device(c, e, json_object_array_get_idx(v, k)))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
+			   struct spec_extension *e)
+{
+	static const char *const keys[] = { "name", "module", "device", "workload",
+					    "workload_args", "disk", NULL };
+	struct json_object *v;
+	char where[48];
+
+	set_field(c, "extensions[%zu]", i);
+	if (!json_object_is_type(o, json_type_object))
+		return ferr(c, "expected an object");
+	snprintf(where, sizeof(where), "extensions[%zu].", i);
+	if (check_keys(c, o, keys, where))
+		return -1;
+	set_field(c, "extensions[%zu].name", i);
+	if (get_string(c, o, "name", 1, &e->name))
+		return -1;
+	if (!valid_label(e->name))
+		return ferr(c, "'%s' may only hold letters, digits, '_', '.', '-'", e->name);
+	set_field(c, "extensions[%zu].module", i);
+	if (get_string(c, o, "module", 1, &e->module))
+		return -1;
+	if (json_object_object_get_ex(o, "device", &v) && parse_devices(c, v, e, i))
+		return -1;
+	set_field(c, "extensions[%zu].workload", i);
+	if (get_string(c, o, "workload", 1, &e->workload))
+		return -1;
+	if (!valid_label(e->workload))
+		return ferr(c, "invalid workload name '%s'", e->workload);
+	set_field(c, "extensions[%zu].disk", i);
+	if (get_string(c, o, "disk", 0, &e->disk))
+		return -1;
+	set_field(c, "extensions[%zu].workload_args", i);
+	if (json_object_object_get_ex(o, "workload_args", &v) &&
+	    parse_workload_args(c, v, e, i))
+		return -1;
+	return 0;
+}
+
+static int parse_extensions(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+{
+	struct json_object *v;
+	size_t i, n;
+	int j;
+
+	set_field(c, "extensions");
+	if (!json_object_object_get_ex(root, "extensions", &v))
+		return ferr(c, "missing");
+	if (!json_object_is_type(v, json_type_array) || !(n = json_object_array_length(v)))
+		return ferr(c, "expected a non-empty array");
+	if (n > SPEC_MAX_EXT)
+		return ferr(c, "at most %d extensions", SPEC_MAX_EXT);
+	for (i = 0; i < n; i++) {
+		if (parse_extension(c, json_object_array_get_idx(v, i), i, &sp->ext[i]))
+			return -1;
+		sp->n_ext++;
+		for (j = 0; j < (int)i; j++)
+			if (!strcmp(sp->ext[j].name, sp->ext[i].name)) {
+				set_field(c, "extensions[%zu].name", i);
+				return ferr(c, "'%s' used twice", sp->ext[i].name);
+			}
+	}
+	return 0;
+}
+
+static int parse_timeouts(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+{
+	static const char *const keys[] = { "boot_s", "heartbeat_s", "total_s", NULL };
+	struct json_object *v = NULL;
+	int64_t b, h, t;
+
+	set_field(c, "timeouts");
+	if (json_object_object_get_ex(root, "timeouts", &v)) {
+		if (!json_object_is_type(v, json_type_object))
+			return ferr(c, "expected an object");
+		if (check_keys(c, v, keys, "timeouts."))
+			return -1;
+	} else {
+		v = json_object_new_object();
+		json_object_object_add(root, "timeouts", v);
+	}
+	set_field(c, "timeouts.boot_s");
+	if (get_int(c, v, "boot_s", 30, 1, 3600, &b))
+		return -1;
+	set_field(c, "timeouts.heartbeat_s");
+	if (get_int(c, v, "heartbeat_s", 10, 1, 3600, &h))
+		return -1;
+	set_field(c, "timeouts.total_s");
+	if (get_int(c, v, "total_s", 120, 1, 86400, &t))
+		return -1;
+	if (t < b)
+		return ferr(c, "%lld is shorter than timeouts.boot_s (%lld)", (long long)t,
+			    (long long)b);
+	sp->boot_timeout_s = (unsigned)b;
+	sp->heartbeat_timeout_s = (unsigned)h;
+	sp->total_timeout_s = (unsigned)t;
+	return 0;
+}
+
+static int parse_cmdline(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+{
+	struct json_object *v;
+	size_t i, len = 0;
+
+	set_field(c, "kernel_cmdline");
+	if (!json_object_object_get_ex(root, "kernel_cmdline", &v)) {
+		sp->kernel_cmdline = xstrdup("");
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_string)) {
+		sp->kernel_cmdline = xstrdup(json_object_get_string(v));
+	} else if (json_object_is_type(v, json_type_array)) {
+		sp->kernel_cmdline = xstrdup("");
+		for (i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+			char *n;
+
+			set_field(c, "kernel_cmdline[%zu]", i);
+			if (!json_object_is_type(e, json_type_string) ||
+			    !*json_object_get_string(e) || strchr(json_object_get_string(e), ' '))
+				return ferr(c, "expected one option without spaces");
+			n = xasprintf("%s%s%s", sp->kernel_cmdline, len ? " " : "",
+				      json_object_get_string(e));
+			free(sp->kernel_cmdline);
+			sp->kernel_cmdline = n;
+			len = strlen(n);
+		}
+	} else {
+		return ferr(c, "expected a string or an array of strings");
+	}
+	if (strpbrk(sp->kernel_cmdline, "\"\n\\"))
+		return ferr(c, "quotes, backslashes and newlines are not allowed");
+	return 0;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Canonical text: fixed order, normalized values, parallelism left out. */
+static void canonicalize(struct campaign_spec *sp)
+{
+	struct json_object *o = json_object_new_object(), *a, *t;
+	int i, j;
+
+	json_object_object_add(o, "name", json_object_new_string(sp->name));
+	json_object_object_add(o, "seed", json_object_new_uint64(sp->seed));
+	json_object_object_add(o, "trials", json_object_new_int(sp->trials));
+	json_object_object_add(o, "faults_per_trial", json_object_new_int(sp->faults_per_trial));
+	a = json_object_new_array();
+	for (i = 0; i < MODE_COUNT; i++)
+		if (sp->modes[i])
+			json_object_array_add(a, json_object_new_string(mode_names[i]));
+	json_object_object_add(o, "modes", a);
+	t = json_object_new_object();
+	for (i = 0; i < sp->n_types; i++)
+		json_object_object_add(t, sp->types[i].name,
+				       json_object_new_int((int)sp->types[i].weight));
+	json_object_object_add(o, "fault_types", t);
+	json_object_object_add(o, "fault_mix",
+			       json_object_new_string(sp->mix == MIX_SINGLE ? "single" : "mixed"));
+	a = json_object_new_array();
+	for (i = 0; i < sp->n_ext; i++) {
+		struct spec_extension *e = &sp->ext[i];
+		struct json_object *x = json_object_new_object(), *w = json_object_new_object();
+
+		json_object_object_add(x, "name", json_object_new_string(e->name));
+		json_object_object_add(x, "module", json_object_new_string(e->module));
+		if (e->n_devices) {
+			struct json_object *d = json_object_new_array();
+
+			for (j = 0; j < e->n_devices; j++)
+				json_object_array_add(d, json_object_new_string(e->devices[j]));
+			json_object_object_add(x, "device", d);
+		}
+		json_object_object_add(x, "workload", json_object_new_string(e->workload));
+		for (j = 0; j < e->n_workload_args; j += 2)
+			json_object_object_add(w, e->workload_args[j],
+					       json_object_new_string(e->workload_args[j + 1]));
+		json_object_object_add(x, "workload_args", w);
+		if (e->disk)
+			json_object_object_add(x, "disk", json_object_new_string(e->disk));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "extensions", a);
+	t = json_object_new_object();
+	json_object_object_add(t, "boot_s", json_object_new_int((int)sp->boot_timeout_s));
+	json_object_object_add(t, "heartbeat_s", json_object_new_int((int)sp->heartbeat_timeout_s));
+	json_object_object_add(t, "total_s", json_object_new_int((int)sp->total_timeout_s));
+	json_object_object_add(o, "timeouts", t);
+	json_object_object_add(o, "kernel_cmdline", json_object_new_string(sp->kernel_cmdline));
+	json_object_object_add(o, "retries", json_object_new_int(sp->retries));
+	sp->canonical = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_SPACED));
+	sp->hash = xasprintf("%016llx", (unsigned long long)fnv1a(sp->canonical));
+	json_object_put(o);
+}
+
+static int parse_root(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+{
+	static const char *const keys[] = {
+		"name", "description", "seed", "trials", "faults_per_trial", "modes",
+		"fault_types", "fault_mix", "extensions", "timeouts", "kernel_cmdline",
+		"jobs", "retries", "$comment", NULL
+	};
+	int64_t n;
+
+	set_field(c, "(top level)");
+	if (!json_object_is_type(root, json_type_object))
+		return ferr(c, "expected a JSON object");
+	if (check_keys(c, root, keys, ""))
+		return -1;
+	set_field(c, "name");
+	if (get_string(c, root, "name", 1, &sp->name))
+		return -1;
+	if (!valid_label(sp->name))
+		return ferr(c, "'%s' may only hold letters, digits, '_', '.', '-'", sp->name);
+	set_field(c, "description");
+	if (get_string(c, root, "description", 0, &sp->description))
+		return -1;
+	set_field(c, "seed");
+	if (get_int(c, root, "seed", -1, 0, INT64_MAX, &n))
+		return -1;
+	sp->seed = (uint64_t)n;
+	set_field(c, "trials");
+	if (get_int(c, root, "trials", -1, 1, 100000, &n))
+		return -1;
+	sp->trials = (int)n;
+	set_field(c, "faults_per_trial");
+	if (get_int(c, root, "faults_per_trial", 5, 1, 100, &n))
+		return -1;
+	sp->faults_per_trial = (int)n;
+	set_field(c, "jobs");
+	if (get_int(c, root, "jobs", 0, 0, 256, &n))
+		return -1;
+	sp->jobs = (int)n;
+	set_field(c, "retries");
+	if (get_int(c, root, "retries", 2, 0, 10, &n))
+		return -1;
+	sp->retries = (int)n;
+	if (parse_modes(c, root, sp) || parse_types(c, root, sp) ||
+	    parse_extensions(c, root, sp) || parse_timeouts(c, root, sp) ||
+	    parse_cmdline(c, root, sp))
+		return -1;
+	canonicalize(sp);
+	return 0;
+}
+
+int spec_parse(const char *text, const char *path, struct campaign_spec *sp)
+{
+	struct ctx c = { .path = path };
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *root;
+	int r;
+
+	memset(sp, 0, sizeof(*sp));
+	root = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
+	if (!root) {
+		error("campaign '%s': invalid JSON near byte %zu: %s", path,
+		      json_tokener_get_parse_end(tok),
+		      json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_tokener_free(tok);
+		return -1;
+	}
+	json_tokener_free(tok);
+	r = parse_root(&c, root, sp);
+	json_object_put(root);
+	if (r) {
+		spec_release(sp);
+		return -1;
+	}
+	sp->path = xstrdup(path);
+	return 0;
+}
+
+int spec_load(const char *path, struct campaign_spec *sp)
+{
+	char *text = read_file(path, NULL);
+	int r;
+
+	memset(sp, 0, sizeof(*sp));
+	if (!text)
+		return -1;
+	r = spec_parse(text, path, sp);
+	free(text);
+	return r;
+}
+
+int spec_override_modes(struct campaign_spec *sp, const char *list)
+{
+	char *copy = xstrdup(list), *tok, *save = NULL;
+	int modes[MODE_COUNT] = { 0 }, m, any = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (m = 0; m < MODE_COUNT && strcmp(tok, mode_names[m]); m++)
+			;
+		if (m == MODE_COUNT) {
+			error("unknown mode '%s' in --modes (known: native, nooks)", tok);
+			free(copy);
+			return -1;
+		}
+		modes[m] = any = 1;
+	}
+	free(copy);
+	if (!any)
+		return error("--modes needs at least one mode");
+	memcpy(sp->modes, modes, sizeof(modes));
+	free(sp->canonical);
+	free(sp->hash);
+	canonicalize(sp);
+	return 0;
+}
+
+void spec_release(struct campaign_spec *sp)
+{
+	int i, j;
+
+	free(sp->path);
+	free(sp->name);
+	free(sp->description);
+	for (i = 0; i < sp->n_types; i++)
+		free(sp->types[i].name);
+	for (i = 0; i < SPEC_MAX_EXT; i++) {
+		struct spec_extension *e = &sp->ext[i];
+
+		free(e->name);
+		free(e->module);
+		for (j = 0; j < e->n_devices; j++)
+			free(e->devices[j]);
+		free(e->workload);
+		free(e->disk);
+		for (j = 0; j < e->n_workload_args; j++)
+			free(e->workload_args[j]);
+	}
+	free(sp->kernel_cmdline);
+	free(sp->canonical);
+	free(sp->hash);
+	memset(sp, 0, sizeof(*sp));
+}

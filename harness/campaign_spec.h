@@ -1,0 +1,78 @@
+/*
+ * campaign_spec.h - a campaign specification (JSON, json-c): what to inject
+ * into which extensions, in which modes, how many trials, with which seed,
+ * deadlines and kernel options.  Every field is documented in
+ * docs/CAMPAIGNS.md.
+ *
+ * Parsing validates everything and names the offending field in its one-line
+ * error ("campaign 'F': field 'extensions[1].device': ...").  The spec is
+ * immutable once parsed; it never touches the store or runs anything.
+ */
+#ifndef NOOKS_CAMPAIGN_SPEC_H
+#define NOOKS_CAMPAIGN_SPEC_H
+
+#include <stdint.h>
+
+#define SPEC_MAX_EXT 16
+#define SPEC_MAX_TYPES 32
+#define SPEC_MAX_ARGS 16
+#define SPEC_MAX_DEVICES 4
+
+enum spec_mode { MODE_NATIVE, MODE_NOOKS, MODE_COUNT };
+
+enum fault_mix {
+	MIX_SINGLE,	/* all faults of one trial share one type (per-type breakdown) */
+	MIX_MIXED,	/* each trial may draw any of the types */
+};
+
+struct spec_fault_type {
+	char *name;
+	unsigned weight;	/* relative weight in the mix, >= 1 */
+};
+
+struct spec_extension {
+	char *name;		/* unique label, e.g. "e1000" */
+	char *module;		/* module name in the image, or a path to a .ko */
+	char *device;		/* QEMU device under test (may be NULL) */
+	char *devices[SPEC_MAX_DEVICES];	/* all devices: [0] = device, then peers */
+	int n_devices;
+	char *workload;		/* runs /bin/wl-<workload> in the guest */
+	char *workload_args[SPEC_MAX_ARGS * 2];	/* key, value pairs */
+	int n_workload_args;
+	char *disk;		/* optional disk kind for the workload (e.g. "vfat") */
+};
+
+struct campaign_spec {
+	char *path;		/* file it came from (for messages) */
+	char *name;
+	char *description;
+	uint64_t seed;
+	int trials;		/* fault descriptors per extension */
+	int faults_per_trial;
+	int modes[MODE_COUNT];	/* enabled flags */
+	struct spec_fault_type types[SPEC_MAX_TYPES];
+	int n_types;
+	enum fault_mix mix;
+	struct spec_extension ext[SPEC_MAX_EXT];
+	int n_ext;
+	unsigned boot_timeout_s, heartbeat_timeout_s, total_timeout_s;
+	char *kernel_cmdline;	/* extra options, space separated */
+	int jobs;		/* 0: number of cores */
+	int retries;		/* infra_error retries per trial */
+	char *canonical;	/* canonical JSON text of the spec (stored) */
+	char *hash;		/* 16 hex digits of FNV-1a over canonical */
+};
+
+/* Known fault type names (NULL-terminated). */
+extern const char *const spec_known_fault_types[];
+/* "native" / "nooks". */
+const char *spec_mode_name(enum spec_mode m);
+/* Parse and validate a spec file; one-line error naming the field. */
+int spec_load(const char *path, struct campaign_spec *spec /* out */);
+/* Same from a string (path used in messages). */
+int spec_parse(const char *text, const char *path, struct campaign_spec *spec /* out */);
+void spec_release(struct campaign_spec *spec);
+/* Override the modes from a list "native,nooks" (recomputes the hash). */
+int spec_override_modes(struct campaign_spec *spec, const char *list);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * cmd_campaign.c - `nooks campaign run` and `nooks campaign status`.
+ *
+ * run: parse the spec, check that the build can run it (exec_prepare), run
+ * or resume the campaign into the database (campaign.c) with the real
+ * executor, then print the summary table.  status: list the campaigns of a
+ * database with their progress, or one campaign's table.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "campaign_exec.h"
+#include "cli.h"
+#include "report.h"
+#include "util.h"
+
+static const char run_usage[] =
+"usage: nooks campaign run SPEC [--db FILE] [--jobs N] [--modes LIST] [--image DIR]\n"
+"                          [--runs DIR] [--keep-runs] [--max-trials N]\n"
+"\n"
+"Run the campaign of SPEC (JSON, see docs/CAMPAIGNS.md): plan the trials from\n"
+"its seed, run them on real guests, store each in the database as it\n"
+"completes.  Rerunning the same command resumes: stored trials are kept,\n"
+"the rest run (also after kill -9).\n"
+"\n"
+"  --db FILE        results database (default: nooks.db)\n"
+"  --jobs N         trials in parallel (default: the spec's jobs, else cores)\n"
+"  --modes LIST     override the spec's modes, e.g. native (a new campaign)\n"
+"  --image DIR      guest image (default: build/image next to bin/)\n"
+"  --runs DIR       per-trial work directories (default: FILE.runs)\n"
+"  --keep-runs      keep work directories after a trial is stored\n"
+"  --max-trials N   stop after N more trials are stored\n";
+
+static const char status_usage[] =
+"usage: nooks campaign status [--db FILE] [--campaign ID|NAME]\n"
+"\n"
+"List the campaigns in the database with their progress, or print the\n"
+"summary table of one campaign.\n"
+"\n"
+"  --db FILE        results database (default: nooks.db)\n"
+"  --campaign ID    campaign id or name\n";
+
+static int parse_int(const char *opt, const char *v, int max, int *out)
+{
+	uint64_t n;
+
+	if (parse_u64(v, &n) || n < 1 || n > (uint64_t)max)
+		return error("invalid %s '%s' (expected 1..%d)", opt, v, max);
+	*out = (int)n;
+	return 0;
+}
+
+static int print_table(const char *db, int64_t id)
+{
+	struct rep_campaign c;
+	struct store *st;
+	int r = -1;
+
+	if (store_open(db, STORE_RO, &st))
+		return -1;
+	if (!report_load(st, id, &c)) {
+		report_print_summary(&c, stdout);
+		report_release(&c);
+		r = 0;
+	}
+	store_close(st);
+	return r;
+}
+
+static int campaign_run_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "modes", required_argument, NULL, 'm' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "keep-runs", no_argument, NULL, 'k' },
+		{ "max-trials", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = "nooks.db", *modes = NULL, *image = NULL, *runs = NULL;
+	struct campaign_opts o = { 0 };
+	struct campaign_totals tot;
+	struct campaign_spec sp;
+	struct exec_ctx x;
+	char *runs_owned = NULL;
+	int ch, jobs = 0, ret = 1;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'j': if (parse_int("--jobs", optarg, 256, &jobs)) return 1; break;
+		case 'm': modes = optarg; break;
+		case 'i': image = optarg; break;
+		case 'r': runs = optarg; break;
+		case 'k': o.keep_runs = 1; break;
+		case 'x': if (parse_int("--max-trials", optarg, 1000000, &o.max_trials)) return 1; break;
+		case 'h': return usage(run_usage, 0);
+		default:
+			error("unknown or incomplete option '%s' for 'nooks campaign run'",
+			      argv[optind - 1]);
+			return usage(run_usage, 1);
+		}
+	}
+	if (argc - optind != 1) {
+		if (argc - optind)
+			error("unexpected argument '%s' for 'nooks campaign run'", argv[optind + 1]);
+		else
+			error("missing SPEC for 'nooks campaign run'");
+		return usage(run_usage, 1);
+	}
+	if (spec_load(argv[optind], &sp))
+		return 1;
+	if (modes && spec_override_modes(&sp, modes))
+		goto out_spec;
+	if (exec_prepare(&sp, image, &x))
+		goto out_spec;
+	if (!runs)
+		runs = runs_owned = xasprintf("%s.runs", db);
+	o.db_path = db;
+	o.runs_dir = runs;
+	o.jobs = jobs ? jobs : sp.jobs ? sp.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	o.progress = isatty(2);
+	o.interval_s = 10;
+	o.image.kernel_version = x.img.kernel_version;
+	o.image.vmlinux_sha256 = "";
+	o.image.initramfs_sha256 = "";
+	o.exec = exec_trial;
+	o.exec_ctx = &x;
+	if (!campaign_run(&sp, &o, &tot) && !print_table(db, tot.campaign_id))
+		ret = 0;
+	exec_release(&x);
+	free(runs_owned);
+out_spec:
+	spec_release(&sp);
+	return ret;
+}
+
+static int campaign_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "campaign", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = "nooks.db", *camp = NULL;
+	struct store *st;
+	sqlite3_stmt *s;
+	int64_t id;
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'c': camp = optarg; break;
+		case 'h': return usage(status_usage, 0);
+		default:
+			error("unknown or incomplete option '%s' for 'nooks campaign status'",
+			      argv[optind - 1]);
+			return usage(status_usage, 1);
+		}
+	}
+	if (optind < argc) {
+		error("unexpected argument '%s' for 'nooks campaign status'", argv[optind]);
+		return usage(status_usage, 1);
+	}
+	if (store_open(db, STORE_RO, &st))
+		return 1;
+	if (camp) {
+		int r = store_campaign_resolve(st, camp, &id);
+
+		store_close(st);
+		return r || print_table(db, id) ? 1 : 0;
+	}
+	s = store_prepare(st, "SELECT campaign_id, name, stored, planned, created_at, "
+			      "finished_at FROM v_progress ORDER BY campaign_id");
+	if (!s) {
+		store_close(st);
+		return 1;
+	}
+	printf("%4s  %-16s %9s  %-20s  %s\n", "id", "name", "stored", "created", "state");
+	while (sqlite3_step(s) == SQLITE_ROW)
+		printf("%4lld  %-16s %4d/%-4d  %-20s  %s\n", (long long)sqlite3_column_int64(s, 0),
+		       sqlite3_column_text(s, 1), sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+		       sqlite3_column_text(s, 4), sqlite3_column_type(s, 5) == SQLITE_NULL
+		       ? "incomplete" : "finished");
+	sqlite3_finalize(s);
+	store_close(st);
+	return 0;
+}
+
+static const struct subcommand campaign_verbs[] = {
+	{ "run", campaign_run_cmd, "run or resume a campaign spec into the database" },
+	{ "status", campaign_status, "progress of the campaigns in a database" },
+};
+
+int cmd_campaign(int argc, char **argv)
+{
+	return run_subcommand("campaign", campaign_verbs, ARRAY_SIZE(campaign_verbs), argc, argv);
+}

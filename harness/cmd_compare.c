@@ -1,0 +1,73 @@
+/*
+ * cmd_compare.c - `nooks compare A [B]`: two campaigns side by side, or
+ * native vs nooks of one campaign; rates with 95% Wilson intervals and the
+ * significant differences.  Read-only.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+#include "util.h"
+
+static const char compare_usage[] =
+"usage: nooks compare [--db FILE] A [B]\n"
+"\n"
+"Compare campaign A with campaign B (ids or names) per extension, mode and\n"
+"outcome class, or native with nooks within A when B is omitted.  Prints\n"
+"counts, rates, 95% Wilson intervals and the two-proportion test; marks\n"
+"differences with p < 0.05.  Exit status 0 (1 on error).\n"
+"\n"
+"  --db FILE        results database (default: nooks.db)\n";
+
+int cmd_compare(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = "nooks.db";
+	struct rep_campaign a, b;
+	struct store *st;
+	int64_t ia, ib;
+	int ch, two, ret = 1;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'h': return usage(compare_usage, 0);
+		default:
+			error("unknown or incomplete option '%s' for 'nooks compare'", argv[optind - 1]);
+			return usage(compare_usage, 1);
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2) {
+		error("'nooks compare' takes one or two campaigns");
+		return usage(compare_usage, 1);
+	}
+	two = argc - optind == 2;
+	if (store_open(db, STORE_RO, &st))
+		return 1;
+	if (store_campaign_resolve(st, argv[optind], &ia) ||
+	    (two && store_campaign_resolve(st, argv[optind + 1], &ib)))
+		goto out;
+	if (report_load(st, ia, &a))
+		goto out;
+	if (two && report_load(st, ib, &b)) {
+		report_release(&a);
+		goto out;
+	}
+	report_compare(&a, two ? &b : NULL, stdout);
+	report_release(&a);
+	if (two)
+		report_release(&b);
+	ret = 0;
+out:
+	store_close(st);
+	return ret;
+}

@@ -1,0 +1,258 @@
+/*
+ * report_data.c - load one campaign's results from the store's views into
+ * a struct rep_campaign (see report.h).  Read-only; every query is a
+ * SELECT on a view or a base table by id, with bound parameters.
+ */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *const rep_class_names[REP_CLASSES] = {
+	"no_effect", "functional", "crash", "hang", "recovered",
+	"recovered_degraded", "detected_unrecovered",
+};
+const char *const rep_mode_names[REP_MODES] = { "native", "nooks" };
+
+int rep_mode_index(const char *m)
+{
+	int i;
+
+	for (i = 0; m && i < REP_MODES; i++)
+		if (!strcmp(m, rep_mode_names[i]))
+			return i;
+	return -1;
+}
+
+int rep_class_index(const char *c)
+{
+	int i;
+
+	for (i = 0; c && i < REP_CLASSES; i++)
+		if (!strcmp(c, rep_class_names[i]))
+			return i;
+	return -1;
+}
+
+int rep_no_crash(const struct rep_cell *c)
+{
+	return c->total - c->n[2] - c->n[3];
+}
+
+static char *col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static sqlite3_stmt *q(struct store *st, const char *sql, int64_t cid)
+{
+	sqlite3_stmt *s = store_prepare(st, sql);
+
+	if (s)
+		sqlite3_bind_int64(s, 1, cid);
+	return s;
+}
+
+static struct rep_ext *find_ext(struct rep_campaign *c, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < c->n_ext; i++)
+		if (!strcmp(c->ext[i].name, name))
+			return &c->ext[i];
+	return NULL;
+}
+
+static void add_cell(struct rep_cell *cell, const char *outcome, int n)
+{
+	int k = rep_class_index(outcome);
+
+	if (k < 0)
+		return;
+	cell->n[k] += n;
+	cell->total += n;
+}
+
+static int load_header(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st,
+		"SELECT c.name, c.created_at, c.finished_at, i.kernel_version, c.planned, "
+		"c.spec_json, (SELECT COUNT(*) FROM trials t WHERE t.campaign_id = c.id), "
+		"(SELECT COUNT(*) FROM infra_attempts a WHERE a.campaign_id = c.id) "
+		"FROM campaigns c LEFT JOIN images i ON i.id = c.image_id WHERE c.id = ?1", c->id);
+
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return error("unknown campaign '%lld' in database '%s'", (long long)c->id,
+			     store_path(st));
+	}
+	c->name = col_str(s, 0);
+	c->created = col_str(s, 1);
+	c->finished = col_str(s, 2);
+	c->kernel = col_str(s, 3);
+	c->planned = sqlite3_column_int(s, 4);
+	c->spec = col_str(s, 5);
+	c->stored = sqlite3_column_int(s, 6);
+	c->infra_attempts = sqlite3_column_int(s, 7);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int load_exts(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st, "SELECT name FROM extensions WHERE campaign_id = ?1 ORDER BY id",
+			    c->id);
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		c->ext = xrealloc(c->ext, (size_t)(c->n_ext + 1) * sizeof(*c->ext));
+		memset(&c->ext[c->n_ext], 0, sizeof(*c->ext));
+		c->ext[c->n_ext++].name = col_str(s, 0);
+	}
+	sqlite3_finalize(s);
+	s = q(st, "SELECT extension, mode, outcome, n FROM v_outcomes WHERE campaign_id = ?1",
+	      c->id);
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+		int m = rep_mode_index((const char *)sqlite3_column_text(s, 1));
+
+		if (e && m >= 0)
+			add_cell(&e->mode[m], (const char *)sqlite3_column_text(s, 2),
+				 sqlite3_column_int(s, 3));
+	}
+	sqlite3_finalize(s);
+	s = q(st, "SELECT extension, crashing, survived FROM v_survival WHERE campaign_id = ?1",
+	      c->id);
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+
+		if (e) {
+			e->crashing = sqlite3_column_int(s, 1);
+			e->survived = sqlite3_column_int(s, 2);
+		}
+	}
+	sqlite3_finalize(s);
+	s = q(st, "SELECT extension, recovery_ms FROM v_trials WHERE campaign_id = ?1 "
+		  "AND mode = 'nooks' AND recovery_ms IS NOT NULL ORDER BY recovery_ms", c->id);
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+
+		if (!e)
+			continue;
+		e->lat = xrealloc(e->lat, (size_t)(e->n_lat + 1) * sizeof(double));
+		e->lat[e->n_lat++] = sqlite3_column_double(s, 1);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int load_types(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st,
+		"SELECT extension, fault_types, mode, outcome, n FROM v_outcomes_by_type "
+		"WHERE campaign_id = ?1 ORDER BY extension, fault_types", c->id);
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(s, 0);
+		const char *t = (const char *)sqlite3_column_text(s, 1);
+		int m = rep_mode_index((const char *)sqlite3_column_text(s, 2)), i;
+
+		for (i = 0; i < c->n_types; i++)
+			if (!strcmp(c->types[i].ext, e) && !strcmp(c->types[i].types, t))
+				break;
+		if (i == c->n_types) {
+			c->types = xrealloc(c->types, (size_t)(i + 1) * sizeof(*c->types));
+			memset(&c->types[i], 0, sizeof(*c->types));
+			c->types[i].ext = xstrdup(e);
+			c->types[i].types = xstrdup(t);
+			c->n_types++;
+		}
+		if (m >= 0)
+			add_cell(&c->types[i].mode[m], (const char *)sqlite3_column_text(s, 3),
+				 sqlite3_column_int(s, 4));
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int load_sigs(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st,
+		"SELECT kind, title, n, native_n, nooks_n, example_trial_id, first_seen, last_seen "
+		"FROM v_signatures WHERE campaign_id = ?1 ORDER BY n DESC, title", c->id);
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_sig *g;
+
+		c->sigs = xrealloc(c->sigs, (size_t)(c->n_sigs + 1) * sizeof(*c->sigs));
+		g = &c->sigs[c->n_sigs++];
+		g->kind = col_str(s, 0);
+		g->title = col_str(s, 1);
+		g->n = sqlite3_column_int(s, 2);
+		g->native_n = sqlite3_column_int(s, 3);
+		g->nooks_n = sqlite3_column_int(s, 4);
+		g->example = sqlite3_column_int64(s, 5);
+		g->first = col_str(s, 6);
+		g->last = col_str(s, 7);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int report_load(struct store *st, int64_t cid, struct rep_campaign *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = cid;
+	if (load_header(st, c) || load_exts(st, c) || load_types(st, c) || load_sigs(st, c)) {
+		report_release(c);
+		return -1;
+	}
+	return 0;
+}
+
+void report_release(struct rep_campaign *c)
+{
+	int i;
+
+	free(c->name);
+	free(c->created);
+	free(c->finished);
+	free(c->kernel);
+	free(c->spec);
+	for (i = 0; i < c->n_ext; i++) {
+		free(c->ext[i].name);
+		free(c->ext[i].lat);
+	}
+	free(c->ext);
+	for (i = 0; i < c->n_types; i++) {
+		free(c->types[i].ext);
+		free(c->types[i].types);
+	}
+	free(c->types);
+	for (i = 0; i < c->n_sigs; i++) {
+		free(c->sigs[i].kind);
+		free(c->sigs[i].title);
+		free(c->sigs[i].first);
+		free(c->sigs[i].last);
+	}
+	free(c->sigs);
+	memset(c, 0, sizeof(*c));
+}

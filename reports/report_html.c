@@ -1,0 +1,582 @@
+/*
+ * report_html.c - the self-contained HTML report: index.html with inline
+ * SVG charts (outcomes native vs nooks per extension in the style of the
+ * Nooks paper's Figure 6, per fault type breakdown, crashing faults
+ * survived with 95% Wilson intervals, recovery latency distribution), the
+ * crash signature table, the trial list, and trials/<id>.html per trial.
+ *
+ * Never references anything outside the output directory (no scripts, no
+ * fonts, no network), and never prints a database or guest string without
+ * html_escape().
+ */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "util.h"
+
+static const char *const class_color[REP_CLASSES] = {
+	"#43a047", "#fbc02d", "#d32f2f", "#7b1fa2", "#1e88e5", "#90caf9", "#ff7043",
+};
+
+static const char css[] =
+	"body{font-family:sans-serif;margin:2em;max-width:75em;color:#222}"
+	"table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
+	"padding:.2em .5em;text-align:right}th{background:#eee}td.l,th.l{text-align:left}"
+	"pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:85%}"
+	"svg{display:block;margin:1em 0}.sw{display:inline-block;width:.9em;height:.9em;"
+	"margin:0 .3em 0 1em;vertical-align:middle}h2{border-bottom:1px solid #ccc}";
+
+void html_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (ch < 0x20 && ch != '\n' && ch != '\t')
+				fputc('?', f);
+			else if (ch == 0x7f)
+				fputc('?', f);
+			else
+				fputc(ch, f);
+		}
+	}
+}
+
+static void head(FILE *f, const char *title, const char *extra_css)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; img-src data:\"><title>", f);
+	html_escape(f, title);
+	fprintf(f, "</title><style>%s%s</style></head><body>\n", css, extra_css);
+}
+
+static void legend(FILE *f)
+{
+	int k;
+
+	fputs("<p id=\"legend\">", f);
+	for (k = 0; k < REP_CLASSES; k++)
+		fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>%s", class_color[k],
+			rep_class_names[k]);
+	fputs("</p>\n", f);
+}
+
+/* One stacked bar (percentages of cell) at x, plot area top..top+h. */
+static void stacked_bar(FILE *f, const struct rep_cell *c, double x, double w, double top,
+			double h, const char *label)
+{
+	double y = top + h;
+	int k;
+
+	for (k = 0; k < REP_CLASSES && c->total; k++) {
+		double bh = h * c->n[k] / c->total;
+
+		if (!c->n[k])
+			continue;
+		y -= bh;
+		fprintf(f, "<rect class=\"seg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			"fill=\"%s\"><title>%s %s: %d of %d (%.1f%%)</title></rect>\n",
+			x, y, w, bh, class_color[k], label, rep_class_names[k], c->n[k], c->total,
+			100.0 * c->n[k] / c->total);
+	}
+	if (!c->total)
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">"
+			"no data</text>\n", x + w / 2, top + h / 2);
+}
+
+static void axis(FILE *f, double left, double top, double h, double right)
+{
+	int p;
+
+	for (p = 0; p <= 100; p += 25) {
+		double y = top + h - h * p / 100.0;
+
+		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%d%%</text>\n",
+			left, right, y, y, left - 4, y + 3, p);
+	}
+}
+
+/* Figure 6 style: per extension, native and nooks bars side by side. */
+static void chart_outcomes(FILE *f, const struct rep_campaign *c)
+{
+	double left = 45, top = 10, h = 220, bw = 50, gap = 26, group = 2 * bw + gap + 40;
+	double width = left + group * c->n_ext + 20;
+	int i, m;
+
+	fprintf(f, "<svg id=\"fig-outcomes\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		"height=\"%.0f\" role=\"img\" aria-label=\"outcomes per extension\">\n",
+		width, top + h + 45);
+	axis(f, left, top, h, width - 10);
+	for (i = 0; i < c->n_ext; i++) {
+		double x = left + 20 + group * i;
+
+		for (m = 0; m < REP_MODES; m++) {
+			char label[160];
+
+			snprintf(label, sizeof(label), "%s %s", c->ext[i].name, rep_mode_names[m]);
+			stacked_bar(f, &c->ext[i].mode[m], x + m * (bw + gap), bw, top, h, label);
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">"
+				"%s (%d)</text>\n", x + m * (bw + gap) + bw / 2, top + h + 12,
+				rep_mode_names[m], c->ext[i].mode[m].total);
+		}
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
+			"font-weight=\"bold\">", x + bw + gap / 2, top + h + 30);
+		html_escape(f, c->ext[i].name);
+		fputs("</text>\n", f);
+	}
+	fputs("</svg>\n", f);
+}
+
+/* Per fault type: one horizontal stacked bar per (extension, types, mode). */
+static void chart_types(FILE *f, const struct rep_campaign *c)
+{
+	double left = 230, rowh = 16, w = 420;
+	int i, m, row = 0;
+
+	fprintf(f, "<svg id=\"fig-types\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		"height=\"%.0f\">\n", left + w + 20, rowh * (2 * c->n_types) + 20);
+	for (i = 0; i < c->n_types; i++) {
+		for (m = 0; m < REP_MODES; m++, row++) {
+			const struct rep_cell *cell = &c->types[i].mode[m];
+			double x = left, y = 5 + row * rowh;
+			int k;
+
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">",
+				left - 6, y + 11);
+			html_escape(f, c->types[i].ext);
+			fputs(" ", f);
+			html_escape(f, c->types[i].types);
+			fprintf(f, " %s (%d)</text>\n", rep_mode_names[m], cell->total);
+			for (k = 0; k < REP_CLASSES && cell->total; k++) {
+				double bw = w * cell->n[k] / cell->total;
+
+				if (!cell->n[k])
+					continue;
+				fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+					"fill=\"%s\"><title>%s: %d</title></rect>\n", x, y, bw,
+					rowh - 3, class_color[k], rep_class_names[k], cell->n[k]);
+				x += bw;
+			}
+		}
+	}
+	fputs("</svg>\n", f);
+}
+
+/* Crashing faults survived by the NIM, with 95% Wilson intervals. */
+static void chart_survival(FILE *f, const struct rep_campaign *c)
+{
+	double left = 45, top = 10, h = 180, bw = 50, group = 90;
+	int i;
+
+	fprintf(f, "<svg id=\"fig-survival\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		"height=\"%.0f\">\n", left + group * c->n_ext + 30, top + h + 40);
+	axis(f, left, top, h, left + group * c->n_ext + 20);
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+		double x = left + 20 + group * i, lo, hi, p = rate(e->survived, e->crashing);
+
+		wilson(e->survived, e->crashing, Z95, &lo, &hi);
+		if (e->crashing) {
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				"fill=\"#1e88e5\"><title>%d of %d survived (%.1f%%, 95%% CI %.1f-%.1f%%)"
+				"</title></rect>\n", x, top + h - h * p, bw, h * p, e->survived,
+				e->crashing, 100 * p, 100 * lo, 100 * hi);
+			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
+				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
+				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>\n",
+				x + bw / 2, x + bw / 2, top + h - h * hi, top + h - h * lo,
+				x + bw / 2 - 6, x + bw / 2 + 6, top + h - h * hi, top + h - h * hi,
+				x + bw / 2 - 6, x + bw / 2 + 6, top + h - h * lo, top + h - h * lo);
+		} else {
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">"
+				"%s</text>\n", x + bw / 2, top + h / 2,
+				e->mode[1].total ? "no crashing fault" : "no nooks trials");
+		}
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">",
+			x + bw / 2, top + h + 14);
+		html_escape(f, e->name);
+		fprintf(f, " (n=%d)</text>\n", e->crashing);
+	}
+	fputs("</svg>\n", f);
+}
+
+/* Recovery latency histogram over all extensions, log2 buckets in ms. */
+static void chart_latency(FILE *f, const struct rep_campaign *c)
+{
+	int bucket[16] = { 0 }, i, j, max = 0, total = 0;
+	double left = 45, top = 10, h = 140, bw = 32;
+
+	for (i = 0; i < c->n_ext; i++)
+		for (j = 0; j < c->ext[i].n_lat; j++) {
+			double v = c->ext[i].lat[j];
+			int b = 0;
+
+			while (b < 15 && v >= (double)(1 << b))
+				b++;
+			bucket[b]++;
+			total++;
+		}
+	for (i = 0; i < 16; i++)
+		if (bucket[i] > max)
+			max = bucket[i];
+	fprintf(f, "<svg id=\"fig-latency\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		"height=\"%.0f\">\n", left + 16 * bw + 20, top + h + 40);
+	if (!total) {
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">no recovery recorded"
+			"</text></svg>\n", left, top + 20);
+		return;
+	}
+	for (i = 0; i < 16; i++) {
+		double bh = max ? h * bucket[i] / max : 0;
+
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#1e88e5\">"
+			"<title>%s%d ms: %d</title></rect>\n", left + i * bw, top + h - bh, bw - 3, bh,
+			i ? "< " : "< ", 1 << i, bucket[i]);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\">&lt;%d"
+			"</text>\n", left + i * bw + bw / 2, top + h + 12, 1 << i);
+	}
+	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">recovery latency (ms), %d "
+		"recoveries</text></svg>\n", left, top + h + 30, total);
+}
+
+static void cell_row(FILE *f, const char *ext, const char *mode, const struct rep_cell *c)
+{
+	int k;
+
+	fputs("<tr><td class=\"l\">", f);
+	html_escape(f, ext);
+	fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td>", mode, c->total);
+	for (k = 0; k < REP_CLASSES; k++)
+		fprintf(f, "<td>%d</td>", c->n[k]);
+	fputs("</tr>\n", f);
+}
+
+static void table_outcomes(FILE *f, const struct rep_campaign *c)
+{
+	int i, m, k;
+
+	fputs("<table id=\"tbl-outcomes\"><tr><th class=\"l\">extension</th><th class=\"l\">mode"
+	      "</th><th>trials</th>", f);
+	for (k = 0; k < REP_CLASSES; k++)
+		fprintf(f, "<th>%s</th>", rep_class_names[k]);
+	fputs("</tr>\n", f);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 0; m < REP_MODES; m++)
+			cell_row(f, c->ext[i].name, rep_mode_names[m], &c->ext[i].mode[m]);
+	fputs("</table>\n", f);
+}
+
+static void table_survival(FILE *f, const struct rep_campaign *c)
+{
+	int i;
+
+	fputs("<table id=\"tbl-survival\"><tr><th class=\"l\">extension</th><th>crashing faults "
+	      "(native crash or hang)</th><th>survived with nooks</th><th>rate</th>"
+	      "<th>95% Wilson interval</th></tr>\n", f);
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+		double lo, hi;
+
+		wilson(e->survived, e->crashing, Z95, &lo, &hi);
+		fputs("<tr><td class=\"l\">", f);
+		html_escape(f, e->name);
+		fprintf(f, "</td><td>%d</td><td>%d</td><td>%.1f%%</td><td>%.1f%% &ndash; %.1f%%</td>"
+			"</tr>\n", e->crashing, e->survived, 100 * rate(e->survived, e->crashing),
+			100 * lo, 100 * hi);
+	}
+	fputs("</table>\n", f);
+}
+
+static void table_sigs(FILE *f, const struct rep_campaign *c)
+{
+	int i;
+
+	fputs("<table id=\"tbl-signatures\"><tr><th class=\"l\">kind</th><th class=\"l\">title"
+	      "</th><th>trials</th><th>native</th><th>nooks</th><th class=\"l\">example</th>"
+	      "<th class=\"l\">first seen</th><th class=\"l\">last seen</th></tr>\n", f);
+	for (i = 0; i < c->n_sigs; i++) {
+		const struct rep_sig *g = &c->sigs[i];
+
+		fputs("<tr><td class=\"l\">", f);
+		html_escape(f, g->kind);
+		fputs("</td><td class=\"l\">", f);
+		html_escape(f, g->title);
+		fprintf(f, "</td><td>%d</td><td>%d</td><td>%d</td><td class=\"l\"><a href=\"trials/"
+			"%lld.html\">trial %lld</a></td><td class=\"l\">", g->n, g->native_n, g->nooks_n,
+			(long long)g->example, (long long)g->example);
+		html_escape(f, g->first);
+		fputs("</td><td class=\"l\">", f);
+		html_escape(f, g->last);
+		fputs("</td></tr>\n", f);
+	}
+	if (!c->n_sigs)
+		fputs("<tr><td class=\"l\" colspan=\"8\">no crash recorded</td></tr>\n", f);
+	fputs("</table>\n", f);
+}
+
+#define TRIAL_COLS "id, key, mode, outcome, extension, fault_idx, fault_types, fault_count, " \
+	"fault_seed, crash_kind, crash_title, guilty_function, guilty_module, detection, " \
+	"recovery_ms, deadlines_hit, workload_pass, workload_reason, metrics_json, " \
+	"nim_events_json, boot_ms, workload_ms, wall_ms, attempts, error, fault_id, finished_at"
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+static void trial_list(FILE *f, sqlite3_stmt *s)
+{
+	fputs("<tr><td class=\"l\"><a href=\"trials/", f);
+	fprintf(f, "%lld.html\">", (long long)sqlite3_column_int64(s, 0));
+	html_escape(f, col(s, 1));
+	fprintf(f, "</a></td><td class=\"l\">%s</td><td class=\"l\">", col(s, 3));
+	html_escape(f, col(s, 6));
+	fputs("</td><td class=\"l\">", f);
+	html_escape(f, col(s, 10));
+	fprintf(f, "</td><td>%s</td></tr>\n", col(s, 22));
+}
+
+/* Lines of log around the first crash marker, or its tail. */
+static void excerpt(FILE *f, const char *log)
+{
+	static const char *const marks[] = { "BUG:", "Oops", "general protection", "Kernel panic",
+					     "kernel BUG", "divide error", "invalid opcode",
+					     "watchdog:", "INFO: task", "rcu:", "nooks:", NULL };
+	const char *start = NULL, *p, *end;
+	int i, lines;
+
+	for (i = 0; marks[i]; i++) {
+		p = strstr(log, marks[i]);
+		if (p && (!start || p < start))
+			start = p;
+	}
+	if (start) {
+		for (lines = 0; start > log && lines < 10; start--)
+			if (start[-1] == '\n')
+				lines++;
+	} else {
+		for (start = log + strlen(log), lines = 0; start > log && lines < 60; start--)
+			if (start[-1] == '\n')
+				lines++;
+	}
+	for (end = start, lines = 0; *end && lines < 80; end++)
+		if (*end == '\n')
+			lines++;
+	{
+		char *cut = strndup(start, (size_t)(end - start));
+
+		fputs("<pre class=\"console-excerpt\">", f);
+		html_escape(f, cut);
+		fputs("</pre>\n", f);
+		free(cut);
+	}
+}
+
+static void trial_mutations(FILE *f, struct store *st, int64_t fault_id)
+{
+	sqlite3_stmt *s = store_prepare(st,
+		"SELECT n, type, section, symbol, sym_offset, file_offset, old_bytes, new_bytes, "
+		"disasm_before, disasm_after FROM mutations WHERE fault_id = ?1 ORDER BY n");
+	int any = 0, i;
+
+	if (!s)
+		return;
+	sqlite3_bind_int64(s, 1, fault_id);
+	fputs("<table id=\"tbl-mutations\"><tr><th>#</th><th class=\"l\">type</th><th class=\"l\">"
+	      "section+offset</th><th class=\"l\">symbol</th><th>file offset</th><th class=\"l\">"
+	      "old bytes</th><th class=\"l\">new bytes</th><th class=\"l\">before</th>"
+	      "<th class=\"l\">after</th></tr>\n", f);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		any = 1;
+		fprintf(f, "<tr><td>%d</td>", sqlite3_column_int(s, 0));
+		for (i = 1; i <= 9; i++) {
+			fputs(i == 5 ? "<td>" : "<td class=\"l\"><code>", f);
+			if (i == 2) {
+				html_escape(f, col(s, 2));
+				fprintf(f, "+0x%llx", (unsigned long long)sqlite3_column_int64(s, 4));
+			} else if (i == 4) {
+				continue;
+			} else if (i == 5) {
+				fprintf(f, "0x%llx", (unsigned long long)sqlite3_column_int64(s, 5));
+			} else {
+				html_escape(f, col(s, i));
+			}
+			fputs(i == 5 ? "</td>" : "</code></td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	if (!any)
+		fputs("<tr><td class=\"l\" colspan=\"9\">no mutation recorded</td></tr>\n", f);
+	fputs("</table>\n", f);
+	sqlite3_finalize(s);
+}
+
+static void kv(FILE *f, const char *k, const char *v)
+{
+	fprintf(f, "<tr><th class=\"l\">%s</th><td class=\"l\">", k);
+	html_escape(f, v);
+	fputs("</td></tr>\n", f);
+}
+
+static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_stmt *s,
+		      const char *dir)
+{
+	int64_t id = sqlite3_column_int64(s, 0);
+	char *path = xasprintf("%s/trials/%lld.html", dir, (long long)id), *log;
+	static const char *const names[] = {
+		NULL, "key", "mode", "outcome", "extension", "fault index", "fault types",
+		"faults", "injector seed", "crash kind", "crash title", "guilty function",
+		"guilty module", "detection", "recovery (ms)", "deadlines hit", "workload pass",
+		"workload reason", "workload metrics", "NIM events", "boot (ms)", "workload (ms)",
+		"wall (ms)", "attempts", "error", NULL, "finished",
+	};
+	FILE *f = fopen(path, "w");
+	size_t len;
+	int i;
+
+	if (!f) {
+		error_errno("cannot write '%s'", path);
+		free(path);
+		return -1;
+	}
+	head(f, col(s, 1), "");
+	fputs("<p><a href=\"../index.html\">&larr; campaign ", f);
+	html_escape(f, c->name);
+	fputs("</a></p><h1>Trial ", f);
+	html_escape(f, col(s, 1));
+	fprintf(f, "</h1>\n<table id=\"tbl-trial\">\n");
+	for (i = 1; i <= 26; i++)
+		if (names[i] && sqlite3_column_type(s, i) != SQLITE_NULL)
+			kv(f, names[i], col(s, i));
+	fputs("</table>\n<h2>Fault descriptor and disassembly</h2>\n", f);
+	trial_mutations(f, st, sqlite3_column_int64(s, 25));
+	fputs("<h2>Console excerpt</h2>\n", f);
+	if (store_log_get(st, id, "console", &log, &len) == 0) {
+		excerpt(f, log);
+		fputs("<details><summary>full console log</summary><pre class=\"console\">", f);
+		html_escape(f, log);
+		fputs("</pre></details>\n", f);
+		free(log);
+	} else {
+		fputs("<p>no console log stored</p>\n", f);
+	}
+	fputs("<h2>Agent events</h2>\n", f);
+	if (store_log_get(st, id, "agent", &log, &len) == 0) {
+		fputs("<pre class=\"agent\">", f);
+		html_escape(f, log);
+		fputs("</pre>\n", f);
+		free(log);
+	} else {
+		fputs("<p>no agent log stored</p>\n", f);
+	}
+	fputs("</body></html>\n", f);
+	free(path);
+	if (fclose(f))
+		return error_errno("cannot write trial page %lld", (long long)id);
+	return 0;
+}
+
+static int trials(struct store *st, const struct rep_campaign *c, FILE *idx, const char *dir)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT " TRIAL_COLS " FROM v_trials "
+					    "WHERE campaign_id = ?1 ORDER BY key");
+	int r = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->id);
+	fputs("<table id=\"tbl-trials\"><tr><th class=\"l\">trial</th><th class=\"l\">outcome"
+	      "</th><th class=\"l\">fault types</th><th class=\"l\">crash title</th>"
+	      "<th>wall (ms)</th></tr>\n", idx);
+	while (!r && sqlite3_step(s) == SQLITE_ROW) {
+		trial_list(idx, s);
+		r = trial_page(st, c, s, dir);
+	}
+	fputs("</table>\n", idx);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int report_write_html(struct store *st, const struct rep_campaign *c, const char *dir)
+{
+	char *tdir = xasprintf("%s/trials", dir), *path = xasprintf("%s/index.html.tmp", dir);
+	char *final = xasprintf("%s/index.html", dir), title[256];
+	FILE *f = NULL;
+	int r = -1;
+
+	if (mkdir_p(tdir, 0755))
+		goto out;
+	f = fopen(path, "w");
+	if (!f) {
+		error_errno("cannot write '%s'", path);
+		goto out;
+	}
+	snprintf(title, sizeof(title), "nooks campaign %s (#%lld)", c->name, (long long)c->id);
+	head(f, title, "");
+	fputs("<h1>", f);
+	html_escape(f, title);
+	fputs("</h1>\n<p id=\"meta\">kernel ", f);
+	html_escape(f, c->kernel ? c->kernel : "?");
+	fprintf(f, " &middot; %d of %d planned trials stored &middot; %d infra retries &middot; "
+		"started ", c->stored, c->planned, c->infra_attempts);
+	html_escape(f, c->created);
+	fputs(c->finished ? " &middot; finished " : " &middot; <b>incomplete</b>", f);
+	html_escape(f, c->finished);
+	fputs("</p>\n<h2>Outcomes per extension: native vs nooks</h2>\n", f);
+	legend(f);
+	chart_outcomes(f, c);
+	table_outcomes(f, c);
+	fputs("<h2>Crashing faults survived by the NIM</h2>\n<p>A crashing fault is a fault "
+	      "descriptor whose native trial crashed or hung; it is survived when its nooks trial "
+	      "did neither.  Intervals: 95% Wilson.</p>\n", f);
+	chart_survival(f, c);
+	table_survival(f, c);
+	fputs("<h2>Per fault type</h2>\n", f);
+	chart_types(f, c);
+	fputs("<h2>Recovery latency</h2>\n", f);
+	chart_latency(f, c);
+	fputs("<h2>Crash signatures</h2>\n", f);
+	table_sigs(f, c);
+	fputs("<h2>Trials</h2>\n", f);
+	if (trials(st, c, f, dir))
+		goto out;
+	fputs("<h2>Campaign spec</h2>\n<pre id=\"spec\">", f);
+	html_escape(f, c->spec);
+	fputs("</pre>\n</body></html>\n", f);
+	if (fclose(f)) {
+		f = NULL;
+		error_errno("cannot write '%s'", path);
+		goto out;
+	}
+	f = NULL;
+	if (rename(path, final)) {
+		error_errno("cannot rename '%s'", path);
+		goto out;
+	}
+	r = 0;
+out:
+	if (f)
+		fclose(f);
+	if (r)
+		unlink(path);
+	free(tdir);
+	free(path);
+	free(final);
+	return r;
+}

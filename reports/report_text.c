@@ -1,0 +1,219 @@
+/*
+ * report_text.c - the text outputs of a report: the summary table (stdout
+ * of campaign run, report and make demo), report.md and junit.xml, and
+ * report_write_all() which writes every output into one directory.
+ *
+ * JUnit semantics: one test case per extension x mode x fault type.  A
+ * nooks-mode case fails when any of its trials crashed or hung (the NIM
+ * did not keep the system alive); native cases are the baseline and never
+ * fail (their counts are in system-out).
+ */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "util.h"
+
+void report_print_summary(const struct rep_campaign *c, FILE *f)
+{
+	int i, m, k;
+
+	fprintf(f, "campaign %s (#%lld): %d of %d trials stored%s\n", c->name, (long long)c->id,
+		c->stored, c->planned, c->finished ? "" : " (incomplete)");
+	fprintf(f, "%-12s %-7s %6s", "extension", "mode", "trials");
+	for (k = 0; k < REP_CLASSES; k++)
+		fprintf(f, " %*s", k == 6 ? 8 : 9, k == 5 ? "rec_degr" : k == 6 ? "det_unrec"
+			: rep_class_names[k]);
+	fputc('\n', f);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_cell *cell = &c->ext[i].mode[m];
+
+			fprintf(f, "%-12s %-7s %6d", c->ext[i].name, rep_mode_names[m], cell->total);
+			for (k = 0; k < REP_CLASSES; k++)
+				fprintf(f, " %*d", k == 6 ? 8 : 9, cell->n[k]);
+			fputc('\n', f);
+		}
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+		double lo, hi;
+
+		if (!e->mode[1].total)
+			continue;
+		wilson(e->survived, e->crashing, Z95, &lo, &hi);
+		fprintf(f, "%s: nooks survived %d of %d crashing faults (%.0f%%, 95%% CI %.0f-%.0f%%)\n",
+			e->name, e->survived, e->crashing, 100 * rate(e->survived, e->crashing),
+			100 * lo, 100 * hi);
+	}
+}
+
+/* Markdown table cells: escape the pipe and newlines. */
+static void md_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else if (*s == '\n' || *s == '\r')
+			fputc(' ', f);
+		else if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+int report_write_md(const struct rep_campaign *c, FILE *f)
+{
+	int i, m, k;
+
+	fprintf(f, "# Campaign %s (#%lld)\n\n", c->name, (long long)c->id);
+	fprintf(f, "Kernel %s; %d of %d planned trials stored; %d infra retries.\n\n",
+		c->kernel ? c->kernel : "?", c->stored, c->planned, c->infra_attempts);
+	fputs("## Outcomes\n\n| extension | mode | trials |", f);
+	for (k = 0; k < REP_CLASSES; k++)
+		fprintf(f, " %s |", rep_class_names[k]);
+	fputs("\n|---|---|---:|", f);
+	for (k = 0; k < REP_CLASSES; k++)
+		fputs("---:|", f);
+	fputc('\n', f);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			fputs("| ", f);
+			md_escape(f, c->ext[i].name);
+			fprintf(f, " | %s | %d |", rep_mode_names[m], c->ext[i].mode[m].total);
+			for (k = 0; k < REP_CLASSES; k++)
+				fprintf(f, " %d |", c->ext[i].mode[m].n[k]);
+			fputc('\n', f);
+		}
+	fputs("\n## Crashing faults survived by the NIM\n\n"
+	      "| extension | crashing | survived | rate | 95% Wilson |\n|---|---:|---:|---:|---|\n", f);
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+		double lo, hi;
+
+		wilson(e->survived, e->crashing, Z95, &lo, &hi);
+		fputs("| ", f);
+		md_escape(f, e->name);
+		fprintf(f, " | %d | %d | %.1f%% | %.1f%% - %.1f%% |\n", e->crashing, e->survived,
+			100 * rate(e->survived, e->crashing), 100 * lo, 100 * hi);
+	}
+	fputs("\n## Per fault type\n\n| extension | fault types | mode | trials | crash+hang | "
+	      "no_effect |\n|---|---|---|---:|---:|---:|\n", f);
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_cell *cell = &c->types[i].mode[m];
+
+			if (!cell->total)
+				continue;
+			fputs("| ", f);
+			md_escape(f, c->types[i].ext);
+			fputs(" | ", f);
+			md_escape(f, c->types[i].types);
+			fprintf(f, " | %s | %d | %d | %d |\n", rep_mode_names[m], cell->total,
+				cell->n[2] + cell->n[3], cell->n[0]);
+		}
+	fputs("\n## Crash signatures\n\n| kind | title | trials | native | nooks | example |\n"
+	      "|---|---|---:|---:|---:|---:|\n", f);
+	for (i = 0; i < c->n_sigs; i++) {
+		fputs("| ", f);
+		md_escape(f, c->sigs[i].kind);
+		fputs(" | ", f);
+		md_escape(f, c->sigs[i].title);
+		fprintf(f, " | %d | %d | %d | trial %lld |\n", c->sigs[i].n, c->sigs[i].native_n,
+			c->sigs[i].nooks_n, (long long)c->sigs[i].example);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f)
+{
+	int i, m, failures = 0, tests = 0;
+
+	(void)st;
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_cell *cell = &c->types[i].mode[m];
+
+			if (!cell->total)
+				continue;
+			tests++;
+			failures += m == 1 && cell->n[2] + cell->n[3] > 0;
+		}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
+	html_escape(f, c->name);
+	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n", tests, failures);
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_cell *cell = &c->types[i].mode[m];
+			int bad = cell->n[2] + cell->n[3], k;
+
+			if (!cell->total)
+				continue;
+			fputs("<testcase classname=\"", f);
+			html_escape(f, c->types[i].ext);
+			fprintf(f, ".%s\" name=\"", rep_mode_names[m]);
+			html_escape(f, c->types[i].types);
+			fputs("\">", f);
+			if (m == 1 && bad)
+				fprintf(f, "<failure message=\"%d of %d trials crashed or hung under the NIM\"/>",
+					bad, cell->total);
+			fputs("<system-out>", f);
+			for (k = 0; k < REP_CLASSES; k++)
+				fprintf(f, "%s=%d ", rep_class_names[k], cell->n[k]);
+			fputs("</system-out></testcase>\n", f);
+		}
+	fputs("</testsuite>\n</testsuites>\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+static int write_with(const char *dir, const char *name,
+		      int (*fn)(struct store *, const struct rep_campaign *, FILE *),
+		      struct store *st, const struct rep_campaign *c)
+{
+	char *tmp = xasprintf("%s/%s.tmp", dir, name), *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(tmp, "w");
+	int r = -1;
+
+	if (!f) {
+		error_errno("cannot write '%s'", tmp);
+		goto out;
+	}
+	if (fn(st, c, f) | fclose(f)) {
+		error_errno("cannot write '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		error_errno("cannot rename '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	r = 0;
+out:
+	free(tmp);
+	free(path);
+	return r;
+}
+
+static int md_adapter(struct store *st, const struct rep_campaign *c, FILE *f)
+{
+	(void)st;
+	return report_write_md(c, f);
+}
+
+int report_write_all(struct store *st, const struct rep_campaign *c, const char *dir)
+{
+	if (mkdir_p(dir, 0755))
+		return -1;
+	if (report_write_html(st, c, dir) ||
+	    write_with(dir, "report.md", md_adapter, st, c) ||
+	    write_with(dir, "junit.xml", report_write_junit, st, c))
+		return -1;
+	return 0;
+}

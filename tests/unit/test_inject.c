@@ -1,0 +1,524 @@
+/*
+ * test_inject.c - unit tests of the SWIFI code-fault injector on a fixture
+ * object assembled in the test (tests/fixtures/ko/fixture.S, one function
+ * per fault type): exact bytes before/after and the decoded instruction of
+ * every fault type, relocation handling, determinism, and every bad input of
+ * `nooks inject` (one error, non-zero exit, no output file left behind).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <elf.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "inject.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/test-inject-XXXXXX";
+static char *fx_path;		/* assembled fixture */
+static unsigned char *fx_buf;
+static size_t fx_len;
+
+static int setup_all(void **state)
+{
+	char *cmd;
+	int r;
+
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	fx_path = xasprintf("%s/fixture.ko", tmpdir);
+	cmd = xasprintf("gcc -c -o %s tests/fixtures/ko/fixture.S", fx_path);
+	r = system(cmd);
+	free(cmd);
+	if (r)
+		return -1;
+	fx_buf = (unsigned char *)read_file(fx_path, &fx_len);
+	return fx_buf ? 0 : -1;
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	free(fx_buf);
+	free(fx_path);
+	remove_tree(tmpdir);
+	return 0;
+}
+
+/* Apply one fault of type to function fn with seed; returns the mutation. */
+static struct mutation one(struct injector *j, const char *type, const char *fn, uint64_t seed)
+{
+	struct inj_filter f = { fn, NULL };
+	struct mutation *m = NULL, r;
+	unsigned mask;
+	size_t n = 0;
+
+	assert_int_equal(inj_open_mem(j, "fixture", fx_buf, fx_len), 0);
+	assert_int_equal(inj_parse_types(type, &mask), 0);
+	assert_int_equal(inj_apply(j, mask, &f, seed, 1, &m, &n), 0);
+	assert_int_equal(n, 1);
+	r = *m;
+	free(m);
+	return r;
+}
+
+static uint64_t func_off(struct injector *j, const char *fn)
+{
+	size_t i;
+
+	for (i = 0; i < j->obj.nsym; i++)
+		if (!strcmp(j->obj.sym[i].name, fn))
+			return j->obj.sym[i].value;
+	fail_msg("no symbol %s", fn);
+	return 0;
+}
+
+static const unsigned char *text_at(struct injector *j, uint64_t off)
+{
+	return kobj_bytes(&j->obj, kobj_section(&j->obj, ".text")) + off;
+}
+
+static void assert_bytes(const uint8_t *got, const char *hexs, unsigned len)
+{
+	unsigned i, v;
+
+	for (i = 0; i < len; i++) {
+		assert_int_equal(sscanf(hexs + 3 * i, "%2x", &v), 1);
+		assert_int_equal(got[i], v);
+	}
+}
+
+static const struct kreloc *reloc_in(struct injector *j, uint64_t off)
+{
+	struct ksec *s = kobj_section(&j->obj, ".text");
+	size_t i;
+
+	for (i = 0; i < s->nrel; i++)
+		if (s->rel[i].offset == off)
+			return &s->rel[i];
+	return NULL;
+}
+
+static void test_nop(void **state)
+{
+	struct injector j;
+	struct mutation m = one(&j, "nop", "fx_regs", 1);
+
+	(void)state;
+	/* fx_regs: mov %rbx,%rax (48 89 d8); ret (c3) -- either may be picked */
+	assert_int_equal(m.off - func_off(&j, "fx_regs"), m.len == 3 ? 0 : 3);
+	if (m.len == 3) {
+		assert_bytes(m.oldb, "48 89 d8", 3);
+		assert_bytes(m.newb, "0f 1f 00", 3);
+		assert_string_equal(m.before, "mov %rbx, %rax");
+		assert_string_equal(m.after, "nop (%rax)");
+	} else {
+		assert_bytes(m.newb, "90", 1);
+	}
+	assert_memory_equal(text_at(&j, m.off), m.newb, m.len);
+	inj_close(&j);
+}
+
+static void test_nop_skips_kernel_patched_sites(void **state)
+{
+	struct injector j;
+	struct mutation m;
+	uint64_t s;
+
+	(void)state;
+	/* call __fentry__ is in __mcount_loc: ftrace validates it; only ret is a site */
+	for (s = 0; s < 8; s++) {
+		m = one(&j, "nop", "fx_fentry", s);
+		assert_int_equal(m.off, func_off(&j, "fx_fentry") + 5);
+		assert_bytes(m.oldb, "c3", 1);
+		inj_close(&j);
+	}
+}
+
+static void test_text(void **state)
+{
+	struct injector j;
+	struct mutation m = one(&j, "text", "fx_jcc", 3);
+	unsigned i, diff = 0;
+
+	(void)state;
+	for (i = 0; i < m.len; i++)
+		diff += (unsigned)__builtin_popcount(m.oldb[i] ^ m.newb[i]);
+	assert_int_equal(diff, 1);	/* exactly one bit */
+	assert_memory_equal(text_at(&j, m.off), m.newb, m.len);
+	assert_string_not_equal(m.before, m.after);
+	inj_close(&j);
+}
+
+static void test_src_dst(void **state)
+{
+	struct injector j;
+	struct mutation m;
+	uint64_t s;
+
+	(void)state;
+	for (s = 0; s < 4; s++) {
+		/* mov %rbx,%rax = 48 89 d8: modrm reg field = rbx (src), rm = rax (dst) */
+		m = one(&j, "src", "fx_regs", s);
+		assert_int_equal(m.len, 3);
+		assert_int_equal(m.newb[0] & 0xf8, 0x48);
+		assert_int_equal(m.newb[1], 0x89);
+		assert_int_equal(m.newb[2] & 0xc7, 0xc0);	/* rm still rax */
+		assert_true(strstr(m.after, ", %rax") != NULL);
+		assert_true(strncmp(m.after, "mov %rbx", 8) != 0);
+		assert_true(strstr(m.detail, "source operand 1: rbx -> ") != NULL);
+		inj_close(&j);
+
+		m = one(&j, "dst", "fx_regs", s);
+		assert_int_equal(m.len, 3);
+		assert_int_equal(m.newb[2] & 0xf8, 0xd8);	/* reg still rbx */
+		assert_true(strncmp(m.after, "mov %rbx, ", 10) == 0);
+		assert_string_not_equal(m.after, "mov %rbx, %rax");
+		inj_close(&j);
+	}
+}
+
+static void test_ptr(void **state)
+{
+	struct injector j;
+	struct mutation m;
+	uint64_t s;
+	int kinds = 0;
+
+	(void)state;
+	for (s = 0; s < 16; s++) {
+		/* mov 0x8(%rbx),%rcx = 48 8b 4b 08 */
+		m = one(&j, "ptr", "fx_ptr", s);
+		assert_int_equal(m.len, 4);
+		assert_bytes(m.oldb, "48 8b 4b 08", 4);
+		assert_true(strncmp(m.after, "mov ", 4) == 0);
+		assert_true(strstr(m.after, "%rcx") != NULL);
+		if (strstr(m.detail, "displacement")) {
+			assert_bytes(m.newb, "48 8b 4b", 3);
+			assert_int_equal(__builtin_popcount(m.newb[3] ^ 0x08), 1);
+			kinds |= 1;
+		} else {
+			assert_true(strstr(m.detail, "base register rbx -> ") != NULL);
+			assert_true(strstr(m.after, "%rbx") == NULL);
+			kinds |= 2;
+		}
+		inj_close(&j);
+	}
+	assert_int_equal(kinds, 3);	/* both kinds drawn over 16 seeds */
+}
+
+static void test_branch_invert_loop(void **state)
+{
+	struct injector j;
+	struct mutation m;
+
+	(void)state;
+	m = one(&j, "branch", "fx_jcc", 1);	/* jl +2 = 7c 02 */
+	assert_int_equal(m.off, func_off(&j, "fx_jcc") + 3);
+	assert_bytes(m.oldb, "7c 02", 2);
+	assert_bytes(m.newb, "66 90", 2);
+	assert_string_equal(m.after, "nop");
+	inj_close(&j);
+
+	m = one(&j, "invert", "fx_jcc", 1);
+	assert_bytes(m.newb, "7d 02", 2);
+	assert_true(strncmp(m.before, "jl ", 3) == 0);
+	assert_true(strncmp(m.after, "jnl ", 4) == 0);
+	inj_close(&j);
+
+	m = one(&j, "loop", "fx_jcc", 1);
+	assert_bytes(m.newb, "7e 02", 2);
+	assert_true(strncmp(m.after, "jle ", 4) == 0);
+	inj_close(&j);
+
+	m = one(&j, "loop", "fx_rep", 1);	/* repe cmpsb = f3 a6 */
+	assert_bytes(m.oldb, "f3 a6", 2);
+	assert_bytes(m.newb, "f2 a6", 2);
+	assert_string_equal(m.after, "repne cmpsb");
+	inj_close(&j);
+}
+
+static void test_init(void **state)
+{
+	struct injector j;
+	struct mutation m = one(&j, "init", "fx_init", 1);
+
+	(void)state;
+	assert_bytes(m.oldb, "48 c7 44 24 10 00 00 00 00", 9);
+	assert_bytes(m.newb, "66 0f 1f 84 00 00 00 00 00", 9);
+	assert_string_equal(m.before, "movq $0x0, 0x10(%rsp)");
+	inj_close(&j);
+}
+
+static void test_irq(void **state)
+{
+	struct injector j;
+	struct mutation m = one(&j, "irq", "fx_cli", 1);
+	const struct kreloc *r;
+
+	(void)state;
+	assert_bytes(m.oldb, "fa", 1);
+	assert_bytes(m.newb, "90", 1);
+	inj_close(&j);
+
+	/* call _raw_spin_lock_irqsave: deleted, its PLT32 relocation neutralized */
+	m = one(&j, "irq", "fx_lock", 1);
+	assert_bytes(m.oldb, "e8 00 00 00 00", 5);
+	assert_bytes(m.newb, "0f 1f 44 00 00", 5);
+	assert_int_equal(m.nneut, 1);
+	assert_true(strstr(m.neut[0], "R_X86_64_PLT32 _raw_spin_lock_irqsave") != NULL);
+	r = reloc_in(&j, m.off + 1);
+	assert_non_null(r);
+	assert_int_equal(r->type, R_X86_64_NONE);
+	inj_close(&j);
+}
+
+static void test_interface(void **state)
+{
+	struct injector j;
+	struct mutation m = one(&j, "interface", "fx_iface", 1);
+	const struct kreloc *r;
+
+	(void)state;
+	assert_int_equal(m.off, func_off(&j, "fx_iface"));
+	assert_bytes(m.oldb, "bf 07 00 00 00", 5);
+	assert_bytes(m.newb, "0f 1f 44 00 00", 5);
+	assert_int_equal(m.nneut, 0);
+	r = reloc_in(&j, m.off + 6);	/* the call's own relocation stays */
+	assert_non_null(r);
+	assert_int_equal(r->type, R_X86_64_PLT32);
+	inj_close(&j);
+}
+
+static void test_reloc_bytes_never_flipped(void **state)
+{
+	struct injector j;
+	struct mutation m;
+	uint64_t s;
+
+	(void)state;
+	/* movq $ext_data,%rsi = 48 c7 c6 + 4 relocated bytes */
+	for (s = 0; s < 64; s++) {
+		m = one(&j, "text", "fx_reloc", s);
+		if (m.len == 7) {
+			assert_memory_equal(m.newb + 3, m.oldb + 3, 4);
+			assert_int_equal(m.nneut, 0);
+		}
+		inj_close(&j);
+	}
+}
+
+static void test_reloc_neutralized_in_file(void **state)
+{
+	struct injector j, k;
+	struct mutation m;
+	char *out = xasprintf("%s/reloc.ko", tmpdir);
+	const struct kreloc *r;
+
+	(void)state;
+	do {	/* nop on fx_reloc until the relocated movq is the one deleted */
+		static uint64_t s;
+
+		m = one(&j, "nop", "fx_reloc", s++);
+		if (m.len != 7)
+			inj_close(&j);
+	} while (m.len != 7);
+	assert_int_equal(m.nneut, 1);
+	assert_true(strstr(m.neut[0], "R_X86_64_32S ext_data") != NULL);
+	assert_int_equal(kobj_write(&j.obj, out), 0);
+	inj_close(&j);
+	assert_int_equal(inj_open(&k, out), 0);
+	r = reloc_in(&k, m.off + 3);
+	assert_non_null(r);
+	assert_int_equal(r->type, R_X86_64_NONE);
+	assert_int_equal(k.obj.len, fx_len);	/* same size, same layout */
+	assert_memory_equal(text_at(&k, m.off), m.newb, 7);
+	inj_close(&k);
+	free(out);
+}
+
+static void apply_many(unsigned char **out, size_t *len, uint64_t seed, unsigned count)
+{
+	struct injector j;
+	struct inj_filter f = { "fx_many", NULL };
+	struct mutation *m;
+	size_t n;
+	unsigned mask;
+
+	assert_int_equal(inj_open_mem(&j, "fixture", fx_buf, fx_len), 0);
+	assert_int_equal(inj_parse_types("text,nop,src,dst,ptr", &mask), 0);
+	assert_int_equal(inj_apply(&j, mask, &f, seed, count, &m, &n), 0);
+	assert_int_equal(n, count);
+	free(m);
+	*len = j.obj.len;
+	*out = xmalloc(*len);
+	memcpy(*out, j.obj.buf, *len);
+	inj_close(&j);
+}
+
+static void test_determinism(void **state)
+{
+	unsigned char *a, *b, *c;
+	size_t la, lb, lc;
+
+	(void)state;
+	apply_many(&a, &la, 42, 5);
+	apply_many(&b, &lb, 42, 5);
+	apply_many(&c, &lc, 43, 5);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	assert_true(memcmp(a, c, la) != 0);
+	assert_true(memcmp(a, fx_buf, la) != 0);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void test_cli_deterministic_output(void **state)
+{
+	char *o1 = xasprintf("%s/d1.ko", tmpdir), *o2 = xasprintf("%s/d2.ko", tmpdir);
+	char *j1 = xasprintf("%s/d1.json", tmpdir);
+	char *a1[] = { "inject", "--fault", "nop,src,ptr", "--seed", "7", "--count", "3",
+		       fx_path, "-o", o1, "--describe", j1, NULL };
+	char *a2[] = { "inject", "--fault", "nop,src,ptr", "--seed", "7", "--count", "3",
+		       fx_path, "-o", o2, NULL };
+	char *b1, *b2, *js;
+	size_t l1, l2;
+
+	(void)state;
+	assert_int_equal(cmd_inject(12, a1), 0);
+	assert_int_equal(cmd_inject(10, a2), 0);
+	b1 = read_file(o1, &l1);
+	b2 = read_file(o2, &l2);
+	assert_non_null(b1);
+	assert_non_null(b2);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(b1, b2, l1);
+	js = read_file(j1, NULL);
+	assert_non_null(js);
+	assert_non_null(strstr(js, "\"old_bytes\""));
+	assert_non_null(strstr(js, "\"before\""));
+	assert_non_null(strstr(js, "\"symbol\""));
+	free(b1);
+	free(b2);
+	free(js);
+	free(o1);
+	free(o2);
+	free(j1);
+}
+
+/* cmd_inject with args must fail and leave no file at out */
+static void expect_cli_fail(char **argv, int argc, const char *out)
+{
+	assert_int_not_equal(cmd_inject(argc, argv), 0);
+	assert_false(file_exists(out));
+}
+
+static char *write_variant(const char *name, size_t off, const void *val, size_t n)
+{
+	char *p = xasprintf("%s/%s", tmpdir, name);
+	unsigned char *b = xmalloc(fx_len);
+
+	memcpy(b, fx_buf, fx_len);
+	if (val)
+		memcpy(b + off, val, n);
+	assert_int_equal(write_file_atomic(p, b, fx_len), 0);
+	free(b);
+	return p;
+}
+
+static void test_bad_inputs(void **state)
+{
+	char *out = xasprintf("%s/bad-out.ko", tmpdir);
+	char *txt = xasprintf("%s/notelf.ko", tmpdir);
+	uint16_t aarch64 = EM_AARCH64, exec = ET_EXEC;
+	char *arm = write_variant("arm.ko", offsetof(Elf64_Ehdr, e_machine), &aarch64, 2);
+	char *ex = write_variant("exec.ko", offsetof(Elf64_Ehdr, e_type), &exec, 2);
+	char *a_txt[] = { "inject", "--fault", "nop", "--seed", "1", txt, "-o", out, NULL };
+	char *a_arm[] = { "inject", "--fault", "nop", "--seed", "1", arm, "-o", out, NULL };
+	char *a_ex[] = { "inject", "--fault", "nop", "--seed", "1", ex, "-o", out, NULL };
+	char *a_none[] = { "inject", "--fault", "irq", "--function", "fx_regs", "--seed", "1",
+			   fx_path, "-o", out, NULL };
+	char *a_unk[] = { "inject", "--fault", "nop,bogus", "--seed", "1", fx_path, "-o", out, NULL };
+	char *a_many[] = { "inject", "--fault", "init", "--count", "2", "--seed", "1", fx_path,
+			   "-o", out, NULL };
+	char *a_nofn[] = { "inject", "--fault", "nop", "--function", "nope", "--seed", "1",
+			   fx_path, "-o", out, NULL };
+	char *a_missing[] = { "inject", "--fault", "nop", "--seed", "1", "/nonexistent.ko",
+			      "-o", out, NULL };
+	char *a_opt[] = { "inject", "--frobnicate", fx_path, NULL };
+	char *a_noseed[] = { "inject", "--fault", "nop", fx_path, "-o", out, NULL };
+
+	(void)state;
+	assert_int_equal(write_file_atomic(txt, "hello\n", 6), 0);
+	expect_cli_fail(a_txt, 8, out);
+	expect_cli_fail(a_arm, 8, out);
+	expect_cli_fail(a_ex, 8, out);
+	expect_cli_fail(a_none, 10, out);
+	expect_cli_fail(a_unk, 8, out);
+	expect_cli_fail(a_many, 10, out);
+	expect_cli_fail(a_nofn, 10, out);
+	expect_cli_fail(a_missing, 8, out);
+	expect_cli_fail(a_opt, 3, out);
+	expect_cli_fail(a_noseed, 6, out);
+	free(out);
+	free(txt);
+	free(arm);
+	free(ex);
+}
+
+static void test_sites_counts(void **state)
+{
+	struct injector j;
+	struct inj_site *s;
+	size_t n, i, per[FT_COUNT] = { 0 };
+	struct inj_filter f = { NULL, ".text" };
+
+	(void)state;
+	assert_int_equal(inj_open_mem(&j, "fixture", fx_buf, fx_len), 0);
+	assert_int_equal(inj_sites(&j, (1u << FT_COUNT) - 1, &f, &s, &n), 0);
+	for (i = 0; i < n; i++) {
+		per[s[i].type]++;
+		if (i)	/* sorted by (section, offset, type) */
+			assert_true(s[i - 1].off < s[i].off ||
+				    (s[i - 1].off == s[i].off && s[i - 1].type < s[i].type));
+	}
+	assert_int_equal(per[FT_BRANCH], 1);
+	assert_int_equal(per[FT_INVERT], 1);
+	assert_int_equal(per[FT_LOOP], 2);
+	assert_int_equal(per[FT_INIT], 1);
+	assert_int_equal(per[FT_INTERFACE], 1);
+	assert_int_equal(per[FT_IRQ], 2);
+	free(s);
+	inj_close(&j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nop),
+		cmocka_unit_test(test_nop_skips_kernel_patched_sites),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_src_dst),
+		cmocka_unit_test(test_ptr),
+		cmocka_unit_test(test_branch_invert_loop),
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_irq),
+		cmocka_unit_test(test_interface),
+		cmocka_unit_test(test_reloc_bytes_never_flipped),
+		cmocka_unit_test(test_reloc_neutralized_in_file),
+		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_cli_deterministic_output),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_sites_counts),
+	};
+
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}

@@ -1,0 +1,274 @@
+/*
+ * test_store.c - the SQLite store: creation, migration from an older
+ * schema with data in it, refusal of a newer schema / read-only file /
+ * full database with the file unchanged, trial atomicity and dedup, logs,
+ * crash signatures and the report views.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_store.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	remove_tree(dir);
+	return 0;
+}
+
+static char *path_of(const char *name)
+{
+	static char p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	unlink(p);
+	return p;
+}
+
+static int64_t one_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = store_prepare(st, sql);
+	int64_t v;
+
+	assert_non_null(s);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* A campaign with one extension and two faults; returns the fault ids. */
+static int64_t make_campaign(struct store *st, int64_t *f0, int64_t *f1)
+{
+	int64_t img, c, e;
+
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_image_id(st, "6.1.0-56-amd64", "aa", "bb", &img), 0);
+	assert_int_equal(store_campaign_insert(st, "t", "{}", "h1", 1, img, 4, &c), 0);
+	assert_int_equal(store_extension_insert(st, c, "e1000", "e1000", "e1000", "net", &e), 0);
+	assert_int_equal(store_fault_insert(st, c, e, 0, "nop", 5, 11, f0), 0);
+	assert_int_equal(store_fault_insert(st, c, e, 1, "ptr", 5, 12, f1), 0);
+	assert_int_equal(store_commit(st), 0);
+	return c;
+}
+
+static struct store_trial trial(int64_t c, int64_t f, const char *key, const char *mode,
+				const char *outcome)
+{
+	struct store_trial t = {
+		.campaign_id = c, .fault_id = f, .key = key, .mode = mode,
+		.outcome = outcome, .recovery_ms = -1, .workload_pass = -1,
+		.boot_ms = -1, .workload_ms = -1, .wall_ms = 1234,
+	};
+	return t;
+}
+
+static void test_create_and_put(void **state)
+{
+	struct store *st;
+	int64_t c, f0, f1, id;
+	struct store_mutation m = { "nop", ".text", "e1000_probe", 16, 0x1234, "e8 00 00 00 00",
+				    "0f 1f 44 00 00", "call foo", "nop5" };
+	struct store_trial t;
+	char *log, *buf;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(store_open(path_of("a.db"), STORE_RW, &st), 0);
+	assert_int_equal(one_int(st, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(one_int(st, "PRAGMA foreign_keys"), 1);
+	c = make_campaign(st, &f0, &f1);
+	log = path_of("console.log");
+	assert_int_equal(write_file_atomic(log, "BUG: <script>x</script>\n", 24), 0);
+
+	t = trial(c, f0, "e1000/0000/native", "native", "crash");
+	t.crashed = 1;
+	t.crash_kind = "oops";
+	t.crash_title = "BUG: unable to handle page fault in e1000_probe";
+	t.console_path = log;
+	t.mutations = &m;
+	t.n_mutations = 1;
+	t.describe_json = "[{\"type\":\"nop\"}]";
+	assert_int_equal(store_trial_put(st, &t, &id), 0);
+	/* same key again: refused, nothing written */
+	assert_int_equal(store_trial_put(st, &t, NULL), 1);
+	assert_int_equal(store_trial_count(st, c), 1);
+
+	t = trial(c, f0, "e1000/0000/nooks", "nooks", "recovered");
+	t.mutations = &m;
+	t.n_mutations = 1;
+	t.recovery_ms = 12.5;
+	t.detection = "page_fault";
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM mutations"), 1);	/* once per fault */
+
+	t = trial(c, f1, "e1000/0001/native", "native", "crash");
+	t.crashed = 1;
+	t.crash_kind = "oops";
+	t.crash_title = "BUG: unable to handle page fault in e1000_probe";
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	assert_int_equal(one_int(st, "SELECT count FROM crash_signatures"), 2);
+	assert_int_equal(one_int(st, "SELECT example_trial_id FROM crash_signatures"), id);
+
+	/* views */
+	assert_int_equal(one_int(st, "SELECT crashing FROM v_survival"), 1);
+	assert_int_equal(one_int(st, "SELECT survived FROM v_survival"), 1);
+	assert_int_equal(one_int(st, "SELECT n FROM v_outcomes WHERE mode='native' AND outcome='crash'"), 2);
+	assert_int_equal(one_int(st, "SELECT n FROM v_signatures"), 2);
+	assert_int_equal(one_int(st, "SELECT stored FROM v_progress"), 3);
+
+	/* logs round-trip, compressed */
+	assert_int_equal(store_log_get(st, id, "console", &buf, &len), 0);
+	assert_int_equal(len, 24);
+	assert_string_equal(buf, "BUG: <script>x</script>\n");
+	free(buf);
+	assert_int_equal(store_log_get(st, id, "agent", &buf, &len), 1);
+	assert_int_equal(store_campaign_resolve(st, "t", &id), 0);
+	assert_int_equal(id, c);
+	assert_int_equal(store_campaign_resolve(st, "nope", &id), -1);
+	assert_int_equal(store_campaign_resolve(st, "99", &id), -1);
+	store_close(st);
+}
+
+static void test_migration_upgrades(void **state)
+{
+	struct store *st;
+	int64_t c, f0, f1;
+	struct store_trial t;
+	char *p;
+
+	(void)state;
+	p = xstrdup(path_of("u.db"));
+	assert_int_equal(store_open_at(p, 1, &st), 0);
+	c = make_campaign(st, &f0, &f1);
+	t = trial(c, f0, "e1000/0000/native", "native", "hang");
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	store_close(st);
+	/* read-only open of an old schema is refused */
+	assert_int_equal(store_open(p, STORE_RO, &st), -1);
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	assert_int_equal(one_int(st, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(one_int(st, "SELECT n FROM v_outcomes WHERE outcome='hang'"), 1);
+	store_close(st);
+	free(p);
+}
+
+static char *slurp(const char *p, size_t *len)
+{
+	char *b = read_file(p, len);
+
+	assert_non_null(b);
+	return b;
+}
+
+static void test_newer_schema_refused_unchanged(void **state)
+{
+	struct store *st;
+	char *p, *before, *after;
+	size_t lb, la;
+
+	(void)state;
+	p = xstrdup(path_of("n.db"));
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	assert_int_equal(store_exec(st, "PRAGMA journal_mode = DELETE"), 0);
+	assert_int_equal(store_exec(st, "PRAGMA user_version = 999"), 0);
+	store_close(st);
+	before = slurp(p, &lb);
+	assert_int_equal(store_open(p, STORE_RW, &st), -1);
+	assert_null(st);
+	after = slurp(p, &la);
+	assert_int_equal(lb, la);
+	assert_memory_equal(before, after, lb);
+	free(before);
+	free(after);
+	free(p);
+}
+
+static void test_readonly_refused(void **state)
+{
+	struct store *st;
+	char *p;
+
+	(void)state;
+	if (geteuid() == 0)
+		skip();	/* root ignores file modes */
+	p = xstrdup(path_of("r.db"));
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	assert_int_equal(store_exec(st, "PRAGMA journal_mode = DELETE"), 0);
+	store_close(st);
+	assert_int_equal(chmod(p, 0444), 0);
+	assert_int_equal(store_open(p, STORE_RW, &st), -1);
+	assert_int_equal(store_open(p, STORE_RO, &st), 0);
+	store_close(st);
+	free(p);
+}
+
+static void test_full_disk_atomic(void **state)
+{
+	struct store *st;
+	int64_t c, f0, f1;
+	struct store_trial t;
+	char *log, *big;
+	size_t i, n = 3u << 20;
+	int64_t pages;
+
+	(void)state;
+	assert_int_equal(store_open(path_of("f.db"), STORE_RW, &st), 0);
+	c = make_campaign(st, &f0, &f1);
+	/* an incompressible 3 MiB console log cannot fit in the remaining pages */
+	big = xmalloc(n);
+	srand(1);
+	for (i = 0; i < n; i++)
+		big[i] = (char)rand();
+	log = xstrdup(path_of("big.log"));
+	assert_int_equal(write_file_atomic(log, big, n), 0);
+	free(big);
+	pages = one_int(st, "PRAGMA page_count");
+	{
+		char *sql = xasprintf("PRAGMA max_page_count = %lld", (long long)pages + 8);
+		assert_int_equal(store_exec(st, sql), 0);
+		free(sql);
+	}
+	t = trial(c, f0, "e1000/0000/native", "native", "crash");
+	t.crashed = 1;
+	t.crash_kind = "oops";
+	t.crash_title = "x";
+	t.console_path = log;
+	assert_int_equal(store_trial_put(st, &t, NULL), -1);
+	assert_int_equal(store_trial_count(st, c), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM crash_signatures"), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM logs"), 0);
+	assert_int_equal(sqlite3_get_autocommit(store_db(st)), 1);	/* no open transaction */
+	free(log);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_and_put),
+		cmocka_unit_test(test_migration_upgrades),
+		cmocka_unit_test(test_newer_schema_refused_unchanged),
+		cmocka_unit_test(test_readonly_refused),
+		cmocka_unit_test(test_full_disk_atomic),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

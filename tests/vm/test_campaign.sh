@@ -1,0 +1,46 @@
+#!/bin/sh
+# test_campaign.sh - `nooks campaign run` on real guests: a tiny native
+# campaign (4 trials of e1000) killed with SIGKILL at random points and
+# rerun until complete; the stored set must be exactly the planned set,
+# each key once, every row with its console log, integrity_check ok.
+# Needs the injector (`nooks inject`) and the net workload in the image;
+# skipped with the reason until they are built.
+. "$(dirname "$0")/lib.sh"
+if ! "$NOOKS" inject --help >/dev/null 2>&1; then
+	skip "campaign on real guests" "the injector ('nooks inject') is not in this build"
+	finish
+fi
+if ! [ -x "$TOP/build/guest/bin/wl-netdev" ]; then
+	skip "campaign on real guests" "the net workload (wl-netdev) is not in the guest image"
+	finish
+fi
+cat >"$T_TMP/tiny.json" <<'JSON'
+{ "name": "tiny", "seed": 77, "trials": 4, "faults_per_trial": 2, "modes": ["native"],
+  "fault_types": ["nop", "branch"],
+  "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
+                    "workload_args": { "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 } } ],
+  "timeouts": { "boot_s": 30, "heartbeat_s": 10, "total_s": 40 },
+  "kernel_cmdline": ["oops=panic", "panic=-1"], "jobs": 2, "retries": 1 }
+JSON
+DB="$T_TMP/tiny.db"
+kills=0
+for round in 1 2 3; do
+	"$NOOKS" campaign run "$T_TMP/tiny.json" --db "$DB" --runs "$T_TMP/runs" >"$T_TMP/run.log" 2>&1 &
+	pid=$!
+	sleep $(( $(od -An -N1 -tu1 /dev/urandom) % 6 + 2 ))
+	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+	wait $pid 2>/dev/null
+	pkill -9 -f "qemu-system-x86_64.*$T_TMP" 2>/dev/null
+done
+echo "killed the runner $kills times"
+"$NOOKS" campaign run "$T_TMP/tiny.json" --db "$DB" --runs "$T_TMP/runs" >"$T_TMP/run.log" 2>&1
+expect_eq "final run completes" 0 "$?"
+expect_eq "exactly the planned trials" 4 "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM trials')"
+expect_eq "each key once" 4 "$(sqlite3 "$DB" 'SELECT COUNT(DISTINCT key) FROM trials')"
+expect_eq "no infra_error counted" 0 "$(sqlite3 "$DB" "SELECT COUNT(*) FROM v_outcomes WHERE outcome = 'infra_error'")"
+expect_eq "every trial has its console log" 4 "$(sqlite3 "$DB" "SELECT COUNT(*) FROM logs WHERE kind = 'console' AND raw_size > 0")"
+expect_eq "integrity" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+out=$("$NOOKS" campaign status --db "$DB")
+expect_match "status shows finished" "tiny +4/4 .*finished" "$out"
+no_qemu_left "no qemu left"
+finish
