@@ -237,8 +237,15 @@ static int slot_init(int i)
 	d->first_init = true;
 	ret = nooks_xpc(d, d->init, 0, 0, 0, 0);
 	d->first_init = false;
-	if (READ_ONCE(d->state) != NOOKS_RUNNING && !ret)
-		ret = -EFAULT;
+	if (READ_ONCE(d->state) != NOOKS_RUNNING) {
+		/* no pristine state to return to: the load fails, kernel lives */
+		if (!ret)
+			ret = -EFAULT;
+		nooks_stop_all(d);
+		nooks_release_all(d, true);
+		pr_err("nooks: recovery_failed domain=%s reason=fault_in_first_init err=%ld\n",
+		       d->name, ret);
+	}
 	return ret;
 }
 
