@@ -72,6 +72,11 @@ out=$("$NOOKS" vm run --out "$T_TMP/r2" --timeout 170 --module "$NIM" --module "
 	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1" \
 	--cmd "$(cat "$T_TMP/fault.sh")" 2>/dev/null); rc=$?
 expect_eq "faulting e1000: guest stays up" 0 "$rc"
+if [ "$rc" != 0 ]; then	# keep the evidence: one unexplained crash seen in ~10 runs
+	mkdir -p "$TOP/build/test-logs"
+	cp "$T_TMP/r2/console.log" "$TOP/build/test-logs/nim_e1000_fault_console.log"
+	echo "# console kept: build/test-logs/nim_e1000_fault_console.log"
+fi
 n=$(echo $TARGETS | wc -w)
 expect_eq "every fault counted" "FAULTS $n" "$(printf '%s\n' "$out" | grep '^FAULTS')"
 expect_eq "every fault recovered" "RECOVERIES $n" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
