@@ -248,6 +248,40 @@ static int parse_deadlines(const struct ctx *c, json_object *v)
 	return 0;
 }
 
+static int parse_inject(const struct ctx *c, json_object *v)
+{
+	struct trial_manifest *m = c->m;
+
+	if (!json_object_is_type(v, json_type_object))
+		return field_error(c, "inject", "expected an object");
+	json_object_object_foreach(v, key, val) {
+		char sub[96];
+		int r;
+
+		snprintf(sub, sizeof(sub), "inject.%s", key);
+		if (!strcmp(key, "cmd"))
+			r = get_string(c, val, sub, &m->inject_cmd);
+		else if (!strcmp(key, "phase"))
+			r = get_string(c, val, sub, &m->inject_phase);
+		else if (!strcmp(key, "after_s")) {
+			double d = json_object_get_double(val);
+
+			r = 0;
+			if ((!json_object_is_type(val, json_type_int) &&
+			     !json_object_is_type(val, json_type_double)) || !(d >= 0 && d <= MAX_DEADLINE_S))
+				r = field_error(c, sub, "expected a number of seconds 0..86400");
+			else
+				m->inject_after_ms = (unsigned)(d * 1000.0 + 0.5);
+		} else
+			r = field_error(c, sub, "unknown field (known: cmd, after_s, phase)");
+		if (r)
+			return -1;
+	}
+	if (!m->inject_cmd)
+		return field_error(c, "inject.cmd", "missing");
+	return 0;
+}
+
 static int parse_top(const struct ctx *c, const char *key, json_object *val)
 {
 	struct trial_manifest *m = c->m;
@@ -270,6 +304,14 @@ static int parse_top(const struct ctx *c, const char *key, json_object *val)
 		m->coldplug = json_object_get_boolean(val);
 		return 0;
 	}
+	if (!strcmp(key, "inject"))
+		return parse_inject(c, val);
+	if (!strcmp(key, "recovery_agent")) {
+		if (!json_object_is_type(val, json_type_boolean))
+			return field_error(c, "recovery_agent", "expected true or false");
+		m->no_recovery_agent = !json_object_get_boolean(val);
+		return 0;
+	}
 	if (!strcmp(key, "reset")) {
 		const char *r = json_object_get_string(val);
 
@@ -290,7 +332,7 @@ static int parse_top(const struct ctx *c, const char *key, json_object *val)
 	char what[200];
 
 	snprintf(what, sizeof(what), "unknown field (known: modules, devices, disks, workload, "
-		 "append, deadlines, coldplug, mem_mb, reset)");
+		 "append, deadlines, coldplug, mem_mb, reset, inject, recovery_agent)");
 	return field_error(c, key, what);
 }
 
@@ -396,6 +438,8 @@ void manifest_release(struct trial_manifest *m)
 	}
 	free(m->workload);
 	free(m->append);
+	free(m->inject_cmd);
+	free(m->inject_phase);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -437,6 +481,18 @@ char *manifest_guest_json(const struct trial_manifest *m)
 				       json_object_new_string(m->params[i].value));
 	json_object_object_add(wl, "params", params);
 	json_object_object_add(o, "workload", wl);
+	if (m->inject_cmd) {
+		json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "cmd", json_object_new_string(m->inject_cmd));
+		json_object_object_add(in, "after_s",
+				       json_object_new_double(m->inject_after_ms / 1000.0));
+		if (m->inject_phase)
+			json_object_object_add(in, "phase", json_object_new_string(m->inject_phase));
+		json_object_object_add(o, "inject", in);
+	}
+	if (m->no_recovery_agent)
+		json_object_object_add(o, "recovery_agent", json_object_new_boolean(0));
 	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

@@ -44,6 +44,10 @@ struct trial_manifest {
 	unsigned boot_ms;	/* until the agent's "started" (default 60 s) */
 	unsigned heartbeat_ms;	/* max silence of the agent once started (default 10 s) */
 	unsigned total_ms;	/* whole trial (default 300 s) */
+	char *inject_cmd;	/* "inject.cmd": guest shell command run once during the workload */
+	char *inject_phase;	/* "inject.phase": start the clock at this workload phase, or NULL */
+	unsigned inject_after_ms;	/* "inject.after_s" (default 0) */
+	bool no_recovery_agent;	/* "recovery_agent": false: no recovery scripts after a NIM recovery */
 };
 
 /* Parse JSON text; origin names the source in errors.  0, or -1 with one error line. */

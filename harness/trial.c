@@ -169,6 +169,11 @@ static void handle_agent_line(struct attempt *a, const char *line)
 			json_object_put(r->metrics);
 			r->metrics = json_object_get(v);
 		}
+	} else if (!strcmp(ev, "recovery_agent") || !strcmp(ev, "inject")) {
+		if (!r->agent_events)
+			r->agent_events = json_object_new_array();
+		if (json_object_array_length(r->agent_events) < TRIAL_MAX_NIM_EVENTS)
+			json_object_array_add(r->agent_events, json_object_get(o));
 	} else if (!strcmp(ev, "workload_exit")) {
 		r->workload_exit = json_object_object_get_ex(o, "status", &v) ?
 				   json_object_get_int(v) : -1;
@@ -510,6 +515,7 @@ static void restore_failed(struct trial_result *out, const struct snapshot *snap
 	}
 	snapshot_invalidate(snap);
 	json_object_put(out->metrics);
+	json_object_put(out->agent_events);
 	for (i = 0; i < (size_t)out->n_nim_events; i++)
 		free(out->nim_events[i]);
 	free(out->run_dir);
@@ -595,6 +601,7 @@ void trial_result_release(struct trial_result *r)
 	int i;
 
 	json_object_put(r->metrics);
+	json_object_put(r->agent_events);
 	for (i = 0; i < r->n_nim_events; i++)
 		free(r->nim_events[i]);
 	free(r->run_dir);
@@ -630,6 +637,8 @@ json_object *trial_result_json(const struct trial_result *r)
 	for (i = 0; i < r->n_nim_events; i++)
 		json_object_array_add(nim, jstring(r->nim_events[i]));
 	json_object_object_add(o, "nim_events", nim);
+	if (r->agent_events)
+		json_object_object_add(o, "agent_events", json_object_get(r->agent_events));
 	if (r->nim_recovery_us >= 0)
 		json_object_object_add(o, "nim_recovery_us", jint(r->nim_recovery_us));
 	if (r->fault_armed >= 0) {

@@ -71,6 +71,7 @@ struct trial_result {
 	enum workload_verdict workload;
 	char workload_reason[256];
 	struct json_object *metrics;	/* the result line's "metrics" (owned) or NULL */
+	struct json_object *agent_events;	/* "inject" and "recovery_agent" events (owned array) or NULL */
 	char *nim_events[TRIAL_MAX_NIM_EVENTS];	/* messages (owned) */
 	int n_nim_events;
 	int nim_detected, nim_recovered, nim_failed;

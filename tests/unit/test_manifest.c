@@ -142,6 +142,41 @@ static void test_errors(void **state)
 	expect_error("{\"workload\": \"\"}", "field 'workload': must not be empty");
 }
 
+static void test_inject_and_recovery_agent(void **state)
+{
+	struct trial_manifest m;
+	char *g;
+
+	(void)state;
+	assert_int_equal(manifest_parse("{\"workload\": \"netdev\", \"recovery_agent\": false,"
+					" \"inject\": {\"cmd\": \"echo x > /y\", \"after_s\": 0.5,"
+					" \"phase\": \"send\"}}", "m.json", &m), 0);
+	assert_string_equal(m.inject_cmd, "echo x > /y");
+	assert_string_equal(m.inject_phase, "send");
+	assert_int_equal(m.inject_after_ms, 500);
+	assert_true(m.no_recovery_agent);
+	g = manifest_guest_json(&m);
+	assert_non_null(strstr(g, "\"inject\":{\"cmd\":\"echo x > /y\",\"after_s\":0.5,\"phase\":\"send\"}"));
+	assert_non_null(strstr(g, "\"recovery_agent\":false"));
+	free(g);
+	manifest_release(&m);
+	assert_int_equal(manifest_parse("{\"workload\": \"none\"}", "m.json", &m), 0);
+	assert_false(m.no_recovery_agent);
+	assert_null(m.inject_cmd);
+	g = manifest_guest_json(&m);
+	assert_null(strstr(g, "inject"));
+	assert_null(strstr(g, "recovery_agent"));
+	free(g);
+	manifest_release(&m);
+	expect_error("{\"workload\": \"none\", \"inject\": {\"after_s\": 1}}", "field 'inject.cmd': missing");
+	expect_error("{\"workload\": \"none\", \"inject\": {\"cmd\": \"x\", \"after_s\": -1}}",
+		     "field 'inject.after_s'");
+	expect_error("{\"workload\": \"none\", \"inject\": {\"cmd\": \"x\", \"when\": 1}}",
+		     "field 'inject.when': unknown field");
+	expect_error("{\"workload\": \"none\", \"recovery_agent\": 0}",
+		     "field 'recovery_agent': expected true or false");
+}
+
 static void test_load_rebases_relative_paths(void **state)
 {
 	char dir[] = "/tmp/test-manifest-dir-XXXXXX", *path;
@@ -168,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_inject_and_recovery_agent),
 		cmocka_unit_test(test_load_rebases_relative_paths),
 	};
 

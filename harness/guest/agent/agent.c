@@ -10,7 +10,11 @@
  *   started, module_loaded / module_failed, coldplug_done, workload_started,
  *   progress / result (forwarded from /bin/wl-X), output (non-JSON workload
  *   output), workload_exit, nim (a /dev/kmsg line starting "nooks:"),
- *   heartbeat (every 500 ms, from a separate process), done.
+ *   heartbeat (every 500 ms, from a separate process), inject (the
+ *   manifest's fault trigger ran), recovery_agent (recover.c), done.
+ * Manifest extras: "inject": {"cmd", "after_s", "phase"} runs cmd once,
+ * after_s seconds after the workload started or reported that phase;
+ * "recovery_agent": false turns the user-mode recovery agent off.
  * Park mode (`nooks-agent --park MANIFEST`, started by /init when the initrd
  * holds /trial/park): the guest of a snapshot.  Maps the payload device,
  * prints "parked" until a restored copy of it gets a payload (payload.h),
@@ -41,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "payload.h"
 
 #define CHANNEL "/dev/ttyS1"
@@ -60,7 +65,7 @@ static long long mono_ms(void)
 }
 
 /* Write one event line; o is consumed.  One write() per line keeps lines whole. */
-static void emit(json_object *o)
+void emit(json_object *o)
 {
 	const char *s;
 	char *line;
@@ -86,7 +91,7 @@ static void emit(json_object *o)
 	json_object_put(o);
 }
 
-static json_object *event(const char *name)
+json_object *event(const char *name)
 {
 	json_object *o = json_object_new_object();
 
@@ -162,6 +167,7 @@ static void drain_kmsg(void)
 			continue;
 		json_object *o = event("nim");
 
+		recover_note_nim(msg);
 		json_object_object_add(o, "msg", json_object_new_string(msg));
 		long long ts_us = 0;
 
@@ -260,15 +266,79 @@ static void coldplug(void)
 	emit(event("coldplug_done"));
 }
 
-/* Forward one line of workload output: JSON objects with "event" as they are. */
-static void forward_line(char *line, int *saw_result)
+/*
+ * The manifest's fault trigger: cmd runs once (sh -c, output discarded),
+ * after_ms after the workload started or, with a phase, after the workload
+ * reported {"event":"progress","phase":PHASE}.
+ */
+struct inject {
+	const char *cmd, *phase;
+	long long after_ms, at_ms;	/* at_ms: when due (-1 not armed yet) */
+	int done;
+};
+
+static void inject_init(struct inject *in, json_object *m)
 {
-	json_object *o = json_tokener_parse(line), *ev;
+	json_object *o, *v;
+
+	memset(in, 0, sizeof(*in));
+	in->at_ms = -1;
+	in->done = 1;
+	if (!json_object_object_get_ex(m, "inject", &o) ||
+	    !json_object_object_get_ex(o, "cmd", &v))
+		return;
+	in->cmd = json_object_get_string(v);
+	in->done = 0;
+	if (json_object_object_get_ex(o, "after_s", &v))
+		in->after_ms = (long long)(json_object_get_double(v) * 1000.0);
+	if (json_object_object_get_ex(o, "phase", &v))
+		in->phase = json_object_get_string(v);
+}
+
+static void inject_arm(struct inject *in, const char *phase)
+{
+	if (in->done || in->at_ms >= 0)
+		return;
+	if (in->phase ? phase && !strcmp(phase, in->phase) : !phase)
+		in->at_ms = mono_ms() + in->after_ms;
+}
+
+static void inject_poll(struct inject *in)
+{
+	if (in->done || in->at_ms < 0 || mono_ms() < in->at_ms)
+		return;
+	char *argv[] = { "/bin/sh", "-c", (char *)in->cmd, NULL };
+	json_object *o = event("inject");
+
+	in->done = 1;
+	json_object_object_add(o, "cmd", json_object_new_string(in->cmd));
+	json_object_object_add(o, "status", json_object_new_int(run_wait(argv)));
+	emit(o);
+}
+
+/* ms until the trigger is due, capped at cap. */
+static int inject_wait_ms(const struct inject *in, int cap)
+{
+	long long left;
+
+	if (in->done || in->at_ms < 0)
+		return cap;
+	left = in->at_ms - mono_ms();
+	return left < 0 ? 0 : left < cap ? (int)left : cap;
+}
+
+/* Forward one line of workload output: JSON objects with "event" as they are. */
+static void forward_line(char *line, int *saw_result, struct inject *in)
+{
+	json_object *o = json_tokener_parse(line), *ev, *ph;
 
 	if (o && json_object_is_type(o, json_type_object) &&
 	    json_object_object_get_ex(o, "event", &ev) && json_object_is_type(ev, json_type_string)) {
 		if (!strcmp(json_object_get_string(ev), "result"))
 			*saw_result = 1;
+		if (!strcmp(json_object_get_string(ev), "progress") &&
+		    json_object_object_get_ex(o, "phase", &ph))
+			inject_arm(in, json_object_get_string(ph));
 		emit(o);
 		return;
 	}
@@ -308,7 +378,7 @@ static int build_argv(json_object *wl, const char *name, char ***argv_out)
 }
 
 /* Run the workload, forwarding its output and nim events; returns its exit status. */
-static int run_workload(json_object *wl)
+static int run_workload(json_object *wl, struct inject *in)
 {
 	json_object *v;
 	const char *name = json_object_object_get_ex(wl, "name", &v) ? json_object_get_string(v) : "none";
@@ -332,6 +402,7 @@ static int run_workload(json_object *wl)
 		return 2;
 	}
 	emit_simple("workload_started", "name", name);
+	inject_arm(in, NULL);
 	pid = fork();
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDONLY);
@@ -347,12 +418,14 @@ static int run_workload(json_object *wl)
 	close(pfd[1]);
 	for (;;) {
 		struct pollfd p[2] = { { pfd[0], POLLIN, 0 }, { kmsg, POLLIN, 0 } };
-		int r = poll(p, kmsg >= 0 ? 2 : 1, 1000);
+		int r = poll(p, kmsg >= 0 ? 2 : 1, inject_wait_ms(in, 1000));
 
 		if (r < 0 && errno != EINTR)
 			break;
 		if (kmsg >= 0 && (p[1].revents & POLLIN))
 			drain_kmsg();
+		recover_run_pending();
+		inject_poll(in);
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		ssize_t n = read(pfd[0], buf + used, MAX_LINE - used);
@@ -368,7 +441,7 @@ static int run_workload(json_object *wl)
 			size_t len = nl ? (size_t)(nl - buf) : used;
 
 			buf[len] = '\0';
-			forward_line(buf, &saw_result);
+			forward_line(buf, &saw_result, in);
 			len += nl ? 1 : 0;
 			memmove(buf, buf + len, used - len);
 			used -= len;
@@ -376,7 +449,7 @@ static int run_workload(json_object *wl)
 	}
 	if (used) {
 		buf[used] = '\0';
-		forward_line(buf, &saw_result);
+		forward_line(buf, &saw_result, in);
 	}
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -592,6 +665,7 @@ int main(int argc, char **argv)
 	int parked = argc > 1 && !strcmp(argv[1], "--park");
 	const char *path = argc > 1 + parked ? argv[1 + parked] : MANIFEST;
 	json_object *m, *mods, *v, *o;
+	struct inject in;
 	pid_t hb;
 	int i, ok = 1;
 
@@ -618,9 +692,13 @@ int main(int argc, char **argv)
 		}
 	if (ok && json_object_object_get_ex(m, "coldplug", &v) && json_object_get_boolean(v))
 		coldplug();
+	inject_init(&in, m);
+	if (json_object_object_get_ex(m, "recovery_agent", &v))
+		recover_enable(json_object_get_boolean(v));
 	if (ok && json_object_object_get_ex(m, "workload", &v))
-		run_workload(v);
+		run_workload(v, &in);
 	drain_kmsg();
+	recover_run_pending();
 	emit(event("done"));
 	json_object_put(m);
 	power_off(hb);

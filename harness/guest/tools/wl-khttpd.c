@@ -15,7 +15,9 @@
  *
  * Needs khttpd loaded (port and docroot come from its module parameters);
  * a missing module or NIC is a set-up error (exit 2), any wrong answer a
- * functional failure (exit 1).
+ * functional failure (exit 1).  Registers a recovery script (wl_common.h)
+ * so that a driver restart of the NIC under test by the NIM gets the
+ * server's address back; it does not retry phases.
  */
 #include "wl_common.h"
 
@@ -487,6 +489,10 @@ int main(int argc, char **argv)
 	unload_rd = pipe_unload[0];
 	wl_set_phase("fetch");
 	pid = wl_net_start_peer(&n, client_main, NULL, &ready);
+	/* a driver restart of the NIC under test gets its address back (recovery agent) */
+	if (wl_net_register_recovery(&n, "khttpd", WL_ADDR_DUT))
+		wl_finish(WL_INFRA, "cannot register the recovery script in " WL_RECOVER_DIR ": %s",
+			  strerror(errno));
 	close(pipe_rep[1]);
 	close(pipe_unload[0]);
 	if (o.unload && wl_wait_ready(ready) == 0) {

@@ -10,6 +10,17 @@
  * within --deadline seconds.  Metrics: MB/s and packets/s per direction
  * (packet counts from the NIC's own statistics), ping round trip.
  *
+ * Driver restarts (the NIM re-probing a faulted driver): at set-up the
+ * workload registers a recovery script (wl_common.h) that the guest
+ * agent runs after a NIM recovery to bring the NIC up with its address
+ * again.  A TCP stream survives a restart when that happens within its
+ * retransmission window.  A phase that fails after the NIC was seen
+ * restarted (new ifindex) is run once more, if the NIC is back configured
+ * within 15 s (and the deadline); any other failure fails at once.  I/O
+ * calls stalled for a quarter of --deadline fail a phase.  The same rule holds in
+ * native mode (where nothing restarts a driver).  Metrics nic_restarts,
+ * reconfigured, retries say what happened.
+ *
  * Never touches interfaces other than the two it found; no traffic leaves
  * QEMU.  Exit 0 pass, 1 functional failure, 2 set-up or usage error.
  */
@@ -171,7 +182,20 @@ static int ping_once(int fd, uint16_t seq, unsigned timeout_ms, uint64_t *rtt_ns
 	}
 }
 
-static void do_ping(unsigned long pings, unsigned link_s)
+static char fail_reason[512];
+
+__attribute__((format(printf, 1, 2)))
+static int phase_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fail_reason, sizeof(fail_reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int do_ping(unsigned long pings, unsigned link_s)
 {
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	uint64_t rtt, total = 0, t_end = wl_now_ns() + (uint64_t)link_s * 1000000000ull;
@@ -183,26 +207,33 @@ static void do_ping(unsigned long pings, unsigned link_s)
 		wl_finish(WL_INFRA, "raw ICMP socket: %s", strerror(errno));
 	wl_set_phase("link");
 	while ((r = ping_once(fd, seq++, 200, &rtt)) == -1)
-		if (wl_now_ns() > t_end)
-			wl_finish(WL_FAIL, "no echo reply from the peer within %u s (link down?)",
-				  link_s);
-	if (r == -2)
-		wl_finish(WL_FAIL, "echo reply payload corrupted");
+		if (wl_now_ns() > t_end) {
+			close(fd);
+			return phase_fail("no echo reply from the peer within %u s (link down?)",
+					  link_s);
+		}
+	if (r == -2) {
+		close(fd);
+		return phase_fail("echo reply payload corrupted");
+	}
 	wl_set_phase("ping");
 	for (i = 0; i < pings; i++) {
 		r = ping_once(fd, seq++, 1000, &rtt);
-		if (r == -2)
-			wl_finish(WL_FAIL, "echo reply %lu payload corrupted", i);
+		if (r == -2) {
+			close(fd);
+			return phase_fail("echo reply %lu payload corrupted", i);
+		}
 		if (r)
 			lost++;
 		else
 			total += rtt;
 	}
 	close(fd);
-	wl_metric("\"pings\":%lu,\"ping_lost\":%lu,\"ping_rtt_us\":%.1f", pings, lost,
-		  pings > lost ? (double)total / (double)(pings - lost) / 1000.0 : 0.0);
 	if (lost)
-		wl_finish(WL_FAIL, "%lu of %lu echo requests unanswered", lost, pings);
+		return phase_fail("%lu of %lu echo requests unanswered", lost, pings);
+	wl_metric("\"pings\":%lu,\"ping_lost\":%lu,\"ping_rtt_us\":%.1f", pings, lost,
+		  (double)total / (double)pings / 1000.0);
+	return 0;
 }
 
 /* ---- streams ------------------------------------------------------------ */
@@ -215,50 +246,125 @@ static unsigned long long if_stat(const struct wl_net *n, const char *what)
 	return wl_read_ull(p);
 }
 
-static void do_stream(const struct wl_net *n, uint32_t dir, uint64_t bytes, uint64_t seed,
-		      unsigned io_s)
+static int do_stream(struct wl_net *n, uint32_t dir, uint64_t bytes, uint64_t seed,
+		     unsigned io_s)
 {
 	const char *name = dir ? "recv" : "send";
 	struct stream_hdr h = { MAGIC, dir, bytes, seed };
 	unsigned long long p0 = if_stat(n, dir ? "rx_packets" : "tx_packets"), p1;
 	uint64_t t0 = wl_now_ns(), t1;
+	unsigned long restarts0 = n->restarts;
 	uint32_t crc;
 	double secs;
-	int fd, eof;
+	int fd, eof, r = 0;
 
 	wl_set_phase(name);
 	fd = wl_tcp_connect(WL_ADDR_PEER, PORT, io_s);
 	if (fd < 0)
-		wl_finish(WL_FAIL, "%s: connect to the peer: %s", name, strerror(errno));
-	if (wl_write_full(fd, &h, sizeof(h)))
-		wl_finish(WL_FAIL, "%s: header: %s", name, strerror(errno));
-	if (dir == 0) {
+		return phase_fail("%s: connect to the peer: %s", name, strerror(errno));
+	if (wl_write_full(fd, &h, sizeof(h))) {
+		r = phase_fail("%s: header: %s", name, strerror(errno));
+	} else if (dir == 0) {
 		struct stream_ack a;
 
 		if (send_stream(fd, seed, bytes, &crc))
-			wl_finish(WL_FAIL, "send: %s", strerror(errno));
-		if (wl_read_full(fd, &a, sizeof(a)))
-			wl_finish(WL_FAIL, "send: no verdict from the peer");
-		if (!a.ok)
-			wl_finish(WL_FAIL, "send: peer found byte %llu of %llu wrong or missing",
-				  (unsigned long long)a.bad_off, (unsigned long long)bytes);
-		if (a.crc != crc)
-			wl_finish(WL_FAIL, "send: CRC-32 mismatch (sent %08x, peer %08x)",
-				  crc, a.crc);
+			r = phase_fail("send: %s", strerror(errno));
+		else if (wl_read_full(fd, &a, sizeof(a)))
+			r = phase_fail("send: no verdict from the peer");
+		else if (!a.ok)
+			r = phase_fail("send: peer found byte %llu of %llu wrong or missing",
+				       (unsigned long long)a.bad_off, (unsigned long long)bytes);
+		else if (a.crc != crc)
+			r = phase_fail("send: CRC-32 mismatch (sent %08x, peer %08x)", crc, a.crc);
 	} else {
 		uint64_t got = recv_check(fd, seed, bytes, &crc, &eof);
 
 		if (got != bytes)
-			wl_finish(WL_FAIL, "recv: byte %llu of %llu %s", (unsigned long long)got,
-				  (unsigned long long)bytes, eof ? "missing" : "wrong");
+			r = phase_fail("recv: byte %llu of %llu %s", (unsigned long long)got,
+				       (unsigned long long)bytes, eof ? "missing" : "wrong");
 	}
 	t1 = wl_now_ns();
 	close(fd);
+	if (r)
+		return r;
+	wl_net_restarted(n);
 	p1 = if_stat(n, dir ? "rx_packets" : "tx_packets");
 	secs = (double)(t1 - t0) / 1e9;
-	wl_metric("\"%s_bytes\":%llu,\"%s_crc32\":\"%08x\",\"%s_MBps\":%.2f,\"%s_pps\":%.0f",
-		  name, (unsigned long long)bytes, name, crc, name,
-		  (double)bytes / secs / 1e6, name, (double)(p1 - p0) / secs);
+	wl_metric("\"%s_bytes\":%llu,\"%s_crc32\":\"%08x\",\"%s_MBps\":%.2f",
+		  name, (unsigned long long)bytes, name, crc, name, (double)bytes / secs / 1e6);
+	/* a restarted NIC's counters start again from 0: no packet rate then */
+	if (n->restarts == restarts0)
+		wl_metric("\"%s_pps\":%.0f", name, (double)(p1 - p0) / secs);
+	else
+		wl_metric("\"%s_pps\":null", name);
+	return 0;
+}
+
+/* ---- phases, with one retry after a driver restart ------------------------- */
+
+struct run {
+	struct wl_net *n;
+	unsigned long pings, link;
+	uint64_t bytes, seed;
+	unsigned io_s;
+	uint64_t end_ns;	/* the deadline */
+};
+
+static int run_phase(struct run *r, int phase)
+{
+	switch (phase) {
+	case 0: return do_ping(r->pings, (unsigned)r->link);
+	case 1: return do_stream(r->n, 0, r->bytes, r->seed, r->io_s);
+	default: return do_stream(r->n, 1, r->bytes, r->seed + 1, r->io_s);
+	}
+}
+
+static void restart_metrics(const struct wl_net *n)
+{
+	wl_metric("\"nic_restarts\":%lu,\"reconfigured\":%lu,\"retries\":%lu",
+		  n->restarts, n->reconfigured, n->retries);
+}
+
+#define RECONFIG_WAIT_S 15
+
+static void run_phases(struct run *r)
+{
+	static const char *const names[] = { "ping", "send", "recv" };
+	int phase;
+
+	for (phase = 0; phase < 3; phase++) {
+		unsigned long restarts0 = r->n->restarts;
+
+		if (!run_phase(r, phase)) {
+			if (wl_net_restarted(r->n) || r->n->restarts != restarts0)
+				wl_net_wait_reconfigured(r->n, 0);	/* it carried traffic: count it */
+			continue;
+		}
+		wl_net_restarted(r->n);
+		if (r->n->restarts == restarts0 || r->n->retries) {
+			restart_metrics(r->n);
+			wl_finish(WL_FAIL, "%s%s", fail_reason,
+				  r->n->restarts == restarts0 ? "" : " (NIC restarted; already retried once)");
+		}
+		uint64_t now = wl_now_ns();
+		unsigned wait = now + 2000000000ull < r->end_ns ?
+				(unsigned)((r->end_ns - now) / 1000000000ull) - 1 : 0;
+
+		if (wait > RECONFIG_WAIT_S)
+			wait = RECONFIG_WAIT_S;
+		if (wl_net_wait_reconfigured(r->n, wait)) {
+			restart_metrics(r->n);
+			wl_finish(WL_FAIL, "%s; the NIC under test was restarted (now %s) and not "
+				  "reconfigured within %u s", fail_reason, r->n->dut_if, wait);
+		}
+		r->n->retries++;
+		wl_progress("\"retry\":\"%s\",\"after\":\"%s\"", names[phase], fail_reason);
+		if (run_phase(r, phase)) {
+			restart_metrics(r->n);
+			wl_finish(WL_FAIL, "%s (retry after a NIC restart)", fail_reason);
+		}
+	}
+	restart_metrics(r->n);
 }
 
 int main(int argc, char **argv)
@@ -275,6 +381,7 @@ int main(int argc, char **argv)
 		{ "deadline", 0, &deadline, "fail after this many seconds (120)" },
 	};
 	struct wl_net n;
+	uint64_t t_start;
 	int ready;
 
 	wl_name = "netdev";
@@ -288,6 +395,7 @@ int main(int argc, char **argv)
 	if (!deadline)
 		wl_finish(WL_INFRA, "invalid value '0' for parameter '--deadline'");
 	wl_set_phase("setup");
+	t_start = wl_now_ns();
 	wl_deadline((unsigned)deadline);
 	wl_net_find(&n, nic);
 	wl_metric("\"nic\":\"%s\",\"dut_if\":\"%s\",\"peer_if\":\"%s\"", n.driver, n.dut_if,
@@ -295,8 +403,15 @@ int main(int argc, char **argv)
 	wl_net_start_peer(&n, peer_main, NULL, &ready);
 	if (wl_wait_ready(ready))
 		wl_finish(WL_INFRA, "the peer could not listen on port %d", PORT);
-	do_ping(pings, (unsigned)link);
-	do_stream(&n, 0, bytes, seed, (unsigned)deadline);
-	do_stream(&n, 1, bytes, seed + 1, (unsigned)deadline);
-	wl_finish(WL_PASS, "%lu pings, %lu bytes each way intact", pings, bytes);
+	if (wl_net_register_recovery(&n, "netdev", WL_ADDR_DUT))
+		wl_finish(WL_INFRA, "cannot register the recovery script in " WL_RECOVER_DIR ": %s",
+			  strerror(errno));
+	/* an I/O call stalled for a quarter of the deadline fails the phase (room for a retry) */
+	struct run r = { &n, pings, link, bytes, seed,
+			 deadline / 4 > 5 ? (unsigned)deadline / 4 : 5,
+			 t_start + (uint64_t)deadline * 1000000000ull };
+
+	run_phases(&r);
+	wl_finish(WL_PASS, "%lu pings, %lu bytes each way intact%s", pings, bytes,
+		  n.retries ? " (one phase retried after a NIC restart)" : "");
 }

@@ -5,7 +5,11 @@
  * parsing (--key value), a wall-clock deadline, a deterministic payload
  * generator with CRC-32, and the network set-up shared by wl-netdev and
  * wl-khttpd (NIC under test found by driver name in the root namespace, the
- * virtio-net peer moved into its own network namespace).
+ * virtio-net peer moved into its own network namespace), and the
+ * registration of a recovery script for the guest agent's user-mode
+ * recovery agent (WL_RECOVER_DIR, docs/WORKLOADS.md): after a driver
+ * restart by the NIM the agent runs it to put back what the workload
+ * configured; the workload itself never re-configures a restarted NIC.
  *
  * Everything is static inline: each workload is one static program built
  * from one .c file.  Nothing here talks to the host or leaves the guest.
@@ -466,6 +470,8 @@ out:
 	return r;
 }
 
+static inline int wl_ifindex(const char *ifname);
+
 /*
  * The two ends of the emulated wire: dut (NIC under test, root namespace,
  * WL_ADDR_DUT) and peer (virtio-net, its own namespace, WL_ADDR_PEER).
@@ -474,6 +480,10 @@ struct wl_net {
 	char dut_if[IFNAMSIZ];
 	char peer_if[IFNAMSIZ];
 	const char *driver;
+	int dut_ifindex;	/* at set-up; a new one means the driver was restarted */
+	unsigned long restarts;	/* driver restarts seen (new ifindex) */
+	unsigned long reconfigured;	/* ... after which the NIC came back up with its address */
+	unsigned long retries;	/* phases run a second time after a restart */
 };
 
 /*
@@ -489,6 +499,8 @@ static inline void wl_net_find(struct wl_net *n, const char *nic)
 		wl_finish(WL_INFRA, "no network interface bound to driver '%s'", n->driver);
 	if (wl_find_iface("virtio_net", n->peer_if))
 		wl_finish(WL_INFRA, "no virtio-net peer interface (add --device virtio-net)");
+	n->dut_ifindex = wl_ifindex(n->dut_if);
+	n->restarts = n->reconfigured = n->retries = 0;
 }
 
 /*
@@ -553,6 +565,125 @@ static inline pid_t wl_net_start_peer(struct wl_net *n, int (*fn)(void *), void 
 	close(to_child[1]);
 	*ready_rd = to_parent[0];
 	return pid;
+}
+
+/* Interface index of ifname, 0 if there is none. */
+static inline int wl_ifindex(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	r = ioctl(fd, SIOCGIFINDEX, &ifr);
+	close(fd);
+	return r ? 0 : ifr.ifr_ifindex;
+}
+
+/* 1 if ifname is up and has IPv4 address addr. */
+static inline int wl_if_configured(const char *ifname, const char *addr)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	char got[INET_ADDRSTRLEN] = "";
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ok = 0;
+
+	if (fd < 0)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%.*s", IFNAMSIZ - 1, ifname);
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_UP) &&
+	    !ioctl(fd, SIOCGIFADDR, &ifr) && inet_ntop(AF_INET, &sin->sin_addr, got, sizeof(got)))
+		ok = !strcmp(got, addr);
+	close(fd);
+	return ok;
+}
+
+/*
+ * Has the NIC under test been restarted (re-registered: new ifindex) since
+ * the last look?  Follows it to its new name; counts it in n->restarts.
+ */
+static inline int wl_net_restarted(struct wl_net *n)
+{
+	char ifname[IFNAMSIZ];
+	int idx;
+
+	if (wl_find_iface(n->driver, ifname))
+		return 0;	/* gone (being restarted): seen once it is back */
+	idx = wl_ifindex(ifname);
+	if (!idx || idx == n->dut_ifindex)
+		return 0;
+	snprintf(n->dut_if, IFNAMSIZ, "%s", ifname);
+	n->dut_ifindex = idx;
+	n->restarts++;
+	wl_progress("\"nic_restart\":\"%s\",\"ifindex\":%d", ifname, idx);
+	return 1;
+}
+
+/*
+ * After a restart: wait up to timeout_s for the NIC under test to be up
+ * with WL_ADDR_DUT again (put back by a recovery script, never by us);
+ * 0 when it is (counted in n->reconfigured), -1 otherwise.
+ */
+static inline int wl_net_wait_reconfigured(struct wl_net *n, unsigned timeout_s)
+{
+	uint64_t end = wl_now_ns() + (uint64_t)timeout_s * 1000000000ull;
+
+	for (;;) {
+		wl_net_restarted(n);
+		if (wl_if_configured(n->dut_if, WL_ADDR_DUT)) {
+			n->reconfigured++;
+			return 0;
+		}
+		if (wl_now_ns() >= end)
+			return -1;
+		usleep(100000);
+	}
+}
+
+#define WL_RECOVER_DIR "/run/nooks/recover.d"
+
+/*
+ * Register with the guest agent's recovery agent how to restore the NIC
+ * under test after a driver restart: an executable WL_RECOVER_DIR/<name>
+ * that finds the interface by driver (its name may change) and gives it
+ * addr/24 and the up state again.  Written atomically; 0 or -1.
+ */
+static inline int wl_net_register_recovery(const struct wl_net *n, const char *name,
+					   const char *addr)
+{
+	char path[256], tmp[272];
+	FILE *f;
+
+	mkdir("/run", 0755);
+	mkdir("/run/nooks", 0755);
+	mkdir(WL_RECOVER_DIR, 0755);
+	snprintf(path, sizeof(path), WL_RECOVER_DIR "/%s", name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "#!/bin/sh\n"
+		"# written by wl-%s: restore the NIC under test (driver %s) after a driver restart\n"
+		"for d in /sys/class/net/*; do\n"
+		"\tdrv=$(readlink \"$d/device/driver\") || continue\n"
+		"\t[ \"${drv##*/}\" = \"%s\" ] || continue\n"
+		"\tifconfig \"${d##*/}\" %s netmask 255.255.255.0 up || exit 1\n"
+		"\techo \"${d##*/} %s/24 up\"\n"
+		"\texit 0\n"
+		"done\n"
+		"echo \"no interface bound to %s\"\n"
+		"exit 1\n", wl_name, n->driver, n->driver, addr, addr, n->driver);
+	int bad = fchmod(fileno(f), 0755);
+
+	bad |= fclose(f);
+	if (bad || rename(tmp, path)) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 /* Wait for the peer's ready byte; 0 ok, -1 the peer exited first. */
