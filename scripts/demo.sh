@@ -21,3 +21,13 @@ bin/nooks campaign run "$spec" --db "$db" --no-summary
 echo
 bin/nooks report --db "$db" -o "$out/report"
 echo "demo: open file://$(pwd)/$out/report/index.html"
+# A picture of the report's first page, when Debian's chromium is there.
+if [ -x /usr/bin/chromium ]; then
+	prof=$(mktemp -d)
+	timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-first-run --user-data-dir="$prof" --window-size=1280,2000 \
+		--screenshot="$(pwd)/$out/report.png" "file://$(pwd)/$out/report/index.html" \
+		>/dev/null 2>&1 && echo "demo: screenshot $(pwd)/$out/report.png"
+	rm -rf "$prof"
+fi
