@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
 #define NOOKS_OBJ_BITS 12
 
@@ -129,8 +130,10 @@ bool nooks_untrack(struct nooks_domain *d, const struct nooks_obj_type *t,
 		h = NULL;
 	}
 	spin_unlock_irqrestore(&nooks_obj_lock, flags);
-	if (h)
+	if (h) {
+		nooks_pd_revoke(d, ptr);	/* stage 2 */
 		kmem_cache_free(nooks_obj_cache, h);
+	}
 	return h;
 }
 
@@ -156,6 +159,7 @@ void nooks_release_all(struct nooks_domain *d, bool recovery)
 		spin_unlock_irqrestore(&nooks_obj_lock, flags);
 		if (!h)
 			break;
+		nooks_pd_revoke(d, h->o.ptr);	/* stage 2 */
 		if (recovery && h->o.type->release)
 			h->o.type->release(&h->o);
 		else if (!recovery && h->o.type->forget)

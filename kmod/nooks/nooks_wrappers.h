@@ -18,8 +18,9 @@
 #include <linux/string.h>
 #include <linux/timer.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
-void nooks_pass_check(unsigned long ret_ip);
+void nooks_pass_check(unsigned long *ret_slot);
 
 static inline bool nooks_owns(struct nooks_domain *d,
 			      const struct nooks_obj_type *t, const void *p)
@@ -29,9 +30,10 @@ static inline bool nooks_owns(struct nooks_domain *d,
 	return o && o->dom == d;
 }
 
-/* Stage 2: give the domain write access to [p, p+size).  Stage 1: no-op. */
+/* Stage 2: give the domain write access to [p, p+size) (nooks_pd.c). */
 static inline void nooks_grant(struct nooks_domain *d, const void *p, size_t size)
 {
+	nooks_pd_grant(d, p, size);
 }
 
 #endif
