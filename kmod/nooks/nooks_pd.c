@@ -462,12 +462,17 @@ err:
 void nooks_pd_destroy(struct nooks_domain *d)
 {
 	struct nooks_pd *pd = pd_of(d);
+	int i;
 
 	if (!pd)
 		return;
 	WRITE_ONCE(pds[d->id], NULL);
 	synchronize_rcu();	/* lock-free readers of pds[] (exception paths) */
 	pd_free(pd);
+	for (i = 0; i < NOOKS_MAX_DOMAINS; i++)
+		if (pds[i])
+			return;
+	nooks_pd_pge_restore_all();
 }
 
 struct nooks_pd *nooks_pd_get(struct nooks_domain *d)

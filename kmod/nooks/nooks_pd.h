@@ -61,6 +61,7 @@ bool nooks_pd_stack_bounds(unsigned long sp, unsigned long *end);
 void nooks_pd_wrap_enter(struct nooks_domain *d);
 void nooks_pd_wrap_leave(struct nooks_domain *d);
 void nooks_pd_to_kernel_if_domain(void);
+void nooks_pd_pge_restore_all(void);	/* no domain left: PGE on again */
 void nooks_pd_pass_redirect(struct nooks_domain *d, unsigned long *slot);
 void nooks_lib_check(unsigned long ret_ip);	/* lib thunks: stay in domain */
 /* nooks_xpc.c: where a frame keeps a pass-through call's return address */

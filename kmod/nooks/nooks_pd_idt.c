@@ -39,6 +39,15 @@ static gate_desc pd_idt[IDT_ENTRIES] __aligned(PAGE_SIZE);
 static struct desc_ptr kidt, pidt;
 unsigned long nooks_pd_ktarget[IDT_ENTRIES];
 static unsigned long pd_nr_irq, pd_nr_exc;
+/*
+ * CR4.PGE: off on a CPU from its first domain entry.  With pd_pge_restore=1
+ * every XPC exit turns it back on (one more full TLB flush per XPC); with 0
+ * (default) it stays off until the last domain is destroyed: no global
+ * translations exist at all, so every CR3 switch flushes everything and no
+ * writable kernel entry can survive into a domain.
+ */
+static bool pd_pge_restore;
+module_param(pd_pge_restore, bool, 0644);
 module_param_named(pd_irqs, pd_nr_irq, ulong, 0444);
 module_param_named(pd_exceptions, pd_nr_exc, ulong, 0444);
 
@@ -109,10 +118,28 @@ void nooks_pd_xpc_done(struct nooks_domain *d, unsigned long top)
 		return;
 	raw_local_irq_save(flags);
 	nooks_pd_to_kernel_if_domain();
-	if (boot_cpu_has(X86_FEATURE_PGE) && !(cr4_read_shadow() & X86_CR4_PGE))
+	if (pd_pge_restore && boot_cpu_has(X86_FEATURE_PGE) &&
+	    !(cr4_read_shadow() & X86_CR4_PGE))
 		cr4_update_irqsoff(X86_CR4_PGE, 0);
 	raw_local_irq_restore(flags);
 	nooks_pd_stack_put(d, top);
+}
+
+static void pge_on(void *unused)
+{
+	unsigned long flags;
+
+	raw_local_irq_save(flags);
+	if (!(cr4_read_shadow() & X86_CR4_PGE))
+		cr4_update_irqsoff(X86_CR4_PGE, 0);
+	raw_local_irq_restore(flags);
+}
+
+/* The last domain is gone: global pages back on every CPU. */
+void nooks_pd_pge_restore_all(void)
+{
+	if (boot_cpu_has(X86_FEATURE_PGE))
+		on_each_cpu(pge_on, NULL, 1);
 }
 
 /* ---- kernel wrappers ---------------------------------------------------- */
