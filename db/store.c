@@ -149,6 +149,10 @@ static int open_common(const char *path, enum store_mode mode, int upto,
 		error("database '%s' does not exist", path);
 		goto err;
 	}
+	if (mode == STORE_RW && file_exists(path) && access(path, W_OK)) {
+		error("database '%s' is read-only", path);
+		goto err;
+	}
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		db_error(st, "cannot open");
 		goto err;
@@ -170,10 +174,6 @@ static int open_common(const char *path, enum store_mode mode, int upto,
 	}
 	if (mode == STORE_RW && sqlite3_db_readonly(st->db, "main") == 1) {
 		error("database '%s' is read-only", path);
-		goto err;
-	}
-	if (mode == STORE_RW && access(path, W_OK) && errno != ENOENT) {
-		error_errno("database '%s' is not writable", path);
 		goto err;
 	}
 	if (store_exec(st, "PRAGMA foreign_keys = ON"))
@@ -202,11 +202,35 @@ int store_open_at(const char *path, int upto, struct store **out)
 	return open_common(path, STORE_RW, upto, out);
 }
 
+int store_check_writable(const char *path)
+{
+	struct store *st;
+	char *dir, *slash;
+	int r = 0;
+
+	if (file_exists(path)) {
+		/* upto 0: the checks of a read-write open, no migration */
+		if (open_common(path, STORE_RW, 0, &st))
+			return -1;
+		store_close(st);
+		return 0;
+	}
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(slash ? dir : ".", W_OK))
+		r = error_errno("cannot create database '%s'", path);
+	free(dir);
+	return r;
+}
+
 void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	store_rollback(st);
+	if (st->db)
+		store_rollback(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);

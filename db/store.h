@@ -62,6 +62,9 @@ int store_schema_version(void);
 int store_open(const char *path, enum store_mode mode, struct store **out /* out */);
 /* Open at most up to schema version `upto` (tests of migration only). */
 int store_open_at(const char *path, int upto, struct store **out /* out */);
+/* Fail early, changing nothing, when path could not be opened read-write
+ * (read-only file, newer schema, unwritable directory for a new one). */
+int store_check_writable(const char *path);
 void store_close(struct store *st);
 /* The underlying handle, for read-only queries on the views. */
 sqlite3 *store_db(struct store *st);

@@ -282,7 +282,8 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 			exec_release(x);
 			return -1;
 		}
-		if (sp->modes[MODE_NOOKS] && isolate_check(x, x->modules[i], sp->ext[i].name)) {
+		if (spec_ext_runs(sp, i, MODE_NOOKS) &&
+		    isolate_check(x, x->modules[i], sp->ext[i].name)) {
 			exec_release(x);
 			return -1;
 		}

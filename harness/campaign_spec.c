@@ -123,15 +123,19 @@ static int valid_label(const char *s)
 	return 1;
 }
 
-static int parse_modes(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+/* A "modes" array (field name in where) into flags; all modes when absent. */
+static int parse_mode_list(struct ctx *c, struct json_object *o, const char *where,
+			   int modes[MODE_COUNT], int *given)
 {
 	struct json_object *v;
 	size_t i, n;
 	int m;
 
-	set_field(c, "modes");
-	if (!json_object_object_get_ex(root, "modes", &v)) {
-		sp->modes[MODE_NATIVE] = sp->modes[MODE_NOOKS] = 1;
+	set_field(c, "%smodes", where);
+	*given = json_object_object_get_ex(o, "modes", &v);
+	if (!*given) {
+		for (m = 0; m < MODE_COUNT; m++)
+			modes[m] = 1;
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_array) || !(n = json_object_array_length(v)))
@@ -139,14 +143,43 @@ static int parse_modes(struct ctx *c, struct json_object *root, struct campaign_
 	for (i = 0; i < n; i++) {
 		const char *s = json_object_get_string(json_object_array_get_idx(v, i));
 
-		set_field(c, "modes[%zu]", i);
+		set_field(c, "%smodes[%zu]", where, i);
 		for (m = 0; m < MODE_COUNT && strcmp(s, mode_names[m]); m++)
 			;
 		if (m == MODE_COUNT)
 			return ferr(c, "unknown mode '%s' (known: native, nooks)", s);
-		if (sp->modes[m])
+		if (modes[m])
 			return ferr(c, "mode '%s' listed twice", s);
-		sp->modes[m] = 1;
+		modes[m] = 1;
+	}
+	return 0;
+}
+
+static int parse_modes(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+{
+	int given;
+
+	return parse_mode_list(c, root, "", sp->modes, &given);
+}
+
+int spec_ext_runs(const struct campaign_spec *sp, int e, enum spec_mode m)
+{
+	return sp->modes[m] && sp->ext[e].modes[m];
+}
+
+/* Every extension keeps at least one of the campaign's modes. */
+static int check_ext_modes(struct ctx *c, struct campaign_spec *sp)
+{
+	int e, m, any;
+
+	for (e = 0; e < sp->n_ext; e++) {
+		for (m = any = 0; m < MODE_COUNT; m++)
+			any |= spec_ext_runs(sp, e, (enum spec_mode)m);
+		if (!any) {
+			set_field(c, "extensions[%d].modes", e);
+			return ferr(c, "none of the campaign's modes: extension '%s' would never run",
+				    sp->ext[e].name);
+		}
 	}
 	return 0;
 }
@@ -328,7 +361,7 @@ static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 			   struct spec_extension *e)
 {
 	static const char *const keys[] = { "name", "module", "device", "workload",
-					    "workload_args", "disk", NULL };
+					    "workload_args", "disk", "modes", NULL };
 	struct json_object *v;
 	char where[48];
 
@@ -359,6 +392,8 @@ static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 	set_field(c, "extensions[%zu].workload_args", i);
 	if (json_object_object_get_ex(o, "workload_args", &v) &&
 	    parse_workload_args(c, v, e, i))
+		return -1;
+	if (parse_mode_list(c, o, where, e->modes, &e->modes_given))
 		return -1;
 	return apply_workload_defaults(c, e, i);
 }
@@ -511,6 +546,14 @@ static void canonicalize(struct campaign_spec *sp)
 		json_object_object_add(x, "workload_args", w);
 		if (e->disk && strcmp(e->disk, "none"))
 			json_object_object_add(x, "disk", json_object_new_string(e->disk));
+		if (e->modes_given) {
+			struct json_object *ms = json_object_new_array();
+
+			for (j = 0; j < MODE_COUNT; j++)
+				if (e->modes[j])
+					json_object_array_add(ms, json_object_new_string(mode_names[j]));
+			json_object_object_add(x, "modes", ms);
+		}
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "extensions", a);
@@ -570,8 +613,8 @@ static int parse_root(struct ctx *c, struct json_object *root, struct campaign_s
 		return -1;
 	sp->retries = (int)n;
 	if (parse_modes(c, root, sp) || parse_types(c, root, sp) ||
-	    parse_extensions(c, root, sp) || parse_timeouts(c, root, sp) ||
-	    parse_cmdline(c, root, sp))
+	    parse_extensions(c, root, sp) || check_ext_modes(c, sp) ||
+	    parse_timeouts(c, root, sp) || parse_cmdline(c, root, sp))
 		return -1;
 	canonicalize(sp);
 	return 0;
@@ -635,6 +678,15 @@ int spec_override_modes(struct campaign_spec *sp, const char *list)
 	free(copy);
 	if (!any)
 		return error("--modes needs at least one mode");
+	for (m = 0; m < sp->n_ext; m++) {
+		int k, left = 0;
+
+		for (k = 0; k < MODE_COUNT; k++)
+			left |= modes[k] && sp->ext[m].modes[k];
+		if (!left)
+			return error("--modes '%s' leaves extension '%s' no mode to run in (its spec "
+				     "limits it)", list, sp->ext[m].name);
+	}
 	memcpy(sp->modes, modes, sizeof(modes));
 	free(sp->canonical);
 	free(sp->hash);

@@ -40,6 +40,9 @@ struct spec_extension {
 	char *workload_args[SPEC_MAX_ARGS * 2];	/* key, value pairs */
 	int n_workload_args;
 	char *disk;		/* optional disk kind for the workload (e.g. "vfat") */
+	int modes[MODE_COUNT];	/* modes this extension runs in (a subset of the
+				 * campaign's; all of them unless "modes" is given) */
+	int modes_given;	/* "modes" was in the spec (kept in the canonical form) */
 };
 
 struct campaign_spec {
@@ -72,6 +75,8 @@ int spec_load(const char *path, struct campaign_spec *spec /* out */);
 /* Same from a string (path used in messages). */
 int spec_parse(const char *text, const char *path, struct campaign_spec *spec /* out */);
 void spec_release(struct campaign_spec *spec);
+/* Whether extension e runs in mode m (campaign and extension modes). */
+int spec_ext_runs(const struct campaign_spec *spec, int e, enum spec_mode m);
 /* Override the modes from a list "native,nooks" (recomputes the hash). */
 int spec_override_modes(struct campaign_spec *spec, const char *list);
 

@@ -51,9 +51,10 @@ int outcome_parse(const char *name)
 }
 
 /*
- * The NIM's event lines (kmod/nooks) read "nooks: event=WORD key=value ...".
- * Other "nooks:" lines (the kernel's own taint messages for the module named
- * nooks, "loaded, N domain slots") are not events.
+ * The NIM's event lines (kmod/nooks) read "nooks: WORD key=value ...".  The
+ * kernel's own lines about the module named nooks ("nooks: loading
+ * out-of-tree module taints kernel.") start the same way but carry no
+ * key=value pairs after a known word, so only the words below count.
  */
 static const char *nim_event_word(const char *msg, size_t *len /* out */)
 {
@@ -62,9 +63,6 @@ static const char *nim_event_word(const char *msg, size_t *len /* out */)
 	msg += 6;
 	while (*msg == ' ')
 		msg++;
-	if (strncmp(msg, "event=", 6))
-		return NULL;
-	msg += 6;
 	*len = strcspn(msg, " \t");
 	return msg;
 }
@@ -73,8 +71,10 @@ enum nim_event_kind nim_event_classify(const char *msg)
 {
 	static const struct { const char *word; enum nim_event_kind kind; } words[] = {
 		{ "fault", NIM_DETECTED },
+		{ "detected", NIM_DETECTED },
 		{ "recovered", NIM_RECOVERED },
-		{ "dead", NIM_RECOVERY_FAILED },
+		{ "recovery_failed", NIM_RECOVERY_FAILED },
+		{ "unrecovered", NIM_RECOVERY_FAILED },
 	};
 	const char *w;
 	size_t i, n;

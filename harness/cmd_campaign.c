@@ -17,6 +17,7 @@
 #include "campaign_exec.h"
 #include "cli.h"
 #include "report.h"
+#include "store.h"
 #include "util.h"
 
 static const char run_usage[] =
@@ -124,6 +125,8 @@ static int campaign_run_cmd(int argc, char **argv)
 	if (spec_load(argv[optind], &sp))
 		return 1;
 	if (modes && spec_override_modes(&sp, modes))
+		goto out_spec;
+	if (store_check_writable(db))	/* before the costly preparation */
 		goto out_spec;
 	if (exec_prepare(&sp, image, &x))
 		goto out_spec;

@@ -21,7 +21,7 @@ static const char trial_run_usage[] =
 "usage: nooks trial run MANIFEST [--out DIR] [--repeat N] [-j N] [--retries N]\n"
 "                       [--capture-limit BYTES] [--keep] [--image DIR] [--reset auto|boot]\n"
 "\n"
-"Run the trial described by MANIFEST (JSON, see docs/TRIAL.md) in a fresh\n"
+"Run the trial described by MANIFEST (JSON, see docs/OUTCOMES.md) in a fresh\n"
 "guest and print its result as JSON (outcome, triage, workload, NIM events,\n"
 "deadlines, durations, log paths); DIR/result.json holds the same.\n"
 "\n"

@@ -95,7 +95,7 @@ void plan_build(const struct campaign_spec *sp, struct plan *p)
 			for (m = 0; m < MODE_COUNT; m++) {
 				struct planned_trial *t;
 
-				if (!sp->modes[m])
+				if (!spec_ext_runs(sp, e, (enum spec_mode)m))
 					continue;
 				t = &p->trials[p->n_trials++];
 				t->fault = f;

@@ -97,8 +97,16 @@ void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 const char *nooks_state_name(enum nooks_state s);
 
 /* nooks_xpc.c */
-long nooks_xpc(struct nooks_domain *d, const void *fn, unsigned long a0,
-	       unsigned long a1, unsigned long a2, unsigned long a3);
+long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
+		unsigned long a1, unsigned long a2, unsigned long a3,
+		unsigned long a4, unsigned long a5);
+static inline long nooks_xpc(struct nooks_domain *d, const void *fn,
+			     unsigned long a0, unsigned long a1,
+			     unsigned long a2, unsigned long a3)
+{
+	return nooks_xpc6(d, fn, a0, a1, a2, a3, 0, 0);
+}
+bool nooks_domain_runnable(struct nooks_domain *d);
 struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx);
 bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret);
 struct nooks_domain *nooks_frame_domain(struct nooks_frame *f);
@@ -121,6 +129,12 @@ struct nooks_obj_type {
 	/* failure: stop calling into / wake threads blocked for the domain;
 	 * atomic context, under the tracking lock */
 	void (*quiesce)(struct nooks_obj *o);
+	/* recovery, before any release: stop the device / callbacks (process
+	 * context, every object still tracked) */
+	void (*stop)(struct nooks_obj *o);
+	/* lives inside other memory (timer, work, napi): forgotten when the
+	 * memory holding it is freed (nooks_forget_range()) */
+	bool embedded;
 };
 struct nooks_obj {
 	struct list_head node;
@@ -129,6 +143,7 @@ struct nooks_obj {
 	void *ptr;		/* the kernel object (key) */
 	void *fn;		/* extension callback behind a shadow, if any */
 	void *data;		/* type specific */
+	unsigned long aux[3];	/* type specific (irq number, size, ...) */
 };
 struct nooks_obj *nooks_track(struct nooks_domain *d,
 			      const struct nooks_obj_type *t, void *ptr,
@@ -137,6 +152,8 @@ struct nooks_obj *nooks_find(const struct nooks_obj_type *t, const void *ptr);
 bool nooks_untrack(struct nooks_domain *d, const struct nooks_obj_type *t,
 		   const void *ptr);
 void nooks_release_all(struct nooks_domain *d, bool recovery);
+void nooks_stop_all(struct nooks_domain *d);
+void nooks_forget_range(struct nooks_domain *d, const void *start, size_t size);
 void nooks_quiesce_all(struct nooks_domain *d);
 int nooks_track_init(void);
 void nooks_track_exit(void);
@@ -145,6 +162,22 @@ extern const struct nooks_obj_type nooks_obj_mem;
 /* nooks_shadow.c */
 int nooks_shadow_params(struct nooks_domain *d);
 void nooks_unshadow_params(struct nooks_domain *d);
+
+/* nooks_ops.c: shadow ops tables (every slot holding domain code XPCs) */
+struct nooks_ops_shadow;
+/* Shadow of @orig (@size bytes) for family @fam; cached per domain. */
+const void *nooks_ops_shadow(struct nooks_domain *d, int fam, const void *orig,
+			     size_t size);
+/* The header of a shadow table, or NULL if @tbl is not a shadow. */
+struct nooks_ops_shadow *nooks_ops_of(const void *tbl);
+const void *nooks_ops_orig(const void *tbl);
+void nooks_ops_free_domain(struct nooks_domain *d);
+enum { NOOKS_OPS_NETDEV, NOOKS_OPS_ETHTOOL, NOOKS_OPS_PCI_ERR, NOOKS_OPS_PM,
+       NOOKS_OPS_NR };
+
+/* test hook (nooks_main.c): make the next XPC into a named function fault */
+extern unsigned long nooks_fault_next_fn;
+void nooks_injected_fault(void);
 
 /* wrappers: entry check; returns the calling domain or NULL */
 struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip);

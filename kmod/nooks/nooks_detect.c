@@ -103,7 +103,7 @@ static bool nooks_warn(struct pt_regs *regs)
 	b = find_hidden_bug(d, regs->ip);
 	if (!b || !(b->flags & BUGFLAG_WARNING))
 		return false;
-	pr_warn("nooks: event=warn domain=%s ip=%pS\n", d->name, (void *)regs->ip);
+	pr_warn("nooks: warn domain=%s ip=%pS\n", d->name, (void *)regs->ip);
 	regs->ip += LEN_UD2;
 	return true;
 }

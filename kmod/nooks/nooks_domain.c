@@ -21,7 +21,10 @@
  * Invariants (checked by assert_domain_state()):
  *   1. Only RUNNING admits XPCs; RECOVERING admits only d->recoverer
  *      (re-running init).  FAILED and DEAD fail every call fast.
- *   2. RECOVERING implies d->recoverer != NULL; other states imply NULL.
+ *   2. d->recoverer != NULL implies RECOVERING; it is set only while init
+ *      re-runs, so the kernel calls that release objects (unregister_netdev
+ *      calling ndo_stop, pci_unregister_driver calling remove) fail fast
+ *      instead of entering the broken extension.
  *   3. Objects are released only with d->active == 0 (no thread inside).
  *   4. The pristine data copy exists from attach to detach, and module data
  *      is restored from it only in RECOVERING, after 3.
@@ -65,7 +68,7 @@ const char *nooks_state_name(enum nooks_state s)
 
 static void assert_domain_state(struct nooks_domain *d)
 {
-	WARN_ON_ONCE((d->state == NOOKS_RECOVERING) != (d->recoverer != NULL));
+	WARN_ON_ONCE(d->recoverer && d->state != NOOKS_RECOVERING);
 	WARN_ON_ONCE(d->state != NOOKS_UNUSED && !d->pristine);
 	WARN_ON_ONCE(d->state != NOOKS_UNUSED && d->init && !d->mod);
 }
@@ -127,16 +130,20 @@ void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 		d->fault_ns = local_clock();
 		d->state = d->first_init ? NOOKS_DEAD : NOOKS_FAILED;
 		assert_domain_state(d);
+	} else if (d->state == NOOKS_RECOVERING && d->recoverer) {
+		/* a fault while init re-runs (e.g. in the re-probe): give up */
+		d->state = NOOKS_DEAD;
+		d->recoverer = NULL;
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	d->fault_from = 0;
 	if (from)
-		pr_err("nooks: event=fault domain=%s kind=%s ip=%pS from=%pS ctx=%s state=%s\n",
+		pr_err("nooks: fault domain=%s kind=%s ip=%pS from=%pS ctx=%s state=%s\n",
 		       d->name, nooks_fault_names[kind], (void *)ip, (void *)from,
 		       ctx_name(nooks_ctx_bits()),
 		       nooks_state_name(READ_ONCE(d->state)));
 	else
-		pr_err("nooks: event=fault domain=%s kind=%s ip=%pS ctx=%s state=%s\n",
+		pr_err("nooks: fault domain=%s kind=%s ip=%pS ctx=%s state=%s\n",
 		       d->name, nooks_fault_names[kind], (void *)ip,
 		       ctx_name(nooks_ctx_bits()),
 		       nooks_state_name(READ_ONCE(d->state)));
@@ -176,10 +183,11 @@ static void nooks_recover(struct work_struct *w)
 {
 	struct nooks_domain *d = container_of(w, struct nooks_domain, recover_work);
 	int waited, ret;
+	u64 t_idle, t_released;
 
 	if (READ_ONCE(d->state) != NOOKS_FAILED)
 		return;
-	set_state(d, NOOKS_RECOVERING, current);
+	set_state(d, NOOKS_RECOVERING, NULL);
 	/* invariant 3: wait until every thread has left the domain */
 	for (waited = 0; atomic_read(&d->active) && waited < 20000; waited += 10) {
 		nooks_quiesce_all(d);	/* again: a thread may have blocked since */
@@ -188,26 +196,36 @@ static void nooks_recover(struct work_struct *w)
 	}
 	if (atomic_read(&d->active)) {
 		set_state(d, NOOKS_DEAD, NULL);
-		pr_err("nooks: event=dead domain=%s reason=threads_stuck active=%d\n",
+		pr_err("nooks: recovery_failed domain=%s reason=threads_stuck active=%d\n",
 		       d->name, atomic_read(&d->active));
 		return;
 	}
+	t_idle = local_clock();
+	nooks_stop_all(d);
 	nooks_release_all(d, true);
+	nooks_ops_free_domain(d);
 	restore_data(d);
+	t_released = local_clock();
+	set_state(d, NOOKS_RECOVERING, current);
 	ret = d->init ? nooks_xpc(d, d->init, 0, 0, 0, 0) : 0;
 	if (ret || READ_ONCE(d->state) != NOOKS_RECOVERING) {
-		nooks_release_all(d, true);
 		set_state(d, NOOKS_DEAD, NULL);
-		pr_err("nooks: event=dead domain=%s reason=init_failed err=%d\n",
+		nooks_stop_all(d);
+		nooks_release_all(d, true);
+		pr_err("nooks: recovery_failed domain=%s reason=init_failed err=%d\n",
 		       d->name, ret);
 		return;
 	}
 	set_state(d, NOOKS_RUNNING, NULL);
 	d->nr_recoveries++;
 	nooks_total_recoveries++;
-	pr_info("nooks: event=recovered domain=%s kind=%s ip=%pS latency_us=%llu recoveries=%lu\n",
+	/* latency = fault -> init done: quiesce (wait for threads to leave),
+	 * release (stop, release objects, restore data), init (incl. probe) */
+	pr_info("nooks: recovered domain=%s kind=%s ip=%pS latency_us=%llu quiesce_us=%llu release_us=%llu init_us=%llu recoveries=%lu\n",
 		d->name, nooks_fault_names[d->fault_kind], (void *)d->fault_ip,
-		(local_clock() - d->fault_ns) / 1000, d->nr_recoveries);
+		(local_clock() - d->fault_ns) / 1000,
+		(t_idle - d->fault_ns) / 1000, (t_released - t_idle) / 1000,
+		(local_clock() - t_released) / 1000, d->nr_recoveries);
 }
 
 /* ---- per-slot init/exit shadows (no closures in C: one pair per slot) -- */
@@ -220,8 +238,15 @@ static int slot_init(int i)
 	d->first_init = true;
 	ret = nooks_xpc(d, d->init, 0, 0, 0, 0);
 	d->first_init = false;
-	if (READ_ONCE(d->state) != NOOKS_RUNNING && !ret)
-		ret = -EFAULT;
+	if (READ_ONCE(d->state) != NOOKS_RUNNING) {
+		/* no pristine state to return to: the load fails, kernel lives */
+		if (!ret)
+			ret = -EFAULT;
+		nooks_stop_all(d);
+		nooks_release_all(d, true);
+		pr_err("nooks: recovery_failed domain=%s reason=fault_in_first_init err=%ld\n",
+		       d->name, ret);
+	}
 	return ret;
 }
 
@@ -232,8 +257,10 @@ static void slot_exit(int i)
 	cancel_work_sync(&d->recover_work);
 	if (READ_ONCE(d->state) == NOOKS_RUNNING && d->exit)
 		nooks_xpc(d, d->exit, 0, 0, 0, 0);
-	else
-		nooks_release_all(d, true);	/* failed: undo in the kernel */
+	else {
+		nooks_stop_all(d);		/* failed: undo in the kernel */
+		nooks_release_all(d, true);
+	}
 }
 
 #define SLOT(n)								\
@@ -302,7 +329,7 @@ static int nooks_domain_attach(struct module *mod)
 	/* last: from now on faults in this text are attributed */
 	d->text_end = (unsigned long)l->base + l->text_size;
 	WRITE_ONCE(d->text_start, (unsigned long)l->base);
-	pr_info("nooks: event=attach domain=%s slot=%d text=%u data=%zu\n",
+	pr_info("nooks: attach domain=%s slot=%d text=%u data=%zu\n",
 		d->name, d->id, l->text_size, d->data_size);
 	return 0;
 }
@@ -311,6 +338,7 @@ static void nooks_domain_detach(struct nooks_domain *d)
 {
 	cancel_work_sync(&d->recover_work);
 	nooks_release_all(d, false);
+	nooks_ops_free_domain(d);
 	nooks_unhide_bugs(d);
 	WRITE_ONCE(d->text_start, 0);
 	d->text_end = 0;
@@ -320,7 +348,7 @@ static void nooks_domain_detach(struct nooks_domain *d)
 	kfree(d->param_ops);
 	d->param_ops = NULL;
 	nooks_pd_destroy(d);	/* stage 2 */
-	pr_info("nooks: event=detach domain=%s faults=%lu recoveries=%lu\n",
+	pr_info("nooks: detach domain=%s faults=%lu recoveries=%lu\n",
 		d->name, d->nr_faults, d->nr_recoveries);
 	d->mod = NULL;
 }

@@ -3,9 +3,13 @@
  * nooks_main.c - the Nooks Isolation Manager module: start-up, symbol
  * resolution and the sysfs view (/sys/kernel/nooks/).
  *
- * Files in /sys/kernel/nooks/: faults, recoveries (totals since load) and
+ * Files in /sys/kernel/nooks/: faults, recoveries (totals since load),
  * domains (one line per used slot: name state faults recoveries xpcs
- * wrapper_checks).  Must never: be unloaded while a domain is attached
+ * wrapper_checks) and fault_next, a TEST HOOK: write the name of a
+ * function of an isolated module, and the next XPC into it runs
+ * nooks_injected_fault() (a NULL read inside the XPC) instead, so tests
+ * can fault a driver deterministically in the context that function runs
+ * in (e1000_clean: softirq, e1000_intr: hardirq, e1000_watchdog: work).  Must never: be unloaded while a domain is attached
  * (isolated modules hold a reference through their imports).
  */
 #include <linux/kobject.h>
@@ -71,11 +75,45 @@ static ssize_t domains_show(struct kobject *k, struct kobj_attribute *a,
 	return n;
 }
 
+unsigned long nooks_fault_next_fn;
+
+/* The injected fault: a NULL read, attributed through the XPC frame. */
+noinline void nooks_injected_fault(void)
+{
+	pr_info("nooks: inject domain fault at the next XPC: now\n");
+	(void)*(volatile int *)NULL;
+}
+
+static ssize_t fault_next_show(struct kobject *k, struct kobj_attribute *a,
+			       char *buf)
+{
+	unsigned long fn = READ_ONCE(nooks_fault_next_fn);
+
+	return fn ? sysfs_emit(buf, "%ps\n", (void *)fn) : sysfs_emit(buf, "\n");
+}
+
+static ssize_t fault_next_store(struct kobject *k, struct kobj_attribute *a,
+				const char *buf, size_t len)
+{
+	char name[KSYM_NAME_LEN];
+	unsigned long fn;
+
+	if (sscanf(buf, "%127s", name) != 1)
+		return -EINVAL;
+	fn = nooks_lookup(name);
+	if (!fn || !nooks_domain_by_ip(fn))
+		return -ENOENT;		/* not a function of an isolated module */
+	WRITE_ONCE(nooks_fault_next_fn, fn);
+	return len;
+}
+
 static struct kobj_attribute faults_attr = __ATTR_RO(faults);
 static struct kobj_attribute recoveries_attr = __ATTR_RO(recoveries);
 static struct kobj_attribute domains_attr = __ATTR_RO(domains);
+static struct kobj_attribute fault_next_attr = __ATTR_RW_MODE(fault_next, 0600);
 static struct attribute *nooks_attrs[] = {
-	&faults_attr.attr, &recoveries_attr.attr, &domains_attr.attr, NULL,
+	&faults_attr.attr, &recoveries_attr.attr, &domains_attr.attr,
+	&fault_next_attr.attr, NULL,
 };
 static const struct attribute_group nooks_group = { .attrs = nooks_attrs };
 

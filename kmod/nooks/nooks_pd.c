@@ -240,7 +240,7 @@ int nooks_pd_grant(struct nooks_domain *d, const void *p, size_t size)
 	list_add(&g->node, &pd->grants);
 	raw_spin_unlock_irqrestore(&pd->lock, flags);
 	if (err)
-		pr_err("nooks: event=pd_grant_failed domain=%s addr=%px size=%zu err=%d\n",
+		pr_err("nooks: pd_grant_failed domain=%s addr=%px size=%zu err=%d\n",
 		       d->name, p, size, err);
 	return err;
 }
@@ -450,7 +450,7 @@ int nooks_pd_create(struct nooks_domain *d)
 		WRITE_ONCE(pds[d->id], NULL);
 		goto err;
 	}
-	pr_info("nooks: event=pd_create domain=%s cr3=%lx table_pages=%d stacks=%d\n",
+	pr_info("nooks: pd_create domain=%s cr3=%lx table_pages=%d stacks=%d\n",
 		d->name, pd->cr3, pd->nr_pages, NOOKS_PD_STACKS);
 	return 0;
 err:

@@ -8,7 +8,7 @@
  * 1 frames only; domains=1: private stack, CR3, IDT and CR4.PGE switch),
  * and N plain indirect calls of the same function for reference.  Reading
  * the parameter gives the last result; it is also logged as
- * "nooks: event=bench".  Must never: run while the domain is not running.
+ * "nooks: bench".  Must never: run while the domain is not running.
  */
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
@@ -46,7 +46,7 @@ static int bench_set(const char *val, const struct kernel_param *kp)
 		 n, nooks_pd_frame_cr3(d) ? 1 : 0,
 		 (unsigned long long)(t1 - t0) / n,
 		 (unsigned long long)(t2 - t1) / n, sum);
-	pr_info("nooks: event=bench %s", bench_result);
+	pr_info("nooks: bench %s", bench_result);
 	return 0;
 }
 

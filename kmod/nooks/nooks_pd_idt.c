@@ -246,7 +246,7 @@ static int pd_page_fault(struct nooks_domain *d, struct pt_regs *regs,
 		return PF_FORWARD;
 	nooks_pd_nr_wp++;
 	d = nooks_frame_domain(f);
-	pr_err("nooks: event=detail domain=%s write_protect=%px target=%pS ip=%pS\n",
+	pr_err("nooks: detail domain=%s write_protect=%px target=%pS ip=%pS\n",
 	       d->name, (void *)addr, (void *)addr, (void *)regs->ip);
 	nooks_domain_fault(d, NOOKS_F_PAGE, regs->ip);
 	nooks_frame_resume(f, regs, -EFAULT);

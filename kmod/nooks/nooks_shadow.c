@@ -7,7 +7,8 @@
  * wrapper that sees the extension hand over its function (and substitutes
  * the shadow), the shadow itself, and the object type that releases the
  * kernel object at recovery.  Covered: module parameter ops, timer_list,
- * hrtimer, kthreads.  (netdev/PCI/IRQ/NAPI/work: next, see docs/NIM.md.)
+ * hrtimer, work items, kthreads.  (PCI/IRQ: nooks_pci.c; netdev/NAPI:
+ * nooks_net.c; ops tables: nooks_ops.c.)
  *
  * Must never: call an extension function other than through nooks_xpc().
  */
@@ -18,6 +19,7 @@
 #include <linux/timer.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include "nooks.h"
 
 /* ---- module parameters ------------------------------------------------ */
@@ -131,6 +133,7 @@ static void timer_release(struct nooks_obj *o)
 static const struct nooks_obj_type nooks_obj_timer = {
 	.name = "timer",
 	.release = timer_release,
+	.embedded = true,
 };
 
 static void nooks_timer_shadow(struct timer_list *t)
@@ -168,6 +171,7 @@ static void hrtimer_release(struct nooks_obj *o)
 static const struct nooks_obj_type nooks_obj_hrtimer = {
 	.name = "hrtimer",
 	.release = hrtimer_release,
+	.embedded = true,
 };
 
 static enum hrtimer_restart nooks_hrtimer_shadow(struct hrtimer *t)
@@ -212,6 +216,80 @@ void nooks_w_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim,
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w_hrtimer_start_range_ns);
+
+/* ---- work items: key work, fn = the extension's func, aux[0] = delayed -- */
+
+static void work_release(struct nooks_obj *o)
+{
+	if (o->aux[0])
+		cancel_delayed_work_sync(to_delayed_work(o->ptr));
+	else
+		cancel_work_sync(o->ptr);
+}
+
+static const struct nooks_obj_type nooks_obj_work = {
+	.name = "work",
+	.release = work_release,
+	.embedded = true,
+};
+
+static void nooks_work_shadow(struct work_struct *w)
+{
+	struct nooks_obj *o = nooks_find(&nooks_obj_work, w);
+
+	if (o)
+		nooks_xpc(o->dom, o->fn, (unsigned long)w, 0, 0, 0);
+}
+
+/*
+ * INIT_WORK is inline: the extension's func is substituted when the work
+ * is queued (the kernel compares only the timer function of a delayed
+ * work, which stays delayed_work_timer_fn).
+ */
+static bool shadow_work(struct nooks_domain *d, struct work_struct *w,
+			bool delayed, unsigned long ret_ip)
+{
+	struct nooks_obj *o;
+
+	if (!d || w->func == nooks_work_shadow ||
+	    nooks_domain_by_ip((unsigned long)w->func) != d)
+		return true;
+	o = nooks_track(d, &nooks_obj_work, w, w->func, GFP_ATOMIC);
+	if (!o) {
+		nooks_wrap_violation(d, "queue_work: no memory", w, ret_ip);
+		return false;
+	}
+	o->aux[0] = delayed;
+	w->func = nooks_work_shadow;
+	return true;
+}
+
+bool nooks_w_queue_work_on(int cpu, struct workqueue_struct *wq,
+			   struct work_struct *work)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	bool ret = false;
+
+	if (shadow_work(d, work, false, _RET_IP_))
+		ret = queue_work_on(cpu, wq, work);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_queue_work_on);
+
+bool nooks_w_queue_delayed_work_on(int cpu, struct workqueue_struct *wq,
+				   struct delayed_work *dwork,
+				   unsigned long delay)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	bool ret = false;
+
+	if (shadow_work(d, &dwork->work, true, _RET_IP_))
+		ret = queue_delayed_work_on(cpu, wq, dwork, delay);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_queue_delayed_work_on);
 
 /* ---- kthreads --------------------------------------------------------- */
 

@@ -13,8 +13,10 @@
  * (release ops run after the object is unlinked, outside the lock).
  */
 #include <linux/hashtable.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/vmalloc.h>
 #include "nooks.h"
 #include "nooks_pd.h"
 
@@ -26,6 +28,9 @@ struct nooks_obj_h {
 };
 
 static DEFINE_HASHTABLE(nooks_obj_hash, NOOKS_OBJ_BITS);
+static bool nooks_trace_release;
+module_param_named(trace_release, nooks_trace_release, bool, 0644);
+MODULE_PARM_DESC(trace_release, "log every object released at recovery");
 static DEFINE_SPINLOCK(nooks_obj_lock);
 static struct kmem_cache *nooks_obj_cache;
 
@@ -160,12 +165,76 @@ void nooks_release_all(struct nooks_domain *d, bool recovery)
 		if (!h)
 			break;
 		nooks_pd_revoke(d, h->o.ptr);	/* stage 2 */
+		if (recovery && nooks_trace_release)
+			pr_info("nooks: release domain=%s type=%s ptr=%px\n",
+				d->name, h->o.type->name, h->o.ptr);
 		if (recovery && h->o.type->release)
 			h->o.type->release(&h->o);
 		else if (!recovery && h->o.type->forget)
 			h->o.type->forget(&h->o);
 		kmem_cache_free(nooks_obj_cache, h);
 	}
+}
+
+/**
+ * nooks_stop_all() - recovery, before any release: stop devices and
+ * callbacks (bus mastering and INTx off, NAPI disabled) while every object
+ * is still tracked, so no release races with DMA or a callback.
+ * @d: domain (no thread inside)
+ *
+ * Context: process.  Stop ops must not untrack.
+ */
+void nooks_stop_all(struct nooks_domain *d)
+{
+	struct nooks_obj_h *h, **v;
+	unsigned long flags;
+	int n = 0, i;
+
+	spin_lock_irqsave(&nooks_obj_lock, flags);
+	list_for_each_entry(h, &d->objects, o.node)
+		n += !!h->o.type->stop;
+	spin_unlock_irqrestore(&nooks_obj_lock, flags);
+	if (!n)
+		return;
+	v = kcalloc(n, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return;
+	i = 0;
+	spin_lock_irqsave(&nooks_obj_lock, flags);
+	list_for_each_entry_reverse(h, &d->objects, o.node)	/* oldest first */
+		if (h->o.type->stop && i < n)
+			v[i++] = h;
+	spin_unlock_irqrestore(&nooks_obj_lock, flags);
+	/* nothing else changes d->objects while the domain is quiet */
+	while (i--)
+		v[i]->o.type->stop(&v[i]->o);	/* newest first */
+	kfree(v);
+}
+
+/**
+ * nooks_forget_range() - the extension freed [start, start+size): forget
+ * the embedded objects (timers, work, NAPI) that lived there
+ * @d: domain
+ * @start: freed memory
+ * @size: its size
+ */
+void nooks_forget_range(struct nooks_domain *d, const void *start, size_t size)
+{
+	struct nooks_obj_h *h, *t;
+	unsigned long flags;
+	LIST_HEAD(gone);
+
+	spin_lock_irqsave(&nooks_obj_lock, flags);
+	list_for_each_entry_safe(h, t, &d->objects, o.node) {
+		if (h->o.type->embedded && h->o.ptr >= start &&
+		    h->o.ptr < start + size) {
+			list_move(&h->o.node, &gone);
+			hash_del(&h->hnode);
+		}
+	}
+	spin_unlock_irqrestore(&nooks_obj_lock, flags);
+	list_for_each_entry_safe(h, t, &gone, o.node)
+		kmem_cache_free(nooks_obj_cache, h);
 }
 
 /* Quiesce: let every object stop calling into (or blocking) the domain. */
@@ -190,6 +259,16 @@ const struct nooks_obj_type nooks_obj_mem = {
 	.name = "mem",
 	.release = mem_release,
 	/* at unload a leak stays a leak: the kernel may own it by now */
+};
+
+static void vmem_release(struct nooks_obj *o)
+{
+	vfree(o->ptr);
+}
+
+const struct nooks_obj_type nooks_obj_vmem = {
+	.name = "vmem",
+	.release = vmem_release,
 };
 
 int nooks_track_init(void)

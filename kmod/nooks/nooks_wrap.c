@@ -30,7 +30,7 @@ static void unwind_current(struct nooks_domain *d, long ret, unsigned long ip)
 {
 	if (nooks_frame_find(current_stack_pointer, nooks_ctx_bits()))
 		nooks_xpc_abort(ret);
-	pr_warn_ratelimited("nooks: event=no_frame domain=%s ip=%pS\n", d->name,
+	pr_warn_ratelimited("nooks: no_frame domain=%s ip=%pS\n", d->name,
 			    (void *)ip);
 }
 
@@ -44,6 +44,19 @@ static void unwind_current(struct nooks_domain *d, long ret, unsigned long ip)
 struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip)
 {
 	struct nooks_domain *d = nooks_domain_by_ip(ret_ip);
+	struct nooks_frame *f;
+
+	/*
+	 * Only isolated modules call wrappers.  A tail call (`jmp kfree` at
+	 * the end of an extension function) returns to the extension's
+	 * kernel caller: the call is still the domain's, found through the
+	 * innermost XPC frame of this context.
+	 */
+	if (!d) {
+		f = nooks_frame_find(current_stack_pointer, nooks_ctx_bits());
+		if (f)
+			d = nooks_frame_domain(f);
+	}
 
 	nooks_pd_wrap_enter(d);		/* stage 2: kernel page tables */
 	if (d && unlikely(!runnable(d)))
@@ -87,7 +100,7 @@ void nooks_wrap_violation(struct nooks_domain *d, const char *what,
 			  const void *ptr, unsigned long ret_ip)
 {
 	d->nr_checks++;
-	pr_err("nooks: event=check domain=%s what=\"%s\" ptr=%px ip=%pS\n",
+	pr_err("nooks: check domain=%s what=\"%s\" ptr=%px ip=%pS\n",
 	       d->name, what, ptr, (void *)ret_ip);
 	nooks_wrap_fault(d, NOOKS_F_CHECK, ret_ip);
 }
@@ -113,7 +126,7 @@ void nooks_w_fortify_panic(const char *name)
 
 	nooks_pd_to_kernel_if_domain();	/* stage 2 */
 	if (d) {
-		pr_err("nooks: event=detail domain=%s fortify=%s\n", d->name, name);
+		pr_err("nooks: detail domain=%s fortify=%s\n", d->name, name);
 		nooks_wrap_fault(d, NOOKS_F_FORTIFY, _RET_IP_);
 	}
 	fortify_panic(name);
@@ -131,7 +144,7 @@ void nooks_w_panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (d) {
-		pr_err("nooks: event=detail domain=%s panic=\"%s\"\n", d->name, msg);
+		pr_err("nooks: detail domain=%s panic=\"%s\"\n", d->name, msg);
 		nooks_wrap_fault(d, NOOKS_F_PANIC, _RET_IP_);
 	}
 	panic("%s", msg);

@@ -8,6 +8,17 @@
 #define NOOKS_WRAPPERS_H
 
 #include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+#include <linux/skbuff.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <net/gro.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/hrtimer.h>
@@ -21,6 +32,14 @@
 #include "nooks_pd.h"
 
 void nooks_pass_check(unsigned long *ret_slot);
+
+/* object types named by the .def files (nooks_track.c, nooks_pci.c,
+ * nooks_net.c) */
+extern const struct nooks_obj_type nooks_obj_vmem;
+extern const struct nooks_obj_type nooks_obj_pci_enabled;
+extern const struct nooks_obj_type nooks_obj_iomem;
+extern const struct nooks_obj_type nooks_obj_pci_iomap;
+extern const struct nooks_obj_type nooks_obj_skb;
 
 static inline bool nooks_owns(struct nooks_domain *d,
 			      const struct nooks_obj_type *t, const void *p)

@@ -40,9 +40,9 @@
 struct nooks_frame {
 	unsigned long sp;		/* 0: set by nooks_xpc_enter */
 	const void *fn;			/* 8 */
-	unsigned long a[4];		/* 16..40 */
-	unsigned long stack;		/* 48: stage 2 private stack top, 0: stay */
-	unsigned long pd_cr3;		/* 56: stage 2 domain CR3, 0: no domain */
+	unsigned long a[6];		/* 16..56 */
+	unsigned long stack;		/* 64: stage 2 private stack top, 0: stay */
+	unsigned long pd_cr3;		/* 72: stage 2 domain CR3, 0: no domain */
 	unsigned long pd_ret;		/* stage 2: pass-through return address */
 	unsigned long magic;		/* NOOKS_FRAME_MAGIC while live */
 	struct nooks_frame *self;
@@ -66,7 +66,8 @@ unsigned long nooks_ctx_bits(void)
 	return preempt_count() & CTX_MASK;
 }
 
-static bool may_enter(struct nooks_domain *d)
+/* The current thread may enter (or a wrapper may return into) @d. */
+bool nooks_domain_runnable(struct nooks_domain *d)
 {
 	enum nooks_state s = READ_ONCE(d->state);
 
@@ -75,26 +76,36 @@ static bool may_enter(struct nooks_domain *d)
 }
 
 /**
- * nooks_xpc() - call an extension function inside its protection domain
+ * nooks_xpc6() - call an extension function inside its protection domain
  * @d: the extension's domain
- * @fn: extension function (up to four integer/pointer arguments)
+ * @fn: extension function (up to six integer/pointer arguments)
  * @a0: first argument (unused ones are ignored by @fn)
  * @a1: second argument
  * @a2: third argument
  * @a3: fourth argument
+ * @a4: fifth argument
+ * @a5: sixth argument
+ *
+ * nooks_xpc() (nooks.h) is the four-argument form.  Test hook: if
+ * nooks_fault_next_fn equals @fn, it is cleared and the call runs
+ * nooks_injected_fault() instead, which faults inside the XPC.
  *
  * Context: any (process, softirq, hardirq).
  * Return: what @fn returned (sign-extended as long); -EIO without calling
  * @fn if the domain is not running; -EFAULT if @fn faulted and was unwound.
  */
-long nooks_xpc(struct nooks_domain *d, const void *fn, unsigned long a0,
-	       unsigned long a1, unsigned long a2, unsigned long a3)
+long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
+		unsigned long a1, unsigned long a2, unsigned long a3,
+		unsigned long a4, unsigned long a5)
 {
 	struct nooks_frame f;
 	long ret;
 
-	if (!may_enter(d))
+	if (!nooks_domain_runnable(d))
 		return -EIO;
+	if (unlikely(READ_ONCE(nooks_fault_next_fn) == (unsigned long)fn) &&
+	    cmpxchg(&nooks_fault_next_fn, (unsigned long)fn, 0) == (unsigned long)fn)
+		fn = nooks_injected_fault;
 	/* stage 2 (nooks_pd_*.c): private stack and page tables */
 	f.stack = nooks_pd_xpc_stack(d, current_stack_pointer);
 	if (unlikely(f.stack == 1))
@@ -107,6 +118,8 @@ long nooks_xpc(struct nooks_domain *d, const void *fn, unsigned long a0,
 	f.a[1] = a1;
 	f.a[2] = a2;
 	f.a[3] = a3;
+	f.a[4] = a4;
+	f.a[5] = a5;
 	f.self = &f;
 	f.dom = d;
 	f.ctx = nooks_ctx_bits();

@@ -3,7 +3,7 @@
  * nooks_xpc_64.S - the one place the CPU enters an extension domain.
  *
  * nooks_xpc_enter(frame) saves the callee-saved registers on the stack,
- * records the stack pointer in frame->sp and calls frame->fn(a0..a3).
+ * records the stack pointer in frame->sp and calls frame->fn(a0..a5).
  * nooks_xpc_exit is the common return: the normal return falls through to
  * it, and a fault resumes there with sp = frame->sp and ax = error (see
  * nooks_frame_resume()), which restores the kernel caller's registers as
@@ -18,8 +18,10 @@
 #define F_A1	24
 #define F_A2	32
 #define F_A3	40
-#define F_STACK	48
-#define F_CR3	56
+#define F_A4	48
+#define F_A5	56
+#define F_STACK	64
+#define F_CR3	72
 
 	.text
 SYM_FUNC_START(nooks_xpc_enter)
@@ -47,6 +49,8 @@ SYM_FUNC_START(nooks_xpc_enter)
 	call	nooks_pd_enter
 1:	movq	%rbx, %rdi
 	movq	F_FN(%rdi), %rax
+	movq	F_A5(%rdi), %r9
+	movq	F_A4(%rdi), %r8
 	movq	F_A3(%rdi), %rcx
 	movq	F_A2(%rdi), %rdx
 	movq	F_A1(%rdi), %rsi

@@ -12,6 +12,12 @@
 
 #include "planner.h"
 
+#define GOOD_NO_LIMIT \
+	"{ \"name\": \"p\", \"seed\": 3, \"trials\": 4," \
+	"  \"fault_types\": { \"text\": 1 }," \
+	"  \"extensions\": [ { \"name\": \"a\", \"module\": \"a\", \"workload\": \"w\" }," \
+	"                    { \"name\": \"b\", \"module\": \"b\", \"workload\": \"w\" } ] }"
+
 static const char *spec_text(char *buf, size_t n, int seed, int trials, const char *mix)
 {
 	snprintf(buf, n,
@@ -83,6 +89,48 @@ static void test_paired_and_unique(void **state)
 	spec_release(&sp);
 }
 
+/* An extension limited to native mode gets no nooks trials; the other stays paired. */
+static void test_extension_modes(void **state)
+{
+	static const char text[] =
+		"{ \"name\": \"p\", \"seed\": 3, \"trials\": 4,"
+		"  \"fault_types\": { \"text\": 1 },"
+		"  \"extensions\": [ { \"name\": \"a\", \"module\": \"a\", \"workload\": \"w\" },"
+		"                    { \"name\": \"b\", \"module\": \"b\", \"workload\": \"w\","
+		"                      \"modes\": [\"native\"] } ] }";
+	struct campaign_spec sp, sp2;
+	struct plan p;
+	int i, a = 0, b = 0;
+
+	(void)state;
+	assert_int_equal(spec_parse(text, "p", &sp), 0);
+	assert_true(spec_ext_runs(&sp, 0, MODE_NOOKS));
+	assert_false(spec_ext_runs(&sp, 1, MODE_NOOKS));
+	assert_true(spec_ext_runs(&sp, 1, MODE_NATIVE));
+	plan_build(&sp, &p);
+	assert_int_equal(p.n_trials, 4 * 2 + 4);
+	for (i = 0; i < p.n_trials; i++) {
+		if (p.faults[p.trials[i].fault].ext == 1) {
+			assert_int_equal(p.trials[i].mode, MODE_NATIVE);
+			b++;
+		} else {
+			a++;
+		}
+	}
+	assert_int_equal(a, 8);
+	assert_int_equal(b, 4);
+	/* the limit is part of the spec's identity */
+	assert_non_null(strstr(sp.canonical, "\"modes\""));
+	assert_int_equal(spec_parse(GOOD_NO_LIMIT, "p", &sp2), 0);
+	assert_string_not_equal(sp.hash, sp2.hash);
+	/* --modes nooks would leave b nothing: refused */
+	assert_int_equal(spec_override_modes(&sp, "nooks"), -1);
+	assert_int_equal(spec_override_modes(&sp, "native"), 0);
+	plan_release(&p);
+	spec_release(&sp);
+	spec_release(&sp2);
+}
+
 static void test_growing_keeps_prefix(void **state)
 {
 	struct campaign_spec s1, s2;
@@ -122,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_paired_and_unique),
 		cmocka_unit_test(test_growing_keeps_prefix),
+		cmocka_unit_test(test_extension_modes),
 		cmocka_unit_test(test_weights_respected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

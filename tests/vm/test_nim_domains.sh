@@ -29,12 +29,12 @@ wait_running() {
 		sleep 0.05
 	done
 }
-last() { dmesg | grep 'nooks: event=' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'; }
+last() { dmesg | grep -E 'nooks: (fault|recovered|recovery_failed|detail|check|warn) ' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'; }
 # the domain is built when the extension loads: reload it with domains=1
 rmmod nooks_selftest
 echo 1 > \$N/domains
 insmod /trial/modules/*-st.ko || echo "INSMOD failed"
-dmesg | grep -q 'event=pd_create domain=nooks_selftest' && echo "PD created"
+dmesg | grep -q 'pd_create domain=nooks_selftest' && echo "PD created"
 # loaded after the domain: its pages are missing from the domain's copy
 insmod /lib/modules/\$(uname -r)/extra/nooks_victim.ko || echo "VICTIM failed"
 KG=0x\$(grep -w randomize_va_space /proc/kallsyms | cut -d' ' -f1)
@@ -49,7 +49,7 @@ for c in process softirq hardirq; do
 		wait_running || exit 3
 		echo \${t#*:} > \$P/target
 		echo wild_write@\$c > \$P/fault 2>/dev/null
-		echo "W \${t%%:*}@\$c rc=\$? \$(dmesg | grep 'event=detail domain=nooks_selftest write_protect' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //') | \$(last)"
+		echo "W \${t%%:*}@\$c rc=\$? \$(dmesg | grep 'nooks: detail domain=nooks_selftest write_protect' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //') | \$(last)"
 	done
 done
 wait_running
@@ -61,7 +61,7 @@ for round in 1; do
 		for c in $CTXS; do
 			wait_running || exit 3
 			echo \$k@\$c > \$P/fault 2>/dev/null
-			echo "T \$k@\$c rc=\$? \$(dmesg | grep 'nooks: event=fault' | tail -n 1)"
+			echo "T \$k@\$c rc=\$? \$(dmesg | grep 'nooks: fault ' | tail -n 1)"
 		done
 	done
 done
@@ -81,7 +81,7 @@ expect_match "own heap object writable" "^H rc=0 faults=0$" "$out"
 for c in process softirq hardirq; do
 	for t in kernel_global module_data kmalloc_object; do
 		expect_match "$t@$c caught as write protection and recovered" \
-			"^W $t@$c rc=1 nooks: event=detail domain=nooks_selftest write_protect=[0-9a-f]+ .*ip=fault_wild_write\\+.* \\| nooks: event=recovered domain=nooks_selftest kind=page_fault ip=fault_wild_write\\+" "$out"
+			"^W $t@$c rc=1 nooks: detail domain=nooks_selftest write_protect=[0-9a-f]+ .*ip=fault_wild_write\\+.* \\| nooks: recovered domain=nooks_selftest kind=page_fault ip=fault_wild_write\\+" "$out"
 	done
 done
 expect_match "kernel global named in the event" "write_protect=[0-9a-f]+ target=randomize_va_space\\+0x0" "$out"
@@ -99,7 +99,7 @@ for k in $KINDS; do
 		[ $name = null_call ] && site="0x0 from=run_fault\\+"
 		[ $name = stack_protector ] && site="fault_stack_protector.cold\\+"
 		expect_match "domains on: $name@$c caught as $kind" \
-			"^T $name@$c rc=1 .*event=fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" "$out"
+			"^T $name@$c rc=1 .*nooks: fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" "$out"
 	done
 done
 expect_match "clean unload" "RMMOD ok" "$out"

@@ -21,13 +21,21 @@ list=$("$NOOKS" isolate "$ST" --list)
 expect_match "--list classifies" "^address +param_ops_charp$" "$list"
 expect_match "--list shows calls" "^call +kthread_create_on_node$" "$list"
 
-"$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >/dev/null 2>"$T_TMP/err"; rc=$?
+"$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+expect_eq "stock e1000 isolates" 0 "$rc"
+expect_match "e1000: every called function wrapped" "^isolated .*: 1[0-9][0-9] functions wrapped" "$(cat "$T_TMP/out")"
+expect_eq "e1000: no MISSING in --list" 0 "$("$NOOKS" isolate "$E1000" --list | grep -c '^MISSING')"
+expect_match "e1000: kernel helper in an ops table stays bound" "^address +eth_validate_addr$" "$("$NOOKS" isolate "$E1000" --list)"
+# Refusal: pcnet32 still calls mii.ko helpers that have no wrapper (the
+# gap is listed in docs/NIM.md); if that gap is closed it must isolate.
+PCNET=$(find "$TOP/build/image/modules" -name pcnet32.ko | head -n 1)
+"$NOOKS" isolate "$PCNET" -o "$T_TMP/pcnet32.ko" >/dev/null 2>"$T_TMP/err"; rc=$?
 if [ "$(wc -l <"$T_TMP/err")" = 1 ] && grep -q "no NIM wrapper for [0-9]* functions imported by" "$T_TMP/err"; then
-	expect_eq "e1000: refused while wrappers are missing" 1 "$rc"
-	expect_match "refusal lists the functions" "register_netdev" "$(cat "$T_TMP/err")"
-	expect_eq "nothing written on refusal" "" "$(ls "$T_TMP" | grep e1000)"
+	expect_eq "pcnet32: refused while wrappers are missing" 1 "$rc"
+	expect_match "refusal lists the functions" "mii_link_ok" "$(cat "$T_TMP/err")"
+	expect_eq "nothing written on refusal" "" "$(ls "$T_TMP" | grep pcnet32)"
 else
-	expect_eq "e1000 isolates" 0 "$rc"
+	expect_eq "pcnet32 isolates" 0 "$rc"
 fi
 
 "$NOOKS" isolate "$ST" >/dev/null 2>"$T_TMP/err"; rc=$?

@@ -22,7 +22,7 @@ out=$("$NOOKS" trial run "$T_TMP/rec.json" --out "$T_TMP/rec" 2>/dev/null)
 expect_eq "NIM recovery + workload pass is 'recovered'" recovered "$(printf '%s' "$out" | jq -r .outcome)"
 lat=$(printf '%s' "$out" | jq -r '.nim_recovery_us // -1')
 if [ "$lat" -gt 0 ] 2>/dev/null; then pass "recovery latency recorded ($lat us)"; else fail "recovery latency recorded" "got '$lat'"; fi
-expect_match "the fault event is kept" "event=fault domain=nooks_selftest kind=page_fault" \
+expect_match "the fault event is kept" "fault domain=nooks_selftest kind=page_fault" \
 	"$(printf '%s' "$out" | jq -r '.nim_events[]')"
 expect_eq "no kernel crash in the console" false "$(printf '%s' "$out" | jq -r .triage.crashed)"
 

@@ -17,10 +17,13 @@ extension may import (see wrappers/README for the full format):
                                       the table is complete)
   data   SYM                          an import that stays bound to the
                                       kernel (documentation only)
-EFFECTs: track(TYPE, EXPR) after the call if EXPR is a valid pointer;
+EFFECTs: track(TYPE, EXPR[, COND]) after the call if EXPR is a valid
+pointer (and COND holds, e.g. `ret == 0`);
 free(TYPE, EXPR) the domain must own EXPR (else: wrapper check fault, the
 call is skipped), untracked after the call; check(TYPE, EXPR) the domain
-must own EXPR; untrack(TYPE, EXPR) after the call; grant(EXPR, SIZE)
+must own EXPR; untrack(TYPE, EXPR[, COND]) after the call (lenient: no check);
+forget(EXPR, SIZE) before the call, drop the embedded objects (timers,
+work, NAPI) that live in the memory being freed; grant(EXPR, SIZE)
 stage 2 (write access for the domain), recorded only.  EXPR may use the
 argument names and `ret`.  TYPE names struct nooks_obj_type nooks_obj_TYPE.
 """
@@ -77,13 +80,15 @@ def parse_proto(where, proto):
 def parse_effects(where, text):
     effects = []
     for e in filter(None, (x.strip() for x in text.split(';'))):
-        m = re.match(r'^(track|free|check|untrack|grant)\((.*)\)$', e)
+        m = re.match(r'^(track|free|check|untrack|forget|grant)\((.*)\)$', e)
         if not m:
             die(where, "bad effect '%s'" % e)
-        kind, args = m.group(1), [a.strip() for a in m.group(2).split(',', 1)]
-        if len(args) != 2:
-            die(where, "effect '%s' needs two arguments" % e)
-        effects.append((kind, args[0], args[1]))
+        kind, args = m.group(1), [a.strip() for a in m.group(2).split(',', 2)]
+        if len(args) == 2:
+            args.append('1')
+        if len(args) != 3 or (kind not in ('track', 'untrack') and args[2] != '1'):
+            die(where, "effect '%s' needs two arguments (track/untrack: 2 or 3)" % e)
+        effects.append((kind, args[0], args[1], args[2]))
     return effects
 
 
@@ -96,22 +101,27 @@ def gen_wrap(where, proto, effects):
         out.append('\t%s ret;' % ret)
     out.append('')
     fail = 'return;' if void else 'return (%s)0;' % ret
-    for kind, t, expr in effects:
+    for kind, t, expr, cond in effects:
         if kind in ('free', 'check'):
             out.append('\tif (d && %s && !nooks_owns(d, &nooks_obj_%s, %s)) {'
                        % (expr, t, expr))
             out.append('\t\tnooks_wrap_violation(d, "%s: %s not owned", %s, _RET_IP_);'
                        % (name, expr, expr))
             out.append('\t\t%s\n\t}' % fail)
+    for kind, t, expr, cond in effects:
+        if kind == 'forget':
+            out.append('\tif (d && %s)' % t)
+            out.append('\t\tnooks_forget_range(d, %s, %s);' % (t, expr))
     call = '%s(%s);' % (name, ', '.join(names))
     out.append('\t' + (call if void else 'ret = ' + call))
-    for kind, t, expr in effects:
+    for kind, t, expr, cond in effects:
         if kind == 'track':
-            out.append('\tif (d && !IS_ERR_OR_NULL((const void *)(%s)))' % expr)
+            out.append('\tif (d && !IS_ERR_OR_NULL((const void *)(%s)) && (%s))'
+                       % (expr, cond))
             out.append('\t\tnooks_track(d, &nooks_obj_%s, (void *)(%s), NULL, GFP_ATOMIC);'
                        % (t, expr))
         elif kind in ('free', 'untrack'):
-            out.append('\tif (d && %s)' % expr)
+            out.append('\tif (d && %s && (%s))' % (expr, cond))
             out.append('\t\tnooks_untrack(d, &nooks_obj_%s, %s);' % (t, expr))
         elif kind == 'grant':
             out.append('\tnooks_grant(d, (const void *)(%s), %s);' % (t, expr))

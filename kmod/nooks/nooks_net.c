@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_net.c - network devices of an isolated extension: net_device
+ * allocation and registration (with shadow net_device_ops/ethtool_ops),
+ * NAPI instances (shadow poll), socket buffers the domain holds, and the
+ * transmit shadow.
+ *
+ * skb ownership: an skb is the domain's from its allocation (or from
+ * ndo_start_xmit accepting it) until the domain frees it or hands it to
+ * the stack (napi_gro_receive, netif_receive_skb); at recovery the skbs it
+ * still holds (transmit and receive rings) are freed, after the device has
+ * stopped DMA.
+ *
+ * Must never: call extension code except through nooks_xpc(); free an skb
+ * the kernel owns.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include "nooks_wrappers.h"
+
+/* ---- skbs ------------------------------------------------------------- */
+
+static void skb_release(struct nooks_obj *o)
+{
+	dev_kfree_skb_any(o->ptr);
+}
+
+const struct nooks_obj_type nooks_obj_skb = {
+	.name = "skb",
+	.release = skb_release,
+};
+
+/* ndo_start_xmit (called by the ops shadow): the skb becomes the domain's. */
+long nooks_net_xmit(struct nooks_domain *d, const void *fn, unsigned long skb,
+		    unsigned long dev)
+{
+	long ret;
+
+	if (!nooks_domain_runnable(d) ||
+	    !nooks_track(d, &nooks_obj_skb, (void *)skb, NULL, GFP_ATOMIC)) {
+		dev_kfree_skb_any((struct sk_buff *)skb);	/* dropped */
+		return NETDEV_TX_OK;
+	}
+	ret = nooks_xpc(d, fn, skb, dev, 0, 0);
+	if ((int)ret == NETDEV_TX_BUSY)
+		nooks_untrack(d, &nooks_obj_skb, (void *)skb);	/* kernel keeps it */
+	else if (ret < 0)
+		ret = NETDEV_TX_OK;	/* the domain failed: freed at recovery */
+	return ret;
+}
+
+/* ---- net_device: key dev, aux[0] = sizeof_priv ------------------------ */
+
+static void netdev_release(struct nooks_obj *o)
+{
+	free_netdev(o->ptr);
+}
+
+static const struct nooks_obj_type nooks_obj_netdev = {
+	.name = "netdev",
+	.release = netdev_release,
+};
+
+static void netdev_reg_release(struct nooks_obj *o)
+{
+	unregister_netdev(o->ptr);	/* ndo_stop & co. fail fast */
+}
+
+static const struct nooks_obj_type nooks_obj_netdev_reg = {
+	.name = "netdev_reg",
+	.release = netdev_reg_release,
+};
+
+struct net_device *nooks_w_alloc_etherdev_mqs(int sizeof_priv, unsigned int txqs,
+					      unsigned int rxqs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct net_device *dev = alloc_etherdev_mqs(sizeof_priv, txqs, rxqs);
+	struct nooks_obj *o;
+
+	if (d && dev) {
+		o = nooks_track(d, &nooks_obj_netdev, dev, NULL, GFP_KERNEL);
+		if (o) {
+			o->aux[0] = sizeof_priv;
+		} else {
+			free_netdev(dev);
+			dev = NULL;
+		}
+	}
+	nooks_wrap_leave(d);
+	return dev;
+}
+EXPORT_SYMBOL_GPL(nooks_w_alloc_etherdev_mqs);
+
+void nooks_w_free_netdev(struct net_device *dev)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_obj *o;
+
+	if (d) {
+		o = nooks_find(&nooks_obj_netdev, dev);
+		if (!o || o->dom != d) {
+			nooks_wrap_violation(d, "free_netdev: device not owned", dev,
+					     _RET_IP_);
+			return;
+		}
+		/* NAPI, work and timers inside the device die with it */
+		nooks_forget_range(d, dev, (char *)netdev_priv(dev) +
+				   o->aux[0] - (char *)dev);
+		nooks_untrack(d, &nooks_obj_netdev, dev);
+	}
+	free_netdev(dev);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_free_netdev);
+
+int nooks_w_register_netdev(struct net_device *dev)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	const struct net_device_ops *nops = dev->netdev_ops;
+	const struct ethtool_ops *eops = dev->ethtool_ops;
+	int ret;
+
+	if (!d)
+		return register_netdev(dev);
+	dev->netdev_ops = nooks_ops_shadow(d, NOOKS_OPS_NETDEV, nops, sizeof(*nops));
+	dev->ethtool_ops = nooks_ops_shadow(d, NOOKS_OPS_ETHTOOL, eops, sizeof(*eops));
+	ret = -ENOMEM;
+	if ((nops && !dev->netdev_ops) || (eops && !dev->ethtool_ops) ||
+	    !nooks_track(d, &nooks_obj_netdev_reg, dev, NULL, GFP_KERNEL))
+		goto err;
+	ret = register_netdev(dev);
+	if (!ret)
+		goto out;
+	nooks_untrack(d, &nooks_obj_netdev_reg, dev);
+err:
+	dev->netdev_ops = nops;
+	dev->ethtool_ops = eops;
+out:
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_register_netdev);
+
+void nooks_w_unregister_netdev(struct net_device *dev)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	if (d && !nooks_owns(d, &nooks_obj_netdev_reg, dev)) {
+		nooks_wrap_violation(d, "unregister_netdev: device not registered by it",
+				     dev, _RET_IP_);
+		return;
+	}
+	unregister_netdev(dev);
+	if (d)
+		nooks_untrack(d, &nooks_obj_netdev_reg, dev);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_unregister_netdev);
+
+/* ---- NAPI: key napi, fn = poll, aux[0] = enabled ---------------------- */
+
+static void napi_stop(struct nooks_obj *o)
+{
+	if (o->aux[0]) {
+		napi_disable(o->ptr);	/* the poll shadow completes it */
+		o->aux[0] = 0;
+	}
+}
+
+static void napi_release(struct nooks_obj *o)
+{
+	netif_napi_del(o->ptr);
+}
+
+static const struct nooks_obj_type nooks_obj_napi = {
+	.name = "napi",
+	.stop = napi_stop,
+	.release = napi_release,
+	.embedded = true,
+};
+
+static int nooks_napi_shadow(struct napi_struct *napi, int budget)
+{
+	struct nooks_obj *o = nooks_find(&nooks_obj_napi, napi);
+	long ret;
+
+	if (!o)
+		return 0;
+	ret = nooks_xpc(o->dom, o->fn, (unsigned long)napi, budget, 0, 0);
+	if (ret < 0) {
+		/* failed (or failing fast): finish this poll so that NAPI
+		 * is not left scheduled and napi_disable() can complete */
+		if (test_bit(NAPI_STATE_SCHED, &napi->state))
+			napi_complete_done(napi, 0);
+		return 0;
+	}
+	return ret;
+}
+
+void nooks_w_netif_napi_add_weight(struct net_device *dev,
+				   struct napi_struct *napi,
+				   int (*poll)(struct napi_struct *, int),
+				   int weight)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_obj *o;
+
+	if (d && nooks_domain_by_ip((unsigned long)poll) == d) {
+		o = nooks_track(d, &nooks_obj_napi, napi, poll, GFP_KERNEL);
+		if (!o) {
+			nooks_wrap_violation(d, "netif_napi_add: no memory", napi,
+					     _RET_IP_);
+			return;
+		}
+		o->aux[0] = 0;
+		poll = nooks_napi_shadow;
+	}
+	netif_napi_add_weight(dev, napi, poll, weight);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_netif_napi_add_weight);
+
+static void napi_mark(struct napi_struct *n, unsigned long enabled)
+{
+	struct nooks_obj *o = nooks_find(&nooks_obj_napi, n);
+
+	if (o)
+		WRITE_ONCE(o->aux[0], enabled);
+}
+
+void nooks_w_napi_enable(struct napi_struct *n)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	napi_enable(n);
+	napi_mark(n, 1);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_napi_enable);
+
+void nooks_w_napi_disable(struct napi_struct *n)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	napi_disable(n);
+	napi_mark(n, 0);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_napi_disable);

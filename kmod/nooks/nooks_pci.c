@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_pci.c - PCI drivers, device resources, DMA and interrupt lines of
+ * an isolated extension: the kernel wrappers that track them, the shadows
+ * the kernel calls instead of the extension, and the object types that
+ * release them at recovery.
+ *
+ * pci_driver: the kernel registers a copy whose probe/remove/shutdown XPC
+ * into the extension and whose err_handler and driver.pm are shadow ops
+ * tables (nooks_ops.c).  Releasing it (pci_unregister_driver) unbinds the
+ * device; re-running the extension's init registers a fresh copy and the
+ * device is probed again.
+ *
+ * Recovery order: quiesce (at the fault) disables the IRQ lines; stop
+ * turns bus mastering and INTx off for every enabled device, so no DMA or
+ * interrupt races the releases; then objects are released newest first
+ * (IRQs, DMA, netdevs, mappings, regions, the device, the driver).
+ *
+ * Must never: call extension code except through nooks_xpc().
+ */
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include "nooks_wrappers.h"
+
+/* ---- simple resources (generated wrappers use these types) ------------ */
+
+static void pci_enabled_stop(struct nooks_obj *o)
+{
+	pci_clear_master(o->ptr);
+	pci_intx(o->ptr, 0);
+}
+
+static void pci_enabled_release(struct nooks_obj *o)
+{
+	pci_disable_device(o->ptr);
+}
+
+const struct nooks_obj_type nooks_obj_pci_enabled = {
+	.name = "pci_enabled",
+	.stop = pci_enabled_stop,
+	.release = pci_enabled_release,
+};
+
+static void iomem_release(struct nooks_obj *o)
+{
+	iounmap((void __iomem *)o->ptr);
+}
+
+const struct nooks_obj_type nooks_obj_iomem = {
+	.name = "iomem",
+	.release = iomem_release,
+};
+
+/* lib/iomap.c: pci_iounmap() decides by the address; dev is unused */
+static void pci_iomap_release(struct nooks_obj *o)
+{
+	pci_iounmap(NULL, (void __iomem *)o->ptr);
+}
+
+const struct nooks_obj_type nooks_obj_pci_iomap = {
+	.name = "pci_iomap",
+	.release = pci_iomap_release,
+};
+
+/* ---- I/O regions: key pdev, aux[0] = bars (-1: all) ------------------- */
+
+static void regions_release(struct nooks_obj *o)
+{
+	if ((long)o->aux[0] == -1)
+		pci_release_regions(o->ptr);
+	else
+		pci_release_selected_regions(o->ptr, o->aux[0]);
+}
+
+static const struct nooks_obj_type nooks_obj_regions = {
+	.name = "regions",
+	.release = regions_release,
+};
+
+static int track_regions(struct nooks_domain *d, struct pci_dev *pdev, long bars)
+{
+	struct nooks_obj *o = nooks_track(d, &nooks_obj_regions, pdev, NULL,
+					  GFP_KERNEL);
+
+	if (!o)
+		return -ENOMEM;
+	o->aux[0] = bars;
+	return 0;
+}
+
+int nooks_w_pci_request_selected_regions(struct pci_dev *pdev, int bars,
+					 const char *name)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	int ret = pci_request_selected_regions(pdev, bars, name);
+
+	if (d && !ret && track_regions(d, pdev, bars)) {
+		pci_release_selected_regions(pdev, bars);
+		ret = -ENOMEM;
+	}
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_pci_request_selected_regions);
+
+void nooks_w_pci_release_selected_regions(struct pci_dev *pdev, int bars)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	pci_release_selected_regions(pdev, bars);
+	if (d)
+		nooks_untrack(d, &nooks_obj_regions, pdev);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_pci_release_selected_regions);
+
+int nooks_w_pci_request_regions(struct pci_dev *pdev, const char *name)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	int ret = pci_request_regions(pdev, name);
+
+	if (d && !ret && track_regions(d, pdev, -1)) {
+		pci_release_regions(pdev);
+		ret = -ENOMEM;
+	}
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_pci_request_regions);
+
+void nooks_w_pci_release_regions(struct pci_dev *pdev)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	pci_release_regions(pdev);
+	if (d)
+		nooks_untrack(d, &nooks_obj_regions, pdev);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_pci_release_regions);
+
+/* ---- DMA: coherent buffers (key cpu address) and streaming mappings
+ * (key dma address); aux = device, size, handle / direction ------------ */
+
+static void coherent_release(struct nooks_obj *o)
+{
+	dma_free_attrs((struct device *)o->aux[0], o->aux[1], o->ptr,
+		       (dma_addr_t)o->aux[2], 0);
+}
+
+static const struct nooks_obj_type nooks_obj_coherent = {
+	.name = "dma_coherent",
+	.release = coherent_release,
+};
+
+void *nooks_w_dma_alloc_attrs(struct device *dev, size_t size,
+			      dma_addr_t *dma_handle, gfp_t flag,
+			      unsigned long attrs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	void *p = dma_alloc_attrs(dev, size, dma_handle, flag, attrs);
+	struct nooks_obj *o;
+
+	if (d && p) {
+		o = nooks_track(d, &nooks_obj_coherent, p, NULL, GFP_KERNEL);
+		if (!o) {
+			dma_free_attrs(dev, size, p, *dma_handle, attrs);
+			p = NULL;
+		} else {
+			o->aux[0] = (unsigned long)dev;
+			o->aux[1] = size;
+			o->aux[2] = *dma_handle;
+		}
+	}
+	nooks_wrap_leave(d);
+	return p;
+}
+EXPORT_SYMBOL_GPL(nooks_w_dma_alloc_attrs);
+
+void nooks_w_dma_free_attrs(struct device *dev, size_t size, void *cpu_addr,
+			    dma_addr_t dma_handle, unsigned long attrs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	if (d && cpu_addr && !nooks_owns(d, &nooks_obj_coherent, cpu_addr)) {
+		nooks_wrap_violation(d, "dma_free_attrs: buffer not owned",
+				     cpu_addr, _RET_IP_);
+		return;
+	}
+	dma_free_attrs(dev, size, cpu_addr, dma_handle, attrs);
+	if (d && cpu_addr)
+		nooks_untrack(d, &nooks_obj_coherent, cpu_addr);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_dma_free_attrs);
+
+static void mapping_release(struct nooks_obj *o)
+{
+	dma_unmap_page_attrs((struct device *)o->aux[0], (dma_addr_t)o->ptr,
+			     o->aux[1], o->aux[2], 0);
+}
+
+static const struct nooks_obj_type nooks_obj_mapping = {
+	.name = "dma_mapping",
+	.release = mapping_release,
+};
+
+dma_addr_t nooks_w_dma_map_page_attrs(struct device *dev, struct page *page,
+				      size_t offset, size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	dma_addr_t a = dma_map_page_attrs(dev, page, offset, size, dir, attrs);
+	struct nooks_obj *o;
+
+	if (d && !dma_mapping_error(dev, a)) {
+		o = nooks_track(d, &nooks_obj_mapping, (void *)a, NULL, GFP_ATOMIC);
+		if (o) {
+			o->aux[0] = (unsigned long)dev;
+			o->aux[1] = size;
+			o->aux[2] = dir;
+		}	/* else: not released at recovery (no IOMMU: harmless) */
+	}
+	nooks_wrap_leave(d);
+	return a;
+}
+EXPORT_SYMBOL_GPL(nooks_w_dma_map_page_attrs);
+
+void nooks_w_dma_unmap_page_attrs(struct device *dev, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	dma_unmap_page_attrs(dev, addr, size, dir, attrs);
+	if (d)
+		nooks_untrack(d, &nooks_obj_mapping, (void *)addr);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_dma_unmap_page_attrs);
+
+/* ---- interrupt lines: key dev_id, fn = handler, data = thread_fn,
+ * aux[0] = irq, aux[1] = disabled by quiesce -------------------------- */
+
+static void irq_quiesce(struct nooks_obj *o)
+{
+	if (!o->aux[1]) {
+		o->aux[1] = 1;
+		disable_irq_nosync(o->aux[0]);
+	}
+}
+
+static void irq_release(struct nooks_obj *o)
+{
+	/* the device's INTx is off (stop): balance quiesce, then free */
+	if (o->aux[1])
+		enable_irq(o->aux[0]);
+	free_irq(o->aux[0], o->ptr);
+}
+
+static const struct nooks_obj_type nooks_obj_irq = {
+	.name = "irq",
+	.quiesce = irq_quiesce,
+	.release = irq_release,
+};
+
+static irqreturn_t nooks_irq_shadow(int irq, void *dev_id)
+{
+	struct nooks_obj *o = nooks_find(&nooks_obj_irq, dev_id);
+	long ret;
+
+	if (!o || !o->fn)
+		return IRQ_NONE;
+	ret = nooks_xpc(o->dom, o->fn, irq, (unsigned long)dev_id, 0, 0);
+	return ret < 0 ? IRQ_NONE : (irqreturn_t)ret;
+}
+
+static irqreturn_t nooks_irq_thread_shadow(int irq, void *dev_id)
+{
+	struct nooks_obj *o = nooks_find(&nooks_obj_irq, dev_id);
+	long ret;
+
+	if (!o || !o->data)
+		return IRQ_NONE;
+	ret = nooks_xpc(o->dom, o->data, irq, (unsigned long)dev_id, 0, 0);
+	return ret < 0 ? IRQ_NONE : (irqreturn_t)ret;
+}
+
+int nooks_w_request_threaded_irq(unsigned int irq, irq_handler_t handler,
+				 irq_handler_t thread_fn, unsigned long flags,
+				 const char *name, void *dev)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_obj *o;
+	int ret;
+
+	if (!d) {
+		ret = request_threaded_irq(irq, handler, thread_fn, flags, name, dev);
+		return ret;
+	}
+	/* tracked first: a shared line may call the handler at once */
+	o = nooks_track(d, &nooks_obj_irq, dev, NULL, GFP_KERNEL);
+	if (!o) {
+		nooks_wrap_leave(d);
+		return -ENOMEM;
+	}
+	o->aux[0] = irq;
+	o->aux[1] = 0;
+	if (handler && nooks_domain_by_ip((unsigned long)handler) == d) {
+		o->fn = handler;
+		handler = nooks_irq_shadow;
+	}
+	if (thread_fn && nooks_domain_by_ip((unsigned long)thread_fn) == d) {
+		o->data = thread_fn;
+		thread_fn = nooks_irq_thread_shadow;
+	}
+	ret = request_threaded_irq(irq, handler, thread_fn, flags, name, dev);
+	if (ret)
+		nooks_untrack(d, &nooks_obj_irq, dev);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_request_threaded_irq);
+
+const void *nooks_w_free_irq(unsigned int irq, void *dev_id)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	const void *ret;
+
+	if (d && !nooks_owns(d, &nooks_obj_irq, dev_id)) {
+		nooks_wrap_violation(d, "free_irq: line not owned", dev_id, _RET_IP_);
+		return NULL;
+	}
+	ret = free_irq(irq, dev_id);
+	if (d)
+		nooks_untrack(d, &nooks_obj_irq, dev_id);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_free_irq);
+
+/* ---- pci_driver shadows: key = the extension's pci_driver ------------- */
+
+struct nooks_pci_shadow {
+	struct pci_driver drv;		/* what the kernel registered */
+	struct pci_driver *orig;
+	struct nooks_domain *d;
+};
+
+static struct nooks_pci_shadow *pci_shadow(struct pci_dev *pdev)
+{
+	struct pci_driver *drv = to_pci_driver(pdev->dev.driver);
+
+	return container_of(drv, struct nooks_pci_shadow, drv);
+}
+
+static int nooks_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct nooks_pci_shadow *s = pci_shadow(pdev);
+
+	return nooks_xpc(s->d, s->orig->probe, (unsigned long)pdev,
+			 (unsigned long)id, 0, 0);
+}
+
+static void nooks_pci_remove(struct pci_dev *pdev)
+{
+	struct nooks_pci_shadow *s = pci_shadow(pdev);
+
+	nooks_xpc(s->d, s->orig->remove, (unsigned long)pdev, 0, 0, 0);
+}
+
+static void nooks_pci_shutdown(struct pci_dev *pdev)
+{
+	struct nooks_pci_shadow *s = pci_shadow(pdev);
+
+	nooks_xpc(s->d, s->orig->shutdown, (unsigned long)pdev, 0, 0, 0);
+}
+
+static void pci_driver_release(struct nooks_obj *o)
+{
+	struct nooks_pci_shadow *s = o->data;
+
+	pci_unregister_driver(&s->drv);	/* remove() fails fast */
+	kfree(s);
+}
+
+static const struct nooks_obj_type nooks_obj_pci_driver = {
+	.name = "pci_driver",
+	.release = pci_driver_release,
+};
+
+int nooks_w___pci_register_driver(struct pci_driver *drv, struct module *owner,
+				  const char *mod_name)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_pci_shadow *s;
+	struct nooks_obj *o;
+	int ret = -ENOMEM;
+
+	if (!d)
+		return __pci_register_driver(drv, owner, mod_name);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		goto out;
+	s->drv = *drv;
+	s->orig = drv;
+	s->d = d;
+	if (drv->probe)
+		s->drv.probe = nooks_pci_probe;
+	if (drv->remove)
+		s->drv.remove = nooks_pci_remove;
+	if (drv->shutdown)
+		s->drv.shutdown = nooks_pci_shutdown;
+	if (drv->suspend || drv->resume || drv->sriov_configure)
+		pr_warn("nooks: %s: legacy PCI PM / SR-IOV callbacks not shadowed, dropped\n",
+			d->name);
+	s->drv.suspend = NULL;
+	s->drv.resume = NULL;
+	s->drv.sriov_configure = NULL;
+	s->drv.err_handler = nooks_ops_shadow(d, NOOKS_OPS_PCI_ERR, drv->err_handler,
+					      sizeof(*drv->err_handler));
+	s->drv.driver.pm = nooks_ops_shadow(d, NOOKS_OPS_PM, drv->driver.pm,
+					    sizeof(*drv->driver.pm));
+	if ((drv->err_handler && !s->drv.err_handler) ||
+	    (drv->driver.pm && !s->drv.driver.pm))
+		goto err_free;
+	/* tracked before registering: probe runs inside the registration */
+	o = nooks_track(d, &nooks_obj_pci_driver, drv, NULL, GFP_KERNEL);
+	if (!o)
+		goto err_free;
+	o->data = s;
+	ret = __pci_register_driver(&s->drv, owner, mod_name);
+	if (!ret)
+		goto out;
+	nooks_untrack(d, &nooks_obj_pci_driver, drv);
+err_free:
+	kfree(s);
+out:
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w___pci_register_driver);
+
+void nooks_w_pci_unregister_driver(struct pci_driver *drv)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_obj *o;
+	struct nooks_pci_shadow *s;
+
+	if (!d) {
+		pci_unregister_driver(drv);
+		return;
+	}
+	o = nooks_find(&nooks_obj_pci_driver, drv);
+	if (!o || o->dom != d) {
+		nooks_wrap_violation(d, "pci_unregister_driver: driver not owned",
+				     drv, _RET_IP_);
+		return;
+	}
+	s = o->data;
+	pci_unregister_driver(&s->drv);
+	nooks_untrack(d, &nooks_obj_pci_driver, drv);
+	kfree(s);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_pci_unregister_driver);

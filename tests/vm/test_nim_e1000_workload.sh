@@ -1,0 +1,48 @@
+#!/bin/sh
+# test_nim_e1000_workload.sh - the netdev workload (/bin/wl-netdev: ping +
+# checksummed TCP stream both ways) on a stock e1000.ko isolated by the
+# NIM: RUNS clean runs in a row with no fault detected, then a fault in
+# the NAPI poll (fault_next hook) is recovered and the workload passes
+# again on the re-probed eth0.  oops=panic panic_on_oops=1 throughout.
+. "$(dirname "$0")/lib.sh"
+
+NIM="$TOP/kmod/nooks/nooks.ko"
+E1000="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
+RUNS=${RUNS:-40}
+"$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >/dev/null; rc=$?
+expect_eq "nooks isolate stock e1000.ko" 0 "$rc"
+
+cat >"$T_TMP/run.sh" <<EOS
+# the peer returns to the root namespace when the last run's namespace dies
+wait_peer() {
+	i=0
+	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
+		i=\$((i + 1)); [ \$i -gt 200 ] && return 1; sleep 0.05
+	done
+}
+wl() { wait_peer; wl-netdev --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
+n=0
+for r in \$(seq 1 $RUNS); do
+	[ "\$(wl)" = 0 ] && n=\$((n + 1)) || tail -n 1 /tmp/wl.out
+done
+echo "CLEAN \$n"
+echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
+tail -n 1 /tmp/wl.out | sed 's/^/LAST /'
+echo e1000_clean > /sys/kernel/nooks/fault_next
+wl >/dev/null
+i=0; until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge 1 ]; do i=\$((i + 1)); [ \$i -gt 300 ] && break; sleep 0.05; done
+echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
+echo "AFTER \$(wl)"
+tail -n 1 /tmp/wl.out | sed 's/^/LAST /'
+EOS
+out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 175 --module "$NIM" --module "$T_TMP/e1000.ko" \
+	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1" \
+	--cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+expect_eq "guest ok" 0 "$rc"
+expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(printf '%s\n' "$out" | grep '^CLEAN')"
+expect_eq "no fault detected in clean runs" "FAULTS 0" "$(printf '%s\n' "$out" | grep '^FAULTS')"
+expect_eq "fault in the NAPI poll recovered" "RECOVERIES 1" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
+expect_eq "wl-netdev passes after the recovery" "AFTER 0" "$(printf '%s\n' "$out" | grep '^AFTER')"
+printf '%s\n' "$out" | grep '^LAST' | sed 's/^LAST /# /'
+no_qemu_left "no qemu left"
+finish
