@@ -37,6 +37,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
 struct nooks_domain nooks_domains[NOOKS_MAX_DOMAINS];
 static struct workqueue_struct *nooks_wq;
@@ -311,6 +312,8 @@ static int nooks_domain_attach(struct module *mod)
 	d->init = mod->init;
 	d->exit = mod->exit;
 	err = nooks_shadow_params(d);
+	if (!err)
+		err = nooks_pd_create(d);	/* stage 2 (no-op unless domains=1) */
 	if (err) {
 		vfree(d->pristine);
 		d->pristine = NULL;
@@ -344,6 +347,7 @@ static void nooks_domain_detach(struct nooks_domain *d)
 	d->pristine = NULL;
 	kfree(d->param_ops);
 	d->param_ops = NULL;
+	nooks_pd_destroy(d);	/* stage 2 */
 	pr_info("nooks: detach domain=%s faults=%lu recoveries=%lu\n",
 		d->name, d->nr_faults, d->nr_recoveries);
 	d->mod = NULL;

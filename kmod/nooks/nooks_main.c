@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/sysfs.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
 unsigned long nooks_total_faults, nooks_total_recoveries;
 static unsigned long (*kallsyms_lookup_name_fn)(const char *name);
@@ -124,6 +125,9 @@ static int __init nooks_init(void)
 	if (err)
 		return err;
 	err = nooks_xpc_init();
+	if (err)
+		return err;
+	err = nooks_pd_init();	/* stage 2: checks, private IDT */
 	if (err)
 		return err;
 	err = nooks_track_init();

@@ -18,6 +18,7 @@
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
 #define NOOKS_OBJ_BITS 12
 
@@ -134,8 +135,10 @@ bool nooks_untrack(struct nooks_domain *d, const struct nooks_obj_type *t,
 		h = NULL;
 	}
 	spin_unlock_irqrestore(&nooks_obj_lock, flags);
-	if (h)
+	if (h) {
+		nooks_pd_revoke(d, ptr);	/* stage 2 */
 		kmem_cache_free(nooks_obj_cache, h);
+	}
 	return h;
 }
 
@@ -161,6 +164,7 @@ void nooks_release_all(struct nooks_domain *d, bool recovery)
 		spin_unlock_irqrestore(&nooks_obj_lock, flags);
 		if (!h)
 			break;
+		nooks_pd_revoke(d, h->o.ptr);	/* stage 2 */
 		if (recovery && nooks_trace_release)
 			pr_info("nooks: release domain=%s type=%s ptr=%px\n",
 				d->name, h->o.type->name, h->o.ptr);

@@ -15,6 +15,7 @@
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
 static bool runnable(struct nooks_domain *d)
 {
@@ -57,6 +58,7 @@ struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip)
 			d = nooks_frame_domain(f);
 	}
 
+	nooks_pd_wrap_enter(d);		/* stage 2: kernel page tables */
 	if (d && unlikely(!runnable(d)))
 		unwind_current(d, -EIO, ret_ip);
 	return d;
@@ -74,18 +76,21 @@ void nooks_wrap_leave(struct nooks_domain *d)
 {
 	if (d && unlikely(!runnable(d)))
 		unwind_current(d, -EIO, _RET_IP_);
+	nooks_pd_wrap_leave(d);		/* stage 2: back into the domain */
 }
 EXPORT_SYMBOL_GPL(nooks_wrap_leave);
 
-/* Called by the pass-through thunks with the thunk's return address. */
-void nooks_pass_check(unsigned long ret_ip)
+/* Called by the pass-through thunks with the slot of the thunk's return
+ * address (stage 2 redirects it to switch back into the domain). */
+void nooks_pass_check(unsigned long *ret_slot)
 {
-	nooks_wrap_enter(ret_ip);
+	nooks_pd_pass_redirect(nooks_wrap_enter(*ret_slot), ret_slot);
 }
 
 void nooks_wrap_fault(struct nooks_domain *d, enum nooks_fault kind,
 		      unsigned long ret_ip)
 {
+	nooks_pd_to_kernel_if_domain();	/* stage 2: detectors run in it */
 	/* report the call instruction, not what follows a noreturn call */
 	nooks_domain_fault(d, kind, ret_ip - 1);
 	unwind_current(d, -EFAULT, ret_ip);
@@ -108,6 +113,7 @@ void nooks_w___stack_chk_fail(void)
 {
 	struct nooks_domain *d = nooks_domain_by_ip(_RET_IP_);
 
+	nooks_pd_to_kernel_if_domain();	/* stage 2 */
 	if (d)
 		nooks_wrap_fault(d, NOOKS_F_STACKPROT, _RET_IP_);
 	__stack_chk_fail();
@@ -118,6 +124,7 @@ void nooks_w_fortify_panic(const char *name)
 {
 	struct nooks_domain *d = nooks_domain_by_ip(_RET_IP_);
 
+	nooks_pd_to_kernel_if_domain();	/* stage 2 */
 	if (d) {
 		pr_err("nooks: detail domain=%s fortify=%s\n", d->name, name);
 		nooks_wrap_fault(d, NOOKS_F_FORTIFY, _RET_IP_);
@@ -132,6 +139,7 @@ void nooks_w_panic(const char *fmt, ...)
 	char msg[128];
 	va_list ap;
 
+	nooks_pd_to_kernel_if_domain();	/* stage 2 */
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

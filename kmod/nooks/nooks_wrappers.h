@@ -29,8 +29,9 @@
 #include <linux/string.h>
 #include <linux/timer.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
-void nooks_pass_check(unsigned long ret_ip);
+void nooks_pass_check(unsigned long *ret_slot);
 
 /* object types named by the .def files (nooks_track.c, nooks_pci.c,
  * nooks_net.c) */
@@ -48,9 +49,10 @@ static inline bool nooks_owns(struct nooks_domain *d,
 	return o && o->dom == d;
 }
 
-/* Stage 2: give the domain write access to [p, p+size).  Stage 1: no-op. */
+/* Stage 2: give the domain write access to [p, p+size) (nooks_pd.c). */
 static inline void nooks_grant(struct nooks_domain *d, const void *p, size_t size)
 {
+	nooks_pd_grant(d, p, size);
 }
 
 #endif

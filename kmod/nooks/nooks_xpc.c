@@ -32,6 +32,7 @@
 #include <linux/sched/task_stack.h>
 #include <asm/stacktrace.h>
 #include "nooks.h"
+#include "nooks_pd.h"
 
 #define NOOKS_FRAME_MAGIC 0x4e4f4f4b53585043UL	/* "NOOKSXPC" */
 #define CTX_MASK (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET)
@@ -40,6 +41,9 @@ struct nooks_frame {
 	unsigned long sp;		/* 0: set by nooks_xpc_enter */
 	const void *fn;			/* 8 */
 	unsigned long a[6];		/* 16..56 */
+	unsigned long stack;		/* 64: stage 2 private stack top, 0: stay */
+	unsigned long pd_cr3;		/* 72: stage 2 domain CR3, 0: no domain */
+	unsigned long pd_ret;		/* stage 2: pass-through return address */
 	unsigned long magic;		/* NOOKS_FRAME_MAGIC while live */
 	struct nooks_frame *self;
 	struct nooks_domain *dom;
@@ -102,6 +106,11 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	if (unlikely(READ_ONCE(nooks_fault_next_fn) == (unsigned long)fn) &&
 	    cmpxchg(&nooks_fault_next_fn, (unsigned long)fn, 0) == (unsigned long)fn)
 		fn = nooks_injected_fault;
+	/* stage 2 (nooks_pd_*.c): private stack and page tables */
+	f.stack = nooks_pd_xpc_stack(d, current_stack_pointer);
+	if (unlikely(f.stack == 1))
+		return -EBUSY;
+	f.pd_cr3 = nooks_pd_frame_cr3(d);
 	atomic_inc(&d->active);
 	d->nr_xpc++;
 	f.fn = fn;
@@ -124,6 +133,7 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	barrier();
 	ret = nooks_xpc_enter(&f);
 	barrier();
+	nooks_pd_xpc_done(d, f.stack);	/* stage 2 */
 	if (unlikely(READ_ONCE(f.aborted))) {
 		/* undo what the extension left behind: locks' preempt counts,
 		 * a disabled IRQ flag, open RCU read sections */
@@ -154,11 +164,16 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx)
 {
 	struct stack_info info;
-	unsigned long *p;
+	unsigned long *p, pd_end = 0;
+	struct nooks_frame *link;
 
 	if (!get_stack_info_fn ||
-	    get_stack_info_fn((unsigned long *)sp, current, &info, NULL))
-		return NULL;
+	    get_stack_info_fn((unsigned long *)sp, current, &info, NULL)) {
+		/* stage 2: a domain's private stack; its top links the frame */
+		if (!nooks_pd_stack_bounds(sp, &pd_end))
+			return NULL;
+		info.end = (unsigned long *)pd_end;
+	}
 	for (p = (unsigned long *)ALIGN(sp, sizeof(long));
 	     p + sizeof(struct nooks_frame) / sizeof(long) <= info.end; p++) {
 		struct nooks_frame *f;
@@ -171,7 +186,19 @@ struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx)
 		/* innermost frame of another context: not ours */
 		return f->ctx == ctx ? f : NULL;
 	}
+	if (pd_end) {	/* stage 2: the XPC that switched to this stack */
+		link = *(struct nooks_frame **)(pd_end - 8);
+		if (link && READ_ONCE(link->magic) == NOOKS_FRAME_MAGIC &&
+		    link->self == link)
+			return link->ctx == ctx ? link : NULL;
+	}
 	return NULL;
+}
+
+/* stage 2: where a pass-through call keeps its return (nooks_pd_idt.c) */
+unsigned long *nooks_frame_pd_ret(struct nooks_frame *f)
+{
+	return &f->pd_ret;
 }
 
 struct nooks_domain *nooks_frame_domain(struct nooks_frame *f)

@@ -20,6 +20,8 @@
 #define F_A3	40
 #define F_A4	48
 #define F_A5	56
+#define F_STACK	64
+#define F_CR3	72
 
 	.text
 SYM_FUNC_START(nooks_xpc_enter)
@@ -32,6 +34,20 @@ SYM_FUNC_START(nooks_xpc_enter)
 	pushq	%r15
 	subq	$8, %rsp
 	movq	%rsp, F_SP(%rdi)
+	/* stage 2: onto the private stack (top: frame link, kernel sp) and
+	 * into the domain's page tables (nooks_pd_idt.c) */
+	movq	F_STACK(%rdi), %rax
+	testq	%rax, %rax
+	cmovzq	%rsp, %rax
+	movq	%rdi, -8(%rax)
+	movq	%rsp, -16(%rax)
+	leaq	-16(%rax), %rsp
+	movq	%rdi, %rbx
+	movq	F_CR3(%rdi), %rdi
+	testq	%rdi, %rdi
+	jz	1f
+	call	nooks_pd_enter
+1:	movq	%rbx, %rdi
 	movq	F_FN(%rdi), %rax
 	movq	F_A5(%rdi), %r9
 	movq	F_A4(%rdi), %r8
@@ -40,6 +56,16 @@ SYM_FUNC_START(nooks_xpc_enter)
 	movq	F_A1(%rdi), %rsi
 	movq	F_A0(%rdi), %rdi
 	CALL_NOSPEC rax
+	/* stage 2: back to the kernel's tables before writing its stack */
+	movq	8(%rsp), %rdi
+	cmpq	$0, F_CR3(%rdi)
+	je	2f
+	pushq	%rax
+	pushq	%rax
+	call	nooks_pd_leave
+	popq	%rax
+	popq	%rax
+2:	popq	%rsp
 SYM_INNER_LABEL(nooks_xpc_exit, SYM_L_GLOBAL)
 	addq	$8, %rsp
 	popq	%r15

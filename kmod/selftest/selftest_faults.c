@@ -16,6 +16,15 @@
 #include "selftest.h"
 
 static int selftest_ro_data __ro_after_init = 1;
+
+/*
+ * Stage 2 targets: "target" is an address set by the test (a kernel
+ * global, another module's data, a kernel kmalloc object) that the
+ * extension was never granted.
+ */
+static unsigned long target;
+module_param(target, ulong, 0644);
+MODULE_PARM_DESC(target, "address for wild_write / wild_read");
 static volatile int selftest_zero;
 static void *volatile selftest_null;
 
@@ -155,6 +164,32 @@ static noinline void fault_hung_task(void)
 	schedule_timeout(600 * HZ);
 }
 
+/* A wild write: 4 bytes, so a missed write damages nothing else. */
+static noinline void fault_wild_write(void)
+{
+	*(volatile u32 *)target = 0x5a5a5a5a;
+}
+
+/* Not a bug: reading kernel memory is allowed in a domain. */
+static noinline void fault_wild_read(void)
+{
+	pr_info("nooks_selftest: read %lx = %x\n", target,
+		*(volatile u32 *)target);
+}
+
+/* Not a bug: the extension's own heap object (granted) is writable. */
+static noinline void fault_heap_write(void)
+{
+	u8 *p = kmalloc(200, GFP_ATOMIC);
+
+	if (!p)
+		return;
+	memset(p, 0x11, 200);
+	p[199] = 0x22;
+	pr_info("nooks_selftest: heap %px ok %d\n", p, p[0] + p[199]);
+	kfree(p);
+}
+
 const struct selftest_fault selftest_faults[] = {
 	{ "null_read",       fault_null_read,       "NULL pointer read" },
 	{ "null_write",      fault_null_write,      "NULL pointer write" },
@@ -174,5 +209,8 @@ const struct selftest_fault selftest_faults[] = {
 	{ "rcu_stall",       fault_rcu_stall,       "spin 60 s in an RCU read-side section" },
 	{ "silent_hang",     fault_silent_hang,     "spin forever with interrupts off" },
 	{ "hung_task",       fault_hung_task,       "sleep uninterruptibly for 600 s" },
+	{ "wild_write",      fault_wild_write,      "write 4 bytes at the address in parameter target" },
+	{ "wild_read",       fault_wild_read,       "read 4 bytes at the address in parameter target (not a bug)" },
+	{ "heap_write",      fault_heap_write,      "write an own kmalloc object (not a bug)" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

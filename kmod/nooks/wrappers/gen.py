@@ -8,6 +8,10 @@ Each non-comment line of a .def file declares one kernel function an
 extension may import (see wrappers/README for the full format):
   pass   SYM                          thunk: fail-fast check, then jmp SYM
                                       (any signature, variadic included)
+  lib    SYM                          the same, but SYM runs in the
+                                      extension's protection domain (stage
+                                      2): only for functions that write
+                                      nothing but their arguments' buffers
   wrap   PROTOTYPE [: EFFECT; ...]    C wrapper with object effects
   custom SYM                          hand-written in nooks_*.c (listed so
                                       the table is complete)
@@ -41,8 +45,8 @@ asm(".pushsection .text, \"ax\"\n"
     "nooks_w_%(s)s:\n"
     "\tpushq %%rdi\n\tpushq %%rsi\n\tpushq %%rdx\n\tpushq %%rcx\n"
     "\tpushq %%r8\n\tpushq %%r9\n\tpushq %%rax\n"
-    "\tmovq 56(%%rsp), %%rdi\n"
-    "\tcall nooks_pass_check\n"
+    "\t%(load)s 56(%%rsp), %%rdi\n"
+    "\tcall %(check)s\n"
     "\tpopq %%rax\n\tpopq %%r9\n\tpopq %%r8\n\tpopq %%rcx\n"
     "\tpopq %%rdx\n\tpopq %%rsi\n\tpopq %%rdi\n"
     "\tjmp %(s)s\n"
@@ -140,9 +144,12 @@ def main(files):
                     continue
                 kind, _, rest = line.partition(' ')
                 rest = rest.strip()
-                if kind == 'pass':
+                if kind in ('pass', 'lib'):
                     sym = rest
-                    body.append(PASS % {'s': sym})
+                    # stage 2: pass gets the return slot (the kernel part
+                    # runs in the kernel's tables), lib stays in the domain
+                    body.append(PASS % {'s': sym, 'load': 'leaq' if kind == 'pass' else 'movq',
+                                        'check': 'nooks_pass_check' if kind == 'pass' else 'nooks_lib_check'})
                 elif kind == 'wrap':
                     proto, _, eff = rest.partition(':')
                     sym, code = gen_wrap(where, proto.strip(),
