@@ -18,6 +18,7 @@
 #include <linux/sysfs.h>
 #include "nooks.h"
 #include "nooks_pd.h"
+#include "nooks_wrappers.h"
 
 unsigned long nooks_total_faults, nooks_total_recoveries;
 static unsigned long (*kallsyms_lookup_name_fn)(const char *name);
@@ -162,6 +163,7 @@ static void __exit nooks_exit(void)
 	nooks_domain_exit();
 	nooks_detect_exit();
 	nooks_track_exit();
+	nooks_modpass_release();
 }
 
 module_init(nooks_init);

@@ -84,6 +84,26 @@ static const void *locate(int fam, int slot, const unsigned long *a)
 	return NULL;
 }
 
+/*
+ * A failed or faulting call returns -EIO / -EFAULT.  Slots whose result
+ * is not an error code get a value the kernel can use instead (found with
+ * pcnet32: unregister_netdev at recovery reads ndo_get_stats, and
+ * dereferenced the -EIO).
+ */
+#define NDO(f) (offsetof(struct net_device_ops, f) / 8)
+static long fail_value(int fam, int slot, const unsigned long *a, long ret)
+{
+	if (fam != NOOKS_OPS_NETDEV || !IS_ERR_VALUE(ret))
+		return ret;
+	if (slot == NDO(ndo_get_stats))		/* (dev) -> stats */
+		return (long)&((struct net_device *)a[0])->stats;
+	if (slot == NDO(ndo_features_check))	/* (skb, dev, features) */
+		return a[2];
+	if (slot == NDO(ndo_fix_features))	/* (dev, features) */
+		return a[1];
+	return ret;
+}
+
 long nooks_net_xmit(struct nooks_domain *d, const void *fn, unsigned long skb,
 		    unsigned long dev);
 
@@ -101,7 +121,8 @@ static long ops_call(int fam, int slot, unsigned long a0, unsigned long a1,
 	if (fam == NOOKS_OPS_NETDEV &&
 	    slot == offsetof(struct net_device_ops, ndo_start_xmit) / 8)
 		return nooks_net_xmit(s->d, fn, a0, a1);
-	return nooks_xpc6(s->d, fn, a0, a1, a2, a3, a4, a5);
+	return fail_value(fam, slot, a,
+			  nooks_xpc6(s->d, fn, a0, a1, a2, a3, a4, a5));
 }
 
 /* One stub per (family, slot): no closures in C.  Slot = 8 * h + l. */

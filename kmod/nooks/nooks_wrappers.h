@@ -12,6 +12,10 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/interrupt.h>
+#include <linux/crc32.h>
+#include <linux/mii.h>
+#include <linux/net.h>
+#include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
@@ -33,6 +37,17 @@
 
 void nooks_pass_check(unsigned long *ret_slot);
 
+/* modpass thunks (wrappers/mii.def; nooks_modpass.c): a symbol of another
+ * stock module, resolved at first use */
+struct nooks_modpass {
+	void *fn;		/* resolved target (holds a module reference) */
+	const char *sym;
+	const char *mod;
+};
+extern struct nooks_modpass *const nooks_modpass_table[];	/* generated */
+void *nooks_modpass_target(unsigned long ret_ip, struct nooks_modpass *mp);
+void nooks_modpass_release(void);
+
 /* object types named by the .def files (nooks_track.c, nooks_pci.c,
  * nooks_net.c) */
 extern const struct nooks_obj_type nooks_obj_vmem;
@@ -40,6 +55,8 @@ extern const struct nooks_obj_type nooks_obj_pci_enabled;
 extern const struct nooks_obj_type nooks_obj_iomem;
 extern const struct nooks_obj_type nooks_obj_pci_iomap;
 extern const struct nooks_obj_type nooks_obj_skb;
+extern const struct nooks_obj_type nooks_obj_sock;	/* nooks_sock.c */
+extern const struct nooks_obj_type nooks_obj_file;
 
 static inline bool nooks_owns(struct nooks_domain *d,
 			      const struct nooks_obj_type *t, const void *p)

@@ -13,6 +13,10 @@ extension may import (see wrappers/README for the full format):
                                       2): only for functions that write
                                       nothing but their arguments' buffers
   wrap   PROTOTYPE [: EFFECT; ...]    C wrapper with object effects
+  modpass MODULE SYM                  thunk into a stock module's export
+                                      (mii.ko): resolved with __symbol_get at
+                                      first use, so nooks.ko does not depend
+                                      on MODULE (nooks_modpass.c)
   custom SYM                          hand-written in nooks_*.c (listed so
                                       the table is complete)
   data   SYM                          an import that stays bound to the
@@ -50,6 +54,30 @@ asm(".pushsection .text, \"ax\"\n"
     "\tpopq %%rax\n\tpopq %%r9\n\tpopq %%r8\n\tpopq %%rcx\n"
     "\tpopq %%rdx\n\tpopq %%rsi\n\tpopq %%rdi\n"
     "\tjmp %(s)s\n"
+    ".size nooks_w_%(s)s, .-nooks_w_%(s)s\n"
+    ".popsection\n");
+extern void nooks_w_%(s)s(void);
+EXPORT_SYMBOL_GPL(nooks_w_%(s)s);
+'''
+
+# modpass: like PASS, but the target lives in another module; the slot
+# nooks_mp_SYM is resolved by nooks_modpass_target() (never NULL: a
+# missing module is a wrapper check fault or a stub returning -ENOENT).
+MODPASS = r'''
+struct nooks_modpass nooks_mp_%(s)s = { .sym = "%(s)s", .mod = "%(m)s" };
+asm(".pushsection .text, \"ax\"\n"
+    ".globl nooks_w_%(s)s\n"
+    ".type nooks_w_%(s)s, @function\n"
+    "nooks_w_%(s)s:\n"
+    "\tpushq %%rdi\n\tpushq %%rsi\n\tpushq %%rdx\n\tpushq %%rcx\n"
+    "\tpushq %%r8\n\tpushq %%r9\n\tpushq %%rax\n"
+    "\tmovq 56(%%rsp), %%rdi\n"
+    "\tleaq nooks_mp_%(s)s(%%rip), %%rsi\n"
+    "\tcall nooks_modpass_target\n"
+    "\tmovq %%rax, %%r11\n"
+    "\tpopq %%rax\n\tpopq %%r9\n\tpopq %%r8\n\tpopq %%rcx\n"
+    "\tpopq %%rdx\n\tpopq %%rsi\n\tpopq %%rdi\n"
+    "\tjmp __x86_indirect_thunk_r11\n"
     ".size nooks_w_%(s)s, .-nooks_w_%(s)s\n"
     ".popsection\n");
 extern void nooks_w_%(s)s(void);
@@ -135,6 +163,7 @@ def gen_wrap(where, proto, effects):
 def main(files):
     seen = {}
     body = []
+    modpass = []
     for path in files:
         with open(path) as f:
             for no, line in enumerate(f, 1):
@@ -155,6 +184,13 @@ def main(files):
                     sym, code = gen_wrap(where, proto.strip(),
                                          parse_effects(where, eff))
                     body.append(code)
+                elif kind == 'modpass':
+                    mod, _, sym = rest.partition(' ')
+                    sym = sym.strip()
+                    if not re.match(r'^\w+$', mod):
+                        die(where, "bad module '%s'" % mod)
+                    body.append(MODPASS % {'s': sym, 'm': mod})
+                    modpass.append(sym)
                 elif kind in ('custom', 'data'):
                     sym = rest
                 else:
@@ -168,6 +204,8 @@ def main(files):
                 seen[sym] = where
     sys.stdout.write(HEADER % ', '.join(p.split('/')[-1] for p in files))
     sys.stdout.write(''.join(body))
+    sys.stdout.write('\nstruct nooks_modpass *const nooks_modpass_table[] = {\n%s\tNULL\n};\n'
+                     % ''.join('\t&nooks_mp_%s,\n' % m for m in modpass))
 
 
 if __name__ == '__main__':

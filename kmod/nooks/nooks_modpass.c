@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_modpass.c - pass-through wrappers into other stock modules, and
+ * tracked I/O resource regions.
+ *
+ * `modpass MODULE SYM` lines (wrappers/mii.def) generate a thunk that
+ * jumps to SYM in MODULE (mii.ko's mii_* helpers).  nooks.ko must not
+ * depend on those modules (it is loaded before any extension, and most
+ * extensions never use them), so the target is resolved with
+ * __symbol_get() at the first call and a reference on MODULE is held until
+ * nooks.ko unloads.  The isolated module keeps MODULE in its modinfo
+ * `depends`, so modprobe / the guest init loads MODULE first.  Calls from
+ * MODULE back into the extension (mii_if_info.mdio_read) run under the
+ * caller's XPC frame: a fault there is the domain's.
+ *
+ * Resource regions (__request_region / __release_region: request_region()
+ * of I/O ports, pcnet32) are tracked by (start) with parent and size, and
+ * released at recovery.
+ *
+ * Must never: sleep in nooks_modpass_target (any context: IRQ handlers
+ * and timers of the extension call mii helpers).
+ */
+#include <linux/ioport.h>
+#include <linux/module.h>
+#include "nooks_wrappers.h"
+
+static long nooks_modpass_missing(void)
+{
+	return -ENOENT;
+}
+
+/* Called by the modpass thunks: the target of @mp, never NULL. */
+void *nooks_modpass_target(unsigned long ret_ip, struct nooks_modpass *mp)
+{
+	struct nooks_domain *d = nooks_wrap_enter(ret_ip);
+	void *fn = READ_ONCE(mp->fn);
+
+	if (likely(fn))
+		return fn;
+	fn = __symbol_get(mp->sym);	/* preempt-disabled lookup, no sleep */
+	if (fn) {
+		if (cmpxchg(&mp->fn, NULL, fn) != NULL) {
+			symbol_put_addr(fn);	/* another CPU won */
+			fn = READ_ONCE(mp->fn);
+		}
+		return fn;
+	}
+	pr_err("nooks: detail modpass=%s module=%s not loaded\n", mp->sym, mp->mod);
+	if (d)
+		nooks_wrap_violation(d, "modpass: module not loaded", mp, ret_ip);
+	return nooks_modpass_missing;
+}
+
+/* nooks.ko unload: drop the module references taken at resolution. */
+void nooks_modpass_release(void)
+{
+	struct nooks_modpass *const *p;
+
+	for (p = nooks_modpass_table; *p; p++)
+		if ((*p)->fn)
+			symbol_put_addr((*p)->fn);
+}
+
+/* ---- resource regions: key = start, aux[0] = parent, aux[1] = n -------- */
+
+static void region_release(struct nooks_obj *o)
+{
+	__release_region((struct resource *)o->aux[0], (resource_size_t)o->ptr,
+			 o->aux[1]);
+}
+
+static const struct nooks_obj_type nooks_obj_region = {
+	.name = "region",
+	.release = region_release,
+};
+
+struct resource *nooks_w___request_region(struct resource *parent,
+					  resource_size_t start,
+					  resource_size_t n,
+					  const char *name, int flags)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct resource *ret = __request_region(parent, start, n, name, flags);
+	struct nooks_obj *o;
+
+	if (d && ret) {
+		o = nooks_track(d, &nooks_obj_region, (void *)start, NULL,
+				GFP_KERNEL);
+		if (o) {
+			o->aux[0] = (unsigned long)parent;
+			o->aux[1] = n;
+		} else {
+			__release_region(parent, start, n);
+			ret = NULL;
+		}
+	}
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w___request_region);
+
+void nooks_w___release_region(struct resource *parent, resource_size_t start,
+			      resource_size_t n)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	if (d && !nooks_owns(d, &nooks_obj_region, (void *)start)) {
+		nooks_wrap_violation(d, "__release_region: region not owned",
+				     (void *)start, _RET_IP_);
+		return;
+	}
+	__release_region(parent, start, n);
+	if (d)
+		nooks_untrack(d, &nooks_obj_region, (void *)start);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w___release_region);

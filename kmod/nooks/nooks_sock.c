@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_sock.c - wrappers for extensions that use kernel sockets, files
+ * and their own kthreads (khttpd): tracked sockets and files, and the
+ * calls that block on the domain's behalf.
+ *
+ * Sockets (sock_create_kern, kernel_accept) and files (filp_open) are
+ * tracked and released at recovery (shutdown + sock_release; filp_close).
+ * A thread of the domain blocked in a wrapper (accept, recvmsg, sendmsg,
+ * schedule) is registered as a `blocked` object: at the fault, quiesce
+ * sets TIF_NOTIFY_SIGNAL and wakes it, so socket waits end at once
+ * (signal_pending) and the wrapper's exit check unwinds the thread out of
+ * the domain; its kthread then ends (nooks_shadow.c kthread shadow).
+ * Registration happens before the domain state is checked, so a fault
+ * between the check and the sleep cannot leave the thread asleep.
+ *
+ * Must never: sleep in a quiesce op (atomic, under the tracking lock);
+ * release a socket while a domain thread may still use it (recovery runs
+ * after every thread left the domain).
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/sched/signal.h>
+#include <net/sock.h>
+#include "nooks_wrappers.h"
+
+/* ---- tracked sockets and files ---------------------------------------- */
+
+static void sock_obj_release(struct nooks_obj *o)
+{
+	kernel_sock_shutdown(o->ptr, SHUT_RDWR);
+	sock_release(o->ptr);
+}
+
+const struct nooks_obj_type nooks_obj_sock = {
+	.name = "sock",
+	.release = sock_obj_release,
+};
+
+static void file_obj_release(struct nooks_obj *o)
+{
+	filp_close(o->ptr, NULL);
+}
+
+const struct nooks_obj_type nooks_obj_file = {
+	.name = "file",
+	.release = file_obj_release,
+};
+
+/* ---- blocking calls --------------------------------------------------- */
+
+static void blocked_quiesce(struct nooks_obj *o)
+{
+	struct task_struct *t = o->ptr;
+
+	set_tsk_thread_flag(t, TIF_NOTIFY_SIGNAL);
+	wake_up_process(t);
+}
+
+static const struct nooks_obj_type nooks_obj_blocked = {
+	.name = "blocked",
+	.quiesce = blocked_quiesce,
+};
+
+/* Register current as blocked for @d, then check the domain (may unwind). */
+static void block_begin(struct nooks_domain *d)
+{
+	if (!d)
+		return;
+	nooks_track(d, &nooks_obj_blocked, current, NULL, GFP_KERNEL);
+	if (READ_ONCE(d->state) != NOOKS_RUNNING) {
+		nooks_untrack(d, &nooks_obj_blocked, current);
+		nooks_wrap_leave(d);	/* unwinds unless we are the recoverer */
+	}
+}
+
+static void block_end(struct nooks_domain *d)
+{
+	if (d)
+		nooks_untrack(d, &nooks_obj_blocked, current);
+	nooks_wrap_leave(d);
+}
+
+int nooks_w_kernel_accept(struct socket *sock, struct socket **newsock, int flags)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	int ret;
+
+	block_begin(d);
+	ret = kernel_accept(sock, newsock, flags);
+	if (d && !ret && !nooks_track(d, &nooks_obj_sock, *newsock, NULL, GFP_KERNEL)) {
+		sock_release(*newsock);
+		ret = -ENOMEM;
+	}
+	/* a failed domain never sees the new socket: it is released with it */
+	block_end(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_kernel_accept);
+
+int nooks_w_kernel_recvmsg(struct socket *sock, struct msghdr *msg,
+			   struct kvec *vec, size_t num, size_t len, int flags)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	int ret;
+
+	block_begin(d);
+	ret = kernel_recvmsg(sock, msg, vec, num, len, flags);
+	block_end(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_kernel_recvmsg);
+
+int nooks_w_kernel_sendmsg(struct socket *sock, struct msghdr *msg,
+			   struct kvec *vec, size_t num, size_t len)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	int ret;
+
+	block_begin(d);
+	ret = kernel_sendmsg(sock, msg, vec, num, len);
+	block_end(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_kernel_sendmsg);
+
+void nooks_w_schedule(void)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	block_begin(d);
+	schedule();
+	block_end(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_schedule);
+
+/* ---- variadic allocation ---------------------------------------------- */
+
+char *nooks_w_kasprintf(gfp_t gfp, const char *fmt, ...)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = kvasprintf(gfp, fmt, ap);
+	va_end(ap);
+	if (d && p && !nooks_track(d, &nooks_obj_mem, p, NULL, gfp)) {
+		kfree(p);
+		p = NULL;
+	}
+	nooks_wrap_leave(d);
+	return p;
+}
+EXPORT_SYMBOL_GPL(nooks_w_kasprintf);

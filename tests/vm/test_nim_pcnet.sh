@@ -1,0 +1,73 @@
+#!/bin/sh
+# test_nim_pcnet.sh - the second NIC driver: a stock pcnet32.ko isolated by
+# `nooks isolate` with the wrappers written for e1000 plus wrappers/
+# netlib.def and mii.def (the mii.ko helpers, `modpass` thunks resolved at
+# first use).  The isolated driver passes wl-netdev --nic pcnet (QEMU
+# -device pcnet, virtio-net peer) RUNS times with no fault detected; a
+# fault injected through fault_next into each entry point (NAPI poll =
+# softirq, interrupt handler = hardirq, ndo_start_xmit, the watchdog
+# timer, ndo_get_stats) is caught with oops=panic panic_on_oops=1,
+# recovered, and wl-netdev passes again.  Also checks that 8139cp isolates.
+. "$(dirname "$0")/lib.sh"
+
+NIM="$TOP/kmod/nooks/nooks.ko"
+NET="$TOP/build/image/modules/kernel/drivers/net/ethernet"
+RUNS=${RUNS:-10}
+"$NOOKS" isolate "$NET/amd/pcnet32.ko" -o "$T_TMP/pcnet32.ko" >/dev/null; rc=$?
+expect_eq "nooks isolate stock pcnet32.ko" 0 "$rc"
+"$NOOKS" isolate "$NET/realtek/8139cp.ko" -o "$T_TMP/8139cp.ko" >/dev/null; rc=$?
+expect_eq "nooks isolate stock 8139cp.ko" 0 "$rc"
+expect_eq "isolated pcnet32 still depends on mii" "mii" "$(modinfo -F depends "$T_TMP/pcnet32.ko")"
+
+TARGETS="pcnet32_poll:softirq pcnet32_interrupt:hardirq pcnet32_start_xmit:process pcnet32_watchdog:softirq pcnet32_get_stats:process"
+cat >"$T_TMP/run.sh" <<EOS
+wait_peer() {
+	i=0
+	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
+		i=\$((i + 1)); [ \$i -gt 200 ] && return 1; sleep 0.05
+	done
+}
+wl() { wait_peer; wl-netdev --nic pcnet --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
+n=0
+for r in \$(seq 1 $RUNS); do
+	[ "\$(wl)" = 0 ] && n=\$((n + 1)) || tail -n 1 /tmp/wl.out
+done
+echo "CLEAN \$n"
+echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
+k=0
+for t in $(for t in $TARGETS; do printf '%s ' "${t%%:*}"; done); do
+	echo \$t > /sys/kernel/nooks/fault_next
+	wl >/dev/null			# the workload makes the driver run \$t
+	k=\$((k + 1)); i=0
+	until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge \$k ]; do
+		i=\$((i + 1)); [ \$i -gt 300 ] && break; sleep 0.05
+	done
+	echo "T \$t rec=\$(cat /sys/kernel/nooks/recoveries) wl=\$(wl) \$(dmesg | grep 'nooks: fault' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //')"
+done
+echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
+echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
+dmesg | grep 'nooks: recovered' | sed 's/^\[[ 0-9.]*\] //'
+rmmod pcnet32 && echo "RMMOD ok"
+EOS
+out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 175 --module "$NIM" --module "$T_TMP/pcnet32.ko" \
+	--device pcnet --device virtio-net --append "oops=panic panic_on_oops=1" \
+	--cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+expect_eq "guest ok" 0 "$rc"
+expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(printf '%s\n' "$out" | grep '^CLEAN')"
+expect_eq "no fault detected in clean runs" "FAULTS 0" "$(printf '%s\n' "$out" | grep '^FAULTS' | head -n 1)"
+n=$(echo $TARGETS | wc -w)
+expect_eq "every fault recovered" "RECOVERIES $n" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
+for t in $TARGETS; do
+	name=${t%%:*} ctx=${t#*:}
+	expect_match "$name: recovered, wl-netdev passes again" \
+		"^T $name rec=[0-9]+ wl=0 nooks: fault domain=pcnet32 kind=page_fault ip=nooks_injected_fault.* ctx=$ctx state=failed" "$out"
+done
+expect_match "clean unload after recoveries" "RMMOD ok" "$out"
+printf '%s\n' "$out" | grep '^T \|recovered domain' | sed 's/^/# /'
+if grep -Eq 'Oops|kernel BUG at|Kernel panic -|general protection fault,|Call Trace|WARNING:' "$T_TMP/r1/console.log"; then
+	fail "no oops or warning on the console" "$(grep -E 'Oops|BUG at|panic -|protection fault,|Call Trace|WARNING:' "$T_TMP/r1/console.log" | head -3)"
+else
+	pass "no oops or warning on the console"
+fi
+no_qemu_left "no qemu left"
+finish
