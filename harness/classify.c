@@ -4,7 +4,7 @@
  * tests/unit/test_classify.c checks it row by row.  Never does I/O.
  *
  * Rules, first match wins:
- *  1. host error, QEMU failure, agent error, workload setup error  → infra_error
+ *  1. host error, QEMU failure, agent error                        → infra_error
  *  2. boot deadline without a crash report                        → infra_error
  *  3. crash report (oops, BUG, GPF, panic, ...) on the console    → crash
  *  4. watchdog report (soft lockup, RCU stall, hung task)         → hang
@@ -13,8 +13,13 @@
  *  7. the NIM reported a failed recovery                          → detected_unrecovered
  *  8. the NIM detected or recovered, workload passed              → recovered
  *  9. the NIM detected or recovered, workload failed/unknown      → recovered_degraded
- * 10. workload passed (and every module loaded)                    → no_effect
- * 11. otherwise (workload failed, module failed to load)           → functional
+ * 10. workload setup error (exit 2) and every module loaded        → infra_error
+ * 11. workload passed (and every module loaded)                    → no_effect
+ * 12. otherwise (workload failed, module failed to load)           → functional
+ * A workload setup error is the harness's fault only when nothing points at
+ * the extension (rules 3-9) and the extension loaded: a faulty module that
+ * fails its init makes the workload find no device/server, which is the
+ * module's failure (functional), not an infrastructure error.
  */
 #include "classify.h"
 
@@ -132,8 +137,6 @@ enum outcome classify_trial(const struct classify_input *in, const char **why)
 		RET(OUTCOME_INFRA_ERROR, "QEMU failed");
 	if (in->agent_error)
 		RET(OUTCOME_INFRA_ERROR, "the guest agent could not run the trial");
-	if (in->workload == WL_SETUP_ERROR)
-		RET(OUTCOME_INFRA_ERROR, "workload setup or usage error (exit 2)");
 	if (in->boot_deadline && !crashed && !lockup)
 		RET(OUTCOME_INFRA_ERROR, "the guest did not boot before the boot deadline");
 	if (crashed)
@@ -152,6 +155,8 @@ enum outcome classify_trial(const struct classify_input *in, const char **why)
 		RET(OUTCOME_RECOVERED, "the NIM recovered and the workload passed");
 	if (nim)
 		RET(OUTCOME_RECOVERED_DEGRADED, "the NIM recovered but the workload failed");
+	if (in->workload == WL_SETUP_ERROR && !in->module_failed)
+		RET(OUTCOME_INFRA_ERROR, "workload setup or usage error (exit 2)");
 	if (in->workload == WL_PASS && !in->module_failed)
 		RET(OUTCOME_NO_EFFECT, "workload passed");
 	if (in->module_failed)

@@ -101,6 +101,19 @@ static void test_infra(void **state)
 	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);
 	in = clean(); in.workload = WL_SETUP_ERROR;
 	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);
+	/*
+	 * Regression (e1000 campaign, session 1): a faulty module whose probe
+	 * failed or whose interface refused its address made the workload
+	 * report a setup error, and the trial was dropped as infra_error.
+	 */
+	in = clean(); in.workload = WL_SETUP_ERROR; in.module_failed = true;
+	assert_int_equal(run(&in), OUTCOME_FUNCTIONAL);		/* init failed: the module's fault */
+	in = clean(); in.workload = WL_SETUP_ERROR; in.triage = &oops;
+	assert_int_equal(run(&in), OUTCOME_CRASH);
+	in = clean(); in.workload = WL_SETUP_ERROR; in.nim_detected = 1; in.nim_recovered = 1;
+	assert_int_equal(run(&in), OUTCOME_RECOVERED_DEGRADED);
+	in = clean(); in.workload = WL_SETUP_ERROR; in.nim_detected = 1; in.nim_failed = 1;
+	assert_int_equal(run(&in), OUTCOME_DETECTED_UNRECOVERED);
 	in = clean(); in.agent_started = in.agent_done = false; in.vm_exited = false;
 	in.boot_deadline = true;
 	assert_int_equal(run(&in), OUTCOME_INFRA_ERROR);	/* never booted */

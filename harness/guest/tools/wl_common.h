@@ -487,16 +487,58 @@ struct wl_net {
 };
 
 /*
- * Find both NICs and bring the dut end up.  Missing devices end the
- * workload with WL_INFRA (the harness' fault, not the guest's).
+ * Whether the guest has an Ethernet-class PCI function that virtio-pci does
+ * not drive: the QEMU device of the NIC under test is present.
+ */
+static inline int wl_dut_pci_present(void)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[512], buf[32] = "", target[512];
+		FILE *f;
+		ssize_t r;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		if (strncmp(buf, "0x0200", 6))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", e->d_name);
+		r = readlink(path, target, sizeof(target) - 1);
+		target[r > 0 ? r : 0] = '\0';
+		found = !strstr(target, "virtio");
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * Find both NICs and bring the dut end up.  A missing QEMU device or peer
+ * ends the workload with WL_INFRA (the harness' fault); a NIC under test
+ * whose driver did not bind or cannot be configured is the driver's
+ * failure: WL_FAIL (a faulty module must not turn into an infra error).
  */
 static inline void wl_net_find(struct wl_net *n, const char *nic)
 {
 	n->driver = wl_nic_driver(nic);
 	if (!strcmp(n->driver, "virtio_net"))
 		wl_finish(WL_INFRA, "NIC under test cannot be the virtio-net peer");
-	if (wl_find_iface(n->driver, n->dut_if))
-		wl_finish(WL_INFRA, "no network interface bound to driver '%s'", n->driver);
+	if (wl_find_iface(n->driver, n->dut_if)) {
+		if (!wl_dut_pci_present())
+			wl_finish(WL_INFRA, "no NIC under test in the guest (add --device %s)", nic);
+		wl_finish(WL_FAIL, "no network interface bound to driver '%s' (probe failed?)",
+			  n->driver);
+	}
 	if (wl_find_iface("virtio_net", n->peer_if))
 		wl_finish(WL_INFRA, "no virtio-net peer interface (add --device virtio-net)");
 	n->dut_ifindex = wl_ifindex(n->dut_if);
@@ -558,8 +600,8 @@ static inline pid_t wl_net_start_peer(struct wl_net *n, int (*fn)(void *), void 
 	if (wl_move_to_netns(n->peer_if, pid))
 		wl_finish(WL_INFRA, "cannot move '%s' into the peer namespace: %s",
 			  n->peer_if, strerror(errno));
-	if (wl_ifup(n->dut_if, WL_ADDR_DUT))
-		wl_finish(WL_INFRA, "cannot configure '%s': %s", n->dut_if, strerror(errno));
+	if (wl_ifup(n->dut_if, WL_ADDR_DUT))	/* the driver under test refused */
+		wl_finish(WL_FAIL, "cannot configure '%s': %s", n->dut_if, strerror(errno));
 	if (write(to_child[1], "g", 1) != 1)
 		wl_finish(WL_INFRA, "peer vanished");
 	close(to_child[1]);
