@@ -46,6 +46,12 @@ enum nooks_fault {
 	NOOKS_F_PANIC,		/* panic() called */
 	NOOKS_F_FORTIFY,	/* fortify_panic(): buffer overflow caught */
 	NOOKS_F_CHECK,		/* a wrapper parameter check failed */
+	/* the extension returned with another CPU state than at entry */
+	NOOKS_F_LEAK_LOCK,	/* preempt count up: spinlock, preempt/bh off */
+	NOOKS_F_LOCK_UNDERFLOW,	/* preempt count down: unlock without lock */
+	NOOKS_F_IRQ_OFF,	/* entered with IRQs on, returned with them off */
+	NOOKS_F_IRQ_ON,		/* entered with IRQs off, returned with them on */
+	NOOKS_F_RCU_LEAK,	/* RCU read-side nesting changed */
 	NOOKS_F_NR,
 };
 

@@ -51,6 +51,11 @@ const char *const nooks_fault_names[NOOKS_F_NR] = {
 	[NOOKS_F_PANIC] = "panic",
 	[NOOKS_F_FORTIFY] = "fortify",
 	[NOOKS_F_CHECK] = "wrapper_check",
+	[NOOKS_F_LEAK_LOCK] = "leaked_lock",
+	[NOOKS_F_LOCK_UNDERFLOW] = "lock_underflow",
+	[NOOKS_F_IRQ_OFF] = "irq_off",
+	[NOOKS_F_IRQ_ON] = "irq_on",
+	[NOOKS_F_RCU_LEAK] = "rcu_leak",
 };
 
 static const char *const state_names[] = {

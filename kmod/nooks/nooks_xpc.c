@@ -75,6 +75,68 @@ bool nooks_domain_runnable(struct nooks_domain *d)
 	       (s == NOOKS_RECOVERING && READ_ONCE(d->recoverer) == current);
 }
 
+/* Put the CPU back in the state @f recorded at entry. */
+static void restore_cpu_state(struct nooks_frame *f)
+{
+	preempt_count_set(f->pc);
+	if (f->irqflags & X86_EFLAGS_IF)
+		local_irq_enable();
+	else
+		local_irq_disable();
+#ifdef CONFIG_PREEMPT_RCU
+	current->rcu_read_lock_nesting = f->rcu_nesting;
+#endif
+}
+
+static int rcu_nesting_now(void)
+{
+#ifdef CONFIG_PREEMPT_RCU
+	return current->rcu_read_lock_nesting;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * The extension returned normally: did it leave the CPU in another state
+ * than it was entered in?  A spinlock / preempt_disable / local_bh_disable
+ * it did not release raises the preempt count (leaked_lock), an unlock
+ * without its lock lowers it (lock_underflow), a deleted irqsave/restore
+ * leaves IF cleared (irq_off) or set (irq_on), an rcu_read_lock without
+ * unlock leaves the nesting up (rcu_leak).  Restore the entry state first
+ * (the kernel caller must not run atomic) and fault the domain: recovery
+ * frees or restores the memory holding the extension's lock words.
+ * Return: true if the domain was faulted.
+ */
+static bool leaked_state(struct nooks_frame *f)
+{
+	int pc = preempt_count(), rcu = rcu_nesting_now();
+	unsigned long flags;
+	enum nooks_fault kind;
+
+	local_save_flags(flags);
+	if (likely(pc == f->pc && rcu == f->rcu_nesting &&
+		   !((flags ^ f->irqflags) & X86_EFLAGS_IF)))
+		return false;
+	restore_cpu_state(f);
+	if (pc > f->pc)
+		kind = NOOKS_F_LEAK_LOCK;
+	else if (pc < f->pc)
+		kind = NOOKS_F_LOCK_UNDERFLOW;
+	else if (f->irqflags & X86_EFLAGS_IF && !(flags & X86_EFLAGS_IF))
+		kind = NOOKS_F_IRQ_OFF;
+	else if (!(f->irqflags & X86_EFLAGS_IF) && flags & X86_EFLAGS_IF)
+		kind = NOOKS_F_IRQ_ON;
+	else
+		kind = NOOKS_F_RCU_LEAK;
+	pr_err("nooks: detail domain=%s preempt=%#x->%#x irq=%s->%s rcu=%d->%d\n",
+	       f->dom->name, f->pc, pc,
+	       f->irqflags & X86_EFLAGS_IF ? "on" : "off",
+	       flags & X86_EFLAGS_IF ? "on" : "off", f->rcu_nesting, rcu);
+	nooks_domain_fault(f->dom, kind, (unsigned long)f->fn);
+	return true;
+}
+
 /**
  * nooks_xpc6() - call an extension function inside its protection domain
  * @d: the extension's domain
@@ -92,7 +154,8 @@ bool nooks_domain_runnable(struct nooks_domain *d)
  *
  * Context: any (process, softirq, hardirq).
  * Return: what @fn returned (sign-extended as long); -EIO without calling
- * @fn if the domain is not running; -EFAULT if @fn faulted and was unwound.
+ * @fn if the domain is not running; -EFAULT if @fn faulted and was unwound
+ * or returned holding a lock / with another IRQ flag (leaked_state()).
  */
 long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 		unsigned long a1, unsigned long a2, unsigned long a3,
@@ -125,9 +188,7 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	f.ctx = nooks_ctx_bits();
 	f.pc = preempt_count();
 	local_save_flags(f.irqflags);
-#ifdef CONFIG_PREEMPT_RCU
-	f.rcu_nesting = current->rcu_read_lock_nesting;
-#endif
+	f.rcu_nesting = rcu_nesting_now();
 	f.aborted = 0;
 	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
 	barrier();
@@ -137,15 +198,10 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	if (unlikely(READ_ONCE(f.aborted))) {
 		/* undo what the extension left behind: locks' preempt counts,
 		 * a disabled IRQ flag, open RCU read sections */
-		preempt_count_set(f.pc);
-		if (f.irqflags & X86_EFLAGS_IF)
-			local_irq_enable();
-		else
-			local_irq_disable();
-#ifdef CONFIG_PREEMPT_RCU
-		current->rcu_read_lock_nesting = f.rcu_nesting;
-#endif
+		restore_cpu_state(&f);
 		ret = f.ret;
+	} else if (unlikely(leaked_state(&f))) {
+		ret = -EFAULT;	/* as for a fault: the caller gets an error */
 	}
 	WRITE_ONCE(f.magic, 0);
 	if (atomic_dec_and_test(&d->active) &&

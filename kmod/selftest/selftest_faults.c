@@ -190,6 +190,57 @@ static noinline void fault_heap_write(void)
 	kfree(p);
 }
 
+/*
+ * Leaks: return to the kernel with the CPU in another state than at entry
+ * (what a deleted unlock or lock call in a driver does).  The lock lives
+ * in module data, so a reload (or the NIM's pristine data restore) frees it.
+ */
+static DEFINE_SPINLOCK(selftest_lock);
+
+static noinline void fault_leak_spinlock(void)
+{
+	spin_lock(&selftest_lock);
+}
+
+static noinline void fault_leak_irqsave(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&selftest_lock, flags);
+	pr_info("nooks_selftest: took lock, flags %lx\n", flags);
+}
+
+static noinline void fault_leak_irq_off(void)
+{
+	local_irq_disable();
+}
+
+static noinline void fault_leak_irq_on(void)
+{
+	local_irq_enable();
+}
+
+static noinline void fault_leak_preempt(void)
+{
+	preempt_disable();
+}
+
+static noinline void fault_leak_bh(void)
+{
+	local_bh_disable();
+}
+
+static noinline void fault_leak_rcu(void)
+{
+	rcu_read_lock();
+}
+
+/* An unlock whose lock call was deleted: the preempt count goes down. */
+static noinline void fault_unlock_unheld(void)
+{
+	spin_unlock(&selftest_lock);
+}
+
 const struct selftest_fault selftest_faults[] = {
 	{ "null_read",       fault_null_read,       "NULL pointer read" },
 	{ "null_write",      fault_null_write,      "NULL pointer write" },
@@ -212,5 +263,13 @@ const struct selftest_fault selftest_faults[] = {
 	{ "wild_write",      fault_wild_write,      "write 4 bytes at the address in parameter target" },
 	{ "wild_read",       fault_wild_read,       "read 4 bytes at the address in parameter target (not a bug)" },
 	{ "heap_write",      fault_heap_write,      "write an own kmalloc object (not a bug)" },
+	{ "leak_spinlock",   fault_leak_spinlock,   "return holding a spinlock" },
+	{ "leak_irqsave",    fault_leak_irqsave,    "return holding a spinlock taken with irqsave" },
+	{ "leak_irq_off",    fault_leak_irq_off,    "return with interrupts disabled" },
+	{ "leak_irq_on",     fault_leak_irq_on,     "enable interrupts (in a context entered with them off)" },
+	{ "leak_preempt",    fault_leak_preempt,    "return with preemption disabled" },
+	{ "leak_bh",         fault_leak_bh,         "return with bottom halves disabled" },
+	{ "leak_rcu",        fault_leak_rcu,        "return inside an RCU read-side section" },
+	{ "unlock_unheld",   fault_unlock_unheld,   "spin_unlock a lock that is not held" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

@@ -9,6 +9,7 @@
  *   softirq  from a timer_list callback
  *   hardirq  from an hrtimer in hard interrupt context
  *   kthread  from a kernel thread
+ *   work     from a work item on the system workqueue (kworker)
  * The module prints "nooks_selftest: fault KIND@CONTEXT" before the bug and
  * "nooks_selftest: survived KIND@CONTEXT" if execution comes back.
  */
@@ -18,11 +19,13 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/timer.h>
+#include <linux/workqueue.h>
 #include "selftest.h"
 
 static const struct selftest_fault *pending;
 static struct timer_list selftest_timer;
 static struct hrtimer selftest_hrtimer;
+static struct work_struct selftest_work;
 static DECLARE_COMPLETION(selftest_done);
 
 static void run_fault(const struct selftest_fault *f, const char *ctx)
@@ -43,6 +46,12 @@ static enum hrtimer_restart selftest_hrtimer_fn(struct hrtimer *t)
 	run_fault(pending, "hardirq");
 	complete(&selftest_done);
 	return HRTIMER_NORESTART;
+}
+
+static void selftest_work_fn(struct work_struct *w)
+{
+	run_fault(pending, "work");
+	complete(&selftest_done);
 }
 
 static int selftest_kthread_fn(void *data)
@@ -85,6 +94,8 @@ static int trigger(const char *val)
 	} else if (sysfs_streq(ctx, "hardirq")) {
 		hrtimer_start(&selftest_hrtimer, ms_to_ktime(1),
 			      HRTIMER_MODE_REL_HARD);
+	} else if (sysfs_streq(ctx, "work")) {
+		schedule_work(&selftest_work);
 	} else if (sysfs_streq(ctx, "kthread")) {
 		t = kthread_run(selftest_kthread_fn, NULL, "nooks_selftest");
 		if (IS_ERR(t))
@@ -108,7 +119,7 @@ static const struct kernel_param_ops fault_ops = {
 };
 static char *fault_at_load;
 module_param_cb(fault, &fault_ops, NULL, 0200);
-MODULE_PARM_DESC(fault, "perform one bug: KIND[@process|softirq|hardirq|kthread]");
+MODULE_PARM_DESC(fault, "perform one bug: KIND[@process|softirq|hardirq|kthread|work]");
 module_param_named(fault_at_load, fault_at_load, charp, 0);
 MODULE_PARM_DESC(fault_at_load, "perform one bug during module init");
 
@@ -117,6 +128,7 @@ static int __init selftest_init(void)
 	timer_setup(&selftest_timer, selftest_timer_fn, 0);
 	hrtimer_init(&selftest_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	selftest_hrtimer.function = selftest_hrtimer_fn;
+	INIT_WORK(&selftest_work, selftest_work_fn);
 	pr_info("nooks_selftest: loaded, %d fault kinds\n", selftest_nr_faults);
 	if (fault_at_load)
 		return trigger(fault_at_load);
@@ -127,6 +139,7 @@ static void __exit selftest_exit(void)
 {
 	del_timer_sync(&selftest_timer);
 	hrtimer_cancel(&selftest_hrtimer);
+	cancel_work_sync(&selftest_work);
 }
 
 module_init(selftest_init);
