@@ -110,7 +110,7 @@ static int rcu_nesting_now(void)
  */
 static bool leaked_state(struct nooks_frame *f)
 {
-	int pc = preempt_count(), rcu = rcu_nesting_now();
+	int pc = preempt_count(), rcu = rcu_nesting_now(), delta;
 	unsigned long flags;
 	enum nooks_fault kind;
 
@@ -119,9 +119,12 @@ static bool leaked_state(struct nooks_frame *f)
 		   !((flags ^ f->irqflags) & X86_EFLAGS_IF)))
 		return false;
 	restore_cpu_state(f);
-	if (pc > f->pc)
+	/* preempt_count() has 31 bits (bit 31 is the inverted resched
+	 * flag): an unlock from 0 reads 0x7fffffff, i.e. delta -1 */
+	delta = (int)((u32)(pc - f->pc) << 1) >> 1;
+	if (delta > 0)
 		kind = NOOKS_F_LEAK_LOCK;
-	else if (pc < f->pc)
+	else if (delta < 0)
 		kind = NOOKS_F_LOCK_UNDERFLOW;
 	else if (f->irqflags & X86_EFLAGS_IF && !(flags & X86_EFLAGS_IF))
 		kind = NOOKS_F_IRQ_OFF;
