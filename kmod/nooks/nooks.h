@@ -9,6 +9,7 @@
  *   nooks_detect.c  exception hooks (page_fault_oops, die notifier, BUG/WARN)
  *   nooks_track.c   object tracking: what a domain owns, how to release it
  *   nooks_shadow.c  extension wrappers: shadow callbacks the kernel calls
+ *   nooks_lock.c    spinlock wrappers: held locks per CPU, deadlocks
  *   nooks_wrap.c    hand-written kernel wrappers (the rest are generated
  *                   from wrappers/ *.def into nooks_wrappers_gen.c)
  * Stage 2 (page-table protection domains) slots into nooks_xpc.c: the
@@ -52,6 +53,7 @@ enum nooks_fault {
 	NOOKS_F_IRQ_OFF,	/* entered with IRQs on, returned with them off */
 	NOOKS_F_IRQ_ON,		/* entered with IRQs off, returned with them on */
 	NOOKS_F_RCU_LEAK,	/* RCU read-side nesting changed */
+	NOOKS_F_DEADLOCK,	/* took a spinlock this CPU already holds */
 	NOOKS_F_NR,
 };
 
@@ -119,6 +121,11 @@ struct nooks_domain *nooks_frame_domain(struct nooks_frame *f);
 void nooks_xpc_abort(long ret);	/* does not return (see nooks_xpc.c) */
 unsigned long nooks_ctx_bits(void);
 int nooks_xpc_init(void);
+
+/* nooks_lock.c: spinlocks held by extensions, per CPU */
+unsigned int nooks_locks_depth(void);
+unsigned int nooks_locks_release(unsigned int depth, int cpu, bool unlock);
+extern unsigned long nooks_nr_lock_releases;
 
 /* nooks_detect.c */
 int nooks_detect_init(void);

@@ -56,6 +56,7 @@ const char *const nooks_fault_names[NOOKS_F_NR] = {
 	[NOOKS_F_IRQ_OFF] = "irq_off",
 	[NOOKS_F_IRQ_ON] = "irq_on",
 	[NOOKS_F_RCU_LEAK] = "rcu_leak",
+	[NOOKS_F_DEADLOCK] = "deadlock",
 };
 
 static const char *const state_names[] = {

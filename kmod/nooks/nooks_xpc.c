@@ -53,6 +53,8 @@ struct nooks_frame {
 	int rcu_nesting;
 	int aborted;
 	long ret;
+	unsigned int lock_depth;	/* nooks_locks_depth() at entry */
+	int lock_cpu;
 };
 
 long nooks_xpc_enter(struct nooks_frame *f);
@@ -103,14 +105,16 @@ static int rcu_nesting_now(void)
  * it did not release raises the preempt count (leaked_lock), an unlock
  * without its lock lowers it (lock_underflow), a deleted irqsave/restore
  * leaves IF cleared (irq_off) or set (irq_on), an rcu_read_lock without
- * unlock leaves the nesting up (rcu_leak).  Restore the entry state first
- * (the kernel caller must not run atomic) and fault the domain: recovery
- * frees or restores the memory holding the extension's lock words.
+ * unlock leaves the nesting up (rcu_leak).  Unlock the spinlocks the
+ * extension took in this XPC (nooks_lock.c: a lock word may be kernel
+ * memory), restore the entry state (the kernel caller must not run
+ * atomic) and fault the domain.
  * Return: true if the domain was faulted.
  */
 static bool leaked_state(struct nooks_frame *f)
 {
 	int pc = preempt_count(), rcu = rcu_nesting_now(), delta;
+	unsigned int locks;
 	unsigned long flags;
 	enum nooks_fault kind;
 
@@ -118,6 +122,7 @@ static bool leaked_state(struct nooks_frame *f)
 	if (likely(pc == f->pc && rcu == f->rcu_nesting &&
 		   !((flags ^ f->irqflags) & X86_EFLAGS_IF)))
 		return false;
+	locks = nooks_locks_release(f->lock_depth, f->lock_cpu, true);
 	restore_cpu_state(f);
 	/* preempt_count() has 31 bits (bit 31 is the inverted resched
 	 * flag): an unlock from 0 reads 0x7fffffff, i.e. delta -1 */
@@ -132,10 +137,11 @@ static bool leaked_state(struct nooks_frame *f)
 		kind = NOOKS_F_IRQ_ON;
 	else
 		kind = NOOKS_F_RCU_LEAK;
-	pr_err("nooks: detail domain=%s preempt=%#x->%#x irq=%s->%s rcu=%d->%d\n",
+	pr_err("nooks: detail domain=%s preempt=%#x->%#x irq=%s->%s rcu=%d->%d unlocked=%u\n",
 	       f->dom->name, f->pc, pc,
 	       f->irqflags & X86_EFLAGS_IF ? "on" : "off",
-	       flags & X86_EFLAGS_IF ? "on" : "off", f->rcu_nesting, rcu);
+	       flags & X86_EFLAGS_IF ? "on" : "off", f->rcu_nesting, rcu,
+	       locks);
 	nooks_domain_fault(f->dom, kind, (unsigned long)f->fn);
 	return true;
 }
@@ -192,6 +198,8 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	f.pc = preempt_count();
 	local_save_flags(f.irqflags);
 	f.rcu_nesting = rcu_nesting_now();
+	f.lock_depth = nooks_locks_depth();
+	f.lock_cpu = raw_smp_processor_id();
 	f.aborted = 0;
 	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
 	barrier();
@@ -201,10 +209,13 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	if (unlikely(READ_ONCE(f.aborted))) {
 		/* undo what the extension left behind: locks' preempt counts,
 		 * a disabled IRQ flag, open RCU read sections */
+		nooks_locks_release(f.lock_depth, f.lock_cpu, true);
 		restore_cpu_state(&f);
 		ret = f.ret;
 	} else if (unlikely(leaked_state(&f))) {
 		ret = -EFAULT;	/* as for a fault: the caller gets an error */
+	} else if (unlikely(nooks_locks_depth() != f.lock_depth)) {
+		nooks_locks_release(f.lock_depth, f.lock_cpu, false);
 	}
 	WRITE_ONCE(f.magic, 0);
 	if (atomic_dec_and_test(&d->active) &&

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "selftest.h"
@@ -241,6 +242,26 @@ static noinline void fault_unlock_unheld(void)
 	spin_unlock(&selftest_lock);
 }
 
+/* Take a lock this CPU holds: spins forever (natively with IRQs off). */
+static noinline void fault_self_deadlock(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&selftest_lock, flags);
+	spin_lock(&selftest_lock);
+	spin_unlock(&selftest_lock);
+	spin_unlock_irqrestore(&selftest_lock, flags);
+}
+
+/*
+ * Leak a lock that lives in kernel memory (the caller's signal lock): no
+ * data restore unlocks it, and the task's next signal or exit spins on it.
+ */
+static noinline void fault_leak_kernel_lock(void)
+{
+	spin_lock(&current->sighand->siglock);
+}
+
 const struct selftest_fault selftest_faults[] = {
 	{ "null_read",       fault_null_read,       "NULL pointer read" },
 	{ "null_write",      fault_null_write,      "NULL pointer write" },
@@ -271,5 +292,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "leak_bh",         fault_leak_bh,         "return with bottom halves disabled" },
 	{ "leak_rcu",        fault_leak_rcu,        "return inside an RCU read-side section" },
 	{ "unlock_unheld",   fault_unlock_unheld,   "spin_unlock a lock that is not held" },
+	{ "self_deadlock",   fault_self_deadlock,   "take a spinlock this CPU already holds" },
+	{ "leak_kernel_lock", fault_leak_kernel_lock, "return holding current->sighand->siglock (kernel memory)" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

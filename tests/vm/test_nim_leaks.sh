@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_nim_leaks.sh - an isolated extension that returns to the kernel
 # holding a spinlock, with IRQs disabled (or enabled where they were off),
-# with preemption or bottom halves disabled, inside an RCU read section, or
-# after an unlock without its lock, is caught at the XPC return in process,
+# with preemption or bottom halves disabled, inside an RCU read section,
+# after an unlock without its lock, holding a kernel lock (its own task's
+# signal lock), or that takes a spinlock it already holds, is caught at the XPC return in process,
 # softirq, hardirq, kthread and workqueue context, the CPU state restored
 # and the extension recovered (twice through the matrix: the second round
 # would spin forever on the lock word if recovery had not restored it).
@@ -26,7 +27,9 @@ leak_bh:leaked_lock:$ON
 leak_irq_off:irq_off:$ON
 leak_irq_on:irq_on:hardirq
 leak_rcu:rcu_leak:$ALL
-unlock_unheld:lock_underflow:$ALL"
+unlock_unheld:lock_underflow:$ALL
+self_deadlock:deadlock:$ALL
+leak_kernel_lock:leaked_lock:process kthread"
 triggers=$(printf '%s\n' "$CASES" | while IFS=: read -r k kind ctxs; do
 	for c in $ctxs; do printf '%s@%s ' "$k" "$c"; done; done)
 n=$(echo $triggers | wc -w)
@@ -50,6 +53,9 @@ echo heap_write@work > /sys/module/nooks_selftest/parameters/fault; echo "T clea
 echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 echo "DETAILS \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest preempt=')"
+echo "DEADLOCKS \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest deadlock=')"
+echo "KERNEL_LOCK_UNLOCKED \$(dmesg | grep -A1 'nooks: detail .*unlocked=1' | grep -c 'kind=leaked_lock ip=fault_set')"
+sh -c 'kill -TERM \$\$'; echo "SIGNAL after leaking the signal lock: \$?"
 dmesg | grep 'nooks: recovered' | tail -n 1
 rmmod nooks_selftest && echo "RMMOD ok"
 EOS
@@ -58,7 +64,13 @@ out=$("$NOOKS" vm run --out "${KEEP:-$T_TMP}/r1" --timeout 170 --module "$NIM" -
 expect_eq "guest stays up through all leaks" 0 "$rc"
 expect_eq "every leak counted as a fault" "FAULTS $((2 * n))" "$(printf '%s\n' "$out" | grep '^FAULTS')"
 expect_eq "every leak recovered" "RECOVERIES $((2 * n))" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
-expect_eq "state change reported per leak" "DETAILS $((2 * n))" "$(printf '%s\n' "$out" | grep '^DETAILS')"
+nd=$(echo $triggers | tr ' ' '\n' | grep -c '^self_deadlock@')
+expect_eq "state change reported per leak" "DETAILS $((2 * (n - nd)))" "$(printf '%s\n' "$out" | grep '^DETAILS')"
+expect_eq "deadlock reported per self_deadlock" "DEADLOCKS $((2 * nd))" "$(printf '%s\n' "$out" | grep '^DEADLOCKS')"
+# process-context leaks holding one lock: leak_spinlock, leak_irqsave,
+# leak_kernel_lock (x2 rounds); the lock word was unlocked at the exit
+expect_eq "leaked lock words unlocked at the XPC exit" "KERNEL_LOCK_UNLOCKED 6" "$(printf '%s\n' "$out" | grep '^KERNEL_LOCK_UNLOCKED')"
+expect_eq "the shell's signal lock works after leak_kernel_lock" "SIGNAL after leaking the signal lock: 143" "$(printf '%s\n' "$out" | grep '^SIGNAL')"
 # Each trigger: its own fault event, right kind, right context, blamed on
 # the extension function whose return leaked (the XPC target).
 while IFS=: read -r k kind ctxs; do	# not in a pipe: checks count
@@ -70,14 +82,16 @@ while IFS=: read -r k kind ctxs; do	# not in a pipe: checks count
 		kthread) fn=selftest_kthread_fn ctx=process ;;
 		work) fn=selftest_work_fn ctx=process ;;
 		esac
-		cnt=$(printf '%s\n' "$out" | grep -E "^T [12] $k@$c rc=1 .*fault domain=nooks_selftest kind=$kind ip=$fn\\+0x0/.* ctx=$ctx state=failed" | wc -l)
+		site="$fn\\+0x0/"	# the XPC target whose return leaked
+		[ $kind = deadlock ] && site="fault_self_deadlock\\+"	# the second lock call
+		cnt=$(printf '%s\n' "$out" | grep -E "^T [12] $k@$c rc=1 .*fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" | wc -l)
 		expect_eq "$k@$c caught as $kind, twice" 2 "$cnt"
 	done
 done <<EOF
 $CASES
 EOF
 expect_match "extension works after the leaks" "T clean rc=0" "$out"
-expect_match "recovery latency reported" "recovered domain=nooks_selftest kind=lock_underflow .*latency_us=[0-9]+ .*recoveries=$((2 * n))" "$out"
+expect_match "recovery latency reported" "recovered domain=nooks_selftest kind=leaked_lock .*latency_us=[0-9]+ .*recoveries=$((2 * n))" "$out"
 expect_match "clean unload after recoveries" "RMMOD ok" "$out"
 con=$(cat "$T_TMP/r1/console.log")
 bad='leaked lock or atomic|scheduling while atomic|preempt leak|exited with preempt_count|BUG:|Oops|WARNING:|Call Trace|lockup'
