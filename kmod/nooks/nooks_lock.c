@@ -14,6 +14,8 @@
  * netif_tx_disable() takes) must not stay locked for the kernel's next
  * user.  Taking a lock this CPU's extensions already hold would spin
  * forever (the holder is below us on this CPU): a deadlock fault instead.
+ * Unlocking a lock that is not locked (a deleted lock call) is a
+ * lock_underflow fault before the preempt count goes below zero.
  *
  * The wrappers take the lock with the kernel's own functions (same
  * fairness and IRQ/bh semantics); only the bookkeeping is added.
@@ -173,42 +175,70 @@ void nooks_w__raw_spin_lock_bh(raw_spinlock_t *l)
 }
 EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock_bh);
 
+/*
+ * Entry of every unlock wrapper: unlocking a lock that is not locked (its
+ * lock call was deleted) would drive the preempt count below the entry
+ * value, into the NMI/hardirq bits: a fault (unwinds).  Return: false if
+ * the unlock must be skipped (no frame to unwind).
+ */
+static bool unlock_enter(raw_spinlock_t *l, unsigned long ip,
+			 struct nooks_domain **dp)
+{
+	struct nooks_domain *d = nooks_wrap_enter(ip);
+
+	*dp = d;
+	if (d && unlikely(!raw_spin_is_locked(l))) {
+		pr_err("nooks: detail domain=%s unlock_unheld=%px\n", d->name, l);
+		nooks_wrap_fault(d, NOOKS_F_LOCK_UNDERFLOW, ip);
+		return false;
+	}
+	return true;
+}
+
 void nooks_w__raw_spin_unlock(raw_spinlock_t *l)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_domain *d;
 
-	held_pop(l);
-	_raw_spin_unlock(l);
+	if (unlock_enter(l, _RET_IP_, &d)) {
+		held_pop(l);
+		_raw_spin_unlock(l);
+	}
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w__raw_spin_unlock);
 
 void nooks_w__raw_spin_unlock_irqrestore(raw_spinlock_t *l, unsigned long flags)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_domain *d;
 
-	held_pop(l);
-	_raw_spin_unlock_irqrestore(l, flags);
+	if (unlock_enter(l, _RET_IP_, &d)) {
+		held_pop(l);
+		_raw_spin_unlock_irqrestore(l, flags);
+	}
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w__raw_spin_unlock_irqrestore);
 
 void nooks_w__raw_spin_unlock_irq(raw_spinlock_t *l)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_domain *d;
 
-	held_pop(l);
-	_raw_spin_unlock_irq(l);
+	if (unlock_enter(l, _RET_IP_, &d)) {
+		held_pop(l);
+		_raw_spin_unlock_irq(l);
+	}
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w__raw_spin_unlock_irq);
 
 void nooks_w__raw_spin_unlock_bh(raw_spinlock_t *l)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_domain *d;
 
-	held_pop(l);
-	_raw_spin_unlock_bh(l);
+	if (unlock_enter(l, _RET_IP_, &d)) {
+		held_pop(l);
+		_raw_spin_unlock_bh(l);
+	}
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w__raw_spin_unlock_bh);

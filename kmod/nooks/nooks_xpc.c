@@ -115,11 +115,16 @@ static bool leaked_state(struct nooks_frame *f)
 {
 	int pc = preempt_count(), rcu = rcu_nesting_now(), delta;
 	unsigned int locks;
+	bool held;
 	unsigned long flags;
 	enum nooks_fault kind;
 
 	local_save_flags(flags);
-	if (likely(pc == f->pc && rcu == f->rcu_nesting &&
+	/* a lock taken through a wrapper and not released through one: held
+	 * (also when an unlock without its lock evened the count out) */
+	held = f->lock_cpu == raw_smp_processor_id() &&
+	       nooks_locks_depth() != f->lock_depth;
+	if (likely(pc == f->pc && rcu == f->rcu_nesting && !held &&
 		   !((flags ^ f->irqflags) & X86_EFLAGS_IF)))
 		return false;
 	locks = nooks_locks_release(f->lock_depth, f->lock_cpu, true);
@@ -135,6 +140,8 @@ static bool leaked_state(struct nooks_frame *f)
 		kind = NOOKS_F_IRQ_OFF;
 	else if (!(f->irqflags & X86_EFLAGS_IF) && flags & X86_EFLAGS_IF)
 		kind = NOOKS_F_IRQ_ON;
+	else if (held)
+		kind = NOOKS_F_LEAK_LOCK;
 	else
 		kind = NOOKS_F_RCU_LEAK;
 	pr_err("nooks: detail domain=%s preempt=%#x->%#x irq=%s->%s rcu=%d->%d unlocked=%u\n",
@@ -214,8 +221,6 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 		ret = f.ret;
 	} else if (unlikely(leaked_state(&f))) {
 		ret = -EFAULT;	/* as for a fault: the caller gets an error */
-	} else if (unlikely(nooks_locks_depth() != f.lock_depth)) {
-		nooks_locks_release(f.lock_depth, f.lock_cpu, false);
 	}
 	WRITE_ONCE(f.magic, 0);
 	if (atomic_dec_and_test(&d->active) &&

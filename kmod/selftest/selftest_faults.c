@@ -242,6 +242,12 @@ static noinline void fault_unlock_unheld(void)
 	spin_unlock(&selftest_lock);
 }
 
+/* preempt_enable() without preempt_disable(): the count goes below zero. */
+static noinline void fault_preempt_underflow(void)
+{
+	preempt_enable();
+}
+
 /* Take a lock this CPU holds: spins forever (natively with IRQs off). */
 static noinline void fault_self_deadlock(void)
 {
@@ -292,6 +298,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "leak_bh",         fault_leak_bh,         "return with bottom halves disabled" },
 	{ "leak_rcu",        fault_leak_rcu,        "return inside an RCU read-side section" },
 	{ "unlock_unheld",   fault_unlock_unheld,   "spin_unlock a lock that is not held" },
+	{ "preempt_underflow", fault_preempt_underflow, "preempt_enable without preempt_disable" },
 	{ "self_deadlock",   fault_self_deadlock,   "take a spinlock this CPU already holds" },
 	{ "leak_kernel_lock", fault_leak_kernel_lock, "return holding current->sighand->siglock (kernel memory)" },
 };

@@ -2,7 +2,8 @@
 # test_nim_leaks.sh - an isolated extension that returns to the kernel
 # holding a spinlock, with IRQs disabled (or enabled where they were off),
 # with preemption or bottom halves disabled, inside an RCU read section,
-# after an unlock without its lock, holding a kernel lock (its own task's
+# after an unlock without its lock (caught in the unlock wrapper) or a
+# preempt_enable without disable, holding a kernel lock (its own task's
 # signal lock), or that takes a spinlock it already holds, is caught at the XPC return in process,
 # softirq, hardirq, kthread and workqueue context, the CPU state restored
 # and the extension recovered (twice through the matrix: the second round
@@ -28,6 +29,7 @@ leak_irq_off:irq_off:$ON
 leak_irq_on:irq_on:hardirq
 leak_rcu:rcu_leak:$ALL
 unlock_unheld:lock_underflow:$ALL
+preempt_underflow:lock_underflow:$ALL
 self_deadlock:deadlock:$ALL
 leak_kernel_lock:leaked_lock:process kthread"
 triggers=$(printf '%s\n' "$CASES" | while IFS=: read -r k kind ctxs; do
@@ -54,6 +56,7 @@ echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 echo "DETAILS \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest preempt=')"
 echo "DEADLOCKS \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest deadlock=')"
+echo "UNHELD \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest unlock_unheld=')"
 echo "KERNEL_LOCK_UNLOCKED \$(dmesg | grep -A1 'nooks: detail .*unlocked=1' | grep -c 'kind=leaked_lock ip=fault_set')"
 sh -c 'kill -TERM \$\$'; echo "SIGNAL after leaking the signal lock: \$?"
 dmesg | grep 'nooks: recovered' | tail -n 1
@@ -65,7 +68,9 @@ expect_eq "guest stays up through all leaks" 0 "$rc"
 expect_eq "every leak counted as a fault" "FAULTS $((2 * n))" "$(printf '%s\n' "$out" | grep '^FAULTS')"
 expect_eq "every leak recovered" "RECOVERIES $((2 * n))" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
 nd=$(echo $triggers | tr ' ' '\n' | grep -c '^self_deadlock@')
-expect_eq "state change reported per leak" "DETAILS $((2 * (n - nd)))" "$(printf '%s\n' "$out" | grep '^DETAILS')"
+nu=$(echo $triggers | tr ' ' '\n' | grep -c '^unlock_unheld@')
+expect_eq "state change reported per leak" "DETAILS $((2 * (n - nd - nu)))" "$(printf '%s\n' "$out" | grep '^DETAILS')"
+expect_eq "unlock of an unlocked lock reported by the wrapper" "UNHELD $((2 * nu))" "$(printf '%s\n' "$out" | grep '^UNHELD')"
 expect_eq "deadlock reported per self_deadlock" "DEADLOCKS $((2 * nd))" "$(printf '%s\n' "$out" | grep '^DEADLOCKS')"
 # process-context leaks holding one lock: leak_spinlock, leak_irqsave,
 # leak_kernel_lock (x2 rounds); the lock word was unlocked at the exit
@@ -84,6 +89,8 @@ while IFS=: read -r k kind ctxs; do	# not in a pipe: checks count
 		esac
 		site="$fn\\+0x0/"	# the XPC target whose return leaked
 		[ $kind = deadlock ] && site="fault_self_deadlock\\+"	# the second lock call
+		# caught in the unlock wrapper; the unlock is a tail call (jmp)
+		[ $k = unlock_unheld ] && site="run_fault\\+"
 		cnt=$(printf '%s\n' "$out" | grep -E "^T [12] $k@$c rc=1 .*fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" | wc -l)
 		expect_eq "$k@$c caught as $kind, twice" 2 "$cnt"
 	done
