@@ -12,6 +12,10 @@
  * exception returns into nooks_xpc_exit with the frame's stack pointer:
  * the call returns an error to its kernel caller.
  *
+ * A normal return is checked too (leaked_state()): an extension that
+ * comes back holding a spinlock, with another IRQ flag or preempt count,
+ * or inside an RCU section, has faulted as surely as one that oopsed.
+ *
  * Frames are found by scanning the current stack upward from the faulting
  * sp, not through a per-CPU list, so a sleeping extension call that
  * migrates CPUs stays attributable.  A frame is live between entry and
