@@ -7,6 +7,7 @@
 # rtnl) is caught with oops=panic panic_on_oops=1, recovered (eth0 comes
 # back with the same name) and traffic passes again.  Faults use the
 # fault_next test hook of nooks.ko (docs/NIM.md).
+# known-intermittent: about 1 run in 5-10 the fault boot shows a Call Trace or dies after a recovery (docs/NIM.md, "Known limits": intermittent e1000 recovery failure, not yet diagnosed)
 . "$(dirname "$0")/lib.sh"
 
 NIM="$TOP/kmod/nooks/nooks.ko"
@@ -92,6 +93,9 @@ printf '%s\n' "$out" | grep 'nooks: recovered\|recovered domain' | sed 's/^/# /'
 con=$(cat "$T_TMP/r2/console.log")
 if printf '%s\n' "$con" | grep -Eq 'Oops|kernel BUG at|Kernel panic -|general protection fault,|Call Trace|WARNING:'; then
 	fail "no oops or warning on the console" "$(printf '%s\n' "$con" | grep -E 'Oops|BUG at|panic -|protection fault,|Call Trace|WARNING:' | head -3)"
+	mkdir -p "$TOP/build/test-logs"	# the evidence for the known intermittent bug
+	cp "$T_TMP/r2/console.log" "$TOP/build/test-logs/nim_e1000_trace_console.log"
+	echo "# console kept: build/test-logs/nim_e1000_trace_console.log"
 else
 	pass "no oops or warning on the console"
 fi
