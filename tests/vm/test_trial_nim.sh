@@ -3,6 +3,9 @@
 # an isolated selftest extension faults, the NIM recovers it, the workload
 # passes → outcome "recovered" with the recovery latency; the same fault
 # without the NIM → "crash"; the NIM loaded but no fault → "no_effect".
+# Regression: the recovery agent aborted the guest agent (PID 1, so the
+# guest panicked) when no workload had registered a recovery script — the
+# "cmd" workload here registers none.
 . "$(dirname "$0")/lib.sh"
 
 "$NOOKS" isolate "$TOP/kmod/selftest/nooks_selftest.ko" -o "$T_TMP/st.ko" >/dev/null 2>&1 ||

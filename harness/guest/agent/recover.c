@@ -125,11 +125,13 @@ static int run_script(const char *path, const char *domain, char *out, size_t ou
 
 static void run_all(const char *domain)
 {
-	struct dirent **names;
+	struct dirent **names = NULL;	/* scandir leaves it unset when it fails */
 	int i, n = scandir(RECOVER_DIR, &names, NULL, alphasort);
 
-	if (n < 0)
+	if (n < 0) {	/* no workload registered a script: nothing to run */
 		n = 0;
+		names = NULL;
+	}
 	if (!n) {
 		json_object *o = event("recovery_agent");
 
