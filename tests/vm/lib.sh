@@ -31,4 +31,16 @@ no_qemu_left() {
 	fi
 }
 
+# console_clean NAME CONSOLE-FILE: PASS when the kernel console holds no
+# oops, BUG, panic, GPF, call trace or WARNING; FAIL with its first such
+# lines otherwise, and return 1 so the caller can keep the evidence.
+CONSOLE_BAD='Oops|kernel BUG at|Kernel panic -|general protection fault,|Call Trace|WARNING:'
+console_clean() {
+	if grep -Eq "$CONSOLE_BAD" "$2"; then
+		fail "$1" "$(grep -E "$CONSOLE_BAD" "$2" | head -3)"
+		return 1
+	fi
+	pass "$1"
+}
+
 finish() { exit $T_FAILED; }
