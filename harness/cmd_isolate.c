@@ -7,12 +7,17 @@
  * (the .ko does not record symbol types; see docs/NIM.md):
  *   glue      __fentry__, __x86_indirect_thunk_*, __x86_return_thunk,
  *             __SCT__* : compiler/kernel calling conventions, stay bound
+ *             (except the scheduler's trampolines, __SCT__cond_resched &
+ *             co.: called, wrapped by nooks_pd_sched.c so that a task
+ *             switch never happens inside a protection domain)
  *   called    target of a call/jmp (R_X86_64_PLT32): must have a wrapper
  *   address   only referenced as an address (data such as jiffies, or a
  *             kernel function put into an ops table such as
  *             delayed_work_timer_fn): stays bound, identity matters
- * Also keeps .init sections resident (recovery re-runs init) and drops the
- * module signature.  Refuses, listing them all, called imports without a
+ * Also keeps .init sections resident (recovery re-runs init), drops the
+ * module signature, and hides .static_call_sites (all of them target the
+ * scheduler trampolines, now wrapped) from the loader, which would
+ * otherwise patch those calls to the kernel function directly.  Refuses, listing them all, called imports without a
  * wrapper; then nothing is written.
  */
 #define _GNU_SOURCE
@@ -41,12 +46,19 @@ static const char isolate_usage[] =
 
 #define WRAP_PREFIX "nooks_w_"
 
+static int is_sched_trampoline(const char *s)
+{
+	return !strcmp(s, "__SCT__cond_resched") || !strcmp(s, "__SCT__might_resched") ||
+	       !strcmp(s, "__SCT__preempt_schedule") ||
+	       !strcmp(s, "__SCT__preempt_schedule_notrace");
+}
+
 static int is_glue(const char *s)
 {
 	return !strcmp(s, "__fentry__") || !strcmp(s, "__x86_return_thunk") ||
 	       !strncmp(s, "__x86_indirect_thunk_", 21) ||
 	       !strncmp(s, "__x86_indirect_call_thunk_", 26) ||
-	       !strncmp(s, "__SCT__", 7);
+	       (!strncmp(s, "__SCT__", 7) && !is_sched_trampoline(s));
 }
 
 static char *default_symvers(void)
@@ -124,6 +136,9 @@ static int isolate(const char *in, const char *out, const char *symvers, int lis
 		ret = 0;
 		goto out;
 	}
+	/* the loader would patch these calls past the wrappers */
+	if (modbind_drop_static_calls(mb, is_sched_trampoline) < 0)
+		goto out;
 	for (i = 0; i < nwrap; i++) {
 		char *w = xasprintf(WRAP_PREFIX "%s", todo[i]);
 		uint64_t crc = 0;

@@ -279,23 +279,61 @@ int modbind_rename(struct modbind *mb, const char *old, const char *new_name,
 	return 0;
 }
 
-int modbind_keep_init(struct modbind *mb)
+/* The section name table's data; NULL (with a message) if unusable. */
+static Elf_Data *shstr_data(struct modbind *mb)
 {
-	size_t shstrndx, old, n = 0;
-	Elf_Scn *scn = NULL, *shstr;
+	size_t shstrndx;
+	Elf_Scn *shstr;
 	Elf_Data *d;
-	GElf_Shdr sh;
 
-	if (elf_getshdrstrndx(mb->elf, &shstrndx))
-		return error("cannot read section names: %s", elf_errmsg(-1));
+	if (elf_getshdrstrndx(mb->elf, &shstrndx)) {
+		error("cannot read section names: %s", elf_errmsg(-1));
+		return NULL;
+	}
 	shstr = elf_getscn(mb->elf, shstrndx);
 	d = shstr ? elf_getdata(shstr, NULL) : NULL;
-	if (!d || shstr == mb->strtab)
-		return error("unsupported section name table");
+	if (!d || shstr == mb->strtab) {
+		error("unsupported section name table");
+		return NULL;
+	}
+	return d;
+}
+
+/* Give section @scn (header @sh) the name @nn, appended to .shstrtab. */
+static int section_rename(struct modbind *mb, Elf_Data *d, Elf_Scn *scn,
+			  GElf_Shdr *sh, const char *nn)
+{
+	size_t len = strlen(nn) + 1, old = d->d_size;
+
+	if (!mb->shstrbuf) {
+		mb->shstrbuf = xmalloc(old + len);
+		memcpy(mb->shstrbuf, d->d_buf, old);
+	} else {
+		mb->shstrbuf = xrealloc(mb->shstrbuf, old + len);
+	}
+	memcpy(mb->shstrbuf + old, nn, len);
+	d->d_buf = mb->shstrbuf;
+	d->d_size = old + len;
+	sh->sh_name = (GElf_Word)old;
+	if (!gelf_update_shdr(scn, sh))
+		return error("cannot rename section: %s", elf_errmsg(-1));
+	elf_flagdata(d, ELF_C_SET, ELF_F_DIRTY);
+	return 0;
+}
+
+int modbind_keep_init(struct modbind *mb)
+{
+	Elf_Data *d = shstr_data(mb);
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	int n = 0;
+
+	if (!d)
+		return -1;
 	while ((scn = elf_nextscn(mb->elf, scn))) {
 		const char *name;
 		char *nn;
-		size_t len;
+		int err;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_name >= d->d_size)
 			continue;
@@ -304,26 +342,58 @@ int modbind_keep_init(struct modbind *mb)
 			continue;
 		nn = !strncmp(name, ".rela", 5) ? xasprintf(".rela.nooks%s", name + 5)
 						: xasprintf(".nooks%s", name);
-		len = strlen(nn) + 1;
-		old = d->d_size;
-		if (!mb->shstrbuf) {
-			mb->shstrbuf = xmalloc(old + len);
-			memcpy(mb->shstrbuf, d->d_buf, old);
-		} else {
-			mb->shstrbuf = xrealloc(mb->shstrbuf, old + len);
-		}
-		memcpy(mb->shstrbuf + old, nn, len);
+		err = section_rename(mb, d, scn, &sh, nn);
 		free(nn);
-		d->d_buf = mb->shstrbuf;
-		d->d_size = old + len;
-		sh.sh_name = (GElf_Word)old;
-		if (!gelf_update_shdr(scn, &sh))
-			return error("cannot rename section: %s", elf_errmsg(-1));
+		if (err)
+			return -1;
 		n++;
 	}
-	if (n)
-		elf_flagdata(d, ELF_C_SET, ELF_F_DIRTY);
-	return (int)n;
+	return n;
+}
+
+int modbind_drop_static_calls(struct modbind *mb, int (*dropped)(const char *sym))
+{
+	GElf_Shdr sh, rsh;
+	Elf_Scn *sites = find_section(mb->elf, ".static_call_sites", &sh), *scn = NULL;
+	Elf_Data *d, *names;
+	size_t j, nrel, idx;
+	int n = 0, kept = 0;
+
+	if (!sites)
+		return 0;
+	idx = elf_ndxscn(sites);
+	while ((scn = elf_nextscn(mb->elf, scn)))
+		if (gelf_getshdr(scn, &rsh) && rsh.sh_type == SHT_RELA && rsh.sh_info == idx)
+			break;
+	if (!scn)
+		return 0;
+	d = elf_getdata(scn, NULL);
+	nrel = rsh.sh_size / (rsh.sh_entsize ? rsh.sh_entsize : 1);
+	for (j = 0; d && j < nrel; j++) {	/* {s32 addr; s32 key;}: keys at +4 */
+		GElf_Rela r;
+		GElf_Sym s;
+		const char *name;
+
+		if (!gelf_getrela(d, (int)j, &r) || r.r_offset % 8 != 4)
+			continue;
+		if (!gelf_getsym(mb->symdata, (int)GELF_R_SYM(r.r_info), &s))
+			return error("bad symbol in .rela.static_call_sites");
+		name = sym_name(mb, &s);
+		if (name && dropped(name))
+			n++;
+		else
+			kept++;
+	}
+	if (!n)
+		return 0;
+	if (kept)
+		return error("static call sites mix %d wrapped and %d kernel trampolines: not supported",
+			     n, kept);
+	names = shstr_data(mb);
+	if (!names || !gelf_getshdr(sites, &sh) ||
+	    section_rename(mb, names, sites, &sh, ".nooks.static_call_sites_dropped"))
+		return -1;
+	return n;
 }
 
 int modbind_commit(struct modbind *mb)

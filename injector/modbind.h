@@ -41,6 +41,14 @@ int modbind_rename(struct modbind *mb, const char *old, const char *new_name,
  * code and data resident (recovery re-runs init).  Returns how many.
  */
 int modbind_keep_init(struct modbind *mb);
+/*
+ * If every call site in .static_call_sites targets a trampoline for which
+ * dropped(name) is true, rename the section so the loader does not patch
+ * them (the calls then keep their relocated target, the wrapper).  Returns
+ * the number of sites dropped, 0 if none, -1 with a message if the table
+ * mixes dropped and kept trampolines.
+ */
+int modbind_drop_static_calls(struct modbind *mb, int (*dropped)(const char *sym));
 /* True if IN carried an appended module signature (now stripped). */
 int modbind_was_signed(const struct modbind *mb);
 /* Write the working copy and rename it to OUT. */

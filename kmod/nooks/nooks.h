@@ -148,6 +148,11 @@ struct nooks_obj_type {
 	/* lives inside other memory (timer, work, napi): forgotten when the
 	 * memory holding it is freed (nooks_forget_range()) */
 	bool embedded;
+	/* stage 2: the object's memory is granted to its domain under the
+	 * key ptr (by the wrapper, or by grant() when it is tracked) and
+	 * revoked when it is untracked or released */
+	bool granted;
+	void (*grant)(struct nooks_domain *d, void *ptr);
 };
 struct nooks_obj {
 	struct list_head node;

@@ -26,10 +26,68 @@ static void skb_release(struct nooks_obj *o)
 	dev_kfree_skb_any(o->ptr);
 }
 
+/* Stage 2: the domain writes the skb and its linear buffer + shared info
+ * (headers for TSO/checksum offload, skb_put/reserve fields). */
+static void skb_grant(struct nooks_domain *d, void *ptr)
+{
+	struct sk_buff *skb = ptr;
+
+	nooks_pd_grant_key(d, skb, skb, sizeof(*skb));
+	nooks_pd_grant_key(d, skb, skb->head,
+			   skb_end_offset(skb) + sizeof(struct skb_shared_info));
+}
+
 const struct nooks_obj_type nooks_obj_skb = {
 	.name = "skb",
 	.release = skb_release,
+	.granted = true,
+	.grant = skb_grant,
 };
+
+/*
+ * Functions that may reallocate an skb's head (pskb_expand_head and
+ * callers): the grant follows the new buffer.
+ */
+static void skb_regrant(struct nooks_domain *d, struct sk_buff *skb)
+{
+	if (d && nooks_owns(d, &nooks_obj_skb, skb)) {
+		nooks_pd_revoke(d, skb);
+		skb_grant(d, skb);
+	}
+}
+
+int nooks_w_pskb_expand_head(struct sk_buff *skb, int nhead, int ntail, gfp_t gfp)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	int ret = pskb_expand_head(skb, nhead, ntail, gfp);
+
+	skb_regrant(d, skb);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_pskb_expand_head);
+
+void *nooks_w___pskb_pull_tail(struct sk_buff *skb, int delta)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	void *ret = __pskb_pull_tail(skb, delta);
+
+	skb_regrant(d, skb);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w___pskb_pull_tail);
+
+int nooks_w____pskb_trim(struct sk_buff *skb, unsigned int len)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	int ret = ___pskb_trim(skb, len);
+
+	skb_regrant(d, skb);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w____pskb_trim);
 
 /* ndo_start_xmit (called by the ops shadow): the skb becomes the domain's. */
 long nooks_net_xmit(struct nooks_domain *d, const void *fn, unsigned long skb,
@@ -60,7 +118,20 @@ static void netdev_release(struct nooks_obj *o)
 static const struct nooks_obj_type nooks_obj_netdev = {
 	.name = "netdev",
 	.release = netdev_release,
+	.granted = true,
 };
+
+/* Stage 2: the device, its private area and its queues (inline
+ * netif_stop_queue() and BQL accounting write the netdev_queue). */
+static void netdev_grant(struct nooks_domain *d, struct net_device *dev,
+			 int sizeof_priv)
+{
+	nooks_pd_grant(d, dev, ALIGN(sizeof(*dev), NETDEV_ALIGN) + sizeof_priv);
+	nooks_pd_grant_key(d, dev, dev->_tx,
+			   dev->num_tx_queues * sizeof(struct netdev_queue));
+	nooks_pd_grant_key(d, dev, dev->_rx,
+			   dev->num_rx_queues * sizeof(struct netdev_rx_queue));
+}
 
 static void netdev_reg_release(struct nooks_obj *o)
 {
@@ -83,6 +154,7 @@ struct net_device *nooks_w_alloc_etherdev_mqs(int sizeof_priv, unsigned int txqs
 		o = nooks_track(d, &nooks_obj_netdev, dev, NULL, GFP_KERNEL);
 		if (o) {
 			o->aux[0] = sizeof_priv;
+			netdev_grant(d, dev, sizeof_priv);
 		} else {
 			free_netdev(dev);
 			dev = NULL;

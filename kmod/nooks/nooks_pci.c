@@ -52,6 +52,7 @@ static void iomem_release(struct nooks_obj *o)
 const struct nooks_obj_type nooks_obj_iomem = {
 	.name = "iomem",
 	.release = iomem_release,
+	.granted = true,
 };
 
 /* lib/iomap.c: pci_iounmap() decides by the address; dev is unused */
@@ -63,6 +64,7 @@ static void pci_iomap_release(struct nooks_obj *o)
 const struct nooks_obj_type nooks_obj_pci_iomap = {
 	.name = "pci_iomap",
 	.release = pci_iomap_release,
+	.granted = true,
 };
 
 /* ---- I/O regions: key pdev, aux[0] = bars (-1: all) ------------------- */
@@ -154,6 +156,7 @@ static void coherent_release(struct nooks_obj *o)
 static const struct nooks_obj_type nooks_obj_coherent = {
 	.name = "dma_coherent",
 	.release = coherent_release,
+	.granted = true,	/* descriptor rings the driver writes */
 };
 
 void *nooks_w_dma_alloc_attrs(struct device *dev, size_t size,
@@ -173,6 +176,7 @@ void *nooks_w_dma_alloc_attrs(struct device *dev, size_t size,
 			o->aux[0] = (unsigned long)dev;
 			o->aux[1] = size;
 			o->aux[2] = *dma_handle;
+			nooks_pd_grant(d, p, size);
 		}
 	}
 	nooks_wrap_leave(d);
@@ -358,26 +362,37 @@ static struct nooks_pci_shadow *pci_shadow(struct pci_dev *pdev)
 	return container_of(drv, struct nooks_pci_shadow, drv);
 }
 
+/* Stage 2: the driver writes its pci_dev (drvdata) during these calls. */
+static long pci_dev_xpc(struct nooks_pci_shadow *s, const void *fn,
+			struct pci_dev *pdev, unsigned long a1)
+{
+	long ret;
+
+	nooks_pd_grant_key(s->d, &ret, pdev, sizeof(*pdev));	/* per call */
+	ret = nooks_xpc(s->d, fn, (unsigned long)pdev, a1, 0, 0);
+	nooks_pd_revoke(s->d, &ret);
+	return ret;
+}
+
 static int nooks_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct nooks_pci_shadow *s = pci_shadow(pdev);
 
-	return nooks_xpc(s->d, s->orig->probe, (unsigned long)pdev,
-			 (unsigned long)id, 0, 0);
+	return pci_dev_xpc(s, s->orig->probe, pdev, (unsigned long)id);
 }
 
 static void nooks_pci_remove(struct pci_dev *pdev)
 {
 	struct nooks_pci_shadow *s = pci_shadow(pdev);
 
-	nooks_xpc(s->d, s->orig->remove, (unsigned long)pdev, 0, 0, 0);
+	pci_dev_xpc(s, s->orig->remove, pdev, 0);
 }
 
 static void nooks_pci_shutdown(struct pci_dev *pdev)
 {
 	struct nooks_pci_shadow *s = pci_shadow(pdev);
 
-	nooks_xpc(s->d, s->orig->shutdown, (unsigned long)pdev, 0, 0, 0);
+	pci_dev_xpc(s, s->orig->shutdown, pdev, 0);
 }
 
 static void pci_driver_release(struct nooks_obj *o)

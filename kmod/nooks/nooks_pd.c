@@ -21,12 +21,33 @@
  * counted in pd_syncs, never reported as an extension fault.
  *
  * Grants are page granular: a small kmalloc object makes its whole page
- * writable (its slab neighbours too).  Revocation clears RW when no other
- * grant covers the page.
+ * writable (its slab neighbours too).  A grant is recorded under a key
+ * (the object, or a per-call key for the arguments of one XPC); an object
+ * may have several ranges under one key (an skb: its struct and its
+ * buffer).  Revocation drops every range of the key and clears RW on the
+ * pages no other grant covers.
+ *
+ * Kernel unmaps: a private PTE copy keeps a *present* entry after the
+ * kernel unmaps the page (vfree, module unload).  When the kernel reuses
+ * the address for another page the domain would read (and, with a grant,
+ * write) the old one.  The kernel never reuses a kernel virtual address
+ * before flush_tlb_kernel_range() over it (the TLB has the same problem),
+ * so a kprobe on that function re-copies every private leaf in the range
+ * from the kernel (pd_inval_range), keeping RW where a grant covers it.
+ * Counted in pd_invalidations.
+ *
+ * Private table pages are marked with page->private = the pd (their owner
+ * is this file: allocated with alloc_page, never mapped elsewhere).
+ *
+ * Audit mode (pd_audit=1, a tool for writing wrappers, never for trials):
+ * a write to an ungranted page the kernel maps writable is logged once per
+ * instruction (`nooks: pd_audit ...`) and its page is made writable for
+ * the rest of the domain's life instead of being reported as a fault.
  *
  * Must never: modify the kernel's own page tables, or sleep (grants happen
  * in wrappers called in any context).
  */
+#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -36,7 +57,7 @@
 #include "nooks.h"
 #include "nooks_pd.h"
 
-#define PD_MAX_PAGES	256
+#define PD_MAX_PAGES	4096		/* private table pages per domain (16 MiB) */
 #define E_P		_PAGE_PRESENT
 #define E_RW		_PAGE_RW
 #define E_PSE		_PAGE_PSE
@@ -47,13 +68,17 @@ struct pd_grant {
 	const void *key;
 };
 
+bool nooks_pd_audit;
+module_param_named(pd_audit, nooks_pd_audit, bool, 0644);
+MODULE_PARM_DESC(pd_audit, "stage 2 debugging: log ungranted writes and let them through (never for trials)");
+
 struct nooks_pd {
 	unsigned long *pgd;		/* private top level */
 	unsigned long cr3;
 	raw_spinlock_t lock;		/* tables, grants */
 	struct list_head grants;
 	int nr_pages;
-	unsigned long pfns[PD_MAX_PAGES];	/* private table pages */
+	struct list_head pages;		/* private table pages (page->lru) */
 	void *stacks[NOOKS_PD_STACKS];
 	unsigned long stack_map;	/* bit i: stacks[i] in use */
 };
@@ -67,6 +92,9 @@ module_param_named(pd_syncs, nooks_pd_nr_sync, ulong, 0444);
 module_param_named(pd_write_faults, nooks_pd_nr_wp, ulong, 0444);
 module_param_named(pd_regrants, nooks_pd_nr_regrant, ulong, 0444);
 module_param_named(pd_table_pages, pd_nr_table_pages, ulong, 0444);
+
+static unsigned long pd_nr_inval;
+module_param_named(pd_invalidations, pd_nr_inval, ulong, 0444);
 
 static struct nooks_pd *pds[NOOKS_MAX_DOMAINS];
 static unsigned long *kernel_pgd;	/* init_mm.pgd */
@@ -86,15 +114,7 @@ static inline int idx(unsigned long addr, int lvl)
 
 static bool pd_private(struct nooks_pd *pd, const void *table)
 {
-	unsigned long pfn = __pa(table) >> PAGE_SHIFT;
-	int i;
-
-	if (table == pd->pgd)
-		return true;
-	for (i = 0; i < pd->nr_pages; i++)
-		if (pd->pfns[i] == pfn)
-			return true;
-	return false;
+	return table == pd->pgd || page_private(virt_to_page(table)) == (unsigned long)pd;
 }
 
 static unsigned long *pd_alloc_table(struct nooks_pd *pd)
@@ -106,7 +126,9 @@ static unsigned long *pd_alloc_table(struct nooks_pd *pd)
 	pg = alloc_page(GFP_ATOMIC | __GFP_ZERO);
 	if (!pg)
 		return NULL;
-	pd->pfns[pd->nr_pages++] = page_to_pfn(pg);
+	set_page_private(pg, (unsigned long)pd);
+	list_add(&pg->lru, &pd->pages);
+	pd->nr_pages++;
 	pd_nr_table_pages++;
 	return page_address(pg);
 }
@@ -209,15 +231,17 @@ static struct nooks_pd *pd_of(struct nooks_domain *d)
 }
 
 /**
- * nooks_pd_grant() - make [@p, @p + @size) writable in @d's domain
+ * nooks_pd_grant_key() - make [@p, @p + @size) writable in @d's domain
  * @d: domain (may be NULL: not called from isolated code)
+ * @key: what nooks_pd_revoke() will name (the object, or a per-call key)
  * @p: start (NULL or an error pointer: nothing to grant)
  * @size: bytes
  *
  * Context: any.  Return: 0, or a negative errno (the range stays read-only,
  * and a write to it will be reported as a fault).
  */
-int nooks_pd_grant(struct nooks_domain *d, const void *p, size_t size)
+int nooks_pd_grant_key(struct nooks_domain *d, const void *key, const void *p,
+		       size_t size)
 {
 	struct nooks_pd *pd = pd_of(d);
 	unsigned long a, start = (unsigned long)p & PAGE_MASK;
@@ -233,7 +257,7 @@ int nooks_pd_grant(struct nooks_domain *d, const void *p, size_t size)
 		return -ENOMEM;
 	g->start = start;
 	g->end = end;
-	g->key = p;
+	g->key = key;
 	raw_spin_lock_irqsave(&pd->lock, flags);
 	for (a = start; a < end && !err; a += PAGE_SIZE)
 		err = pd_grant_page(pd, a);
@@ -243,6 +267,11 @@ int nooks_pd_grant(struct nooks_domain *d, const void *p, size_t size)
 		pr_err("nooks: pd_grant_failed domain=%s addr=%px size=%zu err=%d\n",
 		       d->name, p, size, err);
 	return err;
+}
+
+int nooks_pd_grant(struct nooks_domain *d, const void *p, size_t size)
+{
+	return nooks_pd_grant_key(d, p, p, size);
 }
 
 static bool pd_covered(struct nooks_pd *pd, unsigned long page)
@@ -256,9 +285,9 @@ static bool pd_covered(struct nooks_pd *pd, unsigned long page)
 }
 
 /**
- * nooks_pd_revoke() - drop the grant made for object @p (if any)
+ * nooks_pd_revoke() - drop every grant made under key @p (if any)
  * @d: owning domain
- * @p: the key passed to nooks_pd_grant()
+ * @p: the key passed to nooks_pd_grant_key() (nooks_pd_grant(): the start)
  *
  * Pages still covered by another grant stay writable.  Other CPUs running
  * in the domain may keep a writable TLB entry until they leave it (no
@@ -267,25 +296,130 @@ static bool pd_covered(struct nooks_pd *pd, unsigned long page)
 void nooks_pd_revoke(struct nooks_domain *d, const void *p)
 {
 	struct nooks_pd *pd = pd_of(d);
-	struct pd_grant *g, *found = NULL;
+	struct pd_grant *g, *n;
 	unsigned long a, flags;
+	LIST_HEAD(gone);
 
 	if (!pd)
 		return;
 	raw_spin_lock_irqsave(&pd->lock, flags);
-	list_for_each_entry(g, &pd->grants, node)
-		if (g->key == p) {
-			found = g;
-			list_del(&g->node);
-			break;
-		}
-	if (found)
-		for (a = found->start; a < found->end; a += PAGE_SIZE)
+	list_for_each_entry_safe(g, n, &pd->grants, node)
+		if (g->key == p)
+			list_move(&g->node, &gone);
+	list_for_each_entry(g, &gone, node)
+		for (a = g->start; a < g->end; a += PAGE_SIZE)
 			if (!pd_covered(pd, a))
 				pd_revoke_page(pd, a);
 	raw_spin_unlock_irqrestore(&pd->lock, flags);
-	kfree(found);
+	list_for_each_entry_safe(g, n, &gone, node)
+		kfree(g);
 }
+
+/**
+ * nooks_pd_audit_write() - audit mode: let an ungranted write through
+ * @pd: domain the write faulted in
+ * @addr: target (the kernel maps it writable)
+ *
+ * Context: exception, kernel tables loaded.  Return: true if audit mode is
+ * on and the page is now writable in the domain (retry the write).
+ */
+bool nooks_pd_audit_write(struct nooks_pd *pd, unsigned long addr)
+{
+	bool ok;
+
+	if (!READ_ONCE(nooks_pd_audit))
+		return false;
+	raw_spin_lock(&pd->lock);
+	ok = !pd_grant_page(pd, addr & PAGE_MASK);
+	raw_spin_unlock(&pd->lock);
+	return ok;
+}
+
+/* The kernel's leaf entry for @addr at level *@lvl (0 if not mapped). */
+static unsigned long kernel_leaf(unsigned long addr, int *lvl)
+{
+	unsigned long *t = kernel_pgd, e = 0;
+
+	for (*lvl = 0; *lvl < 4; (*lvl)++) {
+		e = READ_ONCE(t[idx(addr, *lvl)]);
+		if (!(e & E_P) || *lvl == 3 || (e & E_PSE))
+			return e;
+		t = table_va(e);
+	}
+	return e;
+}
+
+/*
+ * Re-copy the leaves of private table @t (level @lvl, covering addresses
+ * from @base) that fall in [@start, @end).  Locked.
+ */
+static void pd_inval_table(struct nooks_pd *pd, unsigned long *t, int lvl,
+			   unsigned long base, unsigned long start,
+			   unsigned long end)
+{
+	unsigned long span = 1UL << shifts[lvl];
+	int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		unsigned long a = base + i * span, e = READ_ONCE(t[i]);
+		unsigned long ke;
+		int klvl;
+
+		if (lvl == 0 && i < PTRS_PER_PGD / 2)
+			continue;		/* user half: empty */
+		if (lvl == 0)
+			a |= ~0UL << 47;	/* sign-extend the kernel half */
+		if (a + (span - 1) < start || a >= end || !(e & E_P))
+			continue;
+		if (lvl < 3 && !(e & E_PSE) && pd_private(pd, table_va(e))) {
+			pd_inval_table(pd, table_va(e), lvl + 1, a, start, end);
+			continue;
+		}
+		if (lvl < 3)
+			continue;	/* shared kernel table or leaf: current */
+		ke = kernel_leaf(a, &klvl);
+		if (klvl != 3 || (ke & ~E_RW) != (e & ~E_RW)) {
+			/* remapped or unmapped (klvl < 3: now a large page
+			 * or gone): copy the kernel's 4 KiB view */
+			if (klvl == 3)
+				e = ke & ~E_RW;
+			else if (!(ke & E_P))
+				e = 0;
+			else
+				continue;	/* large mapping: leave it */
+			if ((e & E_P) && (ke & E_RW) && pd_covered(pd, a))
+				e |= E_RW;
+			WRITE_ONCE(t[i], e);
+			pd_nr_inval++;
+		}
+	}
+}
+
+static int pd_flush_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned long start = regs->di, end = regs->si, flags;
+	int i;
+
+	if (end <= start)
+		return 0;
+	for (i = 0; i < NOOKS_MAX_DOMAINS; i++) {
+		struct nooks_pd *pd = READ_ONCE(pds[i]);
+
+		if (!pd)
+			continue;
+		raw_spin_lock_irqsave(&pd->lock, flags);
+		pd_inval_table(pd, pd->pgd, 0, 0, start & PAGE_MASK,
+			       PAGE_ALIGN(end));
+		raw_spin_unlock_irqrestore(&pd->lock, flags);
+	}
+	return 0;
+}
+
+static struct kprobe pd_flush_kp = {
+	.symbol_name = "flush_tlb_kernel_range",
+	.pre_handler = pd_flush_pre,
+};
+static bool pd_flush_kp_on;
 
 bool nooks_pd_in_grant(struct nooks_pd *pd, unsigned long addr)
 {
@@ -386,12 +520,16 @@ unsigned long nooks_pd_frame_cr3(struct nooks_domain *d)
 static void pd_free(struct nooks_pd *pd)
 {
 	struct pd_grant *g, *n;
+	struct page *pg, *pn;
 	int i;
 
 	list_for_each_entry_safe(g, n, &pd->grants, node)
 		kfree(g);
-	for (i = 0; i < pd->nr_pages; i++)
-		__free_page(pfn_to_page(pd->pfns[i]));
+	list_for_each_entry_safe(pg, pn, &pd->pages, lru) {
+		list_del(&pg->lru);
+		set_page_private(pg, 0);
+		__free_page(pg);
+	}
 	pd_nr_table_pages -= pd->nr_pages;
 	for (i = 0; i < NOOKS_PD_STACKS; i++)
 		vfree(pd->stacks[i]);
@@ -419,11 +557,22 @@ int nooks_pd_create(struct nooks_domain *d)
 		       d->name);
 		return -EOPNOTSUPP;
 	}
+	if (!pd_flush_kp_on) {
+		err = register_kprobe(&pd_flush_kp);
+		if (err) {
+			pr_err("nooks: cannot watch kernel unmaps (kprobe flush_tlb_kernel_range: %d), %s not loaded\n",
+			       err, d->name);
+			return err;
+		}
+		pd_flush_kp_on = true;
+		err = -ENOMEM;
+	}
 	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 	if (!pd)
 		return -ENOMEM;
 	raw_spin_lock_init(&pd->lock);
 	INIT_LIST_HEAD(&pd->grants);
+	INIT_LIST_HEAD(&pd->pages);
 	pd->pgd = (unsigned long *)get_zeroed_page(GFP_KERNEL);
 	if (!pd->pgd)
 		goto err;
@@ -473,6 +622,10 @@ void nooks_pd_destroy(struct nooks_domain *d)
 		if (pds[i])
 			return;
 	nooks_pd_pge_restore_all();
+	if (pd_flush_kp_on) {
+		unregister_kprobe(&pd_flush_kp);
+		pd_flush_kp_on = false;
+	}
 }
 
 struct nooks_pd *nooks_pd_get(struct nooks_domain *d)

@@ -37,8 +37,12 @@ extern bool nooks_pd_on;		/* module parameter "domains" */
 int nooks_pd_init(void);	/* at nooks.ko load: checks, private IDT */
 int nooks_pd_create(struct nooks_domain *d);	/* at attach; 0 if off */
 void nooks_pd_destroy(struct nooks_domain *d);	/* at detach */
-int nooks_pd_grant(struct nooks_domain *d, const void *p, size_t size);
-void nooks_pd_revoke(struct nooks_domain *d, const void *p);
+int nooks_pd_grant(struct nooks_domain *d, const void *p, size_t size);	/* key @p */
+int nooks_pd_grant_key(struct nooks_domain *d, const void *key, const void *p,
+		       size_t size);
+void nooks_pd_revoke(struct nooks_domain *d, const void *key);	/* all of @key */
+bool nooks_pd_audit_write(struct nooks_pd *pd, unsigned long addr);
+extern bool nooks_pd_audit;
 struct nooks_domain *nooks_pd_domain_of_cr3(unsigned long cr3);
 /* #PF taken in @d's tables at @addr: 1 repaired (retry), 0 not stale */
 int nooks_pd_sync(struct nooks_pd *pd, unsigned long addr, unsigned long err);

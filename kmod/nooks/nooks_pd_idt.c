@@ -219,6 +219,23 @@ EXPORT_SYMBOL_GPL(nooks_lib_check);
 
 enum { PF_FORWARD, PF_RETRY, PF_RESUMED };
 
+/* Audit mode: one line per faulting instruction (first 256 of them). */
+static void pd_audit_log(struct nooks_domain *d, unsigned long ip,
+			 unsigned long addr)
+{
+	static unsigned long seen[256];
+	static int n;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (seen[i] == ip)
+			return;
+	if (n < ARRAY_SIZE(seen))
+		seen[n++] = ip;
+	pr_info("nooks: pd_audit domain=%s addr=%px target=%pS ip=%pS\n",
+		d->name, (void *)addr, (void *)addr, (void *)ip);
+}
+
 static int pd_page_fault(struct nooks_domain *d, struct pt_regs *regs,
 			 unsigned long addr)
 {
@@ -239,6 +256,10 @@ static int pd_page_fault(struct nooks_domain *d, struct pt_regs *regs,
 		return PF_FORWARD;	/* read-only for the kernel too */
 	if (nooks_pd_in_grant(pd, addr)) {
 		nooks_pd_nr_regrant++;
+		return PF_RETRY;
+	}
+	if (nooks_pd_audit_write(pd, addr)) {
+		pd_audit_log(d, regs->ip, addr);
 		return PF_RETRY;
 	}
 	f = nooks_frame_find(regs->sp, nooks_ctx_bits());

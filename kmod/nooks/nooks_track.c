@@ -89,6 +89,8 @@ struct nooks_obj *nooks_track(struct nooks_domain *d,
 	spin_unlock_irqrestore(&nooks_obj_lock, flags);
 	if (n)
 		kmem_cache_free(nooks_obj_cache, n);
+	else if (h && t->grant)		/* new record: stage 2 grant */
+		t->grant(d, ptr);
 	return h ? &h->o : NULL;
 }
 
@@ -136,7 +138,8 @@ bool nooks_untrack(struct nooks_domain *d, const struct nooks_obj_type *t,
 	}
 	spin_unlock_irqrestore(&nooks_obj_lock, flags);
 	if (h) {
-		nooks_pd_revoke(d, ptr);	/* stage 2 */
+		if (t->granted)
+			nooks_pd_revoke(d, ptr);	/* stage 2 */
 		kmem_cache_free(nooks_obj_cache, h);
 	}
 	return h;
@@ -164,7 +167,8 @@ void nooks_release_all(struct nooks_domain *d, bool recovery)
 		spin_unlock_irqrestore(&nooks_obj_lock, flags);
 		if (!h)
 			break;
-		nooks_pd_revoke(d, h->o.ptr);	/* stage 2 */
+		if (h->o.type->granted)
+			nooks_pd_revoke(d, h->o.ptr);	/* stage 2 */
 		if (recovery && nooks_trace_release)
 			pr_info("nooks: release domain=%s type=%s ptr=%px\n",
 				d->name, h->o.type->name, h->o.ptr);
@@ -258,6 +262,7 @@ static void mem_release(struct nooks_obj *o)
 const struct nooks_obj_type nooks_obj_mem = {
 	.name = "mem",
 	.release = mem_release,
+	.granted = true,
 	/* at unload a leak stays a leak: the kernel may own it by now */
 };
 
@@ -269,6 +274,7 @@ static void vmem_release(struct nooks_obj *o)
 const struct nooks_obj_type nooks_obj_vmem = {
 	.name = "vmem",
 	.release = vmem_release,
+	.granted = true,
 };
 
 int nooks_track_init(void)

@@ -72,4 +72,16 @@ static inline void nooks_grant(struct nooks_domain *d, const void *p, size_t siz
 	nooks_pd_grant(d, p, size);
 }
 
+/* Stage 2: bytes of a pci_iomap() mapping the CPU writes (MMIO BARs only;
+ * a port-I/O cookie is not memory). */
+static inline unsigned long nooks_iomap_len(struct pci_dev *dev, int bar,
+					    unsigned long maxlen)
+{
+	unsigned long len = pci_resource_len(dev, bar);
+
+	if (!(pci_resource_flags(dev, bar) & IORESOURCE_MEM))
+		return 0;
+	return maxlen && maxlen < len ? maxlen : len;
+}
+
 #endif

@@ -105,13 +105,27 @@ def parse_proto(where, proto):
     return ret, name, args or 'void', names
 
 
+def split_top(text):
+    """Split on the commas that are not inside parentheses."""
+    parts, depth, cur = [], 0, ''
+    for c in text:
+        if c == ',' and depth == 0:
+            parts.append(cur.strip())
+            cur = ''
+            continue
+        depth += (c == '(') - (c == ')')
+        cur += c
+    parts.append(cur.strip())
+    return parts
+
+
 def parse_effects(where, text):
     effects = []
     for e in filter(None, (x.strip() for x in text.split(';'))):
         m = re.match(r'^(track|free|check|untrack|forget|grant)\((.*)\)$', e)
         if not m:
             die(where, "bad effect '%s'" % e)
-        kind, args = m.group(1), [a.strip() for a in m.group(2).split(',', 2)]
+        kind, args = m.group(1), split_top(m.group(2))
         if len(args) == 2:
             args.append('1')
         if len(args) != 3 or (kind not in ('track', 'untrack') and args[2] != '1'):
