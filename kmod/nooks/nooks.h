@@ -196,6 +196,7 @@ enum { NOOKS_OPS_NETDEV, NOOKS_OPS_ETHTOOL, NOOKS_OPS_PCI_ERR, NOOKS_OPS_PM,
 /* test hook (nooks_main.c): make the next XPC into a named function fault */
 extern unsigned long nooks_fault_next_fn;
 void nooks_injected_fault(void);
+void *nooks_fault_next_take(const void *fn);	/* NULL: not this one */
 
 /* wrappers: entry check; returns the calling domain or NULL */
 struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip);

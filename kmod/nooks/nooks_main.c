@@ -77,12 +77,39 @@ static ssize_t domains_show(struct kobject *k, struct kobj_attribute *a,
 }
 
 unsigned long nooks_fault_next_fn;
+static void *fault_next_kind = nooks_injected_fault;
 
-/* The injected fault: a NULL read, attributed through the XPC frame. */
+/*
+ * The injected faults run in the extension's context (its domain, with
+ * stage 2) and must not call the kernel: the XPC logs them before entry.
+ *   null_read   a NULL read, attributed through the XPC frame (page fault)
+ *   wild_write  a write to a kernel global the extension was not granted
+ *               (nooks_wild_target, readable as the module parameter
+ *               wild_target): caught by a protection domain (write
+ *               protection), silently corrupting without one (stage 1)
+ */
 noinline void nooks_injected_fault(void)
 {
-	pr_info("nooks: inject domain fault at the next XPC: now\n");
 	(void)*(volatile int *)NULL;
+}
+
+static unsigned int nooks_wild_target = 0x600d;
+module_param_named(wild_target, nooks_wild_target, uint, 0444);
+MODULE_PARM_DESC(wild_target, "test hook: the kernel word fault_next's wild_write overwrites");
+
+noinline void nooks_injected_wild_write(void)
+{
+	WRITE_ONCE(nooks_wild_target, 0xbad);
+}
+
+void *nooks_fault_next_take(const void *fn)
+{
+	if (likely(READ_ONCE(nooks_fault_next_fn) != (unsigned long)fn) ||
+	    cmpxchg(&nooks_fault_next_fn, (unsigned long)fn, 0) != (unsigned long)fn)
+		return NULL;
+	pr_info("nooks: inject domain fault at the next XPC: now (%ps instead of %ps)\n",
+		fault_next_kind, fn);
+	return fault_next_kind;
 }
 
 static ssize_t fault_next_show(struct kobject *k, struct kobj_attribute *a,
@@ -93,13 +120,20 @@ static ssize_t fault_next_show(struct kobject *k, struct kobj_attribute *a,
 	return fn ? sysfs_emit(buf, "%ps\n", (void *)fn) : sysfs_emit(buf, "\n");
 }
 
+/* "FUNCTION [null_read|wild_write]" */
 static ssize_t fault_next_store(struct kobject *k, struct kobj_attribute *a,
 				const char *buf, size_t len)
 {
-	char name[KSYM_NAME_LEN];
+	char name[KSYM_NAME_LEN], kind[16] = "null_read";
 	unsigned long fn;
 
-	if (sscanf(buf, "%127s", name) != 1)
+	if (sscanf(buf, "%127s %15s", name, kind) < 1)
+		return -EINVAL;
+	if (!strcmp(kind, "null_read"))
+		fault_next_kind = nooks_injected_fault;
+	else if (!strcmp(kind, "wild_write"))
+		fault_next_kind = nooks_injected_wild_write;
+	else
 		return -EINVAL;
 	fn = nooks_lookup(name);
 	if (!fn || !nooks_domain_by_ip(fn))

@@ -169,8 +169,8 @@ static bool leaked_state(struct nooks_frame *f)
  * @a5: sixth argument
  *
  * nooks_xpc() (nooks.h) is the four-argument form.  Test hook: if
- * nooks_fault_next_fn equals @fn, it is cleared and the call runs
- * nooks_injected_fault() instead, which faults inside the XPC.
+ * nooks_fault_next_fn equals @fn, it is cleared and the call runs an
+ * injected fault (nooks_main.c) instead, which faults inside the XPC.
  *
  * Context: any (process, softirq, hardirq).
  * Return: what @fn returned (sign-extended as long); -EIO without calling
@@ -186,9 +186,8 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 
 	if (!nooks_domain_runnable(d))
 		return -EIO;
-	if (unlikely(READ_ONCE(nooks_fault_next_fn) == (unsigned long)fn) &&
-	    cmpxchg(&nooks_fault_next_fn, (unsigned long)fn, 0) == (unsigned long)fn)
-		fn = nooks_injected_fault;
+	if (unlikely(READ_ONCE(nooks_fault_next_fn) == (unsigned long)fn))
+		fn = nooks_fault_next_take(fn) ?: fn;
 	/* stage 2 (nooks_pd_*.c): private stack and page tables */
 	f.stack = nooks_pd_xpc_stack(d, current_stack_pointer);
 	if (unlikely(f.stack == 1))
