@@ -261,8 +261,7 @@ static bool pd_covered(struct nooks_pd *pd, unsigned long page)
  * @p: the key passed to nooks_pd_grant()
  *
  * Pages still covered by another grant stay writable.  Other CPUs running
- * in the domain may keep a writable TLB entry until they leave it (no
- * shootdown yet; see docs/NIM.md).
+ * in the domain are shot down (nooks_pd_shootdown()) before this returns.
  */
 void nooks_pd_revoke(struct nooks_domain *d, const void *p)
 {
@@ -284,6 +283,8 @@ void nooks_pd_revoke(struct nooks_domain *d, const void *p)
 			if (!pd_covered(pd, a))
 				pd_revoke_page(pd, a);
 	raw_spin_unlock_irqrestore(&pd->lock, flags);
+	if (found)
+		nooks_pd_shootdown(pd);	/* nooks_pd_sync.c */
 	kfree(found);
 }
 
@@ -446,6 +447,8 @@ int nooks_pd_create(struct nooks_domain *d)
 		if (!err)
 			err = nooks_pd_grant(d, per_cpu_ptr(&__preempt_count, cpu),
 					     sizeof(int));
+	if (!err)
+		err = nooks_pd_df_grant(d);	/* nooks_pd_idt.c: #DF stacks */
 	if (err) {
 		WRITE_ONCE(pds[d->id], NULL);
 		goto err;
@@ -546,6 +549,7 @@ void nooks_pd_stack_put(struct nooks_domain *d, unsigned long top)
 int nooks_pd_init(void)
 {
 	unsigned long mm = nooks_lookup("init_mm");
+	int err;
 
 	if (boot_cpu_has(X86_FEATURE_XENPV)) {
 		pr_info("nooks: domains unavailable: Xen PV guest\n");
@@ -563,5 +567,13 @@ int nooks_pd_init(void)
 		return -ENOENT;
 	kernel_pgd = (unsigned long *)((struct mm_struct *)mm)->pgd;
 	pd_supported = true;
-	return nooks_pd_idt_init();
+	err = nooks_pd_idt_init();
+	return err ? err : nooks_pd_sync_init();	/* nooks_pd_sync.c */
 }
+
+/* ---- accessors for nooks_pd_sync.c -------------------------------------- */
+unsigned long *nooks_pd_pgd(struct nooks_pd *pd) { return pd->pgd; }
+unsigned long *nooks_pd_kernel_pgd(void) { return kernel_pgd; }
+raw_spinlock_t *nooks_pd_lock(struct nooks_pd *pd) { return &pd->lock; }
+bool nooks_pd_is_private(struct nooks_pd *pd, const void *t) { return pd_private(pd, t); }
+bool nooks_pd_covered(struct nooks_pd *pd, unsigned long page) { return pd_covered(pd, page); }
