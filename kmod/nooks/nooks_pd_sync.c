@@ -62,6 +62,9 @@ MODULE_PARM_DESC(pd_resyncs, "range resyncs run (module loads, kernel range flus
 module_param_named(pd_shootdowns, pd_nr_shoot, ulong, 0444);
 MODULE_PARM_DESC(pd_shootdowns, "IPIs sent to CPUs running in a domain after a revocation/invalidation");
 module_param_named(pd_shootdown_timeouts, pd_nr_shoot_to, ulong, 0444);
+static bool pd_resync = true;
+module_param(pd_resync, bool, 0644);
+MODULE_PARM_DESC(pd_resync, "re-copy private entries on kernel unmaps and module loads (0: test control only)");
 static bool pd_shootdown = true;
 module_param(pd_shootdown, bool, 0644);
 MODULE_PARM_DESC(pd_shootdown, "shoot down other CPUs' TLBs on revocation (0: test control only)");
@@ -164,6 +167,8 @@ static void resync_all(unsigned long start, unsigned long end, bool shoot)
 {
 	int i;
 
+	if (!READ_ONCE(pd_resync))
+		return;
 	rcu_read_lock();	/* nooks_pd_destroy() waits for us */
 	for (i = 0; i < NOOKS_MAX_DOMAINS; i++) {
 		struct nooks_pd *pd = nooks_pd_get(&nooks_domains[i]);
