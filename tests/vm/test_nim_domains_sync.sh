@@ -100,7 +100,7 @@ for c in process softirq hardirq; do
 		"^SO $c rc=1 nooks: detail domain=nooks_selftest stack_overflow sp=[0-9a-f]+ .* \\| nooks: fault domain=nooks_selftest kind=stack_overflow ip=recurse\\+.* \\| nooks: recovered domain=nooks_selftest kind=stack_overflow" "$out"
 done
 expect_match "extension works after 3 overflows" "^AFTER_SO rc=0 4242 overflows=3$" "$out"
-for j in 1 2 3; do
+for i in 1 2 3; do
 	expect_match "revoke on the other CPU: shootdown, then write-protection fault ($i)" \
 		"^SD$i rc=1 shootdowns=[1-9][0-9]* nooks: detail domain=nooks_selftest write_protect=[0-9a-f]+ .*ip=fault_revoke_remote\\+.* \\| nooks: recovered domain=nooks_selftest kind=page_fault" "$out"
 done
