@@ -435,6 +435,8 @@ static void take_result(const struct trial_result *t, struct campaign_result *r)
 		if (t->nim_first_fault >= 0)
 			r->detection = xasprintf("%.200s", t->nim_events[t->nim_first_fault]);
 	}
+	r->nim_detection = nonempty(t->nim_det.mechanism);
+	r->nim_target = nonempty(t->nim_det.target);
 	if (t->nim_recovery_us >= 0)
 		r->recovery_ms = (double)t->nim_recovery_us / 1000.0;
 	json_object_put(ev);
