@@ -61,9 +61,11 @@ for mode in $MODES; do
 	   [ "$(grep -cE '^(RTT round-trip|TCP (rx|tx) [1-9])' "$T/$mode.out")" -ne 3 ]; then
 		echo "FAILED e1000 $mode: exit $rc ($(case $rc in 124) echo timeout;;
 			125) echo 'a module failed to load';; 126) echo 'guest died';;
-			0) echo 'incomplete output';; *) echo error;; esac)); last console lines:"
-		grep -E 'nooks:|BUG|Oops|error' "$T/$mode.out" "$T/$mode.err" 2>/dev/null | tail -5 |
-			sed 's/^/    /'
+			0) echo 'the guest ran, the mode did not work: lines above';; *) echo error;;
+			esac)); last NIM/kernel lines:"
+		con=$(sed -n 's/^nooks: console log: //p' "$T/$mode.err" | tail -1)
+		grep -hE 'nooks:|BUG|Oops|error' "$T/$mode.out" ${con:+"$con"} 2>/dev/null |
+			grep -v 'console log:' | tail -6 | sed 's/^/    /'
 		: >"$T/$mode.fig"
 		continue
 	fi
