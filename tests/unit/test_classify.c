@@ -214,7 +214,7 @@ static void header(const char *text, const char *key, char *buf, size_t n)
 static void test_nim_detection_fixtures(void **state)
 {
 	static const char *const files[] = { "write_protect.log", "leak.log", "page_fault.log",
-					     "none.log" };
+					     "none.log", "e1000_probe_recorded.log" };
 	size_t i;
 
 	(void)state;
