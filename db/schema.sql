@@ -403,14 +403,15 @@ CREATE VIEW v_detection AS
 -- trial did not detect a fault (outcome not recovered, recovered_degraded
 -- or detected_unrecovered) while the domains trial of the same descriptor
 -- detected it through a write-protection fault.  mutated: the injector's
--- mutation sites (symbol+offset).
+-- mutation sites (its symbol column already reads "function+0xOFF"; a
+-- mutation outside any function: section+0xOFF).
 CREATE VIEW v_wp_caught AS
 	SELECT d.campaign_id, d.extension, d.fault_id, d.fault_idx, d.fault_types,
 	       d.fault_seed, n.outcome AS native_outcome, k.outcome AS nooks_outcome,
 	       d.outcome AS domains_outcome, d.nim_target AS target,
 	       n.id AS native_trial_id, k.id AS nooks_trial_id, d.id AS domains_trial_id,
-	       (SELECT group_concat(coalesce(m.symbol, '?') || '+0x' ||
-				    printf('%x', coalesce(m.sym_offset, 0)), ' ')
+	       (SELECT group_concat(coalesce(m.symbol, coalesce(m.section, '?') || '+0x' ||
+					     printf('%x', coalesce(m.sym_offset, 0))), ' ')
 		FROM mutations m WHERE m.fault_id = d.fault_id) AS mutated
 	FROM v_trials d JOIN v_trials k ON k.fault_id = d.fault_id AND k.mode = 'nooks'
 	LEFT JOIN v_trials n ON n.fault_id = d.fault_id AND n.mode = 'native'

@@ -207,7 +207,7 @@ static void put_nim(struct store *st, int64_t c, int64_t f, const char *key, con
 static struct store *make_domains_db(int64_t *cid)
 {
 	static const struct store_mutation mut = {
-		.type = "nop", .section = ".text", .symbol = "e1000_clean", .sym_offset = 0x1c,
+		.type = "nop", .section = ".text", .symbol = "e1000_clean+0x1c", .sym_offset = 0x51c,
 		.file_offset = -1,
 	};
 	char *p = xasprintf("%s/d.db", dir);

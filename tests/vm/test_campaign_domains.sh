@@ -34,7 +34,7 @@ expect_eq "mode column" "domains 2 nooks 2" \
 dom=$(ls -d "$R"/*_e1000_0000_domains 2>/dev/null | head -1)
 nok=$(ls -d "$R"/*_e1000_0000_nooks 2>/dev/null | head -1)
 expect_match "domains manifest loads nooks with domains=1" \
-	'"name": ?"nooks", ?"params": ?"domains=1"' "$(tr -d '\n' <"$dom/manifest.json" 2>/dev/null)"
+	'"name": *"nooks", *"params": *"domains=1"' "$(tr -d '\n' <"$dom/manifest.json" 2>/dev/null)"
 expect_eq "nooks manifest: no params for nooks" 0 "$(grep -c 'domains=1' "$nok/manifest.json" 2>/dev/null)"
 expect_eq "same fault bytes in both modes" same "$(cmp -s "$dom/fault.ko" "$nok/fault.ko" && echo same)"
 for i in 0000 0001; do
@@ -57,6 +57,6 @@ expect_match "report: paired write-protection line" \
 	"e1000: caught by write protection that stage 1 missed: [0-9]+ of 2 " "$out"
 expect_match "report.md: per-mode survival" "Native crashing faults survived, per mode" \
 	"$(cat "$T_TMP/report/report.md")"
-echo "$out" | sed -n '1,12p'
+echo "$out"
 no_qemu_left "no qemu left"
 finish
