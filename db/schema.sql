@@ -247,3 +247,227 @@ CREATE VIEW v_activation AS
 	       SUM(fault_fired > 0) AS trials_fired
 	FROM v_trials WHERE outcome <> 'infra_error'
 	GROUP BY campaign_id, extension, mode, fault_types;
+
+-- @migration 5
+-- Stage 2 (issue 8): a third mode, 'domains' (a nooks trial whose nooks.ko
+-- runs with domains=1: every isolated extension gets a page-table
+-- protection domain), and how the NIM detected a trial's first fault:
+-- nim_detection = 'write_protect' (a "nooks: detail ... write_protect="
+-- line: a write the domain did not grant) or the fault line's kind=
+-- (page_fault, gpf, trap, bug, wrapper_check, leaked_lock, ...), NULL when
+-- the NIM detected nothing; nim_target = the symbol a caught write aimed
+-- at.  SQLite cannot change a CHECK constraint, so trials is rebuilt the
+-- documented way (new table, copy, drop, rename; db/store.c runs
+-- migrations with foreign keys off and runs foreign_key_check before the
+-- commit).  Every view is dropped first and recreated below.
+DROP VIEW v_trials;
+DROP VIEW v_outcomes;
+DROP VIEW v_outcomes_by_type;
+DROP VIEW v_paired;
+DROP VIEW v_survival;
+DROP VIEW v_mode_summary;
+DROP VIEW v_signatures;
+DROP VIEW v_progress;
+DROP VIEW v_fs_corrupt;
+DROP VIEW v_fs_corrupt_by_outcome;
+DROP VIEW v_activation;
+
+CREATE TABLE trials_new (
+	id INTEGER PRIMARY KEY,
+	campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+	fault_id INTEGER NOT NULL REFERENCES faults(id) ON DELETE CASCADE,
+	key TEXT NOT NULL,
+	mode TEXT NOT NULL CHECK (mode IN ('native', 'nooks', 'domains')),
+	outcome TEXT NOT NULL CHECK (outcome IN ('no_effect', 'functional', 'crash',
+		'hang', 'recovered', 'recovered_degraded', 'detected_unrecovered',
+		'infra_error')),
+	attempts INTEGER NOT NULL DEFAULT 1,
+	crashed INTEGER NOT NULL DEFAULT 0,
+	crash_kind TEXT,
+	crash_title TEXT,
+	guilty_function TEXT,
+	guilty_module TEXT,
+	signature_id INTEGER REFERENCES crash_signatures(id),
+	detection TEXT,				-- the NIM's first fault line
+	recovery_ms REAL,
+	deadlines_hit TEXT,
+	workload_pass INTEGER,
+	workload_reason TEXT,
+	metrics_json TEXT,
+	nim_events_json TEXT,
+	boot_ms INTEGER,
+	workload_ms INTEGER,
+	wall_ms INTEGER,
+	error TEXT,
+	finished_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+	fs_corrupt INTEGER,
+	fsck_exit INTEGER,
+	fsck_summary TEXT,
+	fs_dirty INTEGER,
+	fault_armed INTEGER,
+	fault_fired INTEGER,
+	profile_id INTEGER REFERENCES profiles(id),
+	nim_detection TEXT,			-- write_protect, or the fault's kind=
+	nim_target TEXT,			-- write_protect: target symbol
+	UNIQUE (campaign_id, key)
+);
+INSERT INTO trials_new (id, campaign_id, fault_id, key, mode, outcome, attempts, crashed,
+	crash_kind, crash_title, guilty_function, guilty_module, signature_id, detection,
+	recovery_ms, deadlines_hit, workload_pass, workload_reason, metrics_json,
+	nim_events_json, boot_ms, workload_ms, wall_ms, error, finished_at, fs_corrupt,
+	fsck_exit, fsck_summary, fs_dirty, fault_armed, fault_fired, profile_id, nim_detection)
+	SELECT id, campaign_id, fault_id, key, mode, outcome, attempts, crashed,
+	crash_kind, crash_title, guilty_function, guilty_module, signature_id, detection,
+	recovery_ms, deadlines_hit, workload_pass, workload_reason, metrics_json,
+	nim_events_json, boot_ms, workload_ms, wall_ms, error, finished_at, fs_corrupt,
+	fsck_exit, fsck_summary, fs_dirty, fault_armed, fault_fired, profile_id,
+	-- stage-1 trials: the kind= of the stored first fault line
+	CASE WHEN instr(detection, ' kind=') > 0 THEN
+		substr(detection, instr(detection, ' kind=') + 6,
+		       instr(substr(detection, instr(detection, ' kind=') + 6) || ' ', ' ') - 1)
+	END
+	FROM trials;
+DROP TABLE trials;
+ALTER TABLE trials_new RENAME TO trials;
+CREATE INDEX trials_fault ON trials(fault_id);
+
+-- Report views (as in migrations 2-4, plus the domains mode).  Counted
+-- trials exclude infra_error everywhere.  nim_detected: the outcome says
+-- the NIM detected a fault.
+CREATE VIEW v_trials AS
+	SELECT t.*, e.name AS extension, f.idx AS fault_idx, f.types AS fault_types,
+	       f.count AS fault_count, f.seed AS fault_seed,
+	       (t.outcome IN ('crash', 'hang')) AS is_crashing,
+	       (t.outcome IN ('no_effect', 'functional', 'recovered',
+			      'recovered_degraded', 'detected_unrecovered')) AS survived,
+	       (t.outcome IN ('recovered', 'recovered_degraded',
+			      'detected_unrecovered')) AS nim_detected
+	FROM trials t JOIN faults f ON f.id = t.fault_id
+	JOIN extensions e ON e.id = f.extension_id;
+
+CREATE VIEW v_outcomes AS
+	SELECT campaign_id, extension, mode, outcome, COUNT(*) AS n
+	FROM v_trials WHERE outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode, outcome;
+
+CREATE VIEW v_outcomes_by_type AS
+	SELECT campaign_id, extension, fault_types, mode, outcome, COUNT(*) AS n
+	FROM v_trials WHERE outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, fault_types, mode, outcome;
+
+-- Paired, native vs nooks (gate, compare): faults whose native trial
+-- crashed or hung, with the nooks outcome.
+CREATE VIEW v_paired AS
+	SELECT n.campaign_id, n.extension, n.fault_types, n.fault_id,
+	       n.outcome AS native_outcome, k.outcome AS nooks_outcome,
+	       n.id AS native_trial_id, k.id AS nooks_trial_id,
+	       k.survived AS nooks_survived, k.recovery_ms AS recovery_ms
+	FROM v_trials n JOIN v_trials k
+	  ON k.fault_id = n.fault_id AND k.mode = 'nooks'
+	WHERE n.mode = 'native' AND n.is_crashing
+	  AND k.outcome <> 'infra_error';
+
+CREATE VIEW v_survival AS
+	SELECT campaign_id, extension, COUNT(*) AS crashing,
+	       SUM(nooks_survived) AS survived
+	FROM v_paired GROUP BY campaign_id, extension;
+
+-- Paired, native vs every isolated mode (nooks, domains): per fault whose
+-- native trial crashed or hung, the same descriptor's trial in that mode.
+CREATE VIEW v_paired_modes AS
+	SELECT n.campaign_id, n.extension, n.fault_types, n.fault_id, k.mode,
+	       n.outcome AS native_outcome, k.outcome AS outcome,
+	       n.id AS native_trial_id, k.id AS trial_id,
+	       k.survived AS survived, k.nim_detection AS nim_detection,
+	       k.recovery_ms AS recovery_ms
+	FROM v_trials n JOIN v_trials k
+	  ON k.fault_id = n.fault_id AND k.mode <> 'native'
+	WHERE n.mode = 'native' AND n.is_crashing
+	  AND k.outcome <> 'infra_error';
+
+-- Per campaign/extension/isolated mode: native crashing faults, survived.
+CREATE VIEW v_survival_modes AS
+	SELECT campaign_id, extension, mode, COUNT(*) AS crashing,
+	       SUM(survived) AS survived,
+	       SUM(nim_detection = 'write_protect') AS write_protect
+	FROM v_paired_modes GROUP BY campaign_id, extension, mode;
+
+-- Per campaign/extension/mode: counted trials by detection mechanism
+-- (NULL: the NIM detected nothing).
+CREATE VIEW v_detection AS
+	SELECT campaign_id, extension, mode, nim_detection, COUNT(*) AS n
+	FROM v_trials WHERE outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode, nim_detection;
+
+-- Caught by write protection that stage 1 missed: descriptors whose nooks
+-- trial did not detect a fault (outcome not recovered, recovered_degraded
+-- or detected_unrecovered) while the domains trial of the same descriptor
+-- detected it through a write-protection fault.  mutated: the injector's
+-- mutation sites (its symbol column already reads "function+0xOFF"; a
+-- mutation outside any function: section+0xOFF).
+CREATE VIEW v_wp_caught AS
+	SELECT d.campaign_id, d.extension, d.fault_id, d.fault_idx, d.fault_types,
+	       d.fault_seed, n.outcome AS native_outcome, k.outcome AS nooks_outcome,
+	       d.outcome AS domains_outcome, d.nim_target AS target,
+	       n.id AS native_trial_id, k.id AS nooks_trial_id, d.id AS domains_trial_id,
+	       (SELECT group_concat(coalesce(m.symbol, coalesce(m.section, '?') || '+0x' ||
+					     printf('%x', coalesce(m.sym_offset, 0))), ' ')
+		FROM mutations m WHERE m.fault_id = d.fault_id) AS mutated
+	FROM v_trials d JOIN v_trials k ON k.fault_id = d.fault_id AND k.mode = 'nooks'
+	LEFT JOIN v_trials n ON n.fault_id = d.fault_id AND n.mode = 'native'
+	WHERE d.mode = 'domains' AND d.nim_detection = 'write_protect'
+	  AND d.outcome <> 'infra_error'
+	  AND k.outcome <> 'infra_error' AND NOT k.nim_detected;
+
+-- Per campaign/extension: descriptors counted in both nooks and domains
+-- mode, and how many of them write protection caught that stage 1 missed.
+CREATE VIEW v_wp_summary AS
+	SELECT d.campaign_id, d.extension, COUNT(*) AS paired,
+	       SUM(d.nim_detection = 'write_protect' AND NOT k.nim_detected) AS caught,
+	       SUM(d.nim_detection = 'write_protect') AS write_protect
+	FROM v_trials d JOIN v_trials k ON k.fault_id = d.fault_id AND k.mode = 'nooks'
+	WHERE d.mode = 'domains' AND d.outcome <> 'infra_error'
+	  AND k.outcome <> 'infra_error'
+	GROUP BY d.campaign_id, d.extension;
+
+CREATE VIEW v_mode_summary AS
+	SELECT campaign_id, extension, mode, COUNT(*) AS n,
+	       SUM(NOT is_crashing) AS no_crash,
+	       SUM(outcome = 'no_effect') AS no_effect
+	FROM v_trials WHERE outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode;
+
+CREATE VIEW v_signatures AS
+	SELECT t.campaign_id, s.id AS signature_id, s.kind, s.title,
+	       COUNT(*) AS n, MIN(t.id) AS example_trial_id,
+	       MIN(t.finished_at) AS first_seen, MAX(t.finished_at) AS last_seen,
+	       SUM(t.mode = 'native') AS native_n, SUM(t.mode = 'nooks') AS nooks_n,
+	       SUM(t.mode = 'domains') AS domains_n
+	FROM trials t JOIN crash_signatures s ON s.id = t.signature_id
+	GROUP BY t.campaign_id, s.id;
+
+CREATE VIEW v_progress AS
+	SELECT c.id AS campaign_id, c.name, c.planned,
+	       (SELECT COUNT(*) FROM trials t WHERE t.campaign_id = c.id) AS stored,
+	       c.created_at, c.finished_at
+	FROM campaigns c;
+
+CREATE VIEW v_fs_corrupt AS
+	SELECT campaign_id, extension, mode, COUNT(*) AS checked,
+	       SUM(fs_corrupt) AS corrupt, SUM(fs_dirty) AS dirty
+	FROM v_trials WHERE fs_corrupt IS NOT NULL AND outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode;
+
+CREATE VIEW v_fs_corrupt_by_outcome AS
+	SELECT campaign_id, extension, mode, outcome, COUNT(*) AS checked,
+	       SUM(fs_corrupt) AS corrupt
+	FROM v_trials WHERE fs_corrupt IS NOT NULL AND outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode, outcome;
+
+CREATE VIEW v_activation AS
+	SELECT campaign_id, extension, mode, fault_types, COUNT(*) AS n,
+	       SUM(fault_armed IS NOT NULL) AS known,
+	       SUM(fault_armed) AS armed, SUM(fault_fired) AS fired,
+	       SUM(fault_fired > 0) AS trials_fired
+	FROM v_trials WHERE outcome <> 'infra_error'
+	GROUP BY campaign_id, extension, mode, fault_types;

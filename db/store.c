@@ -106,10 +106,34 @@ static int user_version(struct store *st, int *v)
 	return 0;
 }
 
+/* Fail when the open transaction left a dangling reference (foreign keys are
+ * off while migrating: a table rebuild must not cascade into its children). */
+static int fk_check(struct store *st)
+{
+	sqlite3_stmt *s = store_prepare(st, "PRAGMA foreign_key_check");
+	int r;
+
+	if (!s)
+		return -1;
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r == SQLITE_ROW)
+		return error("database '%s': migration failed: dangling foreign key", st->path);
+	return r == SQLITE_DONE ? 0 : db_error(st, "foreign key check failed");
+}
+
+/*
+ * Migrations run with foreign keys off (outside the transaction: the pragma
+ * is a no-op inside one), as SQLite's procedure for rebuilding a table
+ * requires: dropping the old trials table must not cascade into logs.
+ * Each migration is one transaction, checked with foreign_key_check.
+ */
 static int migrate(struct store *st, int from, int to)
 {
-	int v;
+	int v, ret = -1;
 
+	if (store_exec(st, "PRAGMA foreign_keys = OFF"))
+		return -1;
 	for (v = from + 1; v <= to; v++) {
 		size_t len;
 		const char *m = migration(v, &len);
@@ -118,21 +142,25 @@ static int migrate(struct store *st, int from, int to)
 
 		if (store_begin(st)) {
 			free(sql);
-			return -1;
+			goto out;
 		}
 		r = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 		free(sql);
 		if (r != SQLITE_OK) {
 			db_error(st, "migration failed");
 			store_rollback(st);
-			return -1;
+			goto out;
 		}
-		if (store_commit(st)) {
+		if (fk_check(st) || store_commit(st)) {
 			store_rollback(st);
-			return -1;
+			goto out;
 		}
 	}
-	return 0;
+	ret = 0;
+out:
+	if (store_exec(st, "PRAGMA foreign_keys = ON"))
+		ret = -1;
+	return ret;
 }
 
 static int open_common(const char *path, enum store_mode mode, int upto,
@@ -540,9 +568,10 @@ static int put_trial_row(struct store *st, const struct store_trial *t, int64_t 
 		"crashed, crash_kind, crash_title, guilty_function, guilty_module, "
 		"signature_id, detection, recovery_ms, deadlines_hit, workload_pass, "
 		"workload_reason, metrics_json, nim_events_json, boot_ms, workload_ms, "
-		"wall_ms, error, fs_corrupt, fsck_exit, fsck_summary, fs_dirty) VALUES (?1, ?2, "
-		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) RETURNING id");
+		"wall_ms, error, fs_corrupt, fsck_exit, fsck_summary, fs_dirty, nim_detection, "
+		"nim_target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+		"?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29) "
+		"RETURNING id");
 
 	if (!s)
 		return -1;
@@ -576,6 +605,8 @@ static int put_trial_row(struct store *st, const struct store_trial *t, int64_t 
 		bind_text(s, 26, t->fsck_summary);
 		sqlite3_bind_int(s, 27, !!t->fs_dirty);
 	}
+	bind_text(s, 28, t->nim_detection);
+	bind_text(s, 29, t->nim_target);
 	return step_int(st, s, id) ? db_error(st, "cannot insert the trial") : 0;
 }
 

@@ -39,6 +39,8 @@ struct store_trial {
 	int crashed;
 	const char *crash_kind, *crash_title, *guilty_function, *guilty_module;
 	const char *detection;
+	const char *nim_detection;		/* migration 5: write_protect, or a fault kind */
+	const char *nim_target;			/* write_protect: the symbol written to */
 	double recovery_ms;
 	const char *deadlines_hit;
 	int workload_pass;			/* 1, 0, or -1: no verdict */

@@ -44,6 +44,8 @@ void campaign_result_release(struct campaign_result *r)
 	free(r->guilty_function);
 	free(r->guilty_module);
 	free(r->detection);
+	free(r->nim_detection);
+	free(r->nim_target);
 	free(r->deadlines_hit);
 	free(r->workload_reason);
 	free(r->metrics_json);
@@ -349,6 +351,8 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 	row.guilty_function = m->res.guilty_function;
 	row.guilty_module = m->res.guilty_module;
 	row.detection = m->res.detection;
+	row.nim_detection = m->res.nim_detection;
+	row.nim_target = m->res.nim_target;
 	row.recovery_ms = m->res.recovery_ms;
 	row.deadlines_hit = m->res.deadlines_hit;
 	row.workload_pass = m->res.workload_pass;

@@ -42,6 +42,8 @@ struct campaign_result {
 	int crashed;
 	char *crash_kind, *crash_title, *guilty_function, *guilty_module;
 	char *detection;
+	char *nim_detection;	/* write_protect, or the NIM fault line's kind; NULL none */
+	char *nim_target;	/* write_protect: symbol written to; NULL otherwise */
 	double recovery_ms;	/* < 0: none */
 	char *deadlines_hit;
 	int workload_pass;	/* 1, 0, -1: no verdict */

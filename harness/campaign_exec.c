@@ -3,7 +3,9 @@
  *
  * One trial: `nooks inject` turns the fault descriptor into fault.ko and
  * describe.json (same bytes for the same seed); in nooks mode `nooks
- * isolate` binds it to the NIM and the manifest loads nooks.ko first; then
+ * isolate` binds it to the NIM and the manifest loads nooks.ko first (in
+ * domains mode with the parameter domains=1: the extension gets a stage-2
+ * page-table protection domain; otherwise the trial is a nooks trial); then
  * the harness's trial runner (trial.h: fresh guest, agent heartbeats,
  * deadlines, console triage, classification) runs the workload and gives
  * the outcome class.  A descriptor with runtime faults (alloc/free/leak/
@@ -112,8 +114,8 @@ static int isolate_check(const struct exec_ctx *x, const char *ko, const char *e
 	unlink(tmp);
 	free(tmp);
 	if (st)
-		return error("mode 'nooks': the NIM cannot isolate extension '%s' yet ('nooks isolate "
-			     "%s' fails); use --modes native", ext, ko);
+		return error("modes 'nooks' and 'domains': the NIM cannot isolate extension '%s' yet "
+			     "('nooks isolate %s' fails); use --modes native", ext, ko);
 	return 0;
 }
 
@@ -234,10 +236,17 @@ static int check_disk(const char *disk, struct campaign_result *r)
 	return 0;
 }
 
+/* The first enabled mode that runs under the NIM (for messages), or MODE_COUNT. */
+static enum spec_mode isolated_mode(const struct campaign_spec *sp)
+{
+	return sp->modes[MODE_NOOKS] ? MODE_NOOKS : sp->modes[MODE_DOMAINS] ? MODE_DOMAINS
+		: MODE_COUNT;
+}
+
 int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct exec_ctx *x)
 {
 	char *dir = exe_dir(), *probe[4], *tmp;
-	int i;
+	int i, isolated = isolated_mode(sp) != MODE_COUNT;
 
 	memset(x, 0, sizeof(*x));
 	pthread_mutex_init(&x->profile_lock, NULL);
@@ -258,20 +267,22 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 		exec_release(x);
 		return error("the fault injector ('nooks inject') is not part of this build");
 	}
-	if (sp->modes[MODE_NOOKS] && runtime_type(sp)) {
-		error("mode 'nooks': runtime fault type '%s' needs the NIM's fault hooks, which "
-		      "this build lacks; use --modes native", runtime_type(sp));
+	if (isolated && runtime_type(sp)) {
+		error("mode '%s': runtime fault type '%s' needs the NIM's fault hooks, which "
+		      "this build lacks; use --modes native", spec_mode_name(isolated_mode(sp)),
+		      runtime_type(sp));
 		exec_release(x);
 		return -1;
 	}
-	if (sp->modes[MODE_NOOKS]) {
+	if (isolated) {
 		probe[1] = "isolate";
 		tmp = xasprintf("%s/extra/nooks.ko", x->img.modules_dir);
 		if (!file_exists(tmp) || run(probe, NULL, NULL) != 0) {
 			free(tmp);
 			exec_release(x);
-			return error("mode 'nooks' needs the NIM (nooks.ko in the image and "
-				     "'nooks isolate'), which this build lacks; use --modes native");
+			return error("mode '%s' needs the NIM (nooks.ko in the image and "
+				     "'nooks isolate'), which this build lacks; use --modes native",
+				     spec_mode_name(isolated_mode(sp)));
 		}
 		free(tmp);
 	}
@@ -288,7 +299,7 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 			exec_release(x);
 			return -1;
 		}
-		if (spec_ext_runs(sp, i, MODE_NOOKS) &&
+		if ((spec_ext_runs(sp, i, MODE_NOOKS) || spec_ext_runs(sp, i, MODE_DOMAINS)) &&
 		    isolate_check(x, x->modules[i], sp->ext[i].name)) {
 			exec_release(x);
 			return -1;
@@ -337,10 +348,13 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 	char *text;
 	int i;
 
-	if (rq->mode == MODE_NOOKS) {
+	if (spec_mode_isolated(rq->mode)) {
 		struct json_object *nim = json_object_new_object();
+		const char *nim_params = spec_mode_nim_params(rq->mode);
 
 		json_object_object_add(nim, "name", json_object_new_string("nooks"));
+		if (nim_params)
+			json_object_object_add(nim, "params", json_object_new_string(nim_params));
 		json_object_array_add(mods, nim);
 	}
 	if (swifi) {	/* runtime faults: the armed shim before the faulty module */
@@ -421,6 +435,8 @@ static void take_result(const struct trial_result *t, struct campaign_result *r)
 		if (t->nim_first_fault >= 0)
 			r->detection = xasprintf("%.200s", t->nim_events[t->nim_first_fault]);
 	}
+	r->nim_detection = nonempty(t->nim_det.mechanism);
+	r->nim_target = nonempty(t->nim_det.target);
 	if (t->nim_recovery_us >= 0)
 		r->recovery_ms = (double)t->nim_recovery_us / 1000.0;
 	json_object_put(ev);
@@ -670,7 +686,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 	}
 	r->describe_json = read_file(desc, NULL);
 	swifi = describe_swifi_params(r->describe_json);
-	if (rq->mode == MODE_NOOKS) {
+	if (spec_mode_isolated(rq->mode)) {
 		n = 0;
 		add_arg(argv, &n, x->nooks);
 		add_arg(argv, &n, "isolate");
@@ -685,7 +701,7 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 	}
 	if (prepare_disk(rq, &disk, r))
 		goto out;
-	text = manifest_text(rq, rq->mode == MODE_NOOKS ? iso : out, swifi,
+	text = manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : out, swifi,
 			     x->stock[rq->ext - rq->spec->ext], disk);
 	save_manifest(rq, text);
 	if (manifest_parse(text, rq->key, &m)) {

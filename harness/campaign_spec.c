@@ -23,9 +23,12 @@ const char *const spec_known_fault_types[] = {
 	"interface", "irq", "alloc", "free", "leak", "bcopy", "data", NULL
 };
 
-static const char *const mode_names[MODE_COUNT] = { "native", "nooks" };
+static const char *const mode_names[MODE_COUNT] = { "native", "nooks", "domains" };
+#define MODE_LIST "native, nooks, domains"
 
 const char *spec_mode_name(enum spec_mode m) { return mode_names[m]; }
+int spec_mode_isolated(enum spec_mode m) { return m == MODE_NOOKS || m == MODE_DOMAINS; }
+const char *spec_mode_nim_params(enum spec_mode m) { return m == MODE_DOMAINS ? "domains=1" : NULL; }
 
 struct ctx {
 	const char *path;
@@ -123,9 +126,14 @@ static int valid_label(const char *s)
 	return 1;
 }
 
-/* A "modes" array (field name in where) into flags; all modes when absent. */
+/*
+ * A "modes" array (field name in where) into flags.  Absent: all_modes says
+ * every mode (an extension: whatever the campaign runs) or the default
+ * native + nooks (the campaign: specs written before the domains mode keep
+ * their meaning and their hash).
+ */
 static int parse_mode_list(struct ctx *c, struct json_object *o, const char *where,
-			   int modes[MODE_COUNT], int *given)
+			   int modes[MODE_COUNT], int *given, int all_modes)
 {
 	struct json_object *v;
 	size_t i, n;
@@ -135,19 +143,21 @@ static int parse_mode_list(struct ctx *c, struct json_object *o, const char *whe
 	*given = json_object_object_get_ex(o, "modes", &v);
 	if (!*given) {
 		for (m = 0; m < MODE_COUNT; m++)
-			modes[m] = 1;
+			modes[m] = all_modes || m != MODE_DOMAINS;
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_array) || !(n = json_object_array_length(v)))
-		return ferr(c, "expected a non-empty array of \"native\", \"nooks\"");
+		return ferr(c, "expected a non-empty array of \"native\", \"nooks\", \"domains\"");
 	for (i = 0; i < n; i++) {
 		const char *s = json_object_get_string(json_object_array_get_idx(v, i));
 
 		set_field(c, "%smodes[%zu]", where, i);
+		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+			return ferr(c, "expected a mode name (" MODE_LIST ")");
 		for (m = 0; m < MODE_COUNT && strcmp(s, mode_names[m]); m++)
 			;
 		if (m == MODE_COUNT)
-			return ferr(c, "unknown mode '%s' (known: native, nooks)", s);
+			return ferr(c, "unknown mode '%s' (known: " MODE_LIST ")", s);
 		if (modes[m])
 			return ferr(c, "mode '%s' listed twice", s);
 		modes[m] = 1;
@@ -159,7 +169,7 @@ static int parse_modes(struct ctx *c, struct json_object *root, struct campaign_
 {
 	int given;
 
-	return parse_mode_list(c, root, "", sp->modes, &given);
+	return parse_mode_list(c, root, "", sp->modes, &given, 0);
 }
 
 int spec_ext_runs(const struct campaign_spec *sp, int e, enum spec_mode m)
@@ -393,7 +403,7 @@ static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 	if (json_object_object_get_ex(o, "workload_args", &v) &&
 	    parse_workload_args(c, v, e, i))
 		return -1;
-	if (parse_mode_list(c, o, where, e->modes, &e->modes_given))
+	if (parse_mode_list(c, o, where, e->modes, &e->modes_given, 1))
 		return -1;
 	return apply_workload_defaults(c, e, i);
 }
@@ -669,7 +679,7 @@ int spec_override_modes(struct campaign_spec *sp, const char *list)
 		for (m = 0; m < MODE_COUNT && strcmp(tok, mode_names[m]); m++)
 			;
 		if (m == MODE_COUNT) {
-			error("unknown mode '%s' in --modes (known: native, nooks)", tok);
+			error("unknown mode '%s' in --modes (known: " MODE_LIST ")", tok);
 			free(copy);
 			return -1;
 		}

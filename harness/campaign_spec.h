@@ -18,7 +18,9 @@
 #define SPEC_MAX_ARGS 16
 #define SPEC_MAX_DEVICES 4
 
-enum spec_mode { MODE_NATIVE, MODE_NOOKS, MODE_COUNT };
+/* MODE_DOMAINS: a nooks trial whose nooks.ko gets domains=1 (stage 2 page-table
+ * protection domains).  Appended last: mode indexes are not stored, names are. */
+enum spec_mode { MODE_NATIVE, MODE_NOOKS, MODE_DOMAINS, MODE_COUNT };
 
 enum fault_mix {
 	MIX_SINGLE,	/* all faults of one trial share one type (per-type breakdown) */
@@ -52,7 +54,7 @@ struct campaign_spec {
 	uint64_t seed;
 	int trials;		/* fault descriptors per extension */
 	int faults_per_trial;
-	int modes[MODE_COUNT];	/* enabled flags */
+	int modes[MODE_COUNT];	/* enabled flags; absent in the spec: native, nooks */
 	struct spec_fault_type types[SPEC_MAX_TYPES];
 	int n_types;
 	enum fault_mix mix;
@@ -68,8 +70,12 @@ struct campaign_spec {
 
 /* Known fault type names (NULL-terminated). */
 extern const char *const spec_known_fault_types[];
-/* "native" / "nooks". */
+/* "native" / "nooks" / "domains". */
 const char *spec_mode_name(enum spec_mode m);
+/* Whether mode m isolates the extension under the NIM (nooks, domains). */
+int spec_mode_isolated(enum spec_mode m);
+/* The nooks.ko parameters of mode m ("domains=1"), or NULL. */
+const char *spec_mode_nim_params(enum spec_mode m);
 /* Parse and validate a spec file; one-line error naming the field. */
 int spec_load(const char *path, struct campaign_spec *spec /* out */);
 /* Same from a string (path used in messages). */
@@ -77,7 +83,7 @@ int spec_parse(const char *text, const char *path, struct campaign_spec *spec /*
 void spec_release(struct campaign_spec *spec);
 /* Whether extension e runs in mode m (campaign and extension modes). */
 int spec_ext_runs(const struct campaign_spec *spec, int e, enum spec_mode m);
-/* Override the modes from a list "native,nooks" (recomputes the hash). */
+/* Override the modes from a list "native,nooks,domains" (recomputes the hash). */
 int spec_override_modes(struct campaign_spec *spec, const char *list);
 
 #endif

@@ -20,9 +20,14 @@
  * the extension (rules 3-9) and the extension loaded: a faulty module that
  * fails its init makes the workload find no device/server, which is the
  * module's failure (functional), not an infrastructure error.
+ *
+ * Also here: the NIM's detection mechanism of a trial (nim_detection_*),
+ * recorded next to the outcome, never changing it.
  */
+#define _GNU_SOURCE
 #include "classify.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +116,76 @@ long long nim_event_value(const char *msg, const char *key)
 		return v;
 	}
 	return -1;
+}
+
+/* Copy the value of " key=" in a NIM line (up to the next space) into buf; 0 if absent. */
+static int nim_event_str(const char *msg, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key), n;
+	const char *p;
+
+	for (p = strchr(msg, ' '); p; p = strchr(p + 1, ' ')) {
+		if (strncmp(p + 1, key, klen) || p[1 + klen] != '=')
+			continue;
+		p += 2 + klen;
+		n = strcspn(p, " \t\r\n");
+		if (n >= len)
+			n = len - 1;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+void nim_detection_feed(struct nim_detection *d, const char *line)
+{
+	const char *w;
+	size_t n;
+
+	if (d->mechanism[0])
+		return;
+	if (*line == '[' && strchr(line, ']'))	/* console timestamp "[    5.1] " */
+		line = strchr(line, ']') + 1;
+	while (*line == ' ')
+		line++;
+	w = nim_event_word(line, &n);
+	if (!w)
+		return;
+	if (n == 6 && !strncmp(w, "detail", 6) && strstr(w, " write_protect=")) {
+		snprintf(d->mechanism, sizeof(d->mechanism), "write_protect");
+		if (!nim_event_str(w, "target", d->target, sizeof(d->target)))
+			d->target[0] = '\0';
+	} else if (nim_event_classify(line) == NIM_DETECTED &&
+		   !nim_event_str(w, "kind", d->mechanism, sizeof(d->mechanism))) {
+		snprintf(d->mechanism, sizeof(d->mechanism), "unknown");
+	}
+}
+
+void nim_detection_scan(struct nim_detection *d, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	char line[512];
+
+	while (p < end && !d->mechanism[0]) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (memmem(p, n, "nooks:", 6)) {
+			if (n >= sizeof(line))
+				n = sizeof(line) - 1;
+			memcpy(line, p, n);
+			line[n] = '\0';
+			nim_detection_feed(d, line);
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+bool outcome_nim_detected(enum outcome o)
+{
+	return o == OUTCOME_RECOVERED || o == OUTCOME_RECOVERED_DEGRADED ||
+	       o == OUTCOME_DETECTED_UNRECOVERED;
 }
 
 enum workload_verdict workload_verdict(int exit_status, int result_pass)

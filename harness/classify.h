@@ -7,6 +7,7 @@
 #define NOOKS_CLASSIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct triage_verdict;
 
@@ -41,6 +42,29 @@ struct classify_input {
 	enum workload_verdict workload;
 	int nim_detected, nim_recovered, nim_failed;	/* NIM event counts */
 };
+
+/*
+ * How the NIM detected the first fault of a trial (docs/OUTCOMES.md).  The
+ * NIM prints, for a write into memory its protection domain does not grant
+ * (stage 2), "nooks: detail domain=D write_protect=ADDR target=SYM+0x.. ip=.."
+ * just before the fault line "nooks: fault domain=D kind=K ..."; for every
+ * other detection only the fault line (kind: page_fault, gpf, trap, bug,
+ * stack_protector, panic, fortify, wrapper_check, leaked_lock,
+ * lock_underflow, irq_off, irq_on, rcu_leak, deadlock).
+ */
+struct nim_detection {
+	char mechanism[32];	/* "write_protect", a fault line's kind, "unknown"; "" none */
+	char target[128];	/* write_protect: the target= symbol written to, else "" */
+};
+
+/* Feed one NIM line in order: kmsg text or a console line ("[ t] nooks: ...");
+ * the first detail write_protect or fault line decides, later lines are ignored. */
+void nim_detection_feed(struct nim_detection *d, const char *line);
+/* Feed every line of a console log (text of len bytes, need not be NUL-terminated). */
+void nim_detection_scan(struct nim_detection *d, const char *text, size_t len);
+/* Whether an outcome class means the NIM detected a fault (recovered, recovered_degraded,
+ * detected_unrecovered). */
+bool outcome_nim_detected(enum outcome o);
 
 /* The outcome and a short static reason ("why") for it. */
 enum outcome classify_trial(const struct classify_input *in, const char **why /* out */);

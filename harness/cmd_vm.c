@@ -28,8 +28,8 @@
 
 static const char vm_run_usage[] =
 "usage: nooks vm run [--cmd CMD] [--module FILE.ko ...] [--device NAME ...]\n"
-"                    [--disk IMG ...] [--timeout S] [--append ARGS] [--mem MB] [--no-coldplug]\n"
-"                    [--out DIR] [--keep] [--image DIR]\n"
+"                    [--disk IMG ...] [--timeout S] [--append ARGS] [--mem MB] [--smp N]\n"
+"                    [--no-coldplug] [--out DIR] [--keep] [--image DIR]\n"
 "\n"
 "Boot the guest (QEMU, TCG) and run CMD in it; print its output and exit\n"
 "with its status.  The kernel console is saved to DIR/console.log.\n"
@@ -44,6 +44,7 @@ static const char vm_run_usage[] =
 "  --timeout S      kill the guest after S seconds (default 120)\n"
 "  --append ARGS    extra kernel command line (e.g. 'oops=panic')\n"
 "  --mem MB         guest memory (default 512)\n"
+"  --smp N          virtual CPUs (default 1)\n"
 "  --no-coldplug    do not modprobe drivers for the guest's PCI devices\n"
 "  --out DIR        run directory (default: a new $TMPDIR/nooks-vm-XXXXXX)\n"
 "  --keep           keep the per-run initrd in the run directory\n"
@@ -63,7 +64,7 @@ struct vm_run_opts {
 	int n_disks;
 	unsigned timeout_s;
 	const char *append;
-	unsigned mem_mb;
+	unsigned mem_mb, cpus;
 	int coldplug;
 	const char *out;
 	int keep;
@@ -91,6 +92,7 @@ static int parse_vm_run(int argc, char **argv, struct vm_run_opts *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "mem", required_argument, NULL, 'M' },
+		{ "smp", required_argument, NULL, 'S' },
 		{ "no-coldplug", no_argument, NULL, 'C' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "keep", no_argument, NULL, 'k' },
@@ -135,6 +137,10 @@ static int parse_vm_run(int argc, char **argv, struct vm_run_opts *o)
 		case 'a': o->append = optarg; break;
 		case 'M':
 			if (parse_uint_opt("--mem", optarg, 16384, &o->mem_mb))
+				return -1;
+			break;
+		case 'S':
+			if (parse_uint_opt("--smp", optarg, 8, &o->cpus))
 				return -1;
 			break;
 		case 'C': o->coldplug = 0; break;
@@ -277,6 +283,7 @@ static int vm_run(int argc, char **argv)
 	spec.initrd = initrd;
 	spec.append = append;
 	spec.mem_mb = o.mem_mb;
+	spec.cpus = o.cpus;
 	spec.console_path = console;
 	spec.agent_path = agent;
 	spec.qemu_log_path = qlog;

@@ -314,13 +314,17 @@ static void judge(struct trial_result *r, bool host_error)
 	struct classify_input in = { 0 };
 	char *text = NULL;
 	size_t len = 0;
+	int i;
 
 	if (r->console_log && file_exists(r->console_log))
 		text = read_file(r->console_log, &len);
 	if (text) {
 		triage_console(text, len, &r->triage);
 		trial_fault_activation(text, len, &r->fault_armed, &r->fault_fired);
+		nim_detection_scan(&r->nim_det, text, len);
 	}
+	for (i = 0; i < r->n_nim_events; i++)	/* console lost or truncated */
+		nim_detection_feed(&r->nim_det, r->nim_events[i]);
 	free(text);
 	r->workload = workload_verdict(r->workload_exit, r->workload_result);
 	in.triage = text ? &r->triage : NULL;
@@ -641,6 +645,10 @@ json_object *trial_result_json(const struct trial_result *r)
 		json_object_object_add(o, "agent_events", json_object_get(r->agent_events));
 	if (r->nim_recovery_us >= 0)
 		json_object_object_add(o, "nim_recovery_us", jint(r->nim_recovery_us));
+	if (r->nim_det.mechanism[0])
+		json_object_object_add(o, "nim_detection", jstring(r->nim_det.mechanism));
+	if (r->nim_det.target[0])
+		json_object_object_add(o, "nim_target", jstring(r->nim_det.target));
 	if (r->fault_armed >= 0) {
 		json_object_object_add(o, "fault_armed", jint(r->fault_armed));
 		json_object_object_add(o, "fault_fired", jint(r->fault_fired));

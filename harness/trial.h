@@ -77,6 +77,8 @@ struct trial_result {
 	int nim_detected, nim_recovered, nim_failed;
 	int nim_first_fault;		/* index in nim_events of the first fault, -1 none */
 	long long nim_recovery_us;	/* latency of the first recovery, -1 none */
+	struct nim_detection nim_det;	/* how the NIM detected the first fault (console,
+					 * else the agent's nim events) */
 	/* runtime-fault activation, from swifi's console events (-1: nothing armed) */
 	int fault_armed;		/* "swifi: event=armed" lines */
 	int fault_fired;		/* "swifi: event=fired" lines */

@@ -3,7 +3,9 @@
  *
  * compare: per extension, mode and outcome class, counts and rates with 95%
  * Wilson intervals side by side and the two-proportion test; differences
- * with p < 0.05 are marked.  gate: each rule compares a rate of baseline
+ * with p < 0.05 are marked.  Within one campaign with domains trials it also
+ * compares native vs domains and nooks vs domains (paired survival), and it
+ * prints how the NIM detected faults per isolated mode.  gate: each rule compares a rate of baseline
  * and candidate through Newcombe's interval for the difference and fails
  * only when the whole interval lies below -max_drop, so one flaky trial
  * cannot fail the gate.  Prints, never exits.
@@ -49,49 +51,107 @@ static const struct rep_ext *find(const struct rep_campaign *c, const char *name
 	return NULL;
 }
 
+/* Per class and no crash/hang: cell ca of A against cell cb of B. */
+static int compare_cells(FILE *f, const char *ext, const char *prefix, const struct rep_cell *ca,
+			 const struct rep_cell *cb)
+{
+	char what[64];
+	int k, sig = 0;
+
+	for (k = 0; k < REP_CLASSES; k++) {
+		if (!ca->n[k] && !cb->n[k])
+			continue;
+		snprintf(what, sizeof(what), "%s%s", prefix, rep_class_names[k]);
+		sig += compare_row(f, ext, what, ca->n[k], ca->total, cb->n[k], cb->total);
+	}
+	snprintf(what, sizeof(what), "%sno crash/hang", prefix);
+	return sig + compare_row(f, ext, what, rep_no_crash(ca), ca->total, rep_no_crash(cb),
+				 cb->total);
+}
+
+/* How the NIM detected faults, per isolated mode with trials. */
+static void print_detection(FILE *f, const char *tag, const struct rep_campaign *c)
+{
+	char buf[512];
+	int i, m;
+
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 1; m < REP_MODES; m++)
+			if (c->ext[i].mode[m].total) {
+				rep_detect_text(&c->ext[i].detect[m], buf, sizeof(buf));
+				fprintf(f, "%s%-12s %-7s NIM detection: %s\n", tag, c->ext[i].name,
+					rep_mode_names[m], buf);
+			}
+}
+
+/* Within one campaign: native vs nooks, and with domains trials also native vs
+ * domains and nooks vs domains (paired survival of native crashing faults). */
+static int compare_within(const struct rep_campaign *a, FILE *f)
+{
+	static const int pairs[][2] = { { 0, 1 }, { 0, REP_DOMAINS }, { 1, REP_DOMAINS } };
+	int i, p, sig = 0, np = rep_mode_shown(a, REP_DOMAINS) ? 3 : 1;
+
+	for (p = 0; p < np; p++) {
+		int x = pairs[p][0], y = pairs[p][1];
+
+		fprintf(f, "campaign %s (#%lld): %s (A) vs %s (B)\n", a->name, (long long)a->id,
+			rep_mode_names[x], rep_mode_names[y]);
+		if (!p)
+			fprintf(f, "%-12s %-26s %-30s %-30s  two-proportion test\n", "extension",
+				"class", "A  n/N  rate [95% CI]", "B  n/N  rate [95% CI]");
+		for (i = 0; i < a->n_ext; i++) {
+			const struct rep_ext *e = &a->ext[i];
+
+			sig += compare_cells(f, e->name, "", &e->mode[x], &e->mode[y]);
+			if (x && y)
+				sig += compare_row(f, e->name, "survived crashing faults",
+						   e->psurvived[x], e->pcrashing[x], e->psurvived[y],
+						   e->pcrashing[y]);
+		}
+	}
+	print_detection(f, "", a);
+	return sig;
+}
+
 int report_compare(const struct rep_campaign *a, const struct rep_campaign *b, FILE *f)
 {
-	int i, k, m, sig = 0;
+	int i, m, sig = 0;
 	char what[64];
 
-	if (!b)
-		fprintf(f, "campaign %s (#%lld): native (A) vs nooks (B)\n", a->name, (long long)a->id);
-	else
-		fprintf(f, "A = %s (#%lld), B = %s (#%lld)\n", a->name, (long long)a->id, b->name,
-			(long long)b->id);
+	if (!b) {
+		sig = compare_within(a, f);
+		fprintf(f, "%d significant difference%s (p < 0.05, marked *)\n", sig,
+			sig == 1 ? "" : "s");
+		return sig;
+	}
+	fprintf(f, "A = %s (#%lld), B = %s (#%lld)\n", a->name, (long long)a->id, b->name,
+		(long long)b->id);
 	fprintf(f, "%-12s %-26s %-30s %-30s  two-proportion test\n", "extension", "class",
 		"A  n/N  rate [95% CI]", "B  n/N  rate [95% CI]");
 	for (i = 0; i < a->n_ext; i++) {
-		const struct rep_ext *ea = &a->ext[i], *eb = b ? find(b, ea->name) : ea;
+		const struct rep_ext *ea = &a->ext[i], *eb = find(b, ea->name);
 
 		if (!eb) {
 			fprintf(f, "%-12s only in A\n", ea->name);
 			continue;
 		}
-		for (m = 0; m < (b ? REP_MODES : 1); m++) {
-			const struct rep_cell *ca = &ea->mode[b ? m : 0], *cb = &eb->mode[b ? m : 1];
-
-			for (k = 0; k < REP_CLASSES; k++) {
-				if (!ca->n[k] && !cb->n[k])
-					continue;
-				snprintf(what, sizeof(what), "%s%s%s", b ? rep_mode_names[m] : "",
-					 b ? " " : "", rep_class_names[k]);
-				sig += compare_row(f, ea->name, what, ca->n[k], ca->total, cb->n[k],
-						   cb->total);
-			}
-			snprintf(what, sizeof(what), "%s%sno crash/hang", b ? rep_mode_names[m] : "",
-				 b ? " " : "");
-			sig += compare_row(f, ea->name, what, rep_no_crash(ca), ca->total,
-					   rep_no_crash(cb), cb->total);
+		for (m = 0; m < REP_MODES; m++) {
+			if (m == REP_DOMAINS && !ea->mode[m].total && !eb->mode[m].total)
+				continue;
+			snprintf(what, sizeof(what), "%s ", rep_mode_names[m]);
+			sig += compare_cells(f, ea->name, what, &ea->mode[m], &eb->mode[m]);
 		}
-		if (b)
-			sig += compare_row(f, ea->name, "survived crashing faults", ea->survived,
-					   ea->crashing, eb->survived, eb->crashing);
+		sig += compare_row(f, ea->name, "survived crashing faults", ea->survived,
+				   ea->crashing, eb->survived, eb->crashing);
+		if (ea->mode[REP_DOMAINS].total || eb->mode[REP_DOMAINS].total)
+			sig += compare_row(f, ea->name, "domains survived crashing", ea->psurvived[2],
+					   ea->pcrashing[2], eb->psurvived[2], eb->pcrashing[2]);
 	}
-	if (b)
-		for (i = 0; i < b->n_ext; i++)
-			if (!find(a, b->ext[i].name))
-				fprintf(f, "%-12s only in B\n", b->ext[i].name);
+	for (i = 0; i < b->n_ext; i++)
+		if (!find(a, b->ext[i].name))
+			fprintf(f, "%-12s only in B\n", b->ext[i].name);
+	print_detection(f, "A: ", a);
+	print_detection(f, "B: ", b);
 	fprintf(f, "%d significant difference%s (p < 0.05, marked *)\n", sig, sig == 1 ? "" : "s");
 	return sig;
 }
@@ -149,7 +209,7 @@ static int rule_from_json(const char *path, size_t i, struct json_object *o, str
 			r->min_trials = json_object_get_int(v);
 		else
 			return error("rules '%s': field 'rules[%zu].%s': unknown field or invalid value "
-				     "(metric: survival|no_crash, mode: native|nooks, max_drop: 0..1, "
+				     "(metric: survival|no_crash, mode: native|nooks|domains, max_drop: 0..1, "
 				     "confidence: 0.5..<1, min_trials: >= 0)", path, i, key);
 	}
 	if (!r->metric[0])

@@ -19,7 +19,9 @@
 #include "store.h"
 
 #define REP_CLASSES 7	/* counted outcome classes (infra_error excluded) */
-#define REP_MODES 2	/* native, nooks */
+#define REP_MODES 3	/* native, nooks, domains */
+#define REP_DOMAINS 2	/* index of the domains mode (stage 2), shown only when present */
+#define REP_DETECT 16	/* detection mechanisms kept per extension and mode */
 
 extern const char *const rep_class_names[REP_CLASSES];
 extern const char *const rep_mode_names[REP_MODES];
@@ -29,10 +31,31 @@ struct rep_cell {
 	int total;
 };
 
+/* Counted trials of one mode by the NIM's detection mechanism (v_detection). */
+struct rep_detect {
+	char *mech[REP_DETECT];		/* write_protect, page_fault, wrapper_check, ... */
+	int n[REP_DETECT];
+	int count;
+};
+
+/* A fault caught by write protection that stage 1 missed (v_wp_caught). */
+struct rep_wp {
+	char *ext, *types, *target, *mutated;
+	char *native_outcome, *nooks_outcome, *domains_outcome;	/* native may be NULL */
+	int idx;
+	int64_t seed, nooks_trial, domains_trial;
+};
+
 struct rep_ext {
 	char *name;
 	struct rep_cell mode[REP_MODES];
 	int crashing, survived;		/* paired: native crash/hang, nooks survived */
+	/* paired per isolated mode (v_survival_modes): native crash/hang faults whose
+	 * trial in mode m counted, and how many of those survived */
+	int pcrashing[REP_MODES], psurvived[REP_MODES];
+	struct rep_detect detect[REP_MODES];
+	int wp_paired, wp_caught;	/* descriptors counted in nooks and domains; caught by
+					 * write protection there but not detected in nooks */
 	double *lat;			/* recovery latencies (ms), sorted */
 	int n_lat;
 	/* trials whose disk was checked with fsck.vfat -n after the VM exited */
@@ -54,7 +77,7 @@ struct rep_type {
 
 struct rep_sig {
 	char *kind, *title;
-	int n, native_n, nooks_n;
+	int n, native_n, nooks_n, domains_n;
 	int64_t example;
 	char *first, *last;
 };
@@ -69,6 +92,9 @@ struct rep_campaign {
 	int n_types;
 	struct rep_sig *sigs;
 	int n_sigs;
+	struct rep_wp *wp;		/* caught by write protection, stage 1 missed */
+	int n_wp;
+	int mode_trials[REP_MODES];	/* counted trials per mode, all extensions */
 };
 
 /* Load campaign cid from the views; -1 with an error printed. */
@@ -81,12 +107,21 @@ int rep_class_index(const char *c);
 int rep_no_crash(const struct rep_cell *c);
 /* Activation of a cell as text: "3/4 fired (75%)", or "unknown (code faults)". */
 void rep_act_text(const struct rep_act *a, int trials, char *buf, size_t len);
+/* Whether reports show mode m: native and nooks always, domains when it has trials. */
+int rep_mode_shown(const struct rep_campaign *c, int m);
+/* Whether mode m runs under the NIM (nooks, domains). */
+int rep_mode_isolated(int m);
+/* Detection mechanisms of a mode as text: "write_protect 3, page_fault 2", or "-". */
+void rep_detect_text(const struct rep_detect *d, char *buf, size_t len);
 /* True if any trial of the campaign had its filesystem checked (VFAT). */
 int rep_has_fs(const struct rep_campaign *c);
 
 /* Write DIR/index.html, DIR/trials/<id>.html, DIR/report.md, DIR/junit.xml. */
 int report_write_all(struct store *st, const struct rep_campaign *c, const char *dir);
 int report_write_html(struct store *st, const struct rep_campaign *c, const char *dir);
+/* index.html sections of stage 2: NIM detection per mode, paired survival per
+ * isolated mode, faults caught by write protection that stage 1 missed. */
+void report_html_domains(FILE *f, const struct rep_campaign *c);
 int report_write_md(const struct rep_campaign *c, FILE *f);
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f);
 /* The summary table (also printed by campaign run and make demo). */

@@ -15,7 +15,26 @@ const char *const rep_class_names[REP_CLASSES] = {
 	"no_effect", "functional", "crash", "hang", "recovered",
 	"recovered_degraded", "detected_unrecovered",
 };
-const char *const rep_mode_names[REP_MODES] = { "native", "nooks" };
+const char *const rep_mode_names[REP_MODES] = { "native", "nooks", "domains" };
+
+int rep_mode_shown(const struct rep_campaign *c, int m)
+{
+	return m < REP_DOMAINS || c->mode_trials[m] > 0;
+}
+
+int rep_mode_isolated(int m) { return m > 0; }
+
+void rep_detect_text(const struct rep_detect *d, char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < d->count && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s %d", i ? ", " : "", d->mech[i], d->n[i]);
+	if (!d->count)
+		snprintf(buf, len, "-");
+}
 
 int rep_mode_index(const char *m)
 {
@@ -47,7 +66,8 @@ int rep_has_fs(const struct rep_campaign *c)
 	int i;
 
 	for (i = 0; i < c->n_ext; i++)
-		if (c->ext[i].fs_checked[0] || c->ext[i].fs_checked[1])
+		if (c->ext[i].fs_checked[0] || c->ext[i].fs_checked[1] ||
+		    c->ext[i].fs_checked[REP_DOMAINS])
 			return 1;
 	return 0;
 }
@@ -136,9 +156,11 @@ static int load_exts(struct store *st, struct rep_campaign *c)
 		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
 		int m = rep_mode_index((const char *)sqlite3_column_text(s, 1));
 
-		if (e && m >= 0)
+		if (e && m >= 0) {
 			add_cell(&e->mode[m], (const char *)sqlite3_column_text(s, 2),
 				 sqlite3_column_int(s, 3));
+			c->mode_trials[m] += sqlite3_column_int(s, 3);
+		}
 	}
 	sqlite3_finalize(s);
 	s = q(st, "SELECT extension, crashing, survived FROM v_survival WHERE campaign_id = ?1",
@@ -165,6 +187,79 @@ static int load_exts(struct store *st, struct rep_campaign *c)
 			continue;
 		e->lat = xrealloc(e->lat, (size_t)(e->n_lat + 1) * sizeof(double));
 		e->lat[e->n_lat++] = sqlite3_column_double(s, 1);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Paired survival per isolated mode, detection mechanisms, and the faults caught
+ * by write protection that stage 1 missed (migration 5 views). */
+static int load_modes(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st, "SELECT extension, mode, crashing, survived FROM v_survival_modes "
+			    "WHERE campaign_id = ?1", c->id);
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+		int m = rep_mode_index((const char *)sqlite3_column_text(s, 1));
+
+		if (!e || m < 0)
+			continue;
+		e->pcrashing[m] = sqlite3_column_int(s, 2);
+		e->psurvived[m] = sqlite3_column_int(s, 3);
+	}
+	sqlite3_finalize(s);
+	s = q(st, "SELECT extension, mode, nim_detection, n FROM v_detection WHERE campaign_id = ?1 "
+		  "AND nim_detection IS NOT NULL ORDER BY extension, mode, n DESC, nim_detection",
+	      c->id);
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+		int m = rep_mode_index((const char *)sqlite3_column_text(s, 1));
+		struct rep_detect *d;
+
+		if (!e || m < 0 || (d = &e->detect[m])->count == REP_DETECT)
+			continue;
+		d->mech[d->count] = col_str(s, 2);
+		d->n[d->count++] = sqlite3_column_int(s, 3);
+	}
+	sqlite3_finalize(s);
+	s = q(st, "SELECT extension, paired, caught FROM v_wp_summary WHERE campaign_id = ?1", c->id);
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+
+		if (e) {
+			e->wp_paired = sqlite3_column_int(s, 1);
+			e->wp_caught = sqlite3_column_int(s, 2);
+		}
+	}
+	sqlite3_finalize(s);
+	s = q(st, "SELECT extension, fault_idx, fault_types, fault_seed, target, mutated, "
+		  "native_outcome, nooks_outcome, domains_outcome, nooks_trial_id, domains_trial_id "
+		  "FROM v_wp_caught WHERE campaign_id = ?1 ORDER BY extension, fault_idx", c->id);
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_wp *w;
+
+		c->wp = xrealloc(c->wp, (size_t)(c->n_wp + 1) * sizeof(*c->wp));
+		w = &c->wp[c->n_wp++];
+		w->ext = col_str(s, 0);
+		w->idx = sqlite3_column_int(s, 1);
+		w->types = col_str(s, 2);
+		w->seed = sqlite3_column_int64(s, 3);
+		w->target = col_str(s, 4);
+		w->mutated = col_str(s, 5);
+		w->native_outcome = col_str(s, 6);
+		w->nooks_outcome = col_str(s, 7);
+		w->domains_outcome = col_str(s, 8);
+		w->nooks_trial = sqlite3_column_int64(s, 9);
+		w->domains_trial = sqlite3_column_int64(s, 10);
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -267,7 +362,8 @@ void rep_act_text(const struct rep_act *a, int trials, char *buf, size_t len)
 static int load_sigs(struct store *st, struct rep_campaign *c)
 {
 	sqlite3_stmt *s = q(st,
-		"SELECT kind, title, n, native_n, nooks_n, example_trial_id, first_seen, last_seen "
+		"SELECT kind, title, n, native_n, nooks_n, example_trial_id, first_seen, last_seen, "
+		"domains_n "
 		"FROM v_signatures WHERE campaign_id = ?1 ORDER BY n DESC, title", c->id);
 
 	if (!s)
@@ -285,6 +381,7 @@ static int load_sigs(struct store *st, struct rep_campaign *c)
 		g->example = sqlite3_column_int64(s, 5);
 		g->first = col_str(s, 6);
 		g->last = col_str(s, 7);
+		g->domains_n = sqlite3_column_int(s, 8);
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -294,8 +391,8 @@ int report_load(struct store *st, int64_t cid, struct rep_campaign *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = cid;
-	if (load_header(st, c) || load_exts(st, c) || load_fs(st, c) || load_types(st, c) || load_activation(st, c) ||
-	    load_sigs(st, c)) {
+	if (load_header(st, c) || load_exts(st, c) || load_modes(st, c) || load_fs(st, c) ||
+	    load_types(st, c) || load_activation(st, c) || load_sigs(st, c)) {
 		report_release(c);
 		return -1;
 	}
@@ -312,8 +409,13 @@ void report_release(struct rep_campaign *c)
 	free(c->kernel);
 	free(c->spec);
 	for (i = 0; i < c->n_ext; i++) {
+		int m, k;
+
 		free(c->ext[i].name);
 		free(c->ext[i].lat);
+		for (m = 0; m < REP_MODES; m++)
+			for (k = 0; k < c->ext[i].detect[m].count; k++)
+				free(c->ext[i].detect[m].mech[k]);
 	}
 	free(c->ext);
 	for (i = 0; i < c->n_types; i++) {
@@ -328,5 +430,15 @@ void report_release(struct rep_campaign *c)
 		free(c->sigs[i].last);
 	}
 	free(c->sigs);
+	for (i = 0; i < c->n_wp; i++) {
+		free(c->wp[i].ext);
+		free(c->wp[i].types);
+		free(c->wp[i].target);
+		free(c->wp[i].mutated);
+		free(c->wp[i].native_outcome);
+		free(c->wp[i].nooks_outcome);
+		free(c->wp[i].domains_outcome);
+	}
+	free(c->wp);
 	memset(c, 0, sizeof(*c));
 }

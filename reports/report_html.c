@@ -113,9 +113,10 @@ static void axis(FILE *f, double left, double top, double h, double right)
 /* Figure 6 style: per extension, native and nooks bars side by side. */
 static void chart_outcomes(FILE *f, const struct rep_campaign *c)
 {
-	double left = 45, top = 10, h = 220, bw = 50, gap = 26, group = 2 * bw + gap + 40;
+	int i, m, j, shown = 2 + rep_mode_shown(c, REP_DOMAINS);
+	double left = 45, top = 10, h = 220, bw = 50, gap = 26;
+	double group = shown * bw + (shown - 1) * gap + 40;
 	double width = left + group * c->n_ext + 20;
-	int i, m;
 
 	fprintf(f, "<svg id=\"fig-outcomes\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 		"height=\"%.0f\" role=\"img\" aria-label=\"outcomes per extension\">\n",
@@ -124,17 +125,20 @@ static void chart_outcomes(FILE *f, const struct rep_campaign *c)
 	for (i = 0; i < c->n_ext; i++) {
 		double x = left + 20 + group * i;
 
-		for (m = 0; m < REP_MODES; m++) {
+		for (m = j = 0; m < REP_MODES; m++) {
 			char label[160];
 
+			if (!rep_mode_shown(c, m))
+				continue;
 			snprintf(label, sizeof(label), "%s %s", c->ext[i].name, rep_mode_names[m]);
-			stacked_bar(f, &c->ext[i].mode[m], x + m * (bw + gap), bw, top, h, label);
+			stacked_bar(f, &c->ext[i].mode[m], x + j * (bw + gap), bw, top, h, label);
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">"
-				"%s (%d)</text>\n", x + m * (bw + gap) + bw / 2, top + h + 12,
+				"%s (%d)</text>\n", x + j * (bw + gap) + bw / 2, top + h + 12,
 				rep_mode_names[m], c->ext[i].mode[m].total);
+			j++;
 		}
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
-			"font-weight=\"bold\">", x + bw + gap / 2, top + h + 30);
+			"font-weight=\"bold\">", x + (shown * bw + (shown - 1) * gap) / 2, top + h + 30);
 		html_escape(f, c->ext[i].name);
 		fputs("</text>\n", f);
 	}
@@ -145,15 +149,19 @@ static void chart_outcomes(FILE *f, const struct rep_campaign *c)
 static void chart_types(FILE *f, const struct rep_campaign *c)
 {
 	double left = 230, rowh = 16, w = 420;
-	int i, m, row = 0;
+	int i, m, row = 0, shown = 2 + rep_mode_shown(c, REP_DOMAINS);
 
 	fprintf(f, "<svg id=\"fig-types\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
-		"height=\"%.0f\">\n", left + w + 20, rowh * (2 * c->n_types) + 20);
+		"height=\"%.0f\">\n", left + w + 20, rowh * (shown * c->n_types) + 20);
 	for (i = 0; i < c->n_types; i++) {
-		for (m = 0; m < REP_MODES; m++, row++) {
+		for (m = 0; m < REP_MODES; m++) {
 			const struct rep_cell *cell = &c->types[i].mode[m];
 			double x = left, y = 5 + row * rowh;
 			int k;
+
+			if (!rep_mode_shown(c, m))
+				continue;
+			row++;
 
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">",
 				left - 6, y + 11);
@@ -276,7 +284,8 @@ static void table_outcomes(FILE *f, const struct rep_campaign *c)
 	fputs("</tr>\n", f);
 	for (i = 0; i < c->n_ext; i++)
 		for (m = 0; m < REP_MODES; m++)
-			cell_row(f, c->ext[i].name, rep_mode_names[m], &c->ext[i].mode[m]);
+			if (rep_mode_shown(c, m))
+				cell_row(f, c->ext[i].name, rep_mode_names[m], &c->ext[i].mode[m]);
 	fputs("</table>\n", f);
 }
 
@@ -375,11 +384,12 @@ static void table_activation(FILE *f, const struct rep_campaign *c)
 
 static void table_sigs(FILE *f, const struct rep_campaign *c)
 {
-	int i;
+	int i, dom = rep_mode_shown(c, REP_DOMAINS);
 
-	fputs("<table id=\"tbl-signatures\"><tr><th class=\"l\">kind</th><th class=\"l\">title"
-	      "</th><th>trials</th><th>native</th><th>nooks</th><th class=\"l\">example</th>"
-	      "<th class=\"l\">first seen</th><th class=\"l\">last seen</th></tr>\n", f);
+	fprintf(f, "<table id=\"tbl-signatures\"><tr><th class=\"l\">kind</th><th class=\"l\">"
+		"title</th><th>trials</th><th>native</th><th>nooks</th>%s<th class=\"l\">example"
+		"</th><th class=\"l\">first seen</th><th class=\"l\">last seen</th></tr>\n",
+		dom ? "<th>domains</th>" : "");
 	for (i = 0; i < c->n_sigs; i++) {
 		const struct rep_sig *g = &c->sigs[i];
 
@@ -387,9 +397,11 @@ static void table_sigs(FILE *f, const struct rep_campaign *c)
 		html_escape(f, g->kind);
 		fputs("</td><td class=\"l\">", f);
 		html_escape(f, g->title);
-		fprintf(f, "</td><td>%d</td><td>%d</td><td>%d</td><td class=\"l\"><a href=\"trials/"
-			"%lld.html\">trial %lld</a></td><td class=\"l\">", g->n, g->native_n, g->nooks_n,
-			(long long)g->example, (long long)g->example);
+		fprintf(f, "</td><td>%d</td><td>%d</td><td>%d</td>", g->n, g->native_n, g->nooks_n);
+		if (dom)
+			fprintf(f, "<td>%d</td>", g->domains_n);
+		fprintf(f, "<td class=\"l\"><a href=\"trials/%lld.html\">trial %lld</a></td>"
+			"<td class=\"l\">", (long long)g->example, (long long)g->example);
 		html_escape(f, g->first);
 		fputs("</td><td class=\"l\">", f);
 		html_escape(f, g->last);
@@ -404,9 +416,10 @@ static void table_sigs(FILE *f, const struct rep_campaign *c)
 	"fault_seed, crash_kind, crash_title, guilty_function, guilty_module, detection, " \
 	"recovery_ms, deadlines_hit, workload_pass, workload_reason, metrics_json, " \
 	"nim_events_json, boot_ms, workload_ms, wall_ms, attempts, error, fault_id, finished_at, " \
-	"fs_corrupt, fs_dirty, fsck_summary, fault_armed, fault_fired"
+	"fs_corrupt, fs_dirty, fsck_summary, fault_armed, fault_fired, nim_detection, nim_target"
 #define COL_ARMED 30
 #define COL_FIRED 31
+#define COL_NIM_DETECTION 32
 
 /* Show only the trials of one activation class (radio buttons, CSS only: no script). */
 static const char filter_css[] =
@@ -442,7 +455,8 @@ static void trial_list(FILE *f, sqlite3_stmt *s)
 	html_escape(f, col(s, 6));
 	fputs("</td><td class=\"l\">", f);
 	html_escape(f, col(s, 10));
-	fprintf(f, "</td><td>%s</td><td class=\"l\">", col(s, 22));
+	fprintf(f, "</td><td class=\"l\">%s</td><td>%s</td><td class=\"l\">",
+		col(s, COL_NIM_DETECTION), col(s, 22));
 	if (*a == 'u')
 		fputs("unknown", f);
 	else
@@ -544,6 +558,7 @@ static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_st
 		"workload reason", "workload metrics", "NIM events", "boot (ms)", "workload (ms)",
 		"wall (ms)", "attempts", "error", NULL, "finished", "fs corrupt (fsck.vfat -n)",
 		"fs dirty bit left", "fsck", "runtime faults armed", "runtime faults fired",
+		"NIM detection", "write target",
 	};
 	FILE *f = fopen(path, "w");
 	size_t len;
@@ -611,7 +626,7 @@ static int trials(struct store *st, const struct rep_campaign *c, FILE *idx, con
 	      "<label for=\"act-unknown\">activation unknown (code faults)</label>\n", idx);
 	fputs("<table id=\"tbl-trials\"><tr><th class=\"l\">trial</th><th class=\"l\">outcome"
 	      "</th><th class=\"l\">fault types</th><th class=\"l\">crash title</th>"
-	      "<th>wall (ms)</th><th class=\"l\">runtime faults</th></tr>\n", idx);
+	      "<th class=\"l\">NIM detection</th><th>wall (ms)</th><th class=\"l\">runtime faults</th></tr>\n", idx);
 	while (!r && sqlite3_step(s) == SQLITE_ROW) {
 		trial_list(idx, s);
 		r = trial_page(st, c, s, dir);
@@ -646,7 +661,8 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 	html_escape(f, c->created);
 	fputs(c->finished ? " &middot; finished " : " &middot; <b>incomplete</b>", f);
 	html_escape(f, c->finished);
-	fputs("</p>\n<h2>Outcomes per extension: native vs nooks</h2>\n", f);
+	fprintf(f, "</p>\n<h2>Outcomes per extension: native vs nooks%s</h2>\n",
+		rep_mode_shown(c, REP_DOMAINS) ? " vs domains" : "");
 	legend(f);
 	chart_outcomes(f, c);
 	table_outcomes(f, c);
@@ -655,6 +671,7 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 	      "did neither.  Intervals: 95% Wilson.</p>\n", f);
 	chart_survival(f, c);
 	table_survival(f, c);
+	report_html_domains(f, c);
 	if (rep_has_fs(c))
 		table_fs(f, c);
 	fputs("<h2>Per fault type</h2>\n", f);

@@ -4,7 +4,7 @@
  * report_write_all() which writes every output into one directory.
  *
  * JUnit semantics: one test case per extension x mode x fault type.  A
- * nooks-mode case fails when any of its trials crashed or hung (the NIM
+ * nooks- or domains-mode case fails when any of its trials crashed or hung (the NIM
  * did not keep the system alive); native cases are the baseline and never
  * fail (their counts are in system-out).
  */
@@ -17,6 +17,61 @@
 
 #include "stats.h"
 #include "util.h"
+
+/* Paired survival per isolated mode, and what write protection caught that
+ * stage 1 missed (campaigns with domains trials only). */
+static void print_domains(const struct rep_campaign *c, FILE *f)
+{
+	int i, m;
+
+	if (!rep_mode_shown(c, REP_DOMAINS))
+		return;
+	fprintf(f, "native crashing faults survived, paired:\n%-12s %-7s %8s %8s %6s %12s\n",
+		"extension", "mode", "crashing", "survived", "rate", "95% CI");
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 1; m < REP_MODES; m++) {
+			const struct rep_ext *e = &c->ext[i];
+			double lo, hi;
+
+			if (!e->mode[m].total)
+				continue;
+			wilson(e->psurvived[m], e->pcrashing[m], Z95, &lo, &hi);
+			fprintf(f, "%-12s %-7s %8d %8d %5.0f%% %5.0f-%.0f%%\n", e->name,
+				rep_mode_names[m], e->pcrashing[m], e->psurvived[m],
+				100 * rate(e->psurvived[m], e->pcrashing[m]), 100 * lo, 100 * hi);
+		}
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+
+		if (e->wp_paired)
+			fprintf(f, "%s: caught by write protection that stage 1 missed: %d of %d "
+				"descriptors run in nooks and domains (%.0f%%)\n", e->name,
+				e->wp_caught, e->wp_paired, 100 * rate(e->wp_caught, e->wp_paired));
+	}
+	for (i = 0; i < c->n_wp; i++) {
+		const struct rep_wp *w = &c->wp[i];
+
+		fprintf(f, "  %s/%04d %s seed %lld: write to %s (native %s, nooks %s, domains %s); "
+			"mutated %s\n", w->ext, w->idx, w->types, (long long)w->seed,
+			w->target ? w->target : "?", w->native_outcome ? w->native_outcome : "-",
+			w->nooks_outcome, w->domains_outcome, w->mutated ? w->mutated : "?");
+	}
+}
+
+/* How the NIM detected faults, per extension and isolated mode. */
+static void print_detection(const struct rep_campaign *c, FILE *f)
+{
+	char buf[512];
+	int i, m;
+
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 1; m < REP_MODES; m++) {
+			if (!c->ext[i].detect[m].count)
+				continue;
+			rep_detect_text(&c->ext[i].detect[m], buf, sizeof(buf));
+			fprintf(f, "%s: %s: NIM detection: %s\n", c->ext[i].name, rep_mode_names[m], buf);
+		}
+}
 
 void report_print_summary(const struct rep_campaign *c, FILE *f)
 {
@@ -33,6 +88,8 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 		for (m = 0; m < REP_MODES; m++) {
 			const struct rep_cell *cell = &c->ext[i].mode[m];
 
+			if (!rep_mode_shown(c, m))
+				continue;
 			fprintf(f, "%-12s %-7s %6d", c->ext[i].name, rep_mode_names[m], cell->total);
 			for (k = 0; k < REP_CLASSES; k++)
 				fprintf(f, " %*d", k == 6 ? 8 : 9, cell->n[k]);
@@ -41,7 +98,7 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 	for (i = 0; i < c->n_ext; i++) {
 		const struct rep_ext *e = &c->ext[i];
 
-		if (!e->fs_checked[0] && !e->fs_checked[1])
+		if (!e->fs_checked[0] && !e->fs_checked[1] && !e->fs_checked[REP_DOMAINS])
 			continue;
 		fprintf(f, "%s: fs corrupt after trial (fsck.vfat -n):", e->name);
 		for (m = 0; m < REP_MODES; m++)
@@ -62,6 +119,8 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 			e->name, e->survived, e->crashing, 100 * rate(e->survived, e->crashing),
 			100 * lo, 100 * hi);
 	}
+	print_domains(c, f);
+	print_detection(c, f);
 }
 
 /* Markdown table cells: escape the pipe and newlines. */
@@ -111,9 +170,81 @@ static void md_activation(const struct rep_campaign *c, FILE *f)
 		}
 }
 
+/* Paired survival per isolated mode, detection mechanisms, and the faults
+ * write protection caught that stage 1 missed. */
+static void md_domains(const struct rep_campaign *c, FILE *f)
+{
+	char buf[512];
+	int i, m;
+
+	fputs("\n## NIM detection\n\nHow the NIM detected the first fault of each trial "
+	      "(`write_protect`: a write its protection domain did not grant; otherwise the "
+	      "fault's kind).\n\n| extension | mode | detection |\n|---|---|---|\n", f);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 1; m < REP_MODES; m++) {
+			if (!rep_mode_shown(c, m) || !c->ext[i].mode[m].total)
+				continue;
+			rep_detect_text(&c->ext[i].detect[m], buf, sizeof(buf));
+			fputs("| ", f);
+			md_escape(f, c->ext[i].name);
+			fprintf(f, " | %s | ", rep_mode_names[m]);
+			md_escape(f, buf);
+			fputs(" |\n", f);
+		}
+	if (!rep_mode_shown(c, REP_DOMAINS))
+		return;
+	fputs("\n## Native crashing faults survived, per mode (paired)\n\n"
+	      "| extension | mode | crashing | survived | rate | 95% Wilson |\n"
+	      "|---|---|---:|---:|---:|---|\n", f);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 1; m < REP_MODES; m++) {
+			const struct rep_ext *e = &c->ext[i];
+			double lo, hi;
+
+			if (!e->mode[m].total)
+				continue;
+			wilson(e->psurvived[m], e->pcrashing[m], Z95, &lo, &hi);
+			fputs("| ", f);
+			md_escape(f, e->name);
+			fprintf(f, " | %s | %d | %d | %.1f%% | %.1f%% - %.1f%% |\n", rep_mode_names[m],
+				e->pcrashing[m], e->psurvived[m],
+				100 * rate(e->psurvived[m], e->pcrashing[m]), 100 * lo, 100 * hi);
+		}
+	fputs("\n## Caught by write protection that stage 1 missed\n\nDescriptors whose nooks "
+	      "trial detected nothing while their domains trial caught a write-protection "
+	      "fault.\n\n| extension | paired descriptors | caught | rate |\n|---|---:|---:|---:|\n",
+	      f);
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+
+		fputs("| ", f);
+		md_escape(f, e->name);
+		fprintf(f, " | %d | %d | %.1f%% |\n", e->wp_paired, e->wp_caught,
+			100 * rate(e->wp_caught, e->wp_paired));
+	}
+	if (!c->n_wp)
+		return;
+	fputs("\n| descriptor | fault types | seed | write target | native | nooks | domains | "
+	      "mutated |\n|---|---|---:|---|---|---|---|---|\n", f);
+	for (i = 0; i < c->n_wp; i++) {
+		const struct rep_wp *w = &c->wp[i];
+
+		fputs("| ", f);
+		md_escape(f, w->ext);
+		fprintf(f, "/%04d | ", w->idx);
+		md_escape(f, w->types);
+		fprintf(f, " | %lld | ", (long long)w->seed);
+		md_escape(f, w->target ? w->target : "?");
+		fprintf(f, " | %s | %s | %s | ", w->native_outcome ? w->native_outcome : "-",
+			w->nooks_outcome, w->domains_outcome);
+		md_escape(f, w->mutated ? w->mutated : "?");
+		fputs(" |\n", f);
+	}
+}
+
 int report_write_md(const struct rep_campaign *c, FILE *f)
 {
-	int i, m, k;
+	int i, m, k, dom = rep_mode_shown(c, REP_DOMAINS);
 
 	fprintf(f, "# Campaign %s (#%lld)\n\n", c->name, (long long)c->id);
 	fprintf(f, "Kernel %s; %d of %d planned trials stored; %d infra retries.\n\n",
@@ -127,6 +258,8 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 	fputc('\n', f);
 	for (i = 0; i < c->n_ext; i++)
 		for (m = 0; m < REP_MODES; m++) {
+			if (!rep_mode_shown(c, m))
+				continue;
 			fputs("| ", f);
 			md_escape(f, c->ext[i].name);
 			fprintf(f, " | %s | %d |", rep_mode_names[m], c->ext[i].mode[m].total);
@@ -146,6 +279,7 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		fprintf(f, " | %d | %d | %.1f%% | %.1f%% - %.1f%% |\n", e->crashing, e->survived,
 			100 * rate(e->survived, e->crashing), 100 * lo, 100 * hi);
 	}
+	md_domains(c, f);
 	if (rep_has_fs(c)) {
 		fputs("\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n"
 		      "| extension | mode | checked | corrupt | dirty bit left |\n|---|---|---:|---:|---:|\n",
@@ -177,15 +311,17 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 				cell->n[2] + cell->n[3], cell->n[0]);
 		}
 	md_activation(c, f);
-	fputs("\n## Crash signatures\n\n| kind | title | trials | native | nooks | example |\n"
-	      "|---|---|---:|---:|---:|---:|\n", f);
+	fprintf(f, "\n## Crash signatures\n\n| kind | title | trials | native | nooks |%s example |\n"
+		"|---|---|---:|---:|---:|%s---:|\n", dom ? " domains |" : "", dom ? "---:|" : "");
 	for (i = 0; i < c->n_sigs; i++) {
 		fputs("| ", f);
 		md_escape(f, c->sigs[i].kind);
 		fputs(" | ", f);
 		md_escape(f, c->sigs[i].title);
-		fprintf(f, " | %d | %d | %d | trial %lld |\n", c->sigs[i].n, c->sigs[i].native_n,
-			c->sigs[i].nooks_n, (long long)c->sigs[i].example);
+		fprintf(f, " | %d | %d | %d |", c->sigs[i].n, c->sigs[i].native_n, c->sigs[i].nooks_n);
+		if (dom)
+			fprintf(f, " %d |", c->sigs[i].domains_n);
+		fprintf(f, " trial %lld |\n", (long long)c->sigs[i].example);
 	}
 	return ferror(f) ? -1 : 0;
 }
@@ -202,7 +338,7 @@ int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f)
 			if (!cell->total)
 				continue;
 			tests++;
-			failures += m == 1 && cell->n[2] + cell->n[3] > 0;
+			failures += rep_mode_isolated(m) && cell->n[2] + cell->n[3] > 0;
 		}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
 	html_escape(f, c->name);
@@ -219,7 +355,7 @@ int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f)
 			fprintf(f, ".%s\" name=\"", rep_mode_names[m]);
 			html_escape(f, c->types[i].types);
 			fputs("\">", f);
-			if (m == 1 && bad)
+			if (rep_mode_isolated(m) && bad)
 				fprintf(f, "<failure message=\"%d of %d trials crashed or hung under the NIM\"/>",
 					bad, cell->total);
 			fputs("<system-out>", f);

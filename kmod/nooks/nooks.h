@@ -54,6 +54,7 @@ enum nooks_fault {
 	NOOKS_F_IRQ_ON,		/* entered with IRQs off, returned with them on */
 	NOOKS_F_RCU_LEAK,	/* RCU read-side nesting changed */
 	NOOKS_F_DEADLOCK,	/* took a spinlock this CPU already holds */
+	NOOKS_F_STACK,		/* stage 2: private stack overflow (#DF) */
 	NOOKS_F_NR,
 };
 

@@ -57,6 +57,7 @@ const char *const nooks_fault_names[NOOKS_F_NR] = {
 	[NOOKS_F_IRQ_ON] = "irq_on",
 	[NOOKS_F_RCU_LEAK] = "rcu_leak",
 	[NOOKS_F_DEADLOCK] = "deadlock",
+	[NOOKS_F_STACK] = "stack_overflow",
 };
 
 static const char *const state_names[] = {

@@ -166,8 +166,10 @@ static int __init nooks_init(void)
 	if (err)
 		return err;
 	err = nooks_track_init();
-	if (err)
+	if (err) {
+		nooks_pd_sync_exit();	/* stage 2 */
 		return err;
+	}
 	err = nooks_detect_init();
 	if (err)
 		goto err_track;
@@ -188,6 +190,7 @@ err_detect:
 	nooks_detect_exit();
 err_track:
 	nooks_track_exit();
+	nooks_pd_sync_exit();	/* stage 2 */
 	return err;
 }
 
@@ -198,6 +201,7 @@ static void __exit nooks_exit(void)
 	nooks_detect_exit();
 	nooks_track_exit();
 	nooks_modpass_release();
+	nooks_pd_sync_exit();	/* stage 2 */
 }
 
 module_init(nooks_init);

@@ -27,14 +27,9 @@
  * buffer).  Revocation drops every range of the key and clears RW on the
  * pages no other grant covers.
  *
- * Kernel unmaps: a private PTE copy keeps a *present* entry after the
- * kernel unmaps the page (vfree, module unload).  When the kernel reuses
- * the address for another page the domain would read (and, with a grant,
- * write) the old one.  The kernel never reuses a kernel virtual address
- * before flush_tlb_kernel_range() over it (the TLB has the same problem),
- * so a kprobe on that function re-copies every private leaf in the range
- * from the kernel (pd_inval_range), keeping RW where a grant covers it.
- * Counted in pd_invalidations.
+ * Kernel unmaps (a present private entry left behind after a vfree whose
+ * address is then reused): nooks_pd_sync.c re-copies the range at
+ * flush_tlb_kernel_range().
  *
  * Private table pages are marked with page->private = the pd (their owner
  * is this file: allocated with alloc_page, never mapped elsewhere).
@@ -47,7 +42,6 @@
  * Must never: modify the kernel's own page tables, or sleep (grants happen
  * in wrappers called in any context).
  */
-#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -92,9 +86,6 @@ module_param_named(pd_syncs, nooks_pd_nr_sync, ulong, 0444);
 module_param_named(pd_write_faults, nooks_pd_nr_wp, ulong, 0444);
 module_param_named(pd_regrants, nooks_pd_nr_regrant, ulong, 0444);
 module_param_named(pd_table_pages, pd_nr_table_pages, ulong, 0444);
-
-static unsigned long pd_nr_inval;
-module_param_named(pd_invalidations, pd_nr_inval, ulong, 0444);
 
 static struct nooks_pd *pds[NOOKS_MAX_DOMAINS];
 static unsigned long *kernel_pgd;	/* init_mm.pgd */
@@ -290,8 +281,7 @@ static bool pd_covered(struct nooks_pd *pd, unsigned long page)
  * @p: the key passed to nooks_pd_grant_key() (nooks_pd_grant(): the start)
  *
  * Pages still covered by another grant stay writable.  Other CPUs running
- * in the domain may keep a writable TLB entry until they leave it (no
- * shootdown yet; see docs/NIM.md).
+ * in the domain are shot down (nooks_pd_shootdown()) before this returns.
  */
 void nooks_pd_revoke(struct nooks_domain *d, const void *p)
 {
@@ -311,6 +301,8 @@ void nooks_pd_revoke(struct nooks_domain *d, const void *p)
 			if (!pd_covered(pd, a))
 				pd_revoke_page(pd, a);
 	raw_spin_unlock_irqrestore(&pd->lock, flags);
+	if (!list_empty(&gone))
+		nooks_pd_shootdown(pd);	/* nooks_pd_sync.c */
 	list_for_each_entry_safe(g, n, &gone, node)
 		kfree(g);
 }
@@ -334,92 +326,6 @@ bool nooks_pd_audit_write(struct nooks_pd *pd, unsigned long addr)
 	raw_spin_unlock(&pd->lock);
 	return ok;
 }
-
-/* The kernel's leaf entry for @addr at level *@lvl (0 if not mapped). */
-static unsigned long kernel_leaf(unsigned long addr, int *lvl)
-{
-	unsigned long *t = kernel_pgd, e = 0;
-
-	for (*lvl = 0; *lvl < 4; (*lvl)++) {
-		e = READ_ONCE(t[idx(addr, *lvl)]);
-		if (!(e & E_P) || *lvl == 3 || (e & E_PSE))
-			return e;
-		t = table_va(e);
-	}
-	return e;
-}
-
-/*
- * Re-copy the leaves of private table @t (level @lvl, covering addresses
- * from @base) that fall in [@start, @end).  Locked.
- */
-static void pd_inval_table(struct nooks_pd *pd, unsigned long *t, int lvl,
-			   unsigned long base, unsigned long start,
-			   unsigned long end)
-{
-	unsigned long span = 1UL << shifts[lvl];
-	int i;
-
-	for (i = 0; i < PTRS_PER_PTE; i++) {
-		unsigned long a = base + i * span, e = READ_ONCE(t[i]);
-		unsigned long ke;
-		int klvl;
-
-		if (lvl == 0 && i < PTRS_PER_PGD / 2)
-			continue;		/* user half: empty */
-		if (lvl == 0)
-			a |= ~0UL << 47;	/* sign-extend the kernel half */
-		if (a + (span - 1) < start || a >= end || !(e & E_P))
-			continue;
-		if (lvl < 3 && !(e & E_PSE) && pd_private(pd, table_va(e))) {
-			pd_inval_table(pd, table_va(e), lvl + 1, a, start, end);
-			continue;
-		}
-		if (lvl < 3)
-			continue;	/* shared kernel table or leaf: current */
-		ke = kernel_leaf(a, &klvl);
-		if (klvl != 3 || (ke & ~E_RW) != (e & ~E_RW)) {
-			/* remapped or unmapped (klvl < 3: now a large page
-			 * or gone): copy the kernel's 4 KiB view */
-			if (klvl == 3)
-				e = ke & ~E_RW;
-			else if (!(ke & E_P))
-				e = 0;
-			else
-				continue;	/* large mapping: leave it */
-			if ((e & E_P) && (ke & E_RW) && pd_covered(pd, a))
-				e |= E_RW;
-			WRITE_ONCE(t[i], e);
-			pd_nr_inval++;
-		}
-	}
-}
-
-static int pd_flush_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	unsigned long start = regs->di, end = regs->si, flags;
-	int i;
-
-	if (end <= start)
-		return 0;
-	for (i = 0; i < NOOKS_MAX_DOMAINS; i++) {
-		struct nooks_pd *pd = READ_ONCE(pds[i]);
-
-		if (!pd)
-			continue;
-		raw_spin_lock_irqsave(&pd->lock, flags);
-		pd_inval_table(pd, pd->pgd, 0, 0, start & PAGE_MASK,
-			       PAGE_ALIGN(end));
-		raw_spin_unlock_irqrestore(&pd->lock, flags);
-	}
-	return 0;
-}
-
-static struct kprobe pd_flush_kp = {
-	.symbol_name = "flush_tlb_kernel_range",
-	.pre_handler = pd_flush_pre,
-};
-static bool pd_flush_kp_on;
 
 bool nooks_pd_in_grant(struct nooks_pd *pd, unsigned long addr)
 {
@@ -557,16 +463,6 @@ int nooks_pd_create(struct nooks_domain *d)
 		       d->name);
 		return -EOPNOTSUPP;
 	}
-	if (!pd_flush_kp_on) {
-		err = register_kprobe(&pd_flush_kp);
-		if (err) {
-			pr_err("nooks: cannot watch kernel unmaps (kprobe flush_tlb_kernel_range: %d), %s not loaded\n",
-			       err, d->name);
-			return err;
-		}
-		pd_flush_kp_on = true;
-		err = -ENOMEM;
-	}
 	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 	if (!pd)
 		return -ENOMEM;
@@ -595,6 +491,8 @@ int nooks_pd_create(struct nooks_domain *d)
 		if (!err)
 			err = nooks_pd_grant(d, per_cpu_ptr(&__preempt_count, cpu),
 					     sizeof(int));
+	if (!err)
+		err = nooks_pd_df_grant(d);	/* nooks_pd_idt.c: #DF stacks */
 	if (err) {
 		WRITE_ONCE(pds[d->id], NULL);
 		goto err;
@@ -622,10 +520,6 @@ void nooks_pd_destroy(struct nooks_domain *d)
 		if (pds[i])
 			return;
 	nooks_pd_pge_restore_all();
-	if (pd_flush_kp_on) {
-		unregister_kprobe(&pd_flush_kp);
-		pd_flush_kp_on = false;
-	}
 }
 
 struct nooks_pd *nooks_pd_get(struct nooks_domain *d)
@@ -699,6 +593,7 @@ void nooks_pd_stack_put(struct nooks_domain *d, unsigned long top)
 int nooks_pd_init(void)
 {
 	unsigned long mm = nooks_lookup("init_mm");
+	int err;
 
 	if (boot_cpu_has(X86_FEATURE_XENPV)) {
 		pr_info("nooks: domains unavailable: Xen PV guest\n");
@@ -716,5 +611,13 @@ int nooks_pd_init(void)
 		return -ENOENT;
 	kernel_pgd = (unsigned long *)((struct mm_struct *)mm)->pgd;
 	pd_supported = true;
-	return nooks_pd_idt_init();
+	err = nooks_pd_idt_init();
+	return err ? err : nooks_pd_sync_init();	/* nooks_pd_sync.c */
 }
+
+/* ---- accessors for nooks_pd_sync.c -------------------------------------- */
+unsigned long *nooks_pd_pgd(struct nooks_pd *pd) { return pd->pgd; }
+unsigned long *nooks_pd_kernel_pgd(void) { return kernel_pgd; }
+raw_spinlock_t *nooks_pd_lock(struct nooks_pd *pd) { return &pd->lock; }
+bool nooks_pd_is_private(struct nooks_pd *pd, const void *t) { return pd_private(pd, t); }
+bool nooks_pd_covered(struct nooks_pd *pd, unsigned long page) { return pd_covered(pd, page); }

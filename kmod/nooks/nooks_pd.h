@@ -23,6 +23,7 @@
 #define NOOKS_PD_H
 
 #include <linux/types.h>
+#include <linux/spinlock_types.h>
 
 struct nooks_domain;
 struct nooks_pd;
@@ -76,5 +77,21 @@ unsigned long *nooks_frame_pd_ret(struct nooks_frame *f);
 void nooks_pd_enter(unsigned long cr3);		/* called on the private stack */
 void nooks_pd_leave(void);
 unsigned long nooks_pd_frame_cr3(struct nooks_domain *d);
+
+/* nooks_pd_sync.c: invalidation of private copies, TLB shootdown */
+int nooks_pd_sync_init(void);	/* module notifier, kernel unmap hook */
+void nooks_pd_sync_exit(void);
+void nooks_pd_shootdown(struct nooks_pd *pd);	/* after a right is removed */
+/* nooks_pd.c accessors for nooks_pd_sync.c (table walk under the pd lock) */
+unsigned long *nooks_pd_pgd(struct nooks_pd *pd);
+unsigned long *nooks_pd_kernel_pgd(void);
+raw_spinlock_t *nooks_pd_lock(struct nooks_pd *pd);
+bool nooks_pd_is_private(struct nooks_pd *pd, const void *table);
+bool nooks_pd_covered(struct nooks_pd *pd, unsigned long page);	/* locked */
+/* nooks_pd_idt.c: per-CPU switch state, private #DF stacks */
+unsigned long nooks_pd_cpu_cr3(int cpu);	/* CR3 entered last, 0 after leave */
+unsigned long nooks_pd_cpu_leaves(int cpu);	/* domain -> kernel switches */
+int nooks_pd_df_grant(struct nooks_domain *d);	/* #DF stacks RW in @d */
+void nooks_pd_idt_exit(void);	/* frees the #DF stacks */
 
 #endif

@@ -21,6 +21,9 @@
  * or NMI taken there enters a stub that saves the live CR3 and restores
  * exactly it (and the private IDT) on return.
  *
+ * #DF in a domain runs on a private per-CPU stack (IST 7, writable in every
+ * domain): a private stack overflow is recovered as a fault.
+ *
  * Must never: write anything but the current (private) stack while the
  * domain's tables are loaded - so the "kernel" switch comes first in every
  * path, and nothing here is traced (notrace).
@@ -29,12 +32,29 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <asm/desc.h>
+#include <asm/processor.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
 #include "nooks.h"
 #include "nooks_pd.h"
 
 static DEFINE_PER_CPU(unsigned long, pd_kcr3);
+/* shootdown (nooks_pd_sync.c): CR3 this CPU entered last (0 after a leave),
+ * and how many times it switched back to the kernel's tables */
+static DEFINE_PER_CPU(unsigned long, pd_cur);
+static DEFINE_PER_CPU(unsigned long, pd_leaves);
+/*
+ * Private #DF stacks: the kernel's #DF gate uses IST 1, whose stack is
+ * read-only in a domain (a stack overflow there was a triple fault).  The
+ * private IDT's #DF gate uses IST 7 (ist[6], unused by the kernel), set in
+ * every CPU's TSS to a stack of ours that every domain maps writable.
+ */
+#define PD_IST_DF	7
+#define PD_DF_ORDER	2		/* 16 KiB: the handler prints */
+static DEFINE_PER_CPU(unsigned long, pd_df_stack);
+static bool pd_df_ok;
+static unsigned long pd_nr_overflow;
+module_param_named(pd_stack_overflows, pd_nr_overflow, ulong, 0444);
 static gate_desc pd_idt[IDT_ENTRIES] __aligned(PAGE_SIZE);
 static struct desc_ptr kidt, pidt;
 unsigned long nooks_pd_ktarget[IDT_ENTRIES];
@@ -84,6 +104,7 @@ notrace void nooks_pd_enter(unsigned long cr3)
 		this_cpu_write(pd_kcr3, cur);
 	if (cr4_read_shadow() & X86_CR4_PGE)
 		cr4_update_irqsoff(0, X86_CR4_PGE);
+	this_cpu_write(pd_cur, cr3);	/* before the CR3 write (serialising) */
 	idt_load(&pidt);
 	cr3_write(cr3);
 	raw_local_irq_restore(flags);
@@ -93,7 +114,20 @@ notrace void nooks_pd_enter(unsigned long cr3)
 notrace void nooks_pd_leave(void)
 {
 	cr3_write(this_cpu_read(pd_kcr3));
+	/* kernel tables from here: per-CPU writes are fine */
+	this_cpu_write(pd_cur, 0);
+	this_cpu_inc(pd_leaves);
 	idt_load(&kidt);
+}
+
+unsigned long nooks_pd_cpu_cr3(int cpu)
+{
+	return READ_ONCE(per_cpu(pd_cur, cpu));
+}
+
+unsigned long nooks_pd_cpu_leaves(int cpu)
+{
+	return READ_ONCE(per_cpu(pd_leaves, cpu));
 }
 
 void nooks_pd_to_kernel_if_domain(void)
@@ -274,6 +308,39 @@ static int pd_page_fault(struct nooks_domain *d, struct pt_regs *regs,
 	return PF_RESUMED;
 }
 
+/*
+ * #DF taken in @d on the private #DF stack: a stack overflow if the
+ * interrupted sp is on (or in the guard page below) one of @d's private
+ * stacks.  Then the innermost frame on that stack is resumed as for any
+ * fault.  Context: kernel tables, the private #DF stack (16 KiB).
+ */
+static bool pd_double_fault(struct nooks_domain *d, struct pt_regs *regs)
+{
+	struct nooks_pd *pd = nooks_pd_get(d);
+	struct nooks_frame *f;
+	unsigned long b = 0;
+	int j;
+
+	for (j = 0; pd && j < NOOKS_PD_STACKS && !b; j++) {
+		unsigned long s = (unsigned long)nooks_pd_stack_base(pd, j);
+
+		if (regs->sp >= s - PAGE_SIZE && regs->sp < s + NOOKS_PD_STACK_SIZE)
+			b = s;
+	}
+	if (!b)
+		return false;
+	f = nooks_frame_find(max(regs->sp, b), nooks_ctx_bits());
+	if (!f)
+		return false;
+	pd_nr_overflow++;
+	d = nooks_frame_domain(f);
+	pr_err("nooks: detail domain=%s stack_overflow sp=%px stack=%px ip=%pS\n",
+	       d->name, (void *)regs->sp, (void *)b, (void *)regs->ip);
+	nooks_domain_fault(d, NOOKS_F_STACK, regs->ip);
+	nooks_frame_resume(f, regs, -EFAULT);
+	return true;
+}
+
 static bool has_error_code(unsigned long vec)
 {
 	return vec == X86_TRAP_DF || (vec >= X86_TRAP_TS && vec <= X86_TRAP_PF) ||
@@ -317,7 +384,61 @@ notrace unsigned long nooks_pd_exception(struct pt_regs *regs, unsigned long vec
 			return 1;
 		}
 	}
+	if (vec == X86_TRAP_DF && d && pd_double_fault(d, regs))
+		return 1;	/* resumed into its XPC frame, kernel state */
 	return nooks_pd_ktarget[vec] | !has_error_code(vec);
+}
+
+/* Grant every CPU's private #DF stack in @d (at domain creation). */
+int nooks_pd_df_grant(struct nooks_domain *d)
+{
+	int cpu, err = 0;
+
+	if (!pd_df_ok)
+		return 0;
+	for_each_possible_cpu(cpu)
+		if (!err)
+			err = nooks_pd_grant(d, (void *)per_cpu(pd_df_stack, cpu),
+					     PAGE_SIZE << PD_DF_ORDER);
+	return err;
+}
+
+/* Private #DF stacks in ist[6] of every CPU's TSS; false: keep IST 1. */
+static bool pd_df_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (per_cpu(cpu_tss_rw, cpu).x86_tss.ist[PD_IST_DF - 1]) {
+			pr_warn("nooks: IST %d in use, no private #DF stack\n", PD_IST_DF);
+			return false;
+		}
+	for_each_possible_cpu(cpu) {
+		unsigned long s = __get_free_pages(GFP_KERNEL | __GFP_ZERO, PD_DF_ORDER);
+
+		if (!s)
+			return false;	/* nooks_pd_idt_exit() frees the others */
+		per_cpu(pd_df_stack, cpu) = s;
+	}
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(per_cpu(cpu_tss_rw, cpu).x86_tss.ist[PD_IST_DF - 1],
+			   per_cpu(pd_df_stack, cpu) + (PAGE_SIZE << PD_DF_ORDER));
+	return true;
+}
+
+/* At nooks.ko unload: no domain exists any more. */
+void nooks_pd_idt_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (pd_df_ok)
+			WRITE_ONCE(per_cpu(cpu_tss_rw, cpu).x86_tss.ist[PD_IST_DF - 1], 0);
+		if (per_cpu(pd_df_stack, cpu))
+			free_pages(per_cpu(pd_df_stack, cpu), PD_DF_ORDER);
+		per_cpu(pd_df_stack, cpu) = 0;
+	}
+	pd_df_ok = false;
 }
 
 int nooks_pd_idt_init(void)
@@ -326,6 +447,7 @@ int nooks_pd_idt_init(void)
 	int v;
 
 	store_idt(&kidt);
+	pd_df_ok = pd_df_init();
 	k = (const gate_desc *)kidt.address;
 	for (v = 0; v < IDT_ENTRIES; v++) {
 		unsigned long stub = (unsigned long)nooks_pd_stubs + 16 * v;
@@ -339,6 +461,9 @@ int nooks_pd_idt_init(void)
 		 * in the domain (NMI/#MC are re-raised to the kernel's IST) */
 		if (v == X86_TRAP_NMI || v == X86_TRAP_MC || v == X86_TRAP_DB)
 			g.bits.ist = 0;
+		/* #DF: a stack of ours, writable in every domain */
+		if (v == X86_TRAP_DF && pd_df_ok)
+			g.bits.ist = PD_IST_DF;
 		pd_idt[v] = g;
 	}
 	pidt.size = kidt.size;

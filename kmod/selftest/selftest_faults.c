@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include "selftest.h"
 
 static int selftest_ro_data __ro_after_init = 1;
@@ -192,6 +193,52 @@ static noinline void fault_heap_write(void)
 }
 
 /*
+ * Stage 2, SMP: this CPU caches a writable translation of an own heap page,
+ * then a work item on another CPU frees it (the kfree wrapper revokes the
+ * grant) while this CPU spins in the domain with IRQs on; the write after
+ * that must fault (the revocation shot this CPU's TLB down), not land in
+ * freed memory.  With 1 CPU it only prints "one cpu".
+ */
+static u32 *volatile revoke_obj;
+static volatile int revoke_done;
+static struct work_struct revoke_work;
+
+static void revoke_work_fn(struct work_struct *w)
+{
+	kfree(revoke_obj);
+	revoke_done = 1;
+}
+
+static noinline void fault_revoke_remote(void)
+{
+	u32 *p = kmalloc(PAGE_SIZE, GFP_KERNEL);	/* a page of its own */
+	unsigned long end;
+	int cpu, other;
+
+	if (!p)
+		return;
+	cpu = get_cpu();
+	other = cpu ? 0 : 1;
+	if (!cpu_online(other)) {
+		put_cpu();
+		kfree(p);
+		pr_info("nooks_selftest: revoke_remote: one cpu\n");
+		return;
+	}
+	revoke_obj = p;
+	revoke_done = 0;
+	INIT_WORK(&revoke_work, revoke_work_fn);
+	schedule_work_on(other, &revoke_work);
+	end = jiffies + 5 * HZ;
+	while (!revoke_done && time_before(jiffies, end))
+		p[0]++;		/* keeps the translation hot */
+	p[1] = 0x5a5a5a5a;	/* the bug: a write after the (remote) free */
+	put_cpu();
+	pr_info("nooks_selftest: revoke_remote: wrote freed %px done=%d\n",
+		p, revoke_done);
+}
+
+/*
  * Leaks: return to the kernel with the CPU in another state than at entry
  * (what a deleted unlock or lock call in a driver does).  The lock lives
  * in module data, so a reload (or the NIM's pristine data restore) frees it.
@@ -290,6 +337,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "wild_write",      fault_wild_write,      "write 4 bytes at the address in parameter target" },
 	{ "wild_read",       fault_wild_read,       "read 4 bytes at the address in parameter target (not a bug)" },
 	{ "heap_write",      fault_heap_write,      "write an own kmalloc object (not a bug)" },
+	{ "revoke_remote",   fault_revoke_remote,   "write an own page after another CPU freed it (2 CPUs)" },
 	{ "leak_spinlock",   fault_leak_spinlock,   "return holding a spinlock" },
 	{ "leak_irqsave",    fault_leak_irqsave,    "return holding a spinlock taken with irqsave" },
 	{ "leak_irq_off",    fault_leak_irq_off,    "return with interrupts disabled" },

@@ -1,11 +1,14 @@
 /*
  * test_classify.c - the outcome decision table of classify.c, row by row,
- * plus NIM event words and workload verdicts.
+ * plus NIM event words, workload verdicts and the NIM's detection mechanism
+ * (nim_detection_*) on the console fixtures of tests/fixtures/nim/.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -187,6 +190,89 @@ static void test_names(void **state)
 	assert_int_equal(outcome_parse("exploded"), -1);
 }
 
+/* The "# key: value" header line of a fixture, value copied to buf. */
+static void header(const char *text, const char *key, char *buf, size_t n)
+{
+	char pat[64];
+	const char *p;
+	size_t len;
+
+	snprintf(pat, sizeof(pat), "# %s:", key);
+	p = strstr(text, pat);
+	assert_non_null(p);
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	len = strcspn(p, "\n");
+	assert_true(len < n);
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+}
+
+/* Every fixture: the mechanism and target its header names, from the console
+ * text and from its lines fed one by one (the agent's nim events). */
+static void test_nim_detection_fixtures(void **state)
+{
+	static const char *const files[] = { "write_protect.log", "leak.log", "page_fault.log",
+					     "none.log", "e1000_probe_recorded.log" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		char *path = xasprintf("tests/fixtures/nim/%s", files[i]), *text, *line, *save = NULL;
+		char mech[32], target[128];
+		struct nim_detection a, b;
+		size_t len;
+
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		text = read_file(path, &len);
+		assert_non_null(text);
+		header(text, "mechanism", mech, sizeof(mech));
+		header(text, "target", target, sizeof(target));
+		nim_detection_scan(&a, text, len);
+		assert_string_equal(a.mechanism, mech);
+		assert_string_equal(a.target, target);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			nim_detection_feed(&b, line);
+		assert_string_equal(b.mechanism, mech);
+		assert_string_equal(b.target, target);
+		free(text);
+		free(path);
+	}
+}
+
+/* Single lines: kmsg text without a timestamp, odd and truncated lines. */
+static void test_nim_detection_lines(void **state)
+{
+	struct nim_detection d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	nim_detection_feed(&d, "nooks: fault domain=e1000 kind=wrapper_check ip=x ctx=process state=failed");
+	assert_string_equal(d.mechanism, "wrapper_check");
+	assert_string_equal(d.target, "");
+	memset(&d, 0, sizeof(d));
+	nim_detection_feed(&d, "nooks: detected domain=e1000");	/* no kind= */
+	assert_string_equal(d.mechanism, "unknown");
+	memset(&d, 0, sizeof(d));
+	nim_detection_feed(&d, "nooks: detail domain=e1000 write_protect=ffff888000001000");
+	assert_string_equal(d.mechanism, "write_protect");	/* cut before target= */
+	assert_string_equal(d.target, "");
+	memset(&d, 0, sizeof(d));
+	nim_detection_feed(&d, "nooks_selftest: fault kind=page_fault");
+	nim_detection_feed(&d, "[ 1.0] e1000: nooks: fault domain=x kind=gpf");
+	nim_detection_feed(&d, "nooks: recovery_failed domain=e1000 reason=fault_in_first_init");
+	assert_string_equal(d.mechanism, "");
+	nim_detection_scan(&d, "x\n[ 2.5] nooks: fault domain=e kind=bug\ntail", 39);	/* cut line */
+	assert_string_equal(d.mechanism, "bug");
+	assert_true(outcome_nim_detected(OUTCOME_RECOVERED));
+	assert_true(outcome_nim_detected(OUTCOME_RECOVERED_DEGRADED));
+	assert_true(outcome_nim_detected(OUTCOME_DETECTED_UNRECOVERED));
+	assert_false(outcome_nim_detected(OUTCOME_NO_EFFECT));
+	assert_false(outcome_nim_detected(OUTCOME_CRASH));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_nim_values),
 		cmocka_unit_test(test_workload_verdict),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_nim_detection_fixtures),
+		cmocka_unit_test(test_nim_detection_lines),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -3,6 +3,9 @@
  * verdict are counted per extension and mode (checked, corrupt, dirty bit
  * left) by report_load(), and the summary table, report.md and index.html
  * show "fs corrupt after trial"; a campaign without disks shows none of it.
+ * The domains mode (issue 8): paired survival per mode, detection
+ * mechanisms, and the faults write protection caught that stage 1 missed,
+ * from a small database built here (views of migration 5).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,12 +182,193 @@ static void test_html_fs_table(void **state)
 	store_close(st);
 }
 
+static void put_nim(struct store *st, int64_t c, int64_t f, const char *key, const char *mode,
+		    const char *outcome, const char *det, const char *target,
+		    const struct store_mutation *mut)
+{
+	struct store_trial t = {
+		.campaign_id = c, .fault_id = f, .key = key, .mode = mode, .outcome = outcome,
+		.recovery_ms = -1, .workload_pass = -1, .boot_ms = -1, .workload_ms = -1,
+		.wall_ms = 100, .nim_detection = det, .nim_target = target,
+		.mutations = mut, .n_mutations = mut ? 1 : 0,
+	};
+
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+}
+
+/*
+ * e1000, four descriptors in three modes:
+ *  0: native crash, nooks no_effect (missed), domains recovered_degraded by write_protect
+ *  1: native crash, nooks crash, domains detected_unrecovered (page_fault)
+ *  2: native hang, nooks recovered_degraded (wrapper_check), domains crash by write_protect
+ *  3: native no_effect, nooks functional (missed), domains recovered by write_protect
+ * plus descriptor 4 whose domains trial is an infra error (never counted).
+ */
+static struct store *make_domains_db(int64_t *cid)
+{
+	static const struct store_mutation mut = {
+		.type = "nop", .section = ".text", .symbol = "e1000_clean+0x1c", .sym_offset = 0x51c,
+		.file_offset = -1,
+	};
+	char *p = xasprintf("%s/d.db", dir);
+	struct store *st;
+	int64_t img, e, f[5];
+	int i;
+
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	free(p);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_image_id(st, "6.1.0-56-amd64", "a", "b", &img), 0);
+	assert_int_equal(store_campaign_insert(st, "e1000-domains", "{}", "h", 1, img, 15, cid), 0);
+	assert_int_equal(store_extension_insert(st, *cid, "e1000", "e1000", "e1000", "netdev", NULL,
+						&e), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(store_fault_insert(st, *cid, e, i, "nop", 5, (uint64_t)(10 + i),
+						    &f[i]), 0);
+	assert_int_equal(store_commit(st), 0);
+	put_nim(st, *cid, f[0], "e1000/0000/native", "native", "crash", NULL, NULL, &mut);
+	put_nim(st, *cid, f[0], "e1000/0000/nooks", "nooks", "no_effect", NULL, NULL, NULL);
+	put_nim(st, *cid, f[0], "e1000/0000/domains", "domains", "recovered_degraded",
+		"write_protect", "jiffies+0x0/0x8", NULL);
+	put_nim(st, *cid, f[1], "e1000/0001/native", "native", "crash", NULL, NULL, NULL);
+	put_nim(st, *cid, f[1], "e1000/0001/nooks", "nooks", "crash", NULL, NULL, NULL);
+	put_nim(st, *cid, f[1], "e1000/0001/domains", "domains", "detected_unrecovered",
+		"page_fault", NULL, NULL);
+	put_nim(st, *cid, f[2], "e1000/0002/native", "native", "hang", NULL, NULL, NULL);
+	put_nim(st, *cid, f[2], "e1000/0002/nooks", "nooks", "recovered_degraded", "wrapper_check",
+		NULL, NULL);
+	put_nim(st, *cid, f[2], "e1000/0002/domains", "domains", "crash", "write_protect",
+		"init_net+0x40/0x100", NULL);
+	put_nim(st, *cid, f[3], "e1000/0003/native", "native", "no_effect", NULL, NULL, NULL);
+	put_nim(st, *cid, f[3], "e1000/0003/nooks", "nooks", "functional", NULL, NULL, NULL);
+	put_nim(st, *cid, f[3], "e1000/0003/domains", "domains", "recovered", "write_protect",
+		"0xffff888003c51000", NULL);
+	put_nim(st, *cid, f[4], "e1000/0004/native", "native", "crash", NULL, NULL, NULL);
+	put_nim(st, *cid, f[4], "e1000/0004/nooks", "nooks", "no_effect", NULL, NULL, NULL);
+	put_nim(st, *cid, f[4], "e1000/0004/domains", "domains", "infra_error", "write_protect",
+		"jiffies+0x0/0x8", NULL);
+	return st;
+}
+
+static char *capture(void (*fn)(const struct rep_campaign *, FILE *), const struct rep_campaign *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&buf, &len);
+
+	fn(c, o);
+	fclose(o);
+	return buf;
+}
+
+static void md(const struct rep_campaign *c, FILE *f) { assert_int_equal(report_write_md(c, f), 0); }
+static void cmp(const struct rep_campaign *c, FILE *f) { report_compare(c, NULL, f); }
+
+static void test_domains_report(void **state)
+{
+	struct rep_campaign c;
+	struct store *st;
+	const struct rep_ext *e;
+	int64_t cid;
+	char *buf, *out = xasprintf("%s/dhtml", dir), *idx;
+
+	(void)state;
+	st = make_domains_db(&cid);
+	assert_int_equal(report_load(st, cid, &c), 0);
+	e = &c.ext[0];
+	assert_int_equal(c.mode_trials[REP_DOMAINS], 4);
+	assert_true(rep_mode_shown(&c, REP_DOMAINS));
+	/* paired: native crash/hang = descriptors 0, 1, 2 (4 has no counted domains trial) */
+	assert_int_equal(e->crashing, 4);		/* v_survival: native vs nooks */
+	assert_int_equal(e->survived, 3);
+	assert_int_equal(e->pcrashing[1], 4);
+	assert_int_equal(e->psurvived[1], 3);
+	assert_int_equal(e->pcrashing[REP_DOMAINS], 3);
+	assert_int_equal(e->psurvived[REP_DOMAINS], 2);
+	assert_int_equal(e->wp_paired, 4);
+	assert_int_equal(e->wp_caught, 2);
+	assert_int_equal(c.n_wp, 2);
+	assert_int_equal(c.wp[0].idx, 0);
+	assert_string_equal(c.wp[0].target, "jiffies+0x0/0x8");
+	assert_string_equal(c.wp[0].native_outcome, "crash");
+	assert_string_equal(c.wp[0].nooks_outcome, "no_effect");
+	assert_string_equal(c.wp[0].domains_outcome, "recovered_degraded");
+	assert_string_equal(c.wp[0].mutated, "e1000_clean+0x1c");
+	assert_int_equal(c.wp[0].seed, 10);
+	assert_int_equal(c.wp[1].idx, 3);
+	assert_null(c.wp[1].mutated);
+	assert_int_equal(e->detect[REP_DOMAINS].count, 2);
+	assert_string_equal(e->detect[REP_DOMAINS].mech[0], "write_protect");
+	assert_int_equal(e->detect[REP_DOMAINS].n[0], 3);
+
+	buf = capture(report_print_summary, &c);
+	assert_non_null(strstr(buf, "e1000        domains      4 "));
+	assert_non_null(strstr(buf, "e1000        domains        3        2    67%"));
+	assert_non_null(strstr(buf, "e1000: caught by write protection that stage 1 missed: 2 of 4 "));
+	assert_non_null(strstr(buf, "e1000/0000 nop seed 10: write to jiffies+0x0/0x8 (native crash, "
+				    "nooks no_effect, domains recovered_degraded); mutated e1000_clean+0x1c"));
+	assert_non_null(strstr(buf, "e1000: domains: NIM detection: write_protect 3, page_fault 1"));
+	assert_non_null(strstr(buf, "e1000: nooks: NIM detection: wrapper_check 1"));
+	free(buf);
+	buf = capture(md, &c);
+	assert_non_null(strstr(buf, "| e1000 | domains | 3 | 2 | 66.7% |"));
+	assert_non_null(strstr(buf, "## Caught by write protection that stage 1 missed"));
+	assert_non_null(strstr(buf, "| e1000 | 4 | 2 | 50.0% |"));
+	assert_non_null(strstr(buf, "| e1000/0003 | nop | 13 | 0xffff888003c51000 | no_effect | "
+				    "functional | recovered | ? |"));
+	free(buf);
+	buf = capture(cmp, &c);
+	assert_non_null(strstr(buf, "native (A) vs domains (B)"));
+	assert_non_null(strstr(buf, "nooks (A) vs domains (B)"));
+	assert_non_null(strstr(buf, "domains NIM detection: write_protect 3, page_fault 1"));
+	free(buf);
+	assert_int_equal(report_write_html(st, &c, out), 0);
+	idx = xasprintf("%s/index.html", out);
+	buf = read_file(idx, NULL);
+	assert_non_null(buf);
+	assert_non_null(strstr(buf, "<table id=\"tbl-paired-modes\">"));
+	assert_non_null(strstr(buf, "<td class=\"l\">domains</td><td>3</td><td>2</td><td>66.7%</td>"));
+	assert_non_null(strstr(buf, "<table id=\"tbl-wp\">"));
+	assert_non_null(strstr(buf, "jiffies+0x0/0x8"));
+	assert_non_null(strstr(buf, "write_protect 3, page_fault 1"));
+	free(buf);
+	free(idx);
+	free(out);
+	report_release(&c);
+	store_close(st);
+}
+
+/* A campaign without domains trials shows no domains row or section. */
+static void test_no_domains_no_section(void **state)
+{
+	struct rep_campaign c;
+	struct store *st;
+	int64_t cid;
+	char *buf;
+
+	(void)state;
+	st = make_db("nd.db", &cid);
+	assert_int_equal(report_load(st, cid, &c), 0);
+	assert_false(rep_mode_shown(&c, REP_DOMAINS));
+	buf = capture(report_print_summary, &c);
+	assert_null(strstr(buf, "domains"));
+	assert_null(strstr(buf, "write protection"));
+	free(buf);
+	buf = capture(md, &c);
+	assert_null(strstr(buf, "domains"));
+	free(buf);
+	report_release(&c);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fs_counts),
 		cmocka_unit_test(test_no_disk_no_fs_section),
 		cmocka_unit_test(test_html_fs_table),
+		cmocka_unit_test(test_domains_report),
+		cmocka_unit_test(test_no_domains_no_section),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,6 +1,6 @@
 /*
  * test_spec.c - campaign spec parsing: defaults, canonical hash, and every
- * validation error naming its field.
+ * validation error naming its field; the third mode, domains (issue 8).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "campaign_spec.h"
+#include "planner.h"
 
 #define GOOD \
 	"{ \"name\": \"t\", \"seed\": 7, \"trials\": 3,\n" \
@@ -103,7 +104,11 @@ static const struct bad_case bad[] = {
 	{ "\"module\": \"e1000\",", "\"module\": \"e1000\", \"color\": 1,", "field 'extensions[0].color': unknown field" },
 	{ "\"seconds\": 3", "\"seconds\": [3]", "field 'extensions[0].workload_args.seconds'" },
 	{ "\"trials\": 3,", "\"trials\": 3, \"modes\": [\"native\", \"native\"],", "field 'modes[1]': mode 'native' listed twice" },
-	{ "\"trials\": 3,", "\"trials\": 3, \"modes\": [\"xen\"],", "field 'modes[0]': unknown mode 'xen'" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"modes\": [\"xen\"],", "field 'modes[0]': unknown mode 'xen' (known: native, nooks, domains)" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"modes\": [null],", "field 'modes[0]': expected a mode name" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"modes\": [\"domains\", \"domains\"],", "field 'modes[1]': mode 'domains' listed twice" },
+	{ "\"workload\": \"net\",", "\"workload\": \"net\", \"modes\": [\"domains\"],",
+	  "field 'extensions[0].modes': none of the campaign's modes: extension 'e1000' would never run" },
 	{ "\"workload\": \"net\",", "\"workload\": \"net\", \"modes\": [\"nooks\", \"nooks\"],", "field 'extensions[0].modes[1]': mode 'nooks' listed twice" },
 	{ "\"workload\": \"net\",", "\"workload\": \"net\", \"modes\": \"native\",", "field 'extensions[0].modes': expected a non-empty array" },
 	{ "\"workload\": \"net\", \"workload_args\": { \"seconds\": 3 } } ] }",
@@ -199,9 +204,97 @@ static void test_workload_defaults(void **state)
 	spec_release(&sp2);
 }
 
+/*
+ * The domains mode: off unless listed (a spec without "modes" keeps native +
+ * nooks and the canonical text, hence the hash, it had before the mode
+ * existed); listed, it is part of the identity; extensions may be limited
+ * to it; the planner gives each descriptor three adjacent trials.
+ */
+static void test_domains_mode(void **state)
+{
+	struct campaign_spec a, b, c, d;
+	char text[1024], msg[512];
+	struct plan p;
+
+	(void)state;
+	assert_int_equal(spec_parse(GOOD, "a", &a), 0);
+	assert_false(a.modes[MODE_DOMAINS]);
+	assert_non_null(strstr(a.canonical, "\"modes\": [\n    \"native\",\n    \"nooks\"\n  ]"));
+	assert_null(strstr(a.canonical, "domains"));
+	/* explicit native + nooks: same identity as the default */
+	snprintf(text, sizeof(text), "{ \"modes\": [\"nooks\", \"native\"], %s", GOOD + 1);
+	assert_int_equal(spec_parse(text, "b", &b), 0);
+	assert_string_equal(a.hash, b.hash);
+	snprintf(text, sizeof(text), "{ \"modes\": [\"native\", \"nooks\", \"domains\"], %s",
+		 GOOD + 1);
+	assert_int_equal(spec_parse(text, "c", &c), 0);
+	assert_true(c.modes[MODE_NATIVE] && c.modes[MODE_NOOKS] && c.modes[MODE_DOMAINS]);
+	assert_string_not_equal(a.hash, c.hash);
+	assert_non_null(strstr(c.canonical, "\"domains\""));
+	assert_true(spec_ext_runs(&c, 0, MODE_DOMAINS));
+	plan_build(&c, &p);
+	assert_int_equal(p.n_trials, 9);
+	assert_string_equal(p.trials[0].key, "e1000/0000/native");
+	assert_string_equal(p.trials[1].key, "e1000/0000/nooks");
+	assert_string_equal(p.trials[2].key, "e1000/0000/domains");
+	assert_int_equal(p.trials[2].mode, MODE_DOMAINS);
+	assert_int_equal(p.trials[0].fault, p.trials[2].fault);	/* paired: one descriptor */
+	plan_release(&p);
+	/* --modes: the override recomputes the identity */
+	assert_int_equal(spec_override_modes(&a, "native,nooks,domains"), 0);
+	assert_string_equal(a.hash, c.hash);
+	assert_int_equal(parse_capture(GOOD, &d, msg, sizeof(msg)), 0);
+	assert_int_not_equal(spec_override_modes(&d, "native,pd"), 0);
+	spec_release(&d);
+	/* a campaign of native + domains only */
+	spec_release(&b);
+	snprintf(text, sizeof(text), "{ \"modes\": [\"native\", \"domains\"], %s", GOOD + 1);
+	assert_int_equal(spec_parse(text, "b", &b), 0);
+	assert_false(spec_ext_runs(&b, 0, MODE_NOOKS));
+	assert_true(spec_ext_runs(&b, 0, MODE_DOMAINS));
+	/* what a domains trial is: a nooks trial with nooks.ko domains=1 */
+	assert_true(spec_mode_isolated(MODE_DOMAINS) && spec_mode_isolated(MODE_NOOKS));
+	assert_false(spec_mode_isolated(MODE_NATIVE));
+	assert_string_equal(spec_mode_nim_params(MODE_DOMAINS), "domains=1");
+	assert_null(spec_mode_nim_params(MODE_NOOKS));
+	assert_string_equal(spec_mode_name(MODE_DOMAINS), "domains");
+	spec_release(&a);
+	spec_release(&b);
+	spec_release(&c);
+}
+
+/* e1000-domains.json reruns e1000.json's descriptors: same types, count and
+ * injector seed for every index, so its results pair with the stage-1 run. */
+static void test_e1000_domains_pairs_with_e1000(void **state)
+{
+	struct campaign_spec a, b;
+	struct plan pa, pb;
+	int i;
+
+	(void)state;
+	assert_int_equal(spec_load("campaigns/e1000.json", &a), 0);
+	assert_int_equal(spec_load("campaigns/e1000-domains.json", &b), 0);
+	assert_true(b.modes[MODE_NATIVE] && b.modes[MODE_NOOKS] && b.modes[MODE_DOMAINS]);
+	plan_build(&a, &pa);
+	plan_build(&b, &pb);
+	assert_int_equal(pa.n_faults, 100);
+	assert_int_equal(pa.n_faults, pb.n_faults);
+	assert_int_equal(pb.n_trials, 300);
+	for (i = 0; i < pa.n_faults; i++) {
+		assert_string_equal(pa.faults[i].types, pb.faults[i].types);
+		assert_int_equal(pa.faults[i].seed, pb.faults[i].seed);
+		assert_int_equal(pa.faults[i].count, pb.faults[i].count);
+	}
+	plan_release(&pa);
+	plan_release(&pb);
+	spec_release(&a);
+	spec_release(&b);
+}
+
 static void test_shipped_specs_parse(void **state)
 {
 	const char *files[] = { "campaigns/smoke.json", "campaigns/e1000.json",
+				"campaigns/e1000-domains.json",
 				"campaigns/nightly.json", "campaigns/vfat.json",
 				"campaigns/khttpd.json" };
 	size_t i;
@@ -223,6 +316,8 @@ int main(void)
 		cmocka_unit_test(test_hash_ignores_layout_and_jobs),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_shipped_specs_parse),
+		cmocka_unit_test(test_domains_mode),
+		cmocka_unit_test(test_e1000_domains_pairs_with_e1000),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -300,6 +300,72 @@ static void test_migration_4_activation(void **state)
 	free(p);
 }
 
+/*
+ * Migration 5 rebuilds trials (mode 'domains' in the CHECK): a version-4
+ * database keeps every trial, its logs (the rebuild must not cascade),
+ * mutations and profile; a stored first fault line gives nim_detection its
+ * kind; 'domains' trials and the new columns store; an unknown mode is
+ * still refused; the foreign keys are on again afterwards.
+ */
+static void test_migration_5_domains(void **state)
+{
+	static const char v4_rows[] =
+		"INSERT INTO trials (campaign_id, fault_id, key, mode, outcome, detection) "
+		"  VALUES (1, 1, 'vfat/0000/nooks', 'nooks', 'recovered_degraded', "
+		"  'nooks: fault domain=vfat kind=wrapper_check ip=x ctx=process state=failed');"
+		"INSERT INTO logs (trial_id, kind, raw_size, zdata) VALUES (1, 'console', 0, x'');"
+		"INSERT INTO logs (trial_id, kind, raw_size, zdata) VALUES (2, 'console', 0, x'');"
+		"INSERT INTO mutations (fault_id, n, type, symbol, sym_offset) "
+		"  VALUES (1, 0, 'nop', 'vfat_lookup', 16);"
+		"INSERT INTO profiles (key, profile_json) VALUES ('k', '{}');"
+		"UPDATE trials SET profile_id = 1, fault_armed = 2, fault_fired = 1 WHERE id = 1;";
+	struct store *st;
+	struct store_trial t;
+	int64_t c, f0, f1;
+	char *p;
+
+	(void)state;
+	p = xstrdup(path_of("m5.db"));
+	assert_int_equal(store_open_at(p, 4, &st), 0);
+	assert_int_equal(store_exec(st, old_rows), 0);
+	assert_int_equal(store_exec(st, v4_rows), 0);
+	/* before: the CHECK refuses the mode */
+	assert_int_equal(store_exec(st, "INSERT INTO trials (campaign_id, fault_id, key, mode, "
+				   "outcome) VALUES (1, 1, 'x', 'domains', 'crash')"), -1);
+	store_close(st);
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	assert_true(store_schema_version() >= 5);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials"), 2);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM logs"), 2);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM mutations"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE id = 1 AND profile_id = 1 "
+				     "AND fault_armed = 2 AND fault_fired = 1 AND outcome = 'hang' "
+				     "AND nim_detection IS NULL"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE id = 2 AND "
+				     "nim_detection = 'wrapper_check' AND nim_target IS NULL"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = "
+				     "'trials_fault'"), 1);
+	assert_int_equal(one_int(st, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(one_int(st, "SELECT n FROM v_detection WHERE mode = 'nooks' AND "
+				     "nim_detection = 'wrapper_check'"), 1);
+	c = make_campaign(st, &f0, &f1);
+	t = trial(c, f0, "e1000/0000/domains", "domains", "recovered_degraded");
+	t.nim_detection = "write_protect";
+	t.nim_target = "jiffies+0x0/0x8";
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	t = trial(c, f0, "e1000/0000/pd", "pd", "crash");
+	assert_int_equal(store_trial_put(st, &t, NULL), -1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE mode = 'domains' AND "
+				     "nim_detection = 'write_protect' AND nim_target = "
+				     "'jiffies+0x0/0x8'"), 1);
+	/* cascades work again: deleting the campaign takes its trials and logs */
+	assert_int_equal(store_exec(st, "DELETE FROM campaigns WHERE id = 1"), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM logs"), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials"), 1);
+	store_close(st);
+	free(p);
+}
+
 static char *slurp(const char *p, size_t *len)
 {
 	char *b = read_file(p, len);
@@ -397,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_migration_upgrades),
 		cmocka_unit_test(test_migration_3_fsck_verdict),
 		cmocka_unit_test(test_migration_4_activation),
+		cmocka_unit_test(test_migration_5_domains),
 		cmocka_unit_test(test_newer_schema_refused_unchanged),
 		cmocka_unit_test(test_readonly_refused),
 		cmocka_unit_test(test_full_disk_atomic),

@@ -6,8 +6,9 @@
 # write-protection faults and recovered in process, softirq and hardirq
 # context, and the targets are unchanged afterwards; reading a module
 # loaded after the domain was built goes through a repaired stale copy
-# (pd_syncs) without any fault event; the extension's own heap object is
-# writable; and the whole stage 1 fault matrix still passes with domains on.
+# (module notifier or pd_syncs) without any fault event; the extension's own
+# heap object is writable; and the whole stage 1 fault matrix still passes
+# with domains on.  Everything runs twice: on 1 and on 2 vCPUs.
 . "$(dirname "$0")/lib.sh"
 
 NIM="$TOP/kmod/nooks/nooks.ko"
@@ -36,13 +37,14 @@ echo 1 > \$N/domains
 insmod /trial/modules/*-st.ko || echo "INSMOD failed"
 dmesg | grep -q 'pd_create domain=nooks_selftest' && echo "PD created"
 # loaded after the domain: its pages are missing from the domain's copy
+# (copied at its load by the module notifier, or repaired at the first read)
+u0=\$((\$(cat \$N/pd_syncs) + \$(cat \$N/pd_invalidations)))
 insmod /lib/modules/\$(uname -r)/extra/nooks_victim.ko || echo "VICTIM failed"
 KG=0x\$(grep -w randomize_va_space /proc/kallsyms | cut -d' ' -f1)
 KG0=\$(cat /proc/sys/kernel/randomize_va_space)
 echo "BEFORE kg=\$KG0 value=\$(cat \$V/value) obj=\$(cat \$V/obj_value)"
-s0=\$(cat \$N/pd_syncs)
 echo \$(cat \$V/value_addr) > \$P/target
-echo wild_read@process > \$P/fault; echo "R rc=\$? syncs=\$((\$(cat \$N/pd_syncs) - s0)) faults=\$(cat /sys/kernel/nooks/faults)"
+echo wild_read@process > \$P/fault; echo "R rc=\$? updates=\$((\$(cat \$N/pd_syncs) + \$(cat \$N/pd_invalidations) - u0)) faults=\$(cat /sys/kernel/nooks/faults)"
 echo heap_write@process > \$P/fault; echo "H rc=\$? faults=\$(cat /sys/kernel/nooks/faults)"
 for c in process softirq hardirq; do
 	for t in kernel_global:\$KG module_data:\$(cat \$V/value_addr) kmalloc_object:\$(cat \$V/obj); do
@@ -68,47 +70,50 @@ done
 wait_running
 echo "MATRIX faults=\$((\$(cat /sys/kernel/nooks/faults) - f0))"
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
-for f in pd_syncs pd_write_faults pd_regrants pd_table_pages pd_irqs pd_exceptions; do echo "STAT \$f=\$(cat \$N/\$f)"; done
+for f in pd_syncs pd_invalidations pd_shootdowns pd_write_faults pd_regrants pd_table_pages pd_irqs pd_exceptions; do echo "STAT \$f=\$(cat \$N/\$f)"; done
 rmmod nooks_selftest && echo "RMMOD ok"
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 170 --module "$NIM" --module "$T_TMP/st.ko" \
-	--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
-expect_eq "guest stays up" 0 "$rc"
-expect_match "domain built at load" "^PD created" "$out"
-expect_match "targets intact before" "^BEFORE kg=2 value=30583 obj=3333" "$out"
-expect_match "read of a module loaded later: stale copy repaired, no fault" "^R rc=0 syncs=[1-9][0-9]* faults=0$" "$out"
-expect_match "own heap object writable" "^H rc=0 faults=0$" "$out"
-for c in process softirq hardirq; do
-	for t in kernel_global module_data kmalloc_object; do
-		expect_match "$t@$c caught as write protection and recovered" \
-			"^W $t@$c rc=1 nooks: detail domain=nooks_selftest write_protect=[0-9a-f]+ .*ip=fault_wild_write\\+.* \\| nooks: recovered domain=nooks_selftest kind=page_fault ip=fault_wild_write\\+" "$out"
+# the whole suite on 1 and on 2 vCPUs (shootdown and per-CPU state)
+for SMP in 1 2; do
+	out=$("$NOOKS" vm run --smp $SMP --out "$T_TMP/r$SMP" --timeout 170 --module "$NIM" --module "$T_TMP/st.ko" \
+		--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+	expect_eq "guest stays up (smp $SMP)" 0 "$rc"
+	expect_match "domain built at load (smp $SMP)" "^PD created" "$out"
+	expect_match "targets intact before (smp $SMP)" "^BEFORE kg=2 value=30583 obj=3333" "$out"
+	expect_match "read of a module loaded later: domain tables updated, no fault (smp $SMP)" "^R rc=0 updates=[1-9][0-9]* faults=0$" "$out"
+	expect_match "own heap object writable (smp $SMP)" "^H rc=0 faults=0$" "$out"
+	for c in process softirq hardirq; do
+		for t in kernel_global module_data kmalloc_object; do
+			expect_match "$t@$c caught as write protection and recovered (smp $SMP)" \
+				"^W $t@$c rc=1 nooks: detail domain=nooks_selftest write_protect=[0-9a-f]+ .*ip=fault_wild_write\\+.* \\| nooks: recovered domain=nooks_selftest kind=page_fault ip=fault_wild_write\\+" "$out"
+		done
 	done
-done
-expect_match "kernel global named in the event" "write_protect=[0-9a-f]+ target=randomize_va_space\\+0x0" "$out"
-expect_match "module data named in the event" "write_protect=[0-9a-f]+ target=value\\+0x0/.* \\[nooks_victim\\]" "$out"
-expect_eq "targets unchanged after 9 wild writes" "AFTER kg=2 value=30583 obj=3333" "$(printf '%s\n' "$out" | grep '^AFTER')"
-expect_eq "9 write-protection faults counted" "WP 9" "$(printf '%s\n' "$out" | grep '^WP')"
-n=$(echo $KINDS | wc -w)
-expect_eq "stage 1 matrix: every fault counted" "MATRIX faults=$((n * 4))" "$(printf '%s\n' "$out" | grep '^MATRIX')"
-for k in $KINDS; do
-	for c in $CTXS; do
-		name=${k%%:*} kind=${k#*:} ctx=$c
-		[ $c = kthread ] && ctx=process
-		site="fault_$name\\+"
-		[ $name = double_free ] && site="run_fault\\+"
-		[ $name = null_call ] && site="0x0 from=run_fault\\+"
-		[ $name = stack_protector ] && site="fault_stack_protector.cold\\+"
-		expect_match "domains on: $name@$c caught as $kind" \
-			"^T $name@$c rc=1 .*nooks: fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" "$out"
+	expect_match "kernel global named in the event (smp $SMP)" "write_protect=[0-9a-f]+ target=randomize_va_space\\+0x0" "$out"
+	expect_match "module data named in the event (smp $SMP)" "write_protect=[0-9a-f]+ target=value\\+0x0/.* \\[nooks_victim\\]" "$out"
+	expect_eq "targets unchanged after 9 wild writes (smp $SMP)" "AFTER kg=2 value=30583 obj=3333" "$(printf '%s\n' "$out" | grep '^AFTER')"
+	expect_eq "9 write-protection faults counted (smp $SMP)" "WP 9" "$(printf '%s\n' "$out" | grep '^WP')"
+	n=$(echo $KINDS | wc -w)
+	expect_eq "stage 1 matrix: every fault counted (smp $SMP)" "MATRIX faults=$((n * 4))" "$(printf '%s\n' "$out" | grep '^MATRIX')"
+	for k in $KINDS; do
+		for c in $CTXS; do
+			name=${k%%:*} kind=${k#*:} ctx=$c
+			[ $c = kthread ] && ctx=process
+			site="fault_$name\\+"
+			[ $name = double_free ] && site="run_fault\\+"
+			[ $name = null_call ] && site="0x0 from=run_fault\\+"
+			[ $name = stack_protector ] && site="fault_stack_protector.cold\\+"
+			expect_match "domains on: $name@$c caught as $kind (smp $SMP)" \
+				"^T $name@$c rc=1 .*nooks: fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" "$out"
+		done
 	done
+	expect_match "clean unload (smp $SMP)" "RMMOD ok" "$out"
+	con=$(cat "$T_TMP/r$SMP/console.log")
+	if printf '%s\n' "$con" | grep -Eq 'Oops|kernel BUG at|Kernel panic -|general protection fault,|invalid opcode:|Call Trace'; then
+		fail "no oops on the console (smp $SMP)" "$(printf '%s\n' "$con" | grep -E 'Oops|BUG at|panic -|protection fault,|opcode:|Call Trace' | head -3)"
+	else
+		pass "no oops on the console (smp $SMP)"
+	fi
+	printf '%s\n' "$out" | grep '^STAT'
 done
-expect_match "clean unload" "RMMOD ok" "$out"
-con=$(cat "$T_TMP/r1/console.log")
-if printf '%s\n' "$con" | grep -Eq 'Oops|kernel BUG at|Kernel panic -|general protection fault,|invalid opcode:|Call Trace'; then
-	fail "no oops on the console" "$(printf '%s\n' "$con" | grep -E 'Oops|BUG at|panic -|protection fault,|opcode:|Call Trace' | head -3)"
-else
-	pass "no oops on the console"
-fi
-printf '%s\n' "$out" | grep '^STAT'
 no_qemu_left "no qemu left"
 finish
