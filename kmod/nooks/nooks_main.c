@@ -83,7 +83,7 @@ static void *fault_next_kind = nooks_injected_fault;
  * The injected faults run in the extension's context (its domain, with
  * stage 2) and must not call the kernel: the XPC logs them before entry.
  *   null_read   a NULL read, attributed through the XPC frame (page fault)
- *   wild_write  a write to a kernel global the extension was not granted
+ *   wild_write  increments a kernel global the extension was not granted
  *               (nooks_wild_target, readable as the module parameter
  *               wild_target): caught by a protection domain (write
  *               protection), silently corrupting without one (stage 1)
@@ -99,7 +99,7 @@ MODULE_PARM_DESC(wild_target, "test hook: the kernel word fault_next's wild_writ
 
 noinline void nooks_injected_wild_write(void)
 {
-	WRITE_ONCE(nooks_wild_target, 0xbad);
+	WRITE_ONCE(nooks_wild_target, READ_ONCE(nooks_wild_target) + 1);
 }
 
 void *nooks_fault_next_take(const void *fn)
