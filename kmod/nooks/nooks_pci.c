@@ -30,8 +30,6 @@
 #include <linux/slab.h>
 #include "nooks_wrappers.h"
 
-/* ---- simple resources (generated wrappers use these types) ------------ */
-
 /* ---- enabled devices: key pdev, aux[0] = reset at the last stop ------- */
 
 static void pci_enabled_stop(struct nooks_obj *o)
@@ -43,9 +41,10 @@ static void pci_enabled_stop(struct nooks_obj *o)
 	/*
 	 * Make the device forget its DMA state (FLR, PM or bus reset; the
 	 * saved config space is restored with bus mastering still off).
-	 * -ENOTTY when it has no reset method (QEMU's e1000 and pcnet).
+	 * -ENOTTY when it has no reset method (QEMU's e1000 and pcnet),
+	 * -EAGAIN rather than waiting for a device lock someone holds.
 	 */
-	o->aux[0] = !pci_reset_function(pdev);
+	o->aux[0] = !pci_try_reset_function(pdev);
 }
 
 static void pci_enabled_release(struct nooks_obj *o)
@@ -58,6 +57,8 @@ const struct nooks_obj_type nooks_obj_pci_enabled = {
 	.stop = pci_enabled_stop,
 	.release = pci_enabled_release,
 };
+
+/* ---- simple resources (generated wrappers use these types) ------------ */
 
 static void iomem_release(struct nooks_obj *o)
 {
