@@ -12,25 +12,39 @@
  * device is probed again.
  *
  * Recovery order: quiesce (at the fault) disables the IRQ lines; stop
- * turns bus mastering and INTx off for every enabled device, so no DMA or
- * interrupt races the releases; then objects are released newest first
- * (IRQs, DMA, netdevs, mappings, regions, the device, the driver).
+ * turns bus mastering and INTx off for every enabled device and resets it
+ * if it has a reset method, so no DMA or interrupt races the releases;
+ * then objects are released newest first (IRQs, DMA, netdevs, mappings,
+ * regions, the device, the driver).  Bus mastering off only pauses a
+ * device that was not reset: it keeps its ring addresses and resumes DMA
+ * into them when the re-run probe turns bus mastering on again, so the
+ * coherent buffers of such a device are quarantined, never freed.
  *
  * Must never: call extension code except through nooks_xpc().
  */
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include "nooks_wrappers.h"
 
-/* ---- simple resources (generated wrappers use these types) ------------ */
+/* ---- enabled devices: key pdev, aux[0] = reset at the last stop ------- */
 
 static void pci_enabled_stop(struct nooks_obj *o)
 {
-	pci_clear_master(o->ptr);
-	pci_intx(o->ptr, 0);
+	struct pci_dev *pdev = o->ptr;
+
+	pci_clear_master(pdev);
+	pci_intx(pdev, 0);
+	/*
+	 * Make the device forget its DMA state (FLR, PM or bus reset; the
+	 * saved config space is restored with bus mastering still off).
+	 * -ENOTTY when it has no reset method (QEMU's e1000 and pcnet),
+	 * -EAGAIN rather than waiting for a device lock someone holds.
+	 */
+	o->aux[0] = !pci_try_reset_function(pdev);
 }
 
 static void pci_enabled_release(struct nooks_obj *o)
@@ -43,6 +57,8 @@ const struct nooks_obj_type nooks_obj_pci_enabled = {
 	.stop = pci_enabled_stop,
 	.release = pci_enabled_release,
 };
+
+/* ---- simple resources (generated wrappers use these types) ------------ */
 
 static void iomem_release(struct nooks_obj *o)
 {
@@ -147,10 +163,43 @@ EXPORT_SYMBOL_GPL(nooks_w_pci_release_regions);
 /* ---- DMA: coherent buffers (key cpu address) and streaming mappings
  * (key dma address); aux = device, size, handle / direction ------------ */
 
+static unsigned long nooks_dma_quarantined;
+module_param_named(dma_quarantined, nooks_dma_quarantined, ulong, 0444);
+MODULE_PARM_DESC(dma_quarantined,
+		 "bytes of coherent DMA memory kept at recovery (device not reset)");
+
+/* Was @dev reset by pci_enabled_stop() of this recovery? */
+static bool dma_stopped(struct device *dev)
+{
+	struct nooks_obj *o;
+
+	if (!dev_is_pci(dev))
+		return false;
+	o = nooks_find(&nooks_obj_pci_enabled, to_pci_dev(dev));
+	return o && o->aux[0];
+}
+
+/*
+ * A device that was not reset still holds the bus addresses of its rings
+ * (descriptor base registers, receive enabled).  Freeing them would let it
+ * write into reused memory as soon as a driver sets bus mastering again:
+ * e1000_probe() calls pci_set_master() well before e1000_reset_hw(), and
+ * QEMU's e1000 then flushes the packets it queued meanwhile into the old
+ * receive ring (descriptor write-backs seen in freed, poisoned pages).  So
+ * such buffers are quarantined: kept allocated and forgotten.  The receive
+ * buffers the descriptors point to are untracked fragments, never freed.
+ */
 static void coherent_release(struct nooks_obj *o)
 {
-	dma_free_attrs((struct device *)o->aux[0], o->aux[1], o->ptr,
-		       (dma_addr_t)o->aux[2], 0);
+	struct device *dev = (struct device *)o->aux[0];
+
+	if (!dma_stopped(dev)) {
+		nooks_dma_quarantined += o->aux[1];
+		pr_info("nooks: detail domain=%s dma_quarantine=%lu dev=%s reason=no_reset\n",
+			o->dom->name, o->aux[1], dev_name(dev));
+		return;
+	}
+	dma_free_attrs(dev, o->aux[1], o->ptr, (dma_addr_t)o->aux[2], 0);
 }
 
 static const struct nooks_obj_type nooks_obj_coherent = {
