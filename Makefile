@@ -4,6 +4,7 @@
 #   demo   the main job: a small campaign end to end, ending with a report
 #   bench  benchmarks that print figures
 #   clean  remove everything built (the kernel .deb cache stays in ~/.cache)
+# The guest kernel comes from vm-images/kernel.lock (NOOKS_KERNEL overrides).
 # Components are libraries (common, injector, db, reports, harness) linked
 # into one CLI; each directory's *.c are picked up by wildcard.
 
@@ -32,7 +33,7 @@ all: deps
 deps:
 	@scripts/install-deps.sh
 
-build: tools kmods guest
+build: tools guest
 	@$(MAKE) --no-print-directory image
 
 tools: bin/nooks
@@ -78,18 +79,13 @@ build/guest/bin/%: harness/guest/tools/%.c $(wildcard harness/guest/tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ $<
 
-# Kernel modules, against the pinned headers (kbuild is incremental).
-build/kernel.env: FORCE
-	@mkdir -p $(@D)
-	@vm-images/fetch-kernel.sh $@
-
-kmods: build/kernel.env
-	@set -e; . ./build/kernel.env; for d in $(KMOD_DIRS); do \
-		$(MAKE) --no-print-directory -s -C /usr/src/linux-headers-$$KVER M=$(CURDIR)/$$d modules; \
-	done
-
-image: build/kernel.env
-	@vm-images/build-image.sh build/kernel.env build/image $(sort $(wildcard kmod/*/*.ko))
+# Everything that depends on the guest kernel (vm-images/kernel.lock, or
+# NOOKS_KERNEL=6.1.0-NN-amd64): kmod/* built against its headers and the
+# guest image, in build/k/<KVER>/; build/image, build/kmod and
+# build/kernel.env then point at it.  Kbuild and build-image.sh are
+# incremental, so the script runs every time.
+kmods image: guest
+	@vm-images/build-kernel.sh --select build
 
 check: all
 	@$(MAKE) --no-print-directory $(UNIT_BINS)
@@ -112,6 +108,5 @@ clean:
 		       $$d/modules.order $$d/Module.symvers $$d/.tmp_versions; \
 	done
 
-FORCE:
 
 -include $(LIB_OBJS:.o=.d) $(SAN_OBJS:.o=.d) build/obj/harness/nooks.d $(UNIT_BINS:%=%.d)

@@ -207,6 +207,13 @@ bool file_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+long long file_mtime(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (long long)st.st_mtime;
+}
+
 uint64_t now_ms(void)
 {
 	struct timespec ts;

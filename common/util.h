@@ -39,6 +39,8 @@ int mkdir_p(const char *path, unsigned mode);
 /* Remove a directory tree (best effort, no error output). */
 void remove_tree(const char *path);
 bool file_exists(const char *path);
+/* Modification time of path in seconds since the epoch, 0 if it cannot be stat'ed. */
+long long file_mtime(const char *path);
 /* Monotonic clock in milliseconds. */
 uint64_t now_ms(void);
 /* Directory of the running executable (malloc'd), or NULL. */

@@ -20,6 +20,7 @@
 #include "inject.h"
 #include "modcheck.h"
 #include "runtime.h"
+#include "image.h"
 #include "util.h"
 
 static const char inject_usage[] =
@@ -54,8 +55,8 @@ static const char inject_usage[] =
 "                   called at least once, N drawn in 1..COUNT\n"
 "  --count-only     no fault: rebind every import swifi wraps (load swifi.ko\n"
 "                   without arm=; it prints the calls at power-off)\n"
-"  --symvers F      Module.symvers of swifi.ko (default: kmod/swifi/\n"
-"                   Module.symvers next to bin/)\n"
+"  --symvers F      Module.symvers of swifi.ko (default: the one built for\n"
+"                   the guest image's kernel, IMAGE/symvers/swifi.symvers)\n"
 "  -o, --output F   the mutated module\n"
 "  --describe F     write the mutations as JSON (type, section, symbol+offset,\n"
 "                   file offset, old/new bytes, disassembly before/after; for\n"
@@ -296,16 +297,6 @@ static int write_describe(const struct inject_opts *o, const struct mutation *m,
 	return r;
 }
 
-static char *default_symvers(void)
-{
-	char *bin = exe_dir(), *p;
-
-	if (!bin)
-		return xstrdup("kmod/swifi/Module.symvers");
-	p = xasprintf("%s/../kmod/swifi/Module.symvers", bin);
-	free(bin);
-	return p;
-}
 
 /* Plan the runtime faults (before any code mutation: the imports as shipped). */
 static int plan_runtime(struct injector *j, const struct inject_opts *o, unsigned rt_mask,
@@ -331,7 +322,9 @@ static int write_module(struct injector *j, const struct inject_opts *o, size_t 
 
 	if (!na)
 		return kobj_write(&j->obj, o->output);
-	sv = o->symvers ? xstrdup(o->symvers) : default_symvers();
+	sv = o->symvers ? xstrdup(o->symvers) : image_find_kmod_file(NULL, "swifi", "symvers");
+	if (!sv)
+		return -1;
 	tmp = nm ? xasprintf("%s.code.tmp", o->output) : NULL;
 	r = tmp ? kobj_write(&j->obj, tmp) : 0;
 	if (!r)
@@ -432,8 +425,8 @@ static int do_count_only(struct injector *j, const struct inject_opts *o)
 	arms = xcalloc(n, sizeof(*arms));
 	for (i = 0; i < n; i++)
 		snprintf(arms[i].sym, sizeof(arms[i].sym), "%s", syms[i]);
-	sv = o->symvers ? xstrdup(o->symvers) : default_symvers();
-	r = rt_bind(o->input, o->output, arms, n, sv);
+	sv = o->symvers ? xstrdup(o->symvers) : image_find_kmod_file(NULL, "swifi", "symvers");
+	r = sv ? rt_bind(o->input, o->output, arms, n, sv) : -1;
 	if (!r)
 		fprintf(stderr, "nooks: %zu imports bound to swifi for counting; load swifi.ko "
 			"(no arm=) before '%s'\n", n, o->output);

@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "modbind.h"
+#include "image.h"
 #include "util.h"
 
 static const char isolate_usage[] =
@@ -41,8 +42,8 @@ static const char isolate_usage[] =
 "\n"
 "  -o, --out FILE   the isolated module to write\n"
 "  --list           print each import and what isolation does with it\n"
-"  --symvers FILE   Module.symvers of nooks.ko (default: kmod/nooks/\n"
-"                   Module.symvers next to bin/)\n";
+"  --symvers FILE   Module.symvers of nooks.ko (default: the one built for\n"
+"                   the guest image's kernel, IMAGE/symvers/nooks.symvers)\n";
 
 #define WRAP_PREFIX "nooks_w_"
 
@@ -61,16 +62,6 @@ static int is_glue(const char *s)
 	       (!strncmp(s, "__SCT__", 7) && !is_sched_trampoline(s));
 }
 
-static char *default_symvers(void)
-{
-	char *bin = exe_dir(), *p;
-
-	if (!bin)
-		return xstrdup("kmod/nooks/Module.symvers");
-	p = xasprintf("%s/../kmod/nooks/Module.symvers", bin);
-	free(bin);
-	return p;
-}
 
 static const char *decide(const struct modbind_import *im)
 {
@@ -202,7 +193,9 @@ int cmd_isolate(int argc, char **argv)
 		return usage(isolate_usage, 1);
 	}
 	if (!sym)
-		sym = defsym = default_symvers();
+		sym = defsym = image_find_kmod_file(NULL, "nooks", "symvers");
+	if (!sym)
+		return 1;
 	ret = isolate(argv[optind], out, sym, list) ? 1 : 0;
 	free(defsym);
 	return ret;

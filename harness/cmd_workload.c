@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "image.h"
 #include "util.h"
 #include "workload.h"
 
@@ -208,7 +209,7 @@ static int wl_run(int argc, char **argv)
 	const struct workload *w;
 	struct run_opts o;
 	const char *devs[WORKLOAD_MAX_DEVICES], *vargv[32];
-	char *dir = NULL, *vmdir = NULL, *disk = NULL, *ko = NULL, *bin;
+	char *dir = NULL, *vmdir = NULL, *disk = NULL, *ko = NULL;
 	int n_devs, i, va = 0, r, ret = 1;
 
 	if (wants_help(argc, argv))
@@ -254,9 +255,9 @@ static int wl_run(int argc, char **argv)
 		vargv[va++] = disk;
 	}
 	if (w->flags & WORKLOAD_NEEDS_KHTTPD) {
-		bin = exe_dir();
-		ko = xasprintf("%s/../kmod/khttpd/khttpd.ko", bin ? bin : ".");
-		free(bin);
+		ko = image_find_kmod_file(o.image, "khttpd", "ko");
+		if (!ko)
+			goto out;
 		vargv[va++] = "--module";
 		vargv[va++] = ko;
 	}

@@ -36,6 +36,16 @@ static char *field(struct json_object *o, const char *key, const char *path)
 	return xstrdup(json_object_get_string(v));
 }
 
+static char *opt_field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string) || !*json_object_get_string(v))
+		return NULL;
+	return xstrdup(json_object_get_string(v));
+}
+
 int image_load(const char *dir, struct image *img)
 {
 	struct json_object *o = NULL;
@@ -55,6 +65,10 @@ int image_load(const char *dir, struct image *img)
 		goto out;
 	}
 	img->kernel_version = field(o, "kernel_version", path);
+	/* absent in images built before kernel.lock */
+	img->kernel_package_version = opt_field(o, "kernel_package_version");
+	img->kernel_source = opt_field(o, "kernel_source");
+	img->kernel_locked = opt_field(o, "kernel_locked");
 	vml = field(o, "vmlinux", path);
 	ird = field(o, "initramfs", path);
 	mods = field(o, "modules_dir", path);
@@ -84,8 +98,48 @@ void image_release(struct image *img)
 {
 	free(img->dir);
 	free(img->kernel_version);
+	free(img->kernel_package_version);
+	free(img->kernel_source);
+	free(img->kernel_locked);
 	free(img->vmlinux);
 	free(img->initramfs);
 	free(img->modules_dir);
 	memset(img, 0, sizeof(*img));
+}
+
+char *image_kmod_file(const struct image *img, const char *name, const char *what)
+{
+	if (!strcmp(what, "symvers"))
+		return xasprintf("%s/symvers/%s.symvers", img->dir, name);
+	return xasprintf("%s/extra/%s.%s", img->modules_dir, name, what);
+}
+
+char *image_find_kmod_file(const char *dir, const char *name, const char *what)
+{
+	struct image img;
+	char *p;
+
+	if (image_load(dir, &img))
+		return NULL;
+	p = image_kmod_file(&img, name, what);
+	image_release(&img);
+	if (!file_exists(p)) {
+		error("'%s' not found (run 'make')", p);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+char *image_kernel_desc(const struct image *img)
+{
+	const char *ver = img->kernel_package_version ? img->kernel_package_version : "?";
+
+	if (img->kernel_source && !strcmp(img->kernel_source, "fallback"))
+		return xasprintf("%s (%s, fallback: kernel.lock's %s is not served)",
+				 img->kernel_version, ver,
+				 img->kernel_locked ? img->kernel_locked : "?");
+	if (img->kernel_source && !strcmp(img->kernel_source, "override"))
+		return xasprintf("%s (%s, NOOKS_KERNEL)", img->kernel_version, ver);
+	return xasprintf("%s (%s)", img->kernel_version, ver);
 }

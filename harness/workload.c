@@ -132,9 +132,10 @@ char *workload_fat_base(void)
 		return NULL;
 	}
 	img = xasprintf("%s/../build/fat/base.img", bin);
-	if (file_exists(img))
-		goto out;
 	script = xasprintf("%s/../vm-images/make-fat-image.sh", bin);
+	/* kernel-independent; rebuilt only when the script changes */
+	if (file_exists(img) && file_mtime(img) >= file_mtime(script))
+		goto out;
 	log = xasprintf("%s/../build/fat/make.log", bin);
 	{
 		char *dir = xasprintf("%s/../build/fat", bin);

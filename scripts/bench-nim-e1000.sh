@@ -47,8 +47,8 @@ for mode in $MODES; do
 	cmd=$(cat "$T/run.sh")
 	case $mode in
 	native) args="" ;;
-	nooks) args="--module kmod/nooks/nooks.ko --module $T/e1000.ko" ;;
-	domains) args="--module kmod/nooks/nooks.ko --module $T/e1000.ko"
+	nooks) args="--module build/kmod/nooks/nooks.ko --module $T/e1000.ko" ;;
+	domains) args="--module build/kmod/nooks/nooks.ko --module $T/e1000.ko"
 		cmd=$(cat "$T/dom.sh" "$T/run.sh") ;;
 	*) echo "unknown mode '$mode' (known: native nooks domains)" >&2; exit 2 ;;
 	esac
@@ -106,6 +106,6 @@ for t in e1000_clean e1000_intr e1000_xmit_frame e1000_watchdog e1000_xmit_frame
 done
 dmesg | grep 'nooks: recovered' | sed 's/^.*latency_us/latency_us/'
 EOS
-bin/nooks vm run --timeout 120 --module kmod/nooks/nooks.ko --module "$T/e1000.ko" \
+bin/nooks vm run --timeout 120 --module build/kmod/nooks/nooks.ko --module "$T/e1000.ko" \
 	--device e1000 --device virtio-net --cmd "$(cat "$T/rec.sh")" 2>/dev/null
 exit 0

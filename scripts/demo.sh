@@ -15,6 +15,9 @@ rm -f "$db" "$db-wal" "$db-shm"
 rm -rf "$db.runs" "$out/report"
 native_only=$(jq -r '[.extensions[] | select(.modes and (.modes | index("nooks") | not)) | .name] | join(", ")' "$spec")
 echo "demo: campaign $spec, database $db"
+echo "demo: guest kernel $(jq -r '.kernel_version + " (" + .kernel_package_version + ", " +
+	(if .kernel_source == "fallback" then "fallback: kernel.lock asks for " + .kernel_locked + ", not served"
+	 elif .kernel_source == "override" then "NOOKS_KERNEL" else "kernel.lock" end) + ")"' build/image/image.json)"
 [ -n "$native_only" ] &&
 	echo "demo: native mode only for: $native_only (no NIM wrappers for them yet); the others run paired native/nooks"
 bin/nooks campaign run "$spec" --db "$db" --no-summary

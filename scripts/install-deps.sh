@@ -4,14 +4,16 @@
 # Idempotent and quiet when everything is present.  As root it apt-installs
 # what is missing; as non-root it prints one line naming what to install and
 # exits non-zero.  The guest kernel is NOT installed here (vm-images/ fetches
-# it with apt-get download and never installs it on the host).
+# it with apt-get download and never installs it on the host), nor are its
+# headers: vm-images/fetch-kernel.sh installs exactly the linux-headers
+# package of the kernel that vm-images/kernel.lock names.
 set -eu
 
 # $NOOKS_DEPS overrides the list (used by the tests to exercise the paths).
 PKGS=${NOOKS_DEPS:-"build-essential pkg-config git make gcc
 qemu-system-x86 busybox-static kmod cpio xz-utils zstd dosfstools mtools
 libsqlite3-dev sqlite3 libjson-c-dev libcmocka-dev libelf-dev libzydis-dev
-libzstd-dev zlib1g-dev libarchive-dev binutils elfutils linux-headers-amd64 iproute2 file
+libzstd-dev zlib1g-dev libarchive-dev binutils elfutils iproute2 file
 chromium python3 jq"}
 
 missing=""
@@ -19,12 +21,6 @@ for p in $PKGS; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "installed" ] || missing="$missing $p"
 done
-# Headers are pinned through the meta-package; make sure its dependency
-# (linux-headers-6.1.0-NN-amd64) is present too.
-if [ -z "$missing" ] && [ -z "${NOOKS_DEPS:-}" ]; then
-	abi=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -n 's/.*linux-headers-\(6\.1\.0-[0-9]*\)-amd64.*/\1/p')
-	[ -d "/usr/src/linux-headers-$abi-amd64" ] || missing="$missing linux-headers-$abi-amd64"
-fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

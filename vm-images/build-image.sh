@@ -5,7 +5,9 @@
 #
 # Usage: build-image.sh KERNEL.env OUTDIR [OUR.ko ...]
 # Output: OUTDIR/vmlinux, OUTDIR/initramfs.cpio, OUTDIR/image.json (kernel
-# version, package, .deb hash, and sha256 of each artefact).  Files appear
+# version, package, .deb hash, whether the kernel is the locked one, and
+# sha256 of each artefact), OUTDIR/modules (the guest's /lib/modules/KVER),
+# OUTDIR/symvers/NAME.symvers (Module.symvers of each of our kmod/NAME).  Files appear
 # atomically: everything is built in OUTDIR.tmp and renamed at the end.
 set -eu
 die() { echo "build-image: $*" >&2; exit 1; }
@@ -74,6 +76,12 @@ if [ $# -gt 0 ]; then
 	for ko in "$@"; do
 		[ -f "$ko" ] || die "module '$ko' not found"
 		cp "$ko" "$root/lib/modules/$KVER/extra/"
+		# the exports of our modules, for `nooks isolate` and `nooks inject`
+		sv="$(dirname "$ko")/Module.symvers"
+		if [ -f "$sv" ]; then
+			mkdir -p "$tmp/symvers"
+			cp "$sv" "$tmp/symvers/$(basename "$(dirname "$ko")").symvers"
+		fi
 	done
 fi
 depmod -b "$root" "$KVER" || die "depmod failed on the image tree"
@@ -89,6 +97,8 @@ cat >"$tmp/image.json" <<JSON
   "kernel_package": "$KPKG",
   "kernel_package_version": "$KPKGVER",
   "kernel_deb_sha256": "$KDEB_SHA256",
+  "kernel_source": "$KSOURCE",
+  "kernel_locked": "$KLOCKED",
   "vmlinux": "vmlinux",
   "vmlinux_sha256": "$(sha "$tmp/vmlinux")",
   "initramfs": "initramfs.cpio",
@@ -99,6 +109,7 @@ JSON
 rm -rf "$out"
 mkdir -p "$out"
 mv "$tmp/vmlinux" "$tmp/initramfs.cpio" "$tmp/image.json" "$out/"
+[ -d "$tmp/symvers" ] && mv "$tmp/symvers" "$out/symvers"
 mv "$root/lib/modules/$KVER" "$out/modules"
 echo "$stamp" >"$out/.inputs"
 rm -rf "$tmp"

@@ -3,6 +3,9 @@
 # Tests run the real bin/nooks against the real guest image.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 NOOKS="$TOP/bin/nooks"
+# our modules as built for the guest image's kernel (vm-images/build-kernel.sh);
+# KMOD and NOOKS_IMAGE may point at another kernel's build/k/<KVER>/
+KMOD=${KMOD:-$TOP/build/kmod}
 T_FAILED=0
 T_TMP=$(mktemp -d)
 trap 'rm -rf "$T_TMP"' EXIT

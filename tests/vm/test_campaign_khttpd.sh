@@ -10,7 +10,7 @@ if ! "$NOOKS" inject --help >/dev/null 2>&1; then
 	skip "khttpd campaign on real guests" "the injector ('nooks inject') is not in this build"
 	finish
 fi
-if ! [ -x "$TOP/build/guest/bin/wl-khttpd" ] || ! [ -f "$TOP/kmod/khttpd/khttpd.ko" ]; then
+if ! [ -x "$TOP/build/guest/bin/wl-khttpd" ] || ! [ -f "$KMOD/khttpd/khttpd.ko" ]; then
 	skip "khttpd campaign on real guests" "wl-khttpd or khttpd.ko missing"
 	finish
 fi
@@ -32,7 +32,7 @@ expect_eq "no disk for khttpd" "" "$(sqlite3 "$DB" 'SELECT disk FROM extensions'
 m=$(cat "$T_TMP"/runs/*khttpd_0000_native/manifest.json)
 expect_match "manifest loads the faulty module" '"path":"[^"]*/fault.ko"' "$m"
 expect_match "manifest attaches the NIC under test and the peer" '"devices":\[ *"e1000", *"virtio-net"' "$(printf '%s' "$m" | tr -d '\n')"
-if cmp -s "$T_TMP"/runs/*khttpd_0000_native/fault.ko "$TOP/kmod/khttpd/khttpd.ko"; then
+if cmp -s "$T_TMP"/runs/*khttpd_0000_native/fault.ko "$KMOD/khttpd/khttpd.ko"; then
 	fail "faulty khttpd.ko differs from the stock one"
 else
 	pass "faulty khttpd.ko differs from the stock one"

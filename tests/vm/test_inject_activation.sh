@@ -11,7 +11,7 @@
 # record and the database, a rerun does not profile again, and the report
 # shows the activation table, the filter and "unknown" for code faults.
 . "$(dirname "$0")/lib.sh"
-if ! [ -x "$TOP/build/guest/bin/wl-netdev" ] || ! [ -f "$TOP/kmod/swifi/Module.symvers" ]; then
+if ! [ -x "$TOP/build/guest/bin/wl-netdev" ] || ! [ -f "$KMOD/swifi/Module.symvers" ]; then
 	skip "activation campaign" "needs wl-netdev in the image and kmod/swifi built"
 	finish
 fi

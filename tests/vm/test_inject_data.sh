@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 KO="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
-SWIFI="$TOP/kmod/swifi/swifi.ko"
+SWIFI="$KMOD/swifi/swifi.ko"
 # .data size from the host copy of the module (the guest only knows addresses)
 DSIZE=$(readelf -S -W "$KO" | awk '$2 == ".data" {print "0x"$6}')
 CMD="modprobe e1000 && a=\$(cat /sys/module/e1000/sections/.data) &&

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 KO="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
-SWIFI="$TOP/kmod/swifi/swifi.ko"
+SWIFI="$KMOD/swifi/swifi.ko"
 D="$T_TMP/d"
 mkdir -p "$D"
 

@@ -11,8 +11,8 @@
 # with domains on.  Everything runs twice: on 1 and on 2 vCPUs.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$TOP/kmod/nooks/nooks.ko"
-ST="$TOP/kmod/selftest/nooks_selftest.ko"
+NIM="$KMOD/nooks/nooks.ko"
+ST="$KMOD/selftest/nooks_selftest.ko"
 "$NOOKS" isolate "$ST" -o "$T_TMP/st.ko" >/dev/null; rc=$?
 expect_eq "nooks isolate selftest" 0 "$rc"
 

@@ -12,7 +12,7 @@
 # reported when the page is reused.  NIM=path overrides nooks.ko.
 . "$(dirname "$0")/lib.sh"
 
-NIM=${NIM:-"$TOP/kmod/nooks/nooks.ko"}
+NIM=${NIM:-"$KMOD/nooks/nooks.ko"}
 E1000="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 CLEAN_ROUNDS=${CLEAN_ROUNDS:-30}
 "$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >/dev/null; rc=$?

@@ -11,7 +11,7 @@
 # write with domains off (stage 1) goes unnoticed and changes it.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$TOP/kmod/nooks/nooks.ko"
+NIM="$KMOD/nooks/nooks.ko"
 E1000="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 RUNS=${RUNS:-12}
 "$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >/dev/null; rc=$?

@@ -6,7 +6,7 @@
 # again on the re-probed eth0.  oops=panic panic_on_oops=1 throughout.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$TOP/kmod/nooks/nooks.ko"
+NIM="$KMOD/nooks/nooks.ko"
 E1000="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 RUNS=${RUNS:-40}
 "$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >/dev/null; rc=$?

@@ -4,7 +4,7 @@
 # nothing written on failure, bad input.
 . "$(dirname "$0")/lib.sh"
 
-ST="$TOP/kmod/selftest/nooks_selftest.ko"
+ST="$KMOD/selftest/nooks_selftest.ko"
 E1000=$(find "$TOP/build/image/modules" -name e1000.ko | head -n 1)
 
 out=$("$NOOKS" isolate "$ST" -o "$T_TMP/st.ko"); rc=$?

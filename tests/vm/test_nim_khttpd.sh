@@ -10,9 +10,9 @@
 # serves wl-khttpd, twice in a row; rmmod reports nothing outstanding.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$TOP/kmod/nooks/nooks.ko"
+NIM="$KMOD/nooks/nooks.ko"
 RUNS=${RUNS:-5}
-"$NOOKS" isolate "$TOP/kmod/khttpd/khttpd.ko" -o "$T_TMP/khttpd.ko" >/dev/null; rc=$?
+"$NOOKS" isolate "$KMOD/khttpd/khttpd.ko" -o "$T_TMP/khttpd.ko" >/dev/null; rc=$?
 expect_eq "nooks isolate khttpd.ko" 0 "$rc"
 
 cat >"$T_TMP/run.sh" <<EOS

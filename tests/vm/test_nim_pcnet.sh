@@ -10,7 +10,7 @@
 # recovered, and wl-netdev passes again.  Also checks that 8139cp isolates.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$TOP/kmod/nooks/nooks.ko"
+NIM="$KMOD/nooks/nooks.ko"
 NET="$TOP/build/image/modules/kernel/drivers/net/ethernet"
 RUNS=${RUNS:-10}
 "$NOOKS" isolate "$NET/amd/pcnet32.ko" -o "$T_TMP/pcnet32.ko" >/dev/null; rc=$?

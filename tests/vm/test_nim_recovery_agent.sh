@@ -15,7 +15,7 @@ expect_eq "nooks isolate stock e1000.ko" 0 "$rc"
 
 manifest() {  # manifest FILE EXTRA-FIELDS
 	cat >"$1" <<JSON
-{"modules": ["$TOP/kmod/nooks/nooks.ko", "$T_TMP/e1000.ko"], "devices": ["e1000", "virtio-net"],
+{"modules": ["$KMOD/nooks/nooks.ko", "$T_TMP/e1000.ko"], "devices": ["e1000", "virtio-net"],
  "append": "oops=panic panic_on_oops=1",
  "workload": {"name": "netdev", "params": {"bytes": 16777216, "pings": 3, "link": 10, "deadline": 40}},
  "inject": {"phase": "send", "after_s": 0.5, "cmd": "echo e1000_clean > /sys/kernel/nooks/fault_next"},

@@ -5,8 +5,8 @@
 # through the whole matrix), and still lets unisolated faults panic.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$TOP/kmod/nooks/nooks.ko"
-ST="$TOP/kmod/selftest/nooks_selftest.ko"
+NIM="$KMOD/nooks/nooks.ko"
+ST="$KMOD/selftest/nooks_selftest.ko"
 "$NOOKS" isolate "$ST" -o "$T_TMP/st.ko" >/dev/null; rc=$?
 expect_eq "nooks isolate selftest" 0 "$rc"
 

@@ -4,7 +4,7 @@
 # capture of a flooding guest; killing the runner kills QEMU; bad input.
 . "$(dirname "$0")/lib.sh"
 
-ko="$TOP/kmod/selftest/nooks_selftest.ko"
+ko="$KMOD/selftest/nooks_selftest.ko"
 fault=/sys/module/nooks_selftest/parameters/fault
 field() { jq -r "$1" "$2" 2>/dev/null; }
 

@@ -8,7 +8,7 @@
 # "cmd" workload here registers none.
 . "$(dirname "$0")/lib.sh"
 
-"$NOOKS" isolate "$TOP/kmod/selftest/nooks_selftest.ko" -o "$T_TMP/st.ko" >/dev/null 2>&1 ||
+"$NOOKS" isolate "$KMOD/selftest/nooks_selftest.ko" -o "$T_TMP/st.ko" >/dev/null 2>&1 ||
 	fail "isolate the selftest extension"
 trigger='echo null_read@softirq > /sys/module/nooks_selftest/parameters/fault; sleep 1; true'
 
@@ -20,7 +20,7 @@ manifest() {  # manifest FILE MODULES-JSON CMD
 JSON
 }
 
-manifest "$T_TMP/rec.json" "[\"$TOP/kmod/nooks/nooks.ko\", \"$T_TMP/st.ko\"]" "$trigger"
+manifest "$T_TMP/rec.json" "[\"$KMOD/nooks/nooks.ko\", \"$T_TMP/st.ko\"]" "$trigger"
 out=$("$NOOKS" trial run "$T_TMP/rec.json" --out "$T_TMP/rec" 2>/dev/null)
 expect_eq "NIM recovery + workload pass is 'recovered'" recovered "$(printf '%s' "$out" | jq -r .outcome)"
 lat=$(printf '%s' "$out" | jq -r '.nim_recovery_us // -1')
@@ -29,11 +29,11 @@ expect_match "the fault event is kept" "fault domain=nooks_selftest kind=page_fa
 	"$(printf '%s' "$out" | jq -r '.nim_events[]')"
 expect_eq "no kernel crash in the console" false "$(printf '%s' "$out" | jq -r .triage.crashed)"
 
-manifest "$T_TMP/nat.json" "[\"$TOP/kmod/selftest/nooks_selftest.ko\"]" "$trigger"
+manifest "$T_TMP/nat.json" "[\"$KMOD/selftest/nooks_selftest.ko\"]" "$trigger"
 out=$("$NOOKS" trial run "$T_TMP/nat.json" --out "$T_TMP/nat" 2>/dev/null)
 expect_eq "the same fault natively is 'crash'" crash "$(printf '%s' "$out" | jq -r .outcome)"
 
-manifest "$T_TMP/clean.json" "[\"$TOP/kmod/nooks/nooks.ko\", \"$T_TMP/st.ko\"]" "true"
+manifest "$T_TMP/clean.json" "[\"$KMOD/nooks/nooks.ko\", \"$T_TMP/st.ko\"]" "true"
 out=$("$NOOKS" trial run "$T_TMP/clean.json" --out "$T_TMP/clean" 2>/dev/null)
 expect_eq "the NIM without a fault is 'no_effect'" no_effect "$(printf '%s' "$out" | jq -r .outcome)"
 no_qemu_left "no qemu left"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 export NOOKS_CACHE="$T_TMP/cache"
-ko="$TOP/kmod/selftest/nooks_selftest.ko"
+ko="$KMOD/selftest/nooks_selftest.ko"
 fault=/sys/module/nooks_selftest/parameters/fault
 field() { jq -r "$1" "$2" 2>/dev/null; }
 

@@ -13,7 +13,7 @@ mkdir -p "$img"
 cp "$TOP/build/image/image.json" "$TOP/build/image/initramfs.cpio" "$img/"
 ln -s "$TOP/build/image/vmlinux" "$img/vmlinux"
 ln -s "$TOP/build/image/modules" "$img/modules"
-ko="$TOP/kmod/selftest/nooks_selftest.ko"
+ko="$KMOD/selftest/nooks_selftest.ko"
 field() { jq -r "$1" "$2" 2>/dev/null; }
 out() { jq -r 'select(.event == "output") | .line' "$1/agent.log"; }
 run() { "$NOOKS" trial run "$@" --image "$img" >/dev/null 2>&1; }

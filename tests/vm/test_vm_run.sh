@@ -17,7 +17,7 @@ expect_eq "guest exit status is relayed" 7 "$rc"
 out=$("$NOOKS" vm run --out "$T_TMP/r3" --device e1000 --cmd 'cat /sys/class/net/eth0/device/uevent | grep DRIVER; lsmod | grep -c "^e1000 "' 2>/dev/null)
 expect_match "--device e1000 binds the stock e1000 driver" "DRIVER=e1000" "$out"
 
-ko="$TOP/kmod/selftest/nooks_selftest.ko"
+ko="$KMOD/selftest/nooks_selftest.ko"
 out=$("$NOOKS" vm run --out "$T_TMP/r4" --module "$ko" --cmd 'grep -c nooks_selftest /proc/modules; dmesg | grep -c "nooks_selftest: loaded"' 2>/dev/null)
 expect_eq "--module loads our module" "1
 1" "$out"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 result() { grep '"event":"result"' "$1"; }
-ko="$TOP/kmod/khttpd/khttpd.ko"
+ko="$KMOD/khttpd/khttpd.ko"
 
 "$NOOKS" workload run khttpd --out "$T_TMP/ok" --timeout 200 >"$T_TMP/ok.out" 2>&1; rc=$?
 expect_eq "khttpd workload passes" 0 "$rc"
