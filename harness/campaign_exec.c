@@ -259,6 +259,9 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 		exec_release(x);
 		return -1;
 	}
+	/* our children (nooks inject, nooks isolate) bind against this image's
+	 * modules: its kernel's Module.symvers */
+	setenv("NOOKS_IMAGE", x->img.dir, 1);
 	probe[0] = x->nooks;
 	probe[1] = "inject";
 	probe[2] = "--help";
