@@ -8,7 +8,7 @@
  * profiles (parsing, profile-guided candidates, determinism of N with a
  * profile, --profile / --count-only end to end, the console parsers of
  * swifi's calls and fired events on lines recorded from real runs).
- * Run from the top directory (needs build/image and kmod/swifi/Module.symvers).
+ * Run from the top directory (needs build/image with its symvers/swifi.symvers).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +30,7 @@
 #include "util.h"
 
 #define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
-#define SYMVERS "kmod/swifi/Module.symvers"
+#define SYMVERS "build/image/symvers/swifi.symvers"
 
 int cmd_inject(int argc, char **argv);
 
