@@ -471,3 +471,59 @@ CREATE VIEW v_activation AS
 	       SUM(fault_fired > 0) AS trials_fired
 	FROM v_trials WHERE outcome <> 'infra_error'
 	GROUP BY campaign_id, extension, mode, fault_types;
+
+-- @migration 6
+-- The kernel of every trial, and each extension's candidate sites.
+--
+-- images gains how its kernel was selected (image.json, docs/ARCHITECTURE.md):
+-- kernel_source 'lock', 'fallback' or 'override', and kernel_locked, what
+-- vm-images/kernel.lock asked for ("ABI=VERSION"); NULL for images recorded
+-- before.  Both are part of an image's identity (a fallback run is not a
+-- lock run), so images is rebuilt with a wider UNIQUE (store_image_id looks
+-- rows up with IS, NULLs included).  campaigns keep their image ids.
+CREATE TABLE images_new (
+	id INTEGER PRIMARY KEY,
+	kernel_version TEXT NOT NULL,
+	vmlinux_sha256 TEXT NOT NULL,
+	initramfs_sha256 TEXT NOT NULL,
+	first_used TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+	kernel_source TEXT,
+	kernel_locked TEXT,
+	UNIQUE (kernel_version, vmlinux_sha256, initramfs_sha256, kernel_source, kernel_locked)
+);
+INSERT INTO images_new (id, kernel_version, vmlinux_sha256, initramfs_sha256, first_used)
+	SELECT id, kernel_version, vmlinux_sha256, initramfs_sha256, first_used FROM images;
+DROP TABLE images;
+ALTER TABLE images_new RENAME TO images;
+
+-- The image each trial ran on (a campaign resumed with --allow-kernel-change
+-- mixes kernels); trials stored before ran on their campaign's image.
+ALTER TABLE trials ADD COLUMN image_id INTEGER REFERENCES images(id);
+UPDATE trials SET image_id = (SELECT c.image_id FROM campaigns c WHERE c.id = trials.campaign_id);
+
+-- Candidate sites of each of the spec's fault types in an extension's
+-- module, counted by the injector before planning (harness/sites.c; what
+-- `nooks inject --sites` prints): instructions for code types, called
+-- wrapped imports x N for runtime types.  0: the planner never gives the
+-- extension that type.  No rows: a campaign planned before migration 6.
+CREATE TABLE extension_sites (
+	extension_id INTEGER NOT NULL REFERENCES extensions(id) ON DELETE CASCADE,
+	fault_type TEXT NOT NULL,
+	sites INTEGER NOT NULL,
+	PRIMARY KEY (extension_id, fault_type)
+);
+
+-- Per campaign: the kernels its trials ran on (a trial without an image of
+-- its own ran on its campaign's), with how each was selected.
+CREATE VIEW v_kernels AS
+	SELECT t.campaign_id, i.id AS image_id, i.kernel_version, i.kernel_source,
+	       i.kernel_locked, COUNT(*) AS trials
+	FROM trials t JOIN campaigns c ON c.id = t.campaign_id
+	JOIN images i ON i.id = coalesce(t.image_id, c.image_id)
+	GROUP BY t.campaign_id, i.id;
+
+-- Per campaign/extension/fault type: the candidate sites counted at plan
+-- time; ord: the order they were stored in (the spec's type order).
+CREATE VIEW v_sites AS
+	SELECT e.campaign_id, e.name AS extension, s.fault_type, s.sites, s.rowid AS ord
+	FROM extension_sites s JOIN extensions e ON e.id = s.extension_id;

@@ -310,20 +310,43 @@ static int step_int(struct store *st, sqlite3_stmt *s, int64_t *v)
 
 /* ---- campaigns ------------------------------------------------------------ */
 
+/* sql with the five identity fields of img bound to ?1..?5; NULL on error. */
+static sqlite3_stmt *image_stmt(struct store *st, const char *sql, const struct store_image *img)
+{
+	sqlite3_stmt *s = store_prepare(st, sql);
+
+	if (!s)
+		return NULL;
+	bind_text(s, 1, img->kernel_version);
+	bind_text(s, 2, img->vmlinux_sha256 ? img->vmlinux_sha256 : "");
+	bind_text(s, 3, img->initramfs_sha256 ? img->initramfs_sha256 : "");
+	bind_text(s, 4, img->kernel_source);
+	bind_text(s, 5, img->kernel_locked);
+	return s;
+}
+
+int store_image_add(struct store *st, const struct store_image *img, int64_t *id)
+{
+	sqlite3_stmt *s = image_stmt(st,
+		"SELECT id FROM images WHERE kernel_version = ?1 AND vmlinux_sha256 = ?2 AND "
+		"initramfs_sha256 = ?3 AND kernel_source IS ?4 AND kernel_locked IS ?5", img);
+	int r = s ? step_int(st, s, id) : -1;
+
+	if (r == 1) {
+		s = image_stmt(st, "INSERT INTO images (kernel_version, vmlinux_sha256, "
+			       "initramfs_sha256, kernel_source, kernel_locked) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id", img);
+		r = s ? step_int(st, s, id) : -1;
+	}
+	return r ? db_error(st, "cannot record the image") : 0;
+}
+
 int store_image_id(struct store *st, const char *kver, const char *vmlinux_sha,
 		   const char *initramfs_sha, int64_t *id)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"INSERT INTO images (kernel_version, vmlinux_sha256, initramfs_sha256) "
-		"VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET kernel_version = kernel_version "
-		"RETURNING id");
+	const struct store_image img = { kver, vmlinux_sha, initramfs_sha, NULL, NULL };
 
-	if (!s)
-		return -1;
-	bind_text(s, 1, kver);
-	bind_text(s, 2, vmlinux_sha);
-	bind_text(s, 3, initramfs_sha);
-	return step_int(st, s, id) ? db_error(st, "cannot record the image") : 0;
+	return store_image_add(st, &img, id);
 }
 
 int store_campaign_find(struct store *st, const char *name, const char *spec_hash,
@@ -375,6 +398,20 @@ int store_extension_insert(struct store *st, int64_t campaign_id, const char *na
 	bind_text(s, 5, workload);
 	bind_text(s, 6, disk);
 	return step_int(st, s, id) ? db_error(st, "cannot insert an extension") : 0;
+}
+
+int store_extension_sites_insert(struct store *st, int64_t extension_id, const char *type,
+				 int64_t sites)
+{
+	sqlite3_stmt *s = store_prepare(st,
+		"INSERT INTO extension_sites (extension_id, fault_type, sites) VALUES (?1, ?2, ?3)");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, extension_id);
+	bind_text(s, 2, type);
+	sqlite3_bind_int64(s, 3, sites);
+	return step_done(st, s, "cannot record the candidate sites of an extension");
 }
 
 int store_fault_insert(struct store *st, int64_t campaign_id, int64_t extension_id,
@@ -569,9 +606,9 @@ static int put_trial_row(struct store *st, const struct store_trial *t, int64_t 
 		"signature_id, detection, recovery_ms, deadlines_hit, workload_pass, "
 		"workload_reason, metrics_json, nim_events_json, boot_ms, workload_ms, "
 		"wall_ms, error, fs_corrupt, fsck_exit, fsck_summary, fs_dirty, nim_detection, "
-		"nim_target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-		"?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29) "
-		"RETURNING id");
+		"nim_target, image_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		"?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "
+		"?29, ?30) RETURNING id");
 
 	if (!s)
 		return -1;
@@ -607,6 +644,7 @@ static int put_trial_row(struct store *st, const struct store_trial *t, int64_t 
 	}
 	bind_text(s, 28, t->nim_detection);
 	bind_text(s, 29, t->nim_target);
+	bind_int(s, 30, t->image_id > 0 ? t->image_id : -1, 1);
 	return step_int(st, s, id) ? db_error(st, "cannot insert the trial") : 0;
 }
 

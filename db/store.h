@@ -59,6 +59,14 @@ struct store_trial {
 	const char *profile_key, *profile_json;	/* call profile used (stored once), or NULL */
 	const struct store_mutation *mutations;	/* stored once per fault */
 	int n_mutations;
+	int64_t image_id;			/* migration 6: image it ran on; <= 0: its campaign's */
+};
+
+/* A guest image: the kernel that ran and how it was selected (image.json). */
+struct store_image {
+	const char *kernel_version, *vmlinux_sha256, *initramfs_sha256;
+	const char *kernel_source;	/* "lock", "fallback", "override"; NULL: unknown */
+	const char *kernel_locked;	/* what kernel.lock asked for; NULL: unknown */
 };
 
 /* Latest schema version this binary knows. */
@@ -80,7 +88,10 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
-/* Find or insert an image row; *id /out/. */
+/* Find or insert an image row (all five fields are its identity, NULLs
+ * included); call inside a transaction.  *id /out/. */
+int store_image_add(struct store *st, const struct store_image *img, int64_t *id /* out */);
+/* The same with kernel_source and kernel_locked unknown. */
 int store_image_id(struct store *st, const char *kver, const char *vmlinux_sha,
 		   const char *initramfs_sha, int64_t *id /* out */);
 /* 0 and *id if a campaign with name and spec_hash exists, 1 if not, -1 error. */
@@ -94,6 +105,9 @@ int store_campaign_insert(struct store *st, const char *name, const char *spec_j
 int store_extension_insert(struct store *st, int64_t campaign_id, const char *name,
 			   const char *module, const char *device, const char *workload,
 			   const char *disk, int64_t *id /* out */);
+/* The candidate sites of one fault type in an extension's module (migration 6). */
+int store_extension_sites_insert(struct store *st, int64_t extension_id, const char *type,
+				 int64_t sites);
 int store_fault_insert(struct store *st, int64_t campaign_id, int64_t extension_id,
 		       int idx, const char *types, int count, uint64_t seed,
 		       int64_t *id /* out */);

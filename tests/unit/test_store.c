@@ -160,6 +160,21 @@ static const char old_rows[] =
 	"INSERT INTO trials (campaign_id, fault_id, key, mode, outcome) "
 	"  VALUES (1, 1, 'vfat/0000/native', 'native', 'hang');";
 
+/* A database of schema version `from` holding old_rows and rows, reopened
+ * (migrated) read-write; its path in *path (malloc'd). */
+static struct store *migrated(const char *name, int from, const char *rows, char **path)
+{
+	struct store *st;
+
+	*path = xstrdup(path_of(name));
+	assert_int_equal(store_open_at(*path, from, &st), 0);
+	assert_int_equal(store_exec(st, old_rows), 0);
+	assert_int_equal(store_exec(st, rows), 0);
+	store_close(st);
+	assert_int_equal(store_open(*path, STORE_RW, &st), 0);
+	return st;
+}
+
 static void test_migration_upgrades(void **state)
 {
 	struct store *st;
@@ -254,12 +269,7 @@ static void test_migration_4_activation(void **state)
 	char *p;
 
 	(void)state;
-	p = xstrdup(path_of("m4.db"));
-	assert_int_equal(store_open_at(p, 3, &st), 0);
-	assert_int_equal(store_exec(st, old_rows), 0);
-	assert_int_equal(store_exec(st, v3_rows), 0);
-	store_close(st);
-	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	st = migrated("m4.db", 3, v3_rows, &p);
 	assert_true(store_schema_version() >= 4);
 	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE key = 'vfat/0000/native' "
 				     "AND outcome = 'hang' AND fs_corrupt = 1 AND fsck_summary = 'bad' "
@@ -366,6 +376,89 @@ static void test_migration_5_domains(void **state)
 	free(p);
 }
 
+/*
+ * Migration 6 (the kernel of every trial, candidate sites): a version-5
+ * database keeps its images (ids, campaigns' references; kernel_source and
+ * kernel_locked NULL), every old trial gets its campaign's image, logs
+ * survive the images rebuild; new images differ by how their kernel was
+ * selected; trials record their own image and v_kernels lists both
+ * kernels of a mixed campaign; extension_sites stores per-type counts.
+ */
+static void test_migration_6_kernels_and_sites(void **state)
+{
+	static const char v5_rows[] =
+		"INSERT INTO images VALUES (2, '6.1.0-47-amd64', 'cc', 'dd', '2026-01-02T00:00:00Z');"
+		"INSERT INTO campaigns (id, name, spec_json, spec_hash, seed, image_id, planned) "
+		"  VALUES (2, 'older', '{}', 'h9', 1, 2, 1);"
+		"INSERT INTO extensions (id, campaign_id, name, module, device, workload) "
+		"  VALUES (2, 2, 'e1000', 'e1000', 'e1000', 'netdev');"
+		"INSERT INTO faults (id, campaign_id, extension_id, idx, types, count, seed) "
+		"  VALUES (2, 2, 2, 0, 'irq', 5, 3);"
+		"INSERT INTO trials (campaign_id, fault_id, key, mode, outcome) "
+		"  VALUES (2, 2, 'e1000/0000/domains', 'domains', 'crash');"
+		"INSERT INTO logs (trial_id, kind, raw_size, zdata) VALUES (1, 'console', 0, x'');";
+	const struct store_image lock = { "6.1.0-56-amd64", "aa", "bb", "lock",
+					  "6.1.0-56-amd64=6.1.158-1" };
+	const struct store_image fb = { "6.1.0-56-amd64", "aa", "bb", "fallback",
+					"6.1.0-99-amd64=6.1.999-1" };
+	struct store *st;
+	struct store_trial t;
+	int64_t c, f0, f1, i1, i2, i3, e;
+	char *p;
+
+	(void)state;
+	st = migrated("m6.db", 5, v5_rows, &p);
+	assert_true(store_schema_version() >= 6);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM images WHERE kernel_source IS NULL "
+				     "AND kernel_locked IS NULL"), 2);
+	assert_int_equal(one_int(st, "SELECT image_id FROM trials WHERE campaign_id = 1"), 1);
+	assert_int_equal(one_int(st, "SELECT image_id FROM trials WHERE campaign_id = 2"), 2);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM logs"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM v_kernels WHERE campaign_id = 2 AND "
+				     "kernel_version = '6.1.0-47-amd64' AND trials = 1"), 1);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM extension_sites"), 0);
+	assert_int_equal(one_int(st, "PRAGMA foreign_keys"), 1);
+	/* the old image row is found again; lock and fallback runs are distinct images */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_image_id(st, "6.1.0-56-amd64", "aa", "bb", &i1), 0);
+	assert_int_equal(i1, 1);
+	assert_int_equal(store_image_add(st, &lock, &i2), 0);
+	assert_int_equal(store_image_add(st, &fb, &i3), 0);
+	assert_int_not_equal(i2, i1);
+	assert_int_not_equal(i3, i2);
+	assert_int_equal(store_image_add(st, &fb, &i1), 0);
+	assert_int_equal(i1, i3);
+	assert_int_equal(store_commit(st), 0);
+	/* a campaign of the old image whose later trials ran on the fallback */
+	c = make_campaign(st, &f0, &f1);
+	t = trial(c, f0, "e1000/0000/native", "native", "crash");
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);	/* no image: the campaign's */
+	t = trial(c, f1, "e1000/0001/native", "native", "no_effect");
+	t.image_id = i3;
+	assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM v_kernels WHERE campaign_id = 3"), 2);
+	assert_int_equal(one_int(st, "SELECT trials FROM v_kernels WHERE campaign_id = 3 AND "
+				     "kernel_source = 'fallback'"), 1);
+	e = one_int(st, "SELECT id FROM extensions WHERE campaign_id = 3");
+	assert_int_equal(store_extension_sites_insert(st, e, "irq", 0), 0);
+	assert_int_equal(store_extension_sites_insert(st, e, "nop", 16671), 0);
+	assert_int_equal(store_extension_sites_insert(st, e, "nop", 1), -1);	/* once per type */
+	assert_int_equal(one_int(st, "SELECT sites FROM v_sites WHERE campaign_id = 3 AND "
+				     "extension = 'e1000' AND fault_type = 'nop'"), 16671);
+	/* an image a trial ran on cannot go; an unused one can */
+	{
+		char *del = xasprintf("DELETE FROM images WHERE id = %lld", (long long)i3);
+
+		assert_int_equal(store_exec(st, del), -1);
+		free(del);
+		del = xasprintf("DELETE FROM images WHERE id = %lld", (long long)i2);
+		assert_int_equal(store_exec(st, del), 0);
+		free(del);
+	}
+	store_close(st);
+	free(p);
+}
+
 static char *slurp(const char *p, size_t *len)
 {
 	char *b = read_file(p, len);
@@ -464,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_migration_3_fsck_verdict),
 		cmocka_unit_test(test_migration_4_activation),
 		cmocka_unit_test(test_migration_5_domains),
+		cmocka_unit_test(test_migration_6_kernels_and_sites),
 		cmocka_unit_test(test_newer_schema_refused_unchanged),
 		cmocka_unit_test(test_readonly_refused),
 		cmocka_unit_test(test_full_disk_atomic),
