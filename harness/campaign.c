@@ -138,26 +138,29 @@ void campaign_free_mutations(struct store_mutation *m, int n)
 /* ---- planning into the store ----------------------------------------------- */
 
 static int create_campaign(struct store *st, const struct campaign_spec *sp,
-			   const struct plan *p, const struct image_id *img, int64_t *cid)
+			   const struct plan *p, const struct plan_sites *ps, int64_t image,
+			   int64_t *cid)
 {
-	int64_t image = -1, ext_ids[SPEC_MAX_EXT], fid;
-	int i;
+	int64_t ext_ids[SPEC_MAX_EXT], fid;
+	int i, t;
 
 	if (store_begin(st))
 		return -1;
-	if (img->kernel_version &&
-	    store_image_id(st, img->kernel_version, img->vmlinux_sha256,
-			   img->initramfs_sha256, &image))
-		goto err;
 	if (store_campaign_insert(st, sp->name, sp->canonical, sp->hash, (int64_t)sp->seed,
 				  image, p->n_trials, cid))
 		goto err;
-	for (i = 0; i < sp->n_ext; i++)
+	for (i = 0; i < sp->n_ext; i++) {
 		if (store_extension_insert(st, *cid, sp->ext[i].name, sp->ext[i].module,
 					   sp->ext[i].device, sp->ext[i].workload,
 					   sp->ext[i].disk && strcmp(sp->ext[i].disk, "none")
 					   ? sp->ext[i].disk : NULL, &ext_ids[i]))
 			goto err;
+		for (t = 0; ps && t < sp->n_types; t++)
+			if (ps->n[i][t] >= 0 &&
+			    store_extension_sites_insert(st, ext_ids[i], sp->types[t].name,
+							 ps->n[i][t]))
+				goto err;
+	}
 	for (i = 0; i < p->n_faults; i++) {
 		const struct fault_desc *f = &p->faults[i];
 
@@ -169,6 +172,106 @@ static int create_campaign(struct store *st, const struct campaign_spec *sp,
 err:
 	store_rollback(st);
 	return -1;
+}
+
+/* The image row of the running image (*id -1 when its kernel is unknown). */
+static int record_image(struct store *st, const struct store_image *img, int64_t *id)
+{
+	*id = -1;
+	if (!img->kernel_version)
+		return 0;
+	if (store_begin(st))
+		return -1;
+	if (store_image_add(st, img, id)) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
+}
+
+/*
+ * A stored campaign whose trials (or, before any trial, whose image) ran on
+ * another kernel than the running image's: refused in one line naming both,
+ * unless allowed (then a warning: each trial records its own kernel).
+ */
+static int check_kernel(struct store *st, const struct campaign_spec *sp, int64_t cid,
+			const struct campaign_opts *o)
+{
+	const char *kv = o->image.kernel_version;
+	sqlite3_stmt *s;
+	char *other = NULL;
+	int r = 0;
+
+	if (!kv)
+		return 0;
+	s = store_prepare(st, "SELECT kernel_version FROM v_kernels WHERE campaign_id = ?1 AND "
+			  "kernel_version <> ?2 UNION SELECT i.kernel_version FROM campaigns c "
+			  "JOIN images i ON i.id = c.image_id WHERE c.id = ?1 AND "
+			  "i.kernel_version <> ?2 LIMIT 1");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, cid);
+	sqlite3_bind_text(s, 2, kv, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		other = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (other && !o->allow_kernel_change)
+		r = error("campaign '%s' #%lld ran on kernel %s, the image runs kernel %s: resuming "
+			  "would mix kernels in one campaign (--allow-kernel-change records each "
+			  "trial's kernel)", sp->name, (long long)cid, other, kv);
+	else if (other)
+		warning("campaign '%s' #%lld ran on kernel %s; its remaining trials run on kernel %s "
+			"(--allow-kernel-change: each trial records its kernel)", sp->name,
+			(long long)cid, other, kv);
+	free(other);
+	return r;
+}
+
+/*
+ * The site counts campaign cid was planned with, into *ps (unknown: -1).
+ * 0, or 1 when none is stored (planned before migration 6), -1 on error.
+ */
+static int stored_sites(struct store *st, const struct campaign_spec *sp, int64_t cid,
+			struct plan_sites *ps)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT extension, fault_type, sites FROM v_sites "
+					    "WHERE campaign_id = ?1");
+	int e, t, rows = 0;
+
+	if (!s)
+		return -1;
+	memset(ps, 0xff, sizeof(*ps));	/* every count -1 */
+	sqlite3_bind_int64(s, 1, cid);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *en = (const char *)sqlite3_column_text(s, 0);
+		const char *tn = (const char *)sqlite3_column_text(s, 1);
+
+		rows++;
+		for (e = 0; e < sp->n_ext && strcmp(sp->ext[e].name, en); e++)
+			;
+		for (t = 0; t < sp->n_types && strcmp(sp->types[t].name, tn); t++)
+			;
+		if (e < sp->n_ext && t < sp->n_types)
+			ps->n[e][t] = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	return rows ? 0 : 1;
+}
+
+/* Warn when a type appeared or vanished in a module since the campaign was planned. */
+static void warn_sites_changed(const struct campaign_spec *sp, const struct plan_sites *then,
+			       const struct plan_sites *now)
+{
+	int e, t;
+
+	for (e = 0; now && e < sp->n_ext; e++)
+		for (t = 0; t < sp->n_types; t++)
+			if (then->n[e][t] >= 0 && now->n[e][t] >= 0 &&
+			    !then->n[e][t] != !now->n[e][t])
+				warning("extension '%s': fault type %s had %lld candidate sites when the "
+					"campaign was planned, %lld now; the stored plan is kept",
+					sp->ext[e].name, sp->types[t].name, (long long)then->n[e][t],
+					(long long)now->n[e][t]);
 }
 
 /* ---- the pool ----------------------------------------------------------------- */
@@ -186,6 +289,7 @@ struct pool {
 	const struct campaign_opts *o;
 	const struct plan *plan;
 	int64_t cid;
+	int64_t image_id;	/* the running image's row, -1 unknown */
 	int *todo, n_todo, next, handed_limit;
 	struct msg *head, **tail;
 	int running, workers_alive, stop;
@@ -378,6 +482,7 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 	row.profile_json = m->res.profile_json;
 	row.mutations = muts;
 	row.n_mutations = n_muts;
+	row.image_id = pl->image_id;
 	r = store_trial_put(st, &row, NULL);
 	campaign_free_mutations(muts, n_muts);
 	if (r < 0)
@@ -501,17 +606,34 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 {
 	struct store *st = NULL;
 	struct plan plan;
+	struct plan_sites then;
+	const struct plan_sites *ps = o->sites;
 	struct pool pl = { .spec = sp, .o = o, .plan = &plan };
 	pthread_t *th = NULL;
 	uint64_t start = now_ms();
 	int i, r, ret = -1;
 
 	memset(t, 0, sizeof(*t));
-	plan_build(sp, &plan);
+	memset(&plan, 0, sizeof(plan));
+	if (plan_check(sp, o->sites))	/* before the database is touched */
+		return -1;
 	if (store_open(o->db_path, STORE_RW, &st))
 		goto out;
 	r = store_campaign_find(st, sp->name, sp->hash, &pl.cid);
-	if (r < 0 || (r == 1 && create_campaign(st, sp, &plan, &o->image, &pl.cid)))
+	if (r < 0 || (r == 0 && check_kernel(st, sp, pl.cid, o)))
+		goto out;
+	if (r == 0) {	/* resumed: the plan it was created with */
+		int k = stored_sites(st, sp, pl.cid, &then);
+
+		if (k < 0)
+			goto out;
+		if (k == 0)
+			warn_sites_changed(sp, &then, o->sites);
+		ps = k == 0 ? &then : NULL;
+	}
+	plan_build(sp, ps, &plan);
+	if (record_image(st, &o->image, &pl.image_id) ||
+	    (r == 1 && create_campaign(st, sp, &plan, ps, pl.image_id, &pl.cid)))
 		goto out;
 	t->campaign_id = pl.cid;
 	t->planned = plan.n_trials;

@@ -66,10 +66,6 @@ struct campaign_result {
 typedef int (*trial_exec_fn)(void *ctx, const struct trial_request *rq,
 			     struct campaign_result *res /* out */);
 
-struct image_id {
-	const char *kernel_version, *vmlinux_sha256, *initramfs_sha256;
-};
-
 struct campaign_opts {
 	const char *db_path;
 	const char *runs_dir;	/* per-trial work directories */
@@ -78,7 +74,10 @@ struct campaign_opts {
 	int progress;		/* 1: TTY bar; 0: plain lines every interval */
 	unsigned interval_s;	/* plain progress period */
 	int max_trials;		/* stop after this many stored (0: all) */
-	struct image_id image;
+	struct store_image image;	/* the guest image (kernel_version NULL: unknown) */
+	const struct plan_sites *sites;	/* candidate sites per extension and type (NULL:
+					 * unknown, every type planned everywhere) */
+	int allow_kernel_change;	/* resume a campaign whose trials ran on another kernel */
 	trial_exec_fn exec;
 	void *exec_ctx;
 };
@@ -96,6 +95,12 @@ int outcome_index(const char *name);
 /*
  * Run (or resume) the campaign of spec into the database.  Returns 0 when
  * every planned trial is stored (or max_trials reached), -1 on error.
+ * Refused before the database is opened when plan_check() fails on
+ * o->sites; a new campaign stores its site counts, a resumed one is planned
+ * with the counts stored when it was created (none stored: without counts,
+ * as it was planned).  Each trial records the image it ran on; resuming a
+ * campaign whose trials ran on another kernel than o->image's is refused
+ * (one line naming both) unless o->allow_kernel_change.
  */
 int campaign_run(const struct campaign_spec *spec, const struct campaign_opts *o,
 		 struct campaign_totals *tot /* out */);

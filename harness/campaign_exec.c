@@ -40,6 +40,7 @@
 #include "profile.h"
 #include "rtfault.h"
 #include "runtime.h"
+#include "sites.h"
 #include "trial.h"
 #include "util.h"
 #include "workload.h"
@@ -312,6 +313,10 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 			exec_release(x);
 			return -1;
 		}
+	}
+	if (sites_count_spec(sp, x->modules, &x->sites)) {	/* in-process, for the planner */
+		exec_release(x);
+		return -1;
 	}
 	return 0;
 }

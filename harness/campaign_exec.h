@@ -24,10 +24,12 @@ struct exec_ctx {
 	const char *stock[SPEC_MAX_EXT];	/* stock module the workload needs, or NULL */
 	pthread_mutex_t profile_lock;		/* one profiling trial at a time */
 	struct exec_profile profile[SPEC_MAX_EXT];
+	struct plan_sites sites;	/* candidate sites per extension and spec type */
 };
 
 /* Check that everything the spec needs exists (image, injector, workloads,
- * modules, the NIM for nooks mode); one-line error otherwise. */
+ * modules, the NIM for nooks mode) and count each module's candidate sites
+ * per fault type (x->sites, for the planner); one-line error otherwise. */
 int exec_prepare(const struct campaign_spec *spec, const char *image_dir,
 		 struct exec_ctx *x /* out */);
 void exec_release(struct exec_ctx *x);

@@ -23,11 +23,15 @@
 static const char run_usage[] =
 "usage: nooks campaign run SPEC [--db FILE] [--jobs N] [--modes LIST] [--image DIR]\n"
 "                          [--runs DIR] [--keep-runs] [--max-trials N] [--no-summary]\n"
+"                          [--allow-kernel-change]\n"
 "\n"
 "Run the campaign of SPEC (JSON, see docs/CAMPAIGNS.md): plan the trials from\n"
-"its seed, run them on real guests, store each in the database as it\n"
+"its seed and the candidate sites of each fault type in each extension's\n"
+"module (a type a module lacks is never planned for it; a type no module has\n"
+"is an error), run them on real guests, store each in the database as it\n"
 "completes.  Rerunning the same command resumes: stored trials are kept,\n"
-"the rest run (also after kill -9).\n"
+"the rest run (also after kill -9).  Every trial records the kernel it ran\n"
+"on; resuming on another kernel is refused.\n"
 "\n"
 "  --db FILE        results database (default: nooks.db)\n"
 "  --jobs N         trials in parallel (default: the spec's jobs, else cores)\n"
@@ -38,7 +42,9 @@ static const char run_usage[] =
 "  --runs DIR       per-trial work directories (default: FILE.runs)\n"
 "  --keep-runs      keep work directories after a trial is stored\n"
 "  --max-trials N   stop after N more trials are stored\n"
-"  --no-summary     do not print the summary table at the end (nooks report does)\n";
+"  --no-summary     do not print the summary table at the end (nooks report does)\n"
+"  --allow-kernel-change  resume a campaign whose trials ran on another kernel\n"
+"                   (each trial records its own; reports name both)\n";
 
 static const char status_usage[] =
 "usage: nooks campaign status [--db FILE] [--campaign ID|NAME]\n"
@@ -87,6 +93,7 @@ static int campaign_run_cmd(int argc, char **argv)
 		{ "keep-runs", no_argument, NULL, 'k' },
 		{ "max-trials", required_argument, NULL, 'x' },
 		{ "no-summary", no_argument, NULL, 'q' },
+		{ "allow-kernel-change", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -109,6 +116,7 @@ static int campaign_run_cmd(int argc, char **argv)
 		case 'r': runs = optarg; break;
 		case 'k': o.keep_runs = 1; break;
 		case 'q': summary = 0; break;
+		case 'K': o.allow_kernel_change = 1; break;
 		case 'x': if (parse_int("--max-trials", optarg, 1000000, &o.max_trials)) return 1; break;
 		case 'h': return usage(run_usage, 0);
 		default:
@@ -142,6 +150,9 @@ static int campaign_run_cmd(int argc, char **argv)
 	o.image.kernel_version = x.img.kernel_version;
 	o.image.vmlinux_sha256 = "";
 	o.image.initramfs_sha256 = "";
+	o.image.kernel_source = x.img.kernel_source;
+	o.image.kernel_locked = x.img.kernel_locked;
+	o.sites = &x.sites;
 	o.exec = exec_trial;
 	o.exec_ctx = &x;
 	if (!campaign_run(&sp, &o, &tot) && (!summary || !print_table(db, tot.campaign_id)))

@@ -8,6 +8,15 @@
  * resume = plan minus stored keys.  The order interleaves extensions and
  * keeps the modes of one descriptor adjacent, so a partial campaign stays
  * balanced.  Pure computation: no I/O.
+ *
+ * Candidate sites: the planner is given, per extension, how many sites each
+ * fault type has in its module (sites.h counts them, a function of the
+ * module's bytes).  A type with no site gets weight 0 for that extension:
+ * the draw is renormalised over the types the module has, so a descriptor
+ * never asks the injector for a type it cannot inject.  The plan is a
+ * function of (spec, seed, site counts): same modules + same seed = same
+ * plan.  Without counts (NULL) every type is available (the plan before
+ * site counts existed; campaigns stored before them resume with it).
  */
 #ifndef NOOKS_PLANNER_H
 #define NOOKS_PLANNER_H
@@ -37,8 +46,22 @@ struct plan {
 	int n_trials;
 };
 
-/* Build the plan of spec; never fails (the spec is already validated). */
-void plan_build(const struct campaign_spec *spec, struct plan *plan /* out */);
+/* Candidate sites of spec->types[t] in spec->ext[e]'s module: n[e][t];
+ * negative: unknown (treated as available). */
+struct plan_sites {
+	int64_t n[SPEC_MAX_EXT][SPEC_MAX_TYPES];
+};
+
+/*
+ * Whether the spec can be planned with these sites: every fault type has a
+ * site in some extension, every extension has a site of some type.
+ * Otherwise a one-line error naming the types and extensions, and -1.
+ */
+int plan_check(const struct campaign_spec *spec, const struct plan_sites *sites);
+/* Build the plan of spec (validated, and plan_check()ed when sites is not
+ * NULL); never fails.  sites NULL: every type available everywhere. */
+void plan_build(const struct campaign_spec *spec, const struct plan_sites *sites,
+		struct plan *plan /* out */);
 void plan_release(struct plan *plan);
 /* splitmix64 step: the planner's only source of randomness. */
 uint64_t plan_mix64(uint64_t x);

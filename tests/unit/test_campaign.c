@@ -7,6 +7,14 @@
  *
  * The executor here is the test's own (it sleeps a little and writes a
  * console log); the product's executor is campaign_exec.c.
+ *
+ * Candidate sites and kernels (migration 6): with the site counts of real
+ * modules (e1000.ko, khttpd.ko, fat.ko of the guest image), a spec whose
+ * type no module has writes nothing; a module never gets a type it lacks,
+ * also when resumed without counts (the stored ones are used); a campaign
+ * stored without counts resumes with its original plan; every trial
+ * records its kernel, and resuming on another kernel is refused unless
+ * allowed.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -24,7 +32,13 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "capture.h"
+#include "sites.h"
 #include "util.h"
+
+#define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
+#define KHTTPD "build/image/modules/extra/khttpd.ko"
+#define FAT "build/image/modules/kernel/fs/fat/fat.ko"
 
 static const char spec_json[] =
 	"{ \"name\": \"loop\", \"seed\": 3, \"trials\": 12, \"retries\": 1,"
@@ -188,6 +202,183 @@ static void test_kill9_at_random_points(void **state)
 	free(db);
 }
 
+/* ---- candidate sites and kernels ------------------------------------------- */
+
+static const char site_spec[] =
+	"{ \"name\": \"sites\", \"seed\": 5, \"trials\": 20, \"modes\": [\"native\"],"
+	"  \"fault_types\": [\"irq\", \"nop\", \"loop\"],"
+	"  \"extensions\": [ { \"name\": \"e1000\", \"module\": \"e1000\", \"workload\": \"w\" },"
+	"                    { \"name\": \"khttpd\", \"module\": \"khttpd\", \"workload\": \"w\" } ] }";
+
+static int khttpd_irq;	/* trials of khttpd whose descriptor has irq */
+
+static int site_exec(void *ctx, const struct trial_request *rq, struct campaign_result *r)
+{
+	(void)ctx;
+	if (!strcmp(rq->ext->name, "khttpd") && strstr(rq->fault->types, "irq"))
+		__atomic_add_fetch(&khttpd_irq, 1, __ATOMIC_RELAXED);
+	r->outcome = xstrdup("no_effect");
+	return 0;
+}
+
+struct site_run {
+	const char *db, *spec, *kernel;
+	const char *const *mods;	/* count the sites of these modules (NULL: no counts) */
+	int allow, max;
+	struct campaign_totals t;
+};
+
+static int run_sites(struct site_run *a)
+{
+	struct campaign_spec sp;
+	struct plan_sites ps;
+	char *runs = xasprintf("%s/runs", dir);
+	struct campaign_opts o = {
+		.db_path = a->db, .runs_dir = runs, .jobs = 2, .interval_s = 3600,
+		.max_trials = a->max, .exec = site_exec, .allow_kernel_change = a->allow,
+		.image = { a->kernel, "", "", "lock", NULL },
+	};
+	int r;
+
+	assert_int_equal(spec_parse(a->spec, "sites.json", &sp), 0);
+	if (a->mods) {
+		assert_int_equal(sites_count_spec(&sp, (char *const *)a->mods, &ps), 0);
+		o.sites = &ps;
+	}
+	r = campaign_run(&sp, &o, &a->t);
+	spec_release(&sp);
+	free(runs);
+	return r;
+}
+
+static int64_t db_int(const char *db, const char *sql)
+{
+	struct store *st;
+	int64_t v;
+
+	assert_int_equal(store_open(db, STORE_RO, &st), 0);
+	v = one_int(st, sql);
+	store_close(st);
+	return v;
+}
+
+/* A type no extension has: refused before the database is created or written. */
+static void test_plan_error_writes_nothing(void **state)
+{
+	static const char *const kf[] = { KHTTPD, FAT }, *const ek[] = { E1000, KHTTPD };
+	char *db = xasprintf("%s/none.db", dir);
+	struct site_run a = {
+		.db = db, .kernel = "6.1.0-56-amd64", .mods = kf,
+		.spec = "{ \"name\": \"irq\", \"seed\": 1, \"trials\": 3, \"fault_types\": "
+			"[\"irq\"], \"extensions\": ["
+			"{ \"name\": \"khttpd\", \"module\": \"khttpd\", \"workload\": \"w\" },"
+			"{ \"name\": \"fat\", \"module\": \"fat\", \"workload\": \"w\" } ] }",
+	};
+	struct site_run b = { .db = db, .spec = site_spec, .kernel = "6.1.0-56-amd64", .mods = ek,
+			      .max = 2 };
+
+	(void)state;
+	assert_int_equal(run_sites(&a), -1);
+	assert_false(file_exists(db));
+	assert_int_equal(run_sites(&b), 0);
+	assert_int_equal(run_sites(&a), -1);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM campaigns"), 1);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM trials"), 2);
+	free(db);
+}
+
+/* Stored counts plan the campaign, also when resumed without counts. */
+static void test_sites_stored_and_used(void **state)
+{
+	static const char *const ek[] = { E1000, KHTTPD };
+	char *db = xasprintf("%s/sites.db", dir), *old = xasprintf("%s/old.db", dir);
+	struct site_run a = { .db = db, .spec = site_spec, .kernel = "6.1.0-56-amd64", .mods = ek,
+			      .max = 6 };
+
+	(void)state;
+	khttpd_irq = 0;
+	assert_int_equal(run_sites(&a), 0);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM extension_sites"), 6);
+	assert_int_equal(db_int(db, "SELECT sites FROM v_sites WHERE extension = 'khttpd' AND "
+				    "fault_type = 'irq'"), 0);
+	assert_true(db_int(db, "SELECT sites FROM v_sites WHERE extension = 'e1000' AND "
+			       "fault_type = 'irq'") > 0);
+	a.mods = NULL;	/* resumed without counts: the stored ones plan it */
+	a.max = 0;
+	assert_int_equal(run_sites(&a), 0);
+	assert_int_equal(a.t.stored_before + a.t.stored_now, 40);
+	assert_int_equal(khttpd_irq, 0);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM faults f JOIN extensions e ON "
+				    "e.id = f.extension_id WHERE e.name = 'khttpd' AND f.types = 'irq'"), 0);
+	assert_true(db_int(db, "SELECT COUNT(*) FROM faults f JOIN extensions e ON "
+			       "e.id = f.extension_id WHERE e.name = 'e1000' AND f.types = 'irq'") > 0);
+	/* a campaign stored without counts resumes with the plan it was created with */
+	a.db = old;
+	a.max = 6;
+	assert_int_equal(run_sites(&a), 0);
+	assert_int_equal(db_int(old, "SELECT COUNT(*) FROM extension_sites"), 0);
+	a.mods = ek;
+	a.max = 0;
+	assert_int_equal(run_sites(&a), 0);
+	assert_true(db_int(old, "SELECT COUNT(*) FROM faults f JOIN extensions e ON "
+				"e.id = f.extension_id WHERE e.name = 'khttpd' AND f.types = 'irq'") > 0);
+	assert_true(khttpd_irq > 0);
+	free(db);
+	free(old);
+}
+
+static int run_sites_cb(void *a) { return run_sites(a); }
+
+/* run_sites with stderr captured: its text (malloc'd). */
+static char *run_sites_stderr(struct site_run *a, int *ret)
+{
+	char *err = NULL;
+
+	*ret = capture_run(run_sites_cb, a, NULL, &err);
+	assert_non_null(err);
+	return err;
+}
+
+/* Every trial records its kernel; another kernel resumes only when allowed. */
+static void test_kernel_per_trial(void **state)
+{
+	static const char *const ek[] = { E1000, KHTTPD };
+	char *db = xasprintf("%s/kernel.db", dir), *err;
+	struct site_run a = { .db = db, .spec = site_spec, .kernel = "6.1.0-56-amd64", .mods = ek,
+			      .max = 6 };
+	int r;
+
+	(void)state;
+	assert_int_equal(run_sites(&a), 0);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM trials t JOIN images i ON "
+				    "i.id = t.image_id WHERE i.kernel_version = '6.1.0-56-amd64' "
+				    "AND i.kernel_source = 'lock'"), 6);
+	a.kernel = "6.1.0-57-amd64";
+	a.max = 0;
+	err = run_sites_stderr(&a, &r);
+	assert_int_equal(r, -1);
+	assert_non_null(strstr(err, "campaign 'sites' #1 ran on kernel 6.1.0-56-amd64, the image "
+				    "runs kernel 6.1.0-57-amd64"));
+	assert_string_equal(strchr(err, '\n'), "\n");	/* one line */
+	free(err);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM trials"), 6);
+	a.allow = 1;
+	assert_int_equal(run_sites(&a), 0);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM trials"), 40);
+	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM v_kernels"), 2);
+	assert_int_equal(db_int(db, "SELECT trials FROM v_kernels WHERE kernel_version = "
+				    "'6.1.0-57-amd64'"), 34);
+	/* back on the first kernel: its trials now include the second */
+	a.kernel = "6.1.0-56-amd64";
+	a.allow = 0;
+	err = run_sites_stderr(&a, &r);
+	assert_int_equal(r, -1);
+	assert_non_null(strstr(err, "ran on kernel 6.1.0-57-amd64, the image runs kernel "
+				    "6.1.0-56-amd64"));
+	free(err);
+	free(db);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -207,6 +398,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_complete_and_resume),
 		cmocka_unit_test(test_kill9_at_random_points),
+		cmocka_unit_test(test_plan_error_writes_nothing),
+		cmocka_unit_test(test_sites_stored_and_used),
+		cmocka_unit_test(test_kernel_per_trial),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

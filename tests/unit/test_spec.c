@@ -232,7 +232,7 @@ static void test_domains_mode(void **state)
 	assert_string_not_equal(a.hash, c.hash);
 	assert_non_null(strstr(c.canonical, "\"domains\""));
 	assert_true(spec_ext_runs(&c, 0, MODE_DOMAINS));
-	plan_build(&c, &p);
+	plan_build(&c, NULL, &p);
 	assert_int_equal(p.n_trials, 9);
 	assert_string_equal(p.trials[0].key, "e1000/0000/native");
 	assert_string_equal(p.trials[1].key, "e1000/0000/nooks");
@@ -275,8 +275,8 @@ static void test_e1000_domains_pairs_with_e1000(void **state)
 	assert_int_equal(spec_load("campaigns/e1000.json", &a), 0);
 	assert_int_equal(spec_load("campaigns/e1000-domains.json", &b), 0);
 	assert_true(b.modes[MODE_NATIVE] && b.modes[MODE_NOOKS] && b.modes[MODE_DOMAINS]);
-	plan_build(&a, &pa);
-	plan_build(&b, &pb);
+	plan_build(&a, NULL, &pa);
+	plan_build(&b, NULL, &pb);
 	assert_int_equal(pa.n_faults, 100);
 	assert_int_equal(pa.n_faults, pb.n_faults);
 	assert_int_equal(pb.n_trials, 300);
