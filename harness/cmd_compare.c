@@ -13,19 +13,24 @@
 #include "util.h"
 
 static const char compare_usage[] =
-"usage: nooks compare [--db FILE] A [B]\n"
+"usage: nooks compare [--db FILE] [--allow-kernel-change] A [B]\n"
 "\n"
 "Compare campaign A with campaign B (ids or names) per extension, mode and\n"
 "outcome class, or native with nooks within A when B is omitted.  Prints\n"
-"counts, rates, 95% Wilson intervals and the two-proportion test; marks\n"
-"differences with p < 0.05.  Exit status 0 (1 on error).\n"
+"the kernel the trials ran on, counts, rates, 95% Wilson intervals and the\n"
+"two-proportion test; marks differences with p < 0.05.  Trials that ran on\n"
+"different kernels are not compared: one error line naming the kernels.\n"
+"Exit status 0 (1 on error or different kernels).\n"
 "\n"
-"  --db FILE        results database (default: nooks.db)\n";
+"  --db FILE        results database (default: nooks.db)\n"
+"  --allow-kernel-change  compare trials of different kernels anyway (the\n"
+"                   output names both)\n";
 
 int cmd_compare(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "allow-kernel-change", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -33,13 +38,14 @@ int cmd_compare(int argc, char **argv)
 	struct rep_campaign a, b;
 	struct store *st;
 	int64_t ia, ib;
-	int ch, two, ret = 1;
+	int ch, two, allow = 0, ret = 1;
 
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
+		case 'K': allow = 1; break;
 		case 'h': return usage(compare_usage, 0);
 		default:
 			error("unknown or incomplete option '%s' for 'nooks compare'", argv[optind - 1]);
@@ -62,11 +68,13 @@ int cmd_compare(int argc, char **argv)
 		report_release(&a);
 		goto out;
 	}
-	report_compare(&a, two ? &b : NULL, stdout);
+	if (!report_kernel_check(&a, two ? &b : NULL, allow, stdout)) {
+		report_compare(&a, two ? &b : NULL, stdout);
+		ret = 0;
+	}
 	report_release(&a);
 	if (two)
 		report_release(&b);
-	ret = 0;
 out:
 	store_close(st);
 	return ret;

@@ -18,6 +18,7 @@
 
 static const char gate_usage[] =
 "usage: nooks gate [--db FILE] --baseline A --candidate B [--rules FILE]\n"
+"                  [--allow-kernel-change]\n"
 "\n"
 "Fail (exit 3) when the candidate campaign is significantly worse than the\n"
 "baseline.  Default rules: per extension, the NIM's survival rate of\n"
@@ -32,8 +33,11 @@ static const char gate_usage[] =
 "  --baseline A       baseline campaign id or name\n"
 "  --candidate B      candidate campaign id or name\n"
 "  --rules FILE       gate rules (default: the rules above, max_drop 0)\n"
+"  --allow-kernel-change  gate campaigns whose trials ran on different kernels\n"
+"                     (refused otherwise: one error line naming the kernels)\n"
 "\n"
-"Exit status: 0 pass, 3 a rule failed, 1 error, 2 usage.\n";
+"Exit status: 0 pass, 3 a rule failed, 1 error (different kernels included),\n"
+"2 usage.\n";
 
 int cmd_gate(int argc, char **argv)
 {
@@ -42,6 +46,7 @@ int cmd_gate(int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "candidate", required_argument, NULL, 'c' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "allow-kernel-change", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -50,7 +55,7 @@ int cmd_gate(int argc, char **argv)
 	struct gate_rule *r = NULL;
 	struct store *st;
 	int64_t ia, ib;
-	int ch, n, fails, ret = 1;
+	int ch, n, fails, allow = 0, ret = 1;
 
 	opterr = 0;
 	optind = 1;
@@ -60,6 +65,7 @@ int cmd_gate(int argc, char **argv)
 		case 'b': base = optarg; break;
 		case 'c': cand = optarg; break;
 		case 'r': rules = optarg; break;
+		case 'K': allow = 1; break;
 		case 'h': return usage(gate_usage, 0);
 		default:
 			error("unknown or incomplete option '%s' for 'nooks gate'", argv[optind - 1]);
@@ -85,6 +91,11 @@ int cmd_gate(int argc, char **argv)
 		goto out;
 	if (report_load(st, ib, &b)) {
 		report_release(&a);
+		goto out;
+	}
+	if (report_kernel_check(&a, &b, allow, stdout)) {
+		report_release(&a);
+		report_release(&b);
 		goto out;
 	}
 	fails = gate_eval(&a, &b, r, n, stdout);

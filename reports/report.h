@@ -60,6 +60,16 @@ struct rep_ext {
 	int n_lat;
 	/* trials whose disk was checked with fsck.vfat -n after the VM exited */
 	int fs_checked[REP_MODES], fs_corrupt[REP_MODES], fs_dirty[REP_MODES];
+	int64_t *sites;			/* candidate sites per c->site_types[k]; -1: not counted */
+};
+
+/* A kernel the campaign's trials ran on (v_kernels; the campaign's image
+ * when it has no trial yet). */
+struct rep_kernel {
+	char *version;			/* kernel_version of the image */
+	char *source, *locked;		/* kernel_source ("lock", "fallback", "override")
+					 * and what kernel.lock asked for; NULL: unknown */
+	int trials;
 };
 
 /* Runtime-fault activation of counted trials (v_activation). */
@@ -95,6 +105,11 @@ struct rep_campaign {
 	struct rep_wp *wp;		/* caught by write protection, stage 1 missed */
 	int n_wp;
 	int mode_trials[REP_MODES];	/* counted trials per mode, all extensions */
+	struct rep_kernel *kernels;	/* the kernels that ran (usually one) */
+	int n_kernels;
+	char **site_types;		/* fault types with counted candidate sites (v_sites);
+					 * none for campaigns planned before migration 6 */
+	int n_site_types;
 };
 
 /* Load campaign cid from the views; -1 with an error printed. */
@@ -115,6 +130,20 @@ int rep_mode_isolated(int m);
 void rep_detect_text(const struct rep_detect *d, char *buf, size_t len);
 /* True if any trial of the campaign had its filesystem checked (VFAT). */
 int rep_has_fs(const struct rep_campaign *c);
+/* The kernel(s) that ran: "6.1.0-NN-amd64", "... (fallback from ABI=VERSION)",
+ * with more than one "A (N trials), B (M trials)"; "?" when unknown. */
+void rep_kernel_text(const struct rep_campaign *c, char *buf, size_t len);
+/* The fault types extension e has no candidate site for ("irq, loop"), into
+ * buf; their number (0: none missing, or not counted). */
+int rep_missing_types(const struct rep_campaign *c, const struct rep_ext *e, char *buf,
+		      size_t len);
+/* The table of candidate sites per extension (rows) and fault type, in HTML
+ * (html) or Markdown; esc escapes names for that format. */
+void rep_sites_table(FILE *f, const struct rep_campaign *c, int html,
+		     void (*esc)(FILE *, const char *));
+/* index.html section: candidate sites per extension and fault type, and the
+ * types an extension lacks (nothing for campaigns without counts). */
+void report_html_sites(FILE *f, const struct rep_campaign *c);
 
 /* Write DIR/index.html, DIR/trials/<id>.html, DIR/report.md, DIR/junit.xml. */
 int report_write_all(struct store *st, const struct rep_campaign *c, const char *dir);
@@ -131,6 +160,16 @@ void report_print_summary(const struct rep_campaign *c, FILE *f);
 void html_escape(FILE *f, const char *s);
 
 /* ---- compare and gate ------------------------------------------------------ */
+
+/*
+ * Compare and gate only compare trials that ran on one kernel.  0 when the
+ * trials of a (and b, may be NULL) ran on one kernel version (unknown ones
+ * aside): prints "kernel: ..." to f.  Otherwise a one-line error naming the
+ * kernels and -1, unless allow: then prints "kernels differ ..." naming
+ * both to f and returns 0.
+ */
+int report_kernel_check(const struct rep_campaign *a, const struct rep_campaign *b, int allow,
+			FILE *f);
 
 /* Print A vs B (or native vs nooks of A when b is NULL); returns the number
  * of significant differences (p < 0.05). */

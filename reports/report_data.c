@@ -387,12 +387,70 @@ static int load_sigs(struct store *st, struct rep_campaign *c)
 	return 0;
 }
 
+/* The kernels the trials ran on; the campaign's image before any trial. */
+static int load_kernels(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st,
+		"SELECT kernel_version, kernel_source, kernel_locked, trials, image_id FROM v_kernels "
+		"WHERE campaign_id = ?1 UNION ALL SELECT i.kernel_version, i.kernel_source, "
+		"i.kernel_locked, 0, i.id FROM campaigns c JOIN images i ON i.id = c.image_id "
+		"WHERE c.id = ?1 AND NOT EXISTS (SELECT 1 FROM trials t WHERE t.campaign_id = ?1) "
+		"ORDER BY 5", c->id);
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_kernel *k;
+
+		c->kernels = xrealloc(c->kernels, (size_t)(c->n_kernels + 1) * sizeof(*c->kernels));
+		k = &c->kernels[c->n_kernels++];
+		k->version = col_str(s, 0);
+		k->source = col_str(s, 1);
+		k->locked = col_str(s, 2);
+		k->trials = sqlite3_column_int(s, 3);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Candidate sites per extension and fault type (campaigns planned since migration 6). */
+static int load_sites(struct store *st, struct rep_campaign *c)
+{
+	sqlite3_stmt *s = q(st, "SELECT extension, fault_type, sites FROM v_sites "
+			    "WHERE campaign_id = ?1 ORDER BY ord", c->id);
+	int i, k;
+
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
+		const char *t = (const char *)sqlite3_column_text(s, 1);
+
+		for (k = 0; k < c->n_site_types && strcmp(c->site_types[k], t); k++)
+			;
+		if (k == c->n_site_types) {
+			c->site_types = xrealloc(c->site_types, (size_t)(k + 1) * sizeof(char *));
+			c->site_types[c->n_site_types++] = xstrdup(t);
+			for (i = 0; i < c->n_ext; i++) {
+				c->ext[i].sites = xrealloc(c->ext[i].sites,
+							   (size_t)(k + 1) * sizeof(int64_t));
+				c->ext[i].sites[k] = -1;
+			}
+		}
+		if (e)
+			e->sites[k] = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int report_load(struct store *st, int64_t cid, struct rep_campaign *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = cid;
 	if (load_header(st, c) || load_exts(st, c) || load_modes(st, c) || load_fs(st, c) ||
-	    load_types(st, c) || load_activation(st, c) || load_sigs(st, c)) {
+	    load_types(st, c) || load_activation(st, c) || load_sigs(st, c) ||
+	    load_kernels(st, c) || load_sites(st, c)) {
 		report_release(c);
 		return -1;
 	}
@@ -413,6 +471,7 @@ void report_release(struct rep_campaign *c)
 
 		free(c->ext[i].name);
 		free(c->ext[i].lat);
+		free(c->ext[i].sites);
 		for (m = 0; m < REP_MODES; m++)
 			for (k = 0; k < c->ext[i].detect[m].count; k++)
 				free(c->ext[i].detect[m].mech[k]);
@@ -440,5 +499,14 @@ void report_release(struct rep_campaign *c)
 		free(c->wp[i].domains_outcome);
 	}
 	free(c->wp);
+	for (i = 0; i < c->n_kernels; i++) {
+		free(c->kernels[i].version);
+		free(c->kernels[i].source);
+		free(c->kernels[i].locked);
+	}
+	free(c->kernels);
+	for (i = 0; i < c->n_site_types; i++)
+		free(c->site_types[i]);
+	free(c->site_types);
 	memset(c, 0, sizeof(*c));
 }

@@ -639,7 +639,7 @@ static int trials(struct store *st, const struct rep_campaign *c, FILE *idx, con
 int report_write_html(struct store *st, const struct rep_campaign *c, const char *dir)
 {
 	char *tdir = xasprintf("%s/trials", dir), *path = xasprintf("%s/index.html.tmp", dir);
-	char *final = xasprintf("%s/index.html", dir), title[256];
+	char *final = xasprintf("%s/index.html", dir), title[256], kernel[1024];
 	FILE *f = NULL;
 	int r = -1;
 
@@ -655,7 +655,8 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 	fputs("<h1>", f);
 	html_escape(f, title);
 	fputs("</h1>\n<p id=\"meta\">kernel ", f);
-	html_escape(f, c->kernel ? c->kernel : "?");
+	rep_kernel_text(c, kernel, sizeof(kernel));
+	html_escape(f, kernel);
 	fprintf(f, " &middot; %d of %d planned trials stored &middot; %d infra retries &middot; "
 		"started ", c->stored, c->planned, c->infra_attempts);
 	html_escape(f, c->created);
@@ -677,6 +678,7 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 	fputs("<h2>Per fault type</h2>\n", f);
 	chart_types(f, c);
 	table_activation(f, c);
+	report_html_sites(f, c);
 	fputs("<h2>Recovery latency</h2>\n", f);
 	chart_latency(f, c);
 	fputs("<h2>Crash signatures</h2>\n", f);

@@ -73,12 +73,27 @@ static void print_detection(const struct rep_campaign *c, FILE *f)
 		}
 }
 
+/* "EXT: no candidate site for TYPES" per extension whose module lacks a type. */
+static void print_missing(const struct rep_campaign *c, FILE *f, const char *prefix)
+{
+	char miss[512];
+	int i;
+
+	for (i = 0; i < c->n_ext; i++)
+		if (rep_missing_types(c, &c->ext[i], miss, sizeof(miss)))
+			fprintf(f, "%s%s: no candidate site for %s\n", prefix, c->ext[i].name, miss);
+}
+
 void report_print_summary(const struct rep_campaign *c, FILE *f)
 {
+	char kernel[1024];
 	int i, m, k;
 
+	rep_kernel_text(c, kernel, sizeof(kernel));
 	fprintf(f, "campaign %s (#%lld): %d of %d trials stored%s\n", c->name, (long long)c->id,
 		c->stored, c->planned, c->finished ? "" : " (incomplete)");
+	fprintf(f, "kernel: %s\n", kernel);
+	print_missing(c, f, "");
 	fprintf(f, "%-12s %-7s %6s", "extension", "mode", "trials");
 	for (k = 0; k < REP_CLASSES; k++)
 		fprintf(f, " %*s", k == 6 ? 8 : 9, k == 5 ? "rec_degr" : k == 6 ? "det_unrec"
@@ -242,13 +257,30 @@ static void md_domains(const struct rep_campaign *c, FILE *f)
 	}
 }
 
+/* Candidate sites per extension and fault type, and the types a module lacks. */
+static void md_sites(const struct rep_campaign *c, FILE *f)
+{
+	if (!c->n_site_types)
+		return;
+	fputs("\n## Candidate sites\n\nCounted in each extension's module before planning "
+	      "(`nooks inject --sites`): instructions for code fault types, called kernel "
+	      "functions swifi wraps x N (1..16) for runtime types.  A type with no site is never "
+	      "planned for that extension.\n\n", f);
+	rep_sites_table(f, c, 0, md_escape);
+	print_missing(c, f, "- ");
+}
+
 int report_write_md(const struct rep_campaign *c, FILE *f)
 {
 	int i, m, k, dom = rep_mode_shown(c, REP_DOMAINS);
+	char kernel[1024];
 
+	rep_kernel_text(c, kernel, sizeof(kernel));
 	fprintf(f, "# Campaign %s (#%lld)\n\n", c->name, (long long)c->id);
-	fprintf(f, "Kernel %s; %d of %d planned trials stored; %d infra retries.\n\n",
-		c->kernel ? c->kernel : "?", c->stored, c->planned, c->infra_attempts);
+	fputs("Kernel ", f);
+	md_escape(f, kernel);
+	fprintf(f, "; %d of %d planned trials stored; %d infra retries.\n\n", c->stored,
+		c->planned, c->infra_attempts);
 	fputs("## Outcomes\n\n| extension | mode | trials |", f);
 	for (k = 0; k < REP_CLASSES; k++)
 		fprintf(f, " %s |", rep_class_names[k]);
@@ -311,6 +343,7 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 				cell->n[2] + cell->n[3], cell->n[0]);
 		}
 	md_activation(c, f);
+	md_sites(c, f);
 	fprintf(f, "\n## Crash signatures\n\n| kind | title | trials | native | nooks |%s example |\n"
 		"|---|---|---:|---:|---:|%s---:|\n", dom ? " domains |" : "", dom ? "---:|" : "");
 	for (i = 0; i < c->n_sigs; i++) {
@@ -324,6 +357,27 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		fprintf(f, " trial %lld |\n", (long long)c->sigs[i].example);
 	}
 	return ferror(f) ? -1 : 0;
+}
+
+/* The testsuite's properties: the kernel that ran, the types a module lacks. */
+static void junit_properties(const struct rep_campaign *c, FILE *f)
+{
+	char buf[1024];
+	int i;
+
+	rep_kernel_text(c, buf, sizeof(buf));
+	fputs("<properties><property name=\"kernel\" value=\"", f);
+	html_escape(f, buf);
+	fputs("\"/>", f);
+	for (i = 0; i < c->n_ext; i++)
+		if (rep_missing_types(c, &c->ext[i], buf, sizeof(buf))) {
+			fputs("<property name=\"no_candidate_site.", f);
+			html_escape(f, c->ext[i].name);
+			fputs("\" value=\"", f);
+			html_escape(f, buf);
+			fputs("\"/>", f);
+		}
+	fputs("</properties>\n", f);
 }
 
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f)
@@ -343,6 +397,7 @@ int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f)
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
 	html_escape(f, c->name);
 	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n", tests, failures);
+	junit_properties(c, f);
 	for (i = 0; i < c->n_types; i++)
 		for (m = 0; m < REP_MODES; m++) {
 			const struct rep_cell *cell = &c->types[i].mode[m];

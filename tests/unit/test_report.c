@@ -6,6 +6,12 @@
  * The domains mode (issue 8): paired survival per mode, detection
  * mechanisms, and the faults write protection caught that stage 1 missed,
  * from a small database built here (views of migration 5).
+ * Kernels and candidate sites (migration 6): reports name the kernel that
+ * ran (and "fallback from" the locked one) and the fault types a module
+ * has no candidate site for (counted in the real khttpd.ko and e1000.ko of
+ * the guest image); compare and gate refuse campaigns whose trials ran on
+ * different kernels (one line naming both, exit 1) unless
+ * --allow-kernel-change, and then name both.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,9 +23,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "report.h"
+#include "sites.h"
 #include "store.h"
 #include "util.h"
+
+#define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
+#define KHTTPD "build/image/modules/extra/khttpd.ko"
+
+int cmd_compare(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
 
 static char dir[64];
 
@@ -361,6 +375,277 @@ static void test_no_domains_no_section(void **state)
 	store_close(st);
 }
 
+/* ---- kernels and candidate sites ------------------------------------------- */
+
+static const char *const code_types[] = {
+	"text", "nop", "src", "dst", "ptr", "branch", "invert", "loop", "init", "interface", "irq",
+};
+
+/*
+ * A campaign of e1000 and khttpd whose image is img, with the site counts of
+ * the real modules; one native trial per extension on image trial_img
+ * (<= 0: the campaign's).
+ */
+static int64_t kernel_campaign(struct store *st, const char *name, const struct store_image *img,
+			       const struct store_image *trial_img)
+{
+	static const char *const mods[] = { E1000, KHTTPD }, *const names[] = { "e1000", "khttpd" };
+	int64_t cid, ii, ti = -1, e, f, n[ARRAY_SIZE(code_types)];
+	char key[64];
+	int i, k;
+
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_image_add(st, img, &ii), 0);
+	if (trial_img)
+		assert_int_equal(store_image_add(st, trial_img, &ti), 0);
+	assert_int_equal(store_campaign_insert(st, name, "{}", name, 1, ii, 4, &cid), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(store_extension_insert(st, cid, names[i], names[i], NULL, "w", NULL,
+							&e), 0);
+		assert_int_equal(sites_count(mods[i], code_types, (int)ARRAY_SIZE(code_types), n), 0);
+		for (k = 0; k < (int)ARRAY_SIZE(code_types); k++)
+			assert_int_equal(store_extension_sites_insert(st, e, code_types[k], n[k]), 0);
+		assert_int_equal(store_fault_insert(st, cid, e, 0, "nop", 5, 7, &f), 0);
+		snprintf(key, sizeof(key), "%s/0000/native", names[i]);
+		{
+			struct store_trial t = {
+				.campaign_id = cid, .fault_id = f, .key = key, .mode = "native",
+				.outcome = "crash", .recovery_ms = -1, .workload_pass = -1,
+				.boot_ms = -1, .workload_ms = -1, .wall_ms = 1, .image_id = ti,
+			};
+
+			assert_int_equal(store_commit(st), 0);
+			assert_int_equal(store_trial_put(st, &t, NULL), 0);
+			assert_int_equal(store_begin(st), 0);
+		}
+	}
+	assert_int_equal(store_commit(st), 0);
+	return cid;
+}
+
+static const struct store_image k56 = { "6.1.0-56-amd64", "", "", "lock", "6.1.0-56-amd64=6.1.158-1" };
+static const struct store_image k57fb = { "6.1.0-57-amd64", "", "", "fallback",
+					  "6.1.0-58-amd64=6.1.170-1" };
+
+static struct store *kernel_db(const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	struct store *st;
+
+	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	free(p);
+	kernel_campaign(st, "base", &k56, NULL);	/* #1 on 6.1.0-56 */
+	kernel_campaign(st, "same", &k56, NULL);	/* #2 on 6.1.0-56 */
+	kernel_campaign(st, "newer", &k57fb, NULL);	/* #3 on 6.1.0-57, a fallback */
+	kernel_campaign(st, "mixed", &k56, &k57fb);	/* #4 image 56, its trials on 57 */
+	return st;
+}
+
+static void junit(const struct rep_campaign *c, FILE *f)
+{
+	assert_int_equal(report_write_junit(NULL, c, f), 0);
+}
+
+static void test_report_kernel_and_sites(void **state)
+{
+	struct store *st = kernel_db("k.db");
+	struct rep_campaign c;
+	char *buf, *out = xasprintf("%s/khtml", dir), *idx, miss[64];
+
+	(void)state;
+	assert_int_equal(report_load(st, 3, &c), 0);
+	assert_int_equal(c.n_kernels, 1);
+	assert_int_equal(c.n_site_types, 11);
+	assert_int_equal(rep_missing_types(&c, &c.ext[0], miss, sizeof(miss)), 0);
+	assert_int_equal(rep_missing_types(&c, &c.ext[1], miss, sizeof(miss)), 1);
+	assert_string_equal(miss, "irq");
+	buf = capture(report_print_summary, &c);
+	assert_non_null(strstr(buf, "kernel: 6.1.0-57-amd64 (fallback from "
+				    "6.1.0-58-amd64=6.1.170-1)\n"));
+	assert_non_null(strstr(buf, "\nkhttpd: no candidate site for irq\n"));
+	assert_null(strstr(buf, "e1000: no candidate site"));
+	free(buf);
+	buf = capture(md, &c);
+	assert_non_null(strstr(buf, "Kernel 6.1.0-57-amd64 (fallback from 6.1.0-58-amd64=6.1.170-1);"));
+	assert_non_null(strstr(buf, "## Candidate sites"));
+	assert_non_null(strstr(buf, "| extension | text | nop | src | dst | ptr | branch | invert | "
+				    "loop | init | interface | irq |"));
+	assert_non_null(strstr(buf, " 0 |\n\n- khttpd: no candidate site for irq\n"));
+	free(buf);
+	buf = capture(junit, &c);
+	assert_non_null(strstr(buf, "<property name=\"kernel\" value=\"6.1.0-57-amd64 (fallback "
+				    "from 6.1.0-58-amd64=6.1.170-1)\"/>"));
+	assert_non_null(strstr(buf, "<property name=\"no_candidate_site.khttpd\" value=\"irq\"/>"));
+	free(buf);
+	assert_int_equal(report_write_html(st, &c, out), 0);
+	idx = xasprintf("%s/index.html", out);
+	buf = read_file(idx, NULL);
+	assert_non_null(buf);
+	assert_non_null(strstr(buf, "<p id=\"meta\">kernel 6.1.0-57-amd64 (fallback from "
+				    "6.1.0-58-amd64=6.1.170-1)"));
+	assert_non_null(strstr(buf, "<table id=\"tbl-sites\">"));
+	assert_non_null(strstr(buf, "<td>0</td></tr>"));
+	assert_non_null(strstr(buf, "<p class=\"missing\">khttpd: no candidate site for irq</p>"));
+	free(buf);
+	free(idx);
+	free(out);
+	report_release(&c);
+	/* the kernel its trials ran on, not the one its image row named */
+	assert_int_equal(report_load(st, 4, &c), 0);
+	buf = capture(report_print_summary, &c);
+	assert_non_null(strstr(buf, "kernel: 6.1.0-57-amd64 (fallback from 6.1.0-58-amd64=6.1.170-1)\n"));
+	assert_null(strstr(buf, "6.1.0-56-amd64"));
+	free(buf);
+	report_release(&c);
+	store_close(st);
+}
+
+/* A campaign loaded before migration 6's counts shows no sites section. */
+static void test_no_sites_no_section(void **state)
+{
+	struct rep_campaign c;
+	struct store *st;
+	int64_t cid;
+	char *buf;
+
+	(void)state;
+	st = make_db("ns.db", &cid);
+	assert_int_equal(report_load(st, cid, &c), 0);
+	assert_int_equal(c.n_site_types, 0);
+	buf = capture(report_print_summary, &c);
+	assert_non_null(strstr(buf, "kernel: 6.1.0-56-amd64\n"));
+	assert_null(strstr(buf, "candidate site"));
+	free(buf);
+	buf = capture(md, &c);
+	assert_null(strstr(buf, "Candidate sites"));
+	free(buf);
+	report_release(&c);
+	store_close(st);
+}
+
+struct cmd_call {
+	int (*cmd)(int, char **);
+	char **argv;
+};
+
+static int call_cmd(void *arg)
+{
+	struct cmd_call *c = arg;
+	int argc = 0;
+
+	while (c->argv[argc])
+		argc++;
+	return c->cmd(argc, c->argv);
+}
+
+/* Run a command in-process; its exit status, stdout and stderr (malloc'd). */
+static int run_cmd(int (*cmd)(int, char **), char **argv, char **out, char **err)
+{
+	struct cmd_call c = { cmd, argv };
+	int r = capture_run(call_cmd, &c, out, err);
+
+	assert_non_null(*out);
+	assert_non_null(*err);
+	return r;
+}
+
+static void test_compare_gate_kernels(void **state)
+{
+	struct store *st = kernel_db("cg.db");
+	char *db = xasprintf("%s/cg.db", dir), *out, *err;
+	char *same[] = { "compare", "--db", db, "base", "same", NULL };
+	char *diff[] = { "compare", "--db", db, "base", "newer", NULL };
+	char *diff_ok[] = { "compare", "--db", db, "--allow-kernel-change", "base", "newer", NULL };
+	char *mixed[] = { "compare", "--db", db, "mixed", NULL };
+	char *g_same[] = { "gate", "--db", db, "--baseline", "base", "--candidate", "same", NULL };
+	char *g_diff[] = { "gate", "--db", db, "--baseline", "base", "--candidate", "newer", NULL };
+	char *g_ok[] = { "gate", "--db", db, "--baseline", "base", "--candidate", "newer",
+			 "--allow-kernel-change", NULL };
+	static const char refusal[] = "nooks: error: campaigns 'base' (#1) and 'newer' (#3) ran on "
+		"different kernels: 'base' on 6.1.0-56-amd64, 'newer' on 6.1.0-57-amd64; "
+		"--allow-kernel-change compares them anyway\n";
+
+	(void)state;
+	store_close(st);
+	assert_int_equal(run_cmd(cmd_compare, same, &out, &err), 0);
+	assert_non_null(strstr(out, "kernel: 6.1.0-56-amd64\n"));
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	assert_int_equal(run_cmd(cmd_compare, diff, &out, &err), 1);
+	assert_string_equal(err, refusal);
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	assert_int_equal(run_cmd(cmd_compare, diff_ok, &out, &err), 0);
+	assert_non_null(strstr(out, "kernels differ (--allow-kernel-change): A 6.1.0-56-amd64; "
+				    "B 6.1.0-57-amd64 (fallback from 6.1.0-58-amd64=6.1.170-1)\n"));
+	assert_non_null(strstr(out, "significant difference"));
+	free(out);
+	free(err);
+	/* one campaign whose trials ran on another kernel than its image: one kernel */
+	assert_int_equal(run_cmd(cmd_compare, mixed, &out, &err), 0);
+	assert_non_null(strstr(out, "kernel: 6.1.0-57-amd64"));
+	free(out);
+	free(err);
+	assert_int_equal(run_cmd(cmd_gate, g_same, &out, &err), 0);
+	assert_non_null(strstr(out, "gate: pass"));
+	free(out);
+	free(err);
+	assert_int_equal(run_cmd(cmd_gate, g_diff, &out, &err), 1);
+	assert_string_equal(err, refusal);
+	assert_null(strstr(out, "gate: pass"));
+	free(out);
+	free(err);
+	assert_int_equal(run_cmd(cmd_gate, g_ok, &out, &err), 0);
+	assert_non_null(strstr(out, "kernels differ (--allow-kernel-change): A 6.1.0-56-amd64; "
+				    "B 6.1.0-57-amd64"));
+	assert_non_null(strstr(out, "gate: pass"));
+	free(out);
+	free(err);
+	free(db);
+}
+
+/* Within one campaign: trials of two kernels are not compared unless allowed. */
+static void test_compare_within_mixed_kernels(void **state)
+{
+	struct store *st = kernel_db("w.db");
+	struct rep_campaign c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	/* one more trial of "same" (#2) on 6.1.0-57 */
+	{
+		int64_t ti, fid;
+		struct store_trial t = {
+			.campaign_id = 2, .key = "e1000/0000/nooks", .mode = "nooks",
+			.outcome = "recovered", .recovery_ms = -1, .workload_pass = -1,
+			.boot_ms = -1, .workload_ms = -1, .wall_ms = 1,
+		};
+
+		assert_int_equal(store_begin(st), 0);
+		assert_int_equal(store_image_add(st, &k57fb, &ti), 0);
+		assert_int_equal(store_commit(st), 0);
+		assert_int_equal(store_fault_id(st, 2, "e1000", 0, &fid), 0);
+		t.fault_id = fid;
+		t.image_id = ti;
+		assert_int_equal(store_trial_put(st, &t, NULL), 0);
+	}
+	assert_int_equal(report_load(st, 2, &c), 0);
+	assert_int_equal(c.n_kernels, 2);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(report_kernel_check(&c, NULL, 0, f), -1);
+	assert_int_equal(report_kernel_check(&c, NULL, 1, f), 0);
+	fclose(f);
+	assert_string_equal(buf, "kernels differ (--allow-kernel-change): 6.1.0-56-amd64 (2 trials), "
+				 "6.1.0-57-amd64 (fallback from 6.1.0-58-amd64=6.1.170-1; 1 trial)\n");
+	free(buf);
+	report_release(&c);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +654,10 @@ int main(void)
 		cmocka_unit_test(test_html_fs_table),
 		cmocka_unit_test(test_domains_report),
 		cmocka_unit_test(test_no_domains_no_section),
+		cmocka_unit_test(test_report_kernel_and_sites),
+		cmocka_unit_test(test_no_sites_no_section),
+		cmocka_unit_test(test_compare_gate_kernels),
+		cmocka_unit_test(test_compare_within_mixed_kernels),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
