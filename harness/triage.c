@@ -1,189 +1,57 @@
 /*
  * triage.c - console log → crash verdict (see triage.h).
  *
- * Owns the table of report patterns (one row per way the pinned kernel
- * starts a crash report), the list of frames never to blame (exception,
- * watchdog, allocator and panic machinery) and title normalization.  Must
- * never do I/O or depend on the runner: it is a pure function of the text.
+ * Owns the algorithm; the line syntax is in triage_lines.c, the report
+ * families and the frames never blamed in triage_families.c.  Must never do
+ * I/O or depend on the runner: it is a pure function of the text.
  *
- * Algorithm: strip "[ seconds]" timestamps; find the first line matching a
- * crash pattern (a WARNING only if no crash follows); the report ends at
- * "---[ end trace" or, after a panic, at "Kernel Offset"/"---[ end Kernel
- * panic"; the guilty frame is the first RIP or call-trace frame of the
- * report (unreliable "? " frames excluded) that is not on the skip list.
+ * Algorithm: split the log into lines without their prefixes (timestamps,
+ * caller ids, syslog levels); find every report header (a generic "BUG:"
+ * only when a stack dump follows it); a die() line or BUG() just after a
+ * header of the same context continues that report rather than starting
+ * one.  The first crash report decides (a WARNING only if no crash
+ * follows); every report is listed in the chain (oops, then panic).  A
+ * report ends at "---[ end trace", at its closing "=====" (sanitizers),
+ * before the next report of its context, or after its stack dump; a panic
+ * that follows extends it to "Kernel Offset"/"---[ end Kernel panic".
+ * Lines of other printk callers are skipped inside a report (except for RCU
+ * stalls, whose stacks come from other CPUs).  The guilty frame is the
+ * header's own function, else the first reliable frame from the report's
+ * first kernel RIP (lockdep: from "stack backtrace:") that is not kernel
+ * machinery (triage_families.c).
  */
 #define _GNU_SOURCE
 #include "triage.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
-#include <pthread.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "triage_impl.h"
 #include "util.h"
 
-enum {
-	F_CRASH = 1,	/* a crash, not a warning */
-	F_LOCKUP = 2,	/* a watchdog report */
-	F_MSG = 4,	/* title carries the normalized capture group 1 */
+#define PART_WINDOW	20	/* lines within which a die() line continues a header */
+#define CONFIRM_WINDOW	12	/* lines within which a generic header needs a stack dump */
+#define TRACE_GAP	60	/* other lines after which a report without end marker is over */
+#define PANIC_TAIL	200	/* lines a panic's own dump may take */
+
+static const char panic_prefix[] = "Kernel panic - not syncing";
+
+struct report {
+	int line;	/* 0-based header line */
+	int fam;
 };
 
-struct report_pattern {
-	const char *kind;
-	const char *re;		/* matches the report's first line (timestamp stripped) */
-	const char *title;	/* title prefix; " in <guilty>" is appended */
-	unsigned flags;
+struct reports {
+	struct report *v;
+	int n, cap;
 };
-
-/* Order matters: the first row matching a line wins. */
-static const struct report_pattern patterns[] = {
-	{ "stack_protector", "^Kernel panic - not syncing: stack-protector: ",
-	  "stack-protector: kernel stack is corrupted", F_CRASH },
-	{ "panic", "^Kernel panic - not syncing: (.*)$", "kernel panic: ", F_CRASH | F_MSG },
-	{ "null_deref", "^BUG: kernel NULL pointer dereference",
-	  "BUG: kernel NULL pointer dereference", F_CRASH },
-	{ "page_fault", "^BUG: unable to handle (page fault|kernel paging request|kernel)",
-	  "BUG: unable to handle page fault", F_CRASH },
-	{ "stack_overflow", "^BUG: [A-Z]+ stack guard page was hit", "stack overflow", F_CRASH },
-	{ "stack_overflow", "^(traps: PANIC: double fault|double fault: [0-9a-f]+ \\[#)",
-	  "stack overflow: double fault", F_CRASH },
-	{ "soft_lockup", "^(watchdog: )?BUG: soft lockup - CPU", "BUG: soft lockup", F_CRASH | F_LOCKUP },
-	{ "hard_lockup", "^(NMI watchdog: )?Watchdog detected hard LOCKUP", "BUG: hard lockup",
-	  F_CRASH | F_LOCKUP },
-	{ "rcu_stall", "^(rcu: )?INFO: rcu_[a-z]+ (self-)?detected (expedited )?stalls?",
-	  "INFO: rcu detected stall", F_CRASH | F_LOCKUP },
-	{ "hung_task", "^INFO: task [^ ]+ blocked for more than", "INFO: task hung",
-	  F_CRASH | F_LOCKUP },
-	{ "slab_corruption", "^BUG [A-Za-z0-9_.:-]+ \\([^)]*\\): (.*)$", "slab corruption: ",
-	  F_CRASH | F_MSG },
-	{ "slab_corruption", "^kernel BUG at mm/sl[auo]b\\.c", "slab corruption: kernel BUG",
-	  F_CRASH },
-	{ "slab_corruption", "^Slab corruption", "slab corruption", F_CRASH },
-	{ "buffer_overflow", "^detected buffer overflow in ([a-z_0-9]+)",
-	  "detected buffer overflow in ", F_CRASH | F_MSG },
-	{ "list_corruption", "^(list_add|list_del) corruption", "list corruption", F_CRASH },
-	{ "bug", "^kernel BUG at ", "kernel BUG", F_CRASH },
-	{ "gpf", "^general protection fault", "general protection fault", F_CRASH },
-	{ "invalid_opcode", "^invalid opcode: [0-9a-f]+ \\[#", "invalid opcode", F_CRASH },
-	{ "divide_error", "^divide error: [0-9a-f]+ \\[#", "divide error", F_CRASH },
-	{ "bug", "^BUG: (.*)$", "BUG: ", F_CRASH | F_MSG },
-	{ "oops", "^Oops: [0-9a-f]+ \\[#", "kernel oops", F_CRASH },
-	{ "warning", "^WARNING: CPU: [0-9]+ PID: [0-9]+ at ", "WARNING", 0 },
-};
-
-/* Frames never blamed: exception, watchdog, allocator, scheduler and panic machinery. */
-static const char skip_re[] =
-	"^(dump_stack(_lvl)?|show_stack|show_regs|show_trace_log_lvl|__die(_body)?|die|"
-	"oops_(begin|end)|do_trap|do_error_trap|handle_bug|report_bug|exc_[a-z_]+|"
-	"asm_[a-z_]+|sysvec_[a-z_]+|__sysvec_[a-z_]+|page_fault_oops|kernelmode_fixup_or_oops|"
-	"(__)?bad_area(_nosemaphore)?|do_user_addr_fault|do_kern_addr_fault|fixup_exception|"
-	"panic|__warn|warn_slowpath_fmt|__stack_chk_fail|fortify_panic|"
-	"watchdog_timer_fn|__hrtimer_run_queues|hrtimer_interrupt|__run_hrtimer|"
-	"(__)?irq_exit_rcu|__do_softirq|do_softirq|__local_bh_enable_ip|run_timer_softirq|"
-	"rcu_sched_clock_irq|rcu_pending|print_cpu_stall|check_cpu_stall|rcu_dump_cpu_stacks|"
-	"nmi_cpu_backtrace|nmi_trigger_cpumask_backtrace|arch_trigger_cpumask_backtrace|"
-	"update_process_times|tick_sched_handle|tick_sched_timer|tick_sched_do_timer|"
-	"__schedule|schedule|schedule_timeout|schedule_preempt_disabled|io_schedule|"
-	"(__)?kfree|kmem_cache_free|__kmem_cache_free|(__|do_)?slab_free|"
-	"slab_free_freelist_hook|free_to_partial_list|free_debug_processing|"
-	"alloc_debug_processing|check_object|check_bytes_and_report|object_err|slab_err|"
-	"print_trailer|print_tracking|set_freepointer|_{0,3}slab_alloc(_node)?|"
-	"__kmem_cache_alloc_node|kmalloc_trace|__kmalloc(_node)?|kmem_cache_alloc(_trace|_node)?|"
-	"(__)?mem(cpy|set|move)(_erms|_orig)?|str(len|cpy|ncpy|cmp|ncmp|scpy)|"
-	"__list_(add|del)_valid(_or_report)?|__might_resched|__might_sleep)$";
-static regex_t pattern_rx[ARRAY_SIZE(patterns)];
-static regex_t skip_rx;
-static regex_t frame_rx;	/* "func+0x1/0x2 [mod]" in a call trace or RIP line */
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void compile_all(void)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(patterns); i++)
-		if (regcomp(&pattern_rx[i], patterns[i].re, REG_EXTENDED))
-			abort();	/* a bug in the table above */
-	if (regcomp(&skip_rx, skip_re, REG_EXTENDED | REG_NOSUB) ||
-	    regcomp(&frame_rx, "^ *(RIP: 0010:|\\? )?([A-Za-z0-9_.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+"
-		    "( \\[([A-Za-z0-9_]+)\\])?", REG_EXTENDED))
-		abort();
-}
 
 const char *triage_kinds(void)
 {
-	return "none null_deref page_fault gpf bug invalid_opcode divide_error panic oops "
-	       "stack_overflow stack_protector buffer_overflow slab_corruption list_corruption "
-	       "soft_lockup hard_lockup rcu_stall hung_task warning";
-}
-
-struct lines {
-	char *buf;
-	char **v;	/* NUL-terminated, timestamp stripped */
-	int n;
-};
-
-static const char *strip_timestamp(const char *s)
-{
-	const char *p = s;
-
-	if (*p != '[')
-		return s;
-	for (p++; *p == ' '; p++)
-		;
-	if (!isdigit((unsigned char)*p))
-		return s;
-	while (isdigit((unsigned char)*p) || *p == '.')
-		p++;
-	if (*p != ']')
-		return s;
-	p++;
-	return *p == ' ' ? p + 1 : p;
-}
-
-static void split_lines(const char *text, size_t len, struct lines *l)
-{
-	size_t i, cap = 64;
-	char *start;
-
-	l->buf = xmalloc(len + 1);
-	memcpy(l->buf, text, len);
-	l->buf[len] = '\0';
-	l->v = xmalloc(cap * sizeof(*l->v));
-	l->n = 0;
-	start = l->buf;
-	for (i = 0; i <= len; i++) {
-		char c = l->buf[i];
-
-		if (c != '\n' && c != '\0' && i != len)
-			continue;
-		if (i == len && start == l->buf + len)
-			break;
-		l->buf[i] = '\0';
-		if (i > 0 && l->buf[i - 1] == '\r')
-			l->buf[i - 1] = '\0';
-		if ((size_t)l->n == cap) {
-			cap *= 2;
-			l->v = xrealloc(l->v, cap * sizeof(*l->v));
-		}
-		l->v[l->n++] = (char *)strip_timestamp(start);
-		start = l->buf + i + 1;
-		if (c == '\0' && i != len)	/* NUL inside the log: treat as line end */
-			continue;
-	}
-}
-
-static int match_line(const char *s, regmatch_t *m /* out, 2 */)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(patterns); i++)
-		if (!regexec(&pattern_rx[i], s, 2, m, 0))
-			return (int)i;
-	return -1;
+	return family_kinds();
 }
 
 static void copy_str(char *dst, size_t size, const char *src, size_t n)
@@ -227,102 +95,165 @@ static void normalize(const char *in, char *out, size_t size)
 		out[--o] = '\0';
 }
 
-/* Parse a frame line: function (suffixes like .cold/.isra.0 cut) and module. */
-static int parse_frame(const char *s, char *fn, size_t fn_size, char *mod, size_t mod_size)
+static bool foreign(const struct tlog *l, int a, int b, int fam)
 {
-	regmatch_t m[5];
-	size_t n;
-
-	if (regexec(&frame_rx, s, 5, m, 0))
-		return -1;
-	if (m[1].rm_so >= 0 && s[m[1].rm_so] == '?')
-		return -1;	/* unreliable frame */
-	n = (size_t)(m[2].rm_eo - m[2].rm_so);
-	copy_str(fn, fn_size, s + m[2].rm_so, n);
-	fn[strcspn(fn, ".")] = '\0';
-	if (m[4].rm_so >= 0)
-		copy_str(mod, mod_size, s + m[4].rm_so, (size_t)(m[4].rm_eo - m[4].rm_so));
-	else
-		mod[0] = '\0';
-	return fn[0] ? 0 : -1;
+	return !(families[fam].flags & F_ANYCTX) && tlog_foreign(l, a, b);
 }
 
-static void find_guilty(const struct lines *l, int from, int to, struct triage_verdict *v)
+/* A stack dump (or the "CPU: N PID: N" line that starts one) right after line i. */
+static bool confirmed(const struct tlog *l, int i)
 {
-	char fn[128], mod[64], first_mod[64] = "";
-	int i;
+	int j;
 
-	for (i = from; i <= to && i < l->n; i++) {
-		if (parse_frame(l->v[i], fn, sizeof(fn), mod, sizeof(mod)))
+	for (j = i + 1; j < l->n && j <= i + CONFIRM_WINDOW; j++) {
+		const char *s = l->v[j].text;
+
+		if (tlog_foreign(l, i, j))
 			continue;
-		if (mod[0] && !first_mod[0])
-			snprintf(first_mod, sizeof(first_mod), "%s", mod);
-		if (v->guilty_function[0] || !regexec(&skip_rx, fn, 0, NULL, 0))
-			continue;
-		snprintf(v->guilty_function, sizeof(v->guilty_function), "%s", fn);
-		snprintf(v->guilty_module, sizeof(v->guilty_module), "%s", mod);
+		if (is_frame_line(s) || is_ip_line(s) || line_starts(s, "Call Trace:") ||
+		    line_starts(s, "Hardware name:") || line_starts(s, "Pid: ") ||
+		    (line_starts(s, "CPU: ") && strstr(s, " PID: ")))
+			return true;
 	}
-	if (v->guilty_function[0] && !v->guilty_module[0])
-		snprintf(v->guilty_module, sizeof(v->guilty_module), "%s", first_mod);
+	return false;
 }
 
-/* Index of the first crash report at or after from, or -1; *pat /out/ its pattern. */
-static int find_report(const struct lines *l, int from, int want_crash, int *pat, regmatch_t *m)
+/* Header f at line i continues report r (a die() line after "BUG: unable to handle"...). */
+static bool continues(const struct tlog *l, const struct report *r, int i, int f)
 {
-	int i, p;
+	const struct family *a = &families[r->fam], *b = &families[f];
+	int j;
 
-	for (i = from; i < l->n; i++) {
-		p = match_line(l->v[i], m);
-		if (p < 0 || !!(patterns[p].flags & F_CRASH) != want_crash)
+	if ((a->flags | b->flags) & F_PANIC || i - r->line > PART_WINDOW ||
+	    tlog_foreign(l, r->line, i) || ((b->flags & F_CRASH) && !(a->flags & F_CRASH)))
+		return false;
+	if (!(b->flags & F_PART) && strcmp(a->kind, b->kind))
+		return false;
+	for (j = r->line + 1; j < i; j++)
+		if (!tlog_foreign(l, r->line, j) && is_frame_line(l->v[j].text))
+			return false;
+	return true;
+}
+
+/* The report of line i's context that i may continue: the latest one, if of its caller. */
+static const struct report *open_report(const struct tlog *l, const struct reports *rs, int i)
+{
+	int k;
+
+	for (k = rs->n - 1; k >= 0 && i - rs->v[k].line <= PART_WINDOW; k--)
+		if (!tlog_foreign(l, rs->v[k].line, i))
+			return &rs->v[k];
+	return NULL;
+}
+
+static void find_reports(const struct tlog *l, struct reports *rs)
+{
+	regmatch_t m[FAMILY_GROUPS];
+	int i, f;
+
+	for (i = 0; i < l->n; i++) {
+		const struct report *open;
+
+		f = family_match(l->v[i].text, m);
+		if (f < 0 || ((families[f].flags & F_CONFIRM) && !confirmed(l, i)))
 			continue;
-		*pat = p;
-		return i;
+		open = open_report(l, rs, i);
+		if (open && continues(l, open, i, f))
+			continue;
+		if (rs->n == rs->cap) {
+			rs->cap = rs->cap ? 2 * rs->cap : 16;
+			rs->v = xrealloc(rs->v, (size_t)rs->cap * sizeof(*rs->v));
+		}
+		rs->v[rs->n].line = i;
+		rs->v[rs->n++].fam = f;
 	}
+}
+
+/* The first report start with (want_crash) or without F_CRASH, or -1. */
+static int decide(const struct reports *rs, bool want_crash)
+{
+	int k;
+
+	for (k = 0; k < rs->n; k++)
+		if (!!(families[rs->v[k].fam].flags & F_CRASH) == want_crash)
+			return k;
 	return -1;
 }
 
-static int line_starts(const char *s, const char *prefix)
+/*
+ * First line of the next report of another kind in k's context, else l->n.
+ * Panics and reports of k's kind (a SLUB report's follow-up, the next hung
+ * task) belong to the same incident.
+ */
+static int next_report(const struct tlog *l, const struct reports *rs, int k)
 {
-	return !strncmp(s, prefix, strlen(prefix));
+	const struct family *f = &families[rs->v[k].fam];
+	int j;
+
+	for (j = k + 1; j < rs->n; j++) {
+		const struct family *g = &families[rs->v[j].fam];
+
+		if (!(g->flags & F_PANIC) && strcmp(g->kind, f->kind) &&
+		    !tlog_foreign(l, rs->v[k].line, rs->v[j].line))
+			return rs->v[j].line;
+	}
+	return l->n;
 }
 
-static int is_frame(const char *s)
+static bool is_rule(const char *s)
 {
-	char fn[128], mod[64];
-
-	return !parse_frame(s, fn, sizeof(fn), mod, sizeof(mod)) || strstr(s, "</TASK>") ||
-	       strstr(s, "</IRQ>") || line_starts(s, "Modules linked in");
+	return strspn(s, "=") >= 20;
 }
 
-/* Last line of the report starting at first; *trace_end /out/ where its trace ends. */
-static int report_end(const struct lines *l, int first, int *trace_end)
+/* An SLUB/KASAN hex dump line, "Object ffff888003a4f000: 6b 6b ...". */
+static bool is_dump(const char *s)
 {
-	int i, last = first, panic = -1;
+	const char *c = strstr(s, ": ");
 
-	if (line_starts(l->v[first], "Kernel panic - not syncing"))
+	return c && c - s < 48 && isxdigit((unsigned char)c[2]) && isxdigit((unsigned char)c[3]) &&
+	       c[4] == ' ';
+}
+
+/* Last line of report r (before limit); *trace_end /out/ where its own dump ends. */
+static int report_end(const struct tlog *l, const struct report *r, int limit, int *trace_end)
+{
+	int i, first = r->line, last = first, panic = -1, gap = 0;
+	unsigned flags = families[r->fam].flags;
+
+	if (flags & F_PANIC)
 		panic = first;
-	for (i = first + 1; i < l->n && panic != first; i++) {
-		if (line_starts(l->v[i], "---[ end trace")) {
+	for (i = first + 1; i < limit && panic != first; i++) {
+		const char *s = l->v[i].text;
+
+		if (line_starts(s, panic_prefix))
+			break;
+		if (foreign(l, first, i, r->fam))
+			continue;
+		if (line_starts(s, "---[ end trace") ||
+		    ((flags & F_FRAMED) && is_rule(s) && last > first)) {
 			last = i;
 			break;
 		}
-		if (line_starts(l->v[i], "Kernel panic - not syncing"))
-			break;
-		if (is_frame(l->v[i]))
+		if (is_frame_line(s)) {
 			last = i;
+			gap = 0;
+		} else if (!isspace((unsigned char)*s) && !is_dump(s) && ++gap > TRACE_GAP &&
+			   last > first) {
+			break;
+		}
 	}
 	*trace_end = last;
-	for (i = last + 1; i < l->n && panic < 0; i++)
-		if (line_starts(l->v[i], "Kernel panic - not syncing"))
+	for (i = last + 1; i < limit && panic < 0; i++)
+		if (line_starts(l->v[i].text, panic_prefix))
 			panic = i;
 	if (panic < 0)
 		return last;
 	if (panic > last)
 		last = panic;
-	for (i = panic + 1; i < l->n && i < panic + 200; i++) {
-		if (line_starts(l->v[i], "Kernel Offset:") || is_frame(l->v[i]))
+	for (i = panic + 1; i < l->n && i < panic + PANIC_TAIL; i++) {
+		if (line_starts(l->v[i].text, "Kernel Offset:") || is_frame_line(l->v[i].text))
 			last = i;
-		if (line_starts(l->v[i], "---[ end Kernel panic")) {
+		if (line_starts(l->v[i].text, "---[ end Kernel panic")) {
 			last = i;
 			break;
 		}
@@ -333,91 +264,187 @@ static int report_end(const struct lines *l, int first, int *trace_end)
 }
 
 /*
- * The report's first kernel RIP line, else first.  Frames before it belong to
- * other tasks (an RCU stall dumps the grace-period kthread first).
+ * Where the report's own stack starts: its "stack backtrace:" or "Call Trace:"
+ * for F_BACKTRACE families, else the first kernel RIP line when it comes
+ * before any "Call Trace:" (or anywhere in an RCU stall, which dumps the
+ * grace-period kthread first), else the header.
  */
-static int first_rip(const struct lines *l, int first, int to)
+static int stack_start(const struct tlog *l, const struct report *r, int to)
 {
+	unsigned flags = families[r->fam].flags;
 	int i;
 
-	for (i = first; i <= to && i < l->n; i++)
-		if (line_starts(l->v[i], "RIP: 0010:"))
+	for (i = r->line; i <= to && i < l->n; i++) {
+		const char *s = l->v[i].text;
+
+		if (foreign(l, r->line, i, r->fam))
+			continue;
+		if ((flags & F_BACKTRACE) &&
+		    (line_starts(s, "stack backtrace:") || line_starts(s, "Call Trace:")))
 			return i;
-	return first;
+		if (!(flags & F_BACKTRACE) && is_ip_line(s))
+			return i;
+		if (!(flags & (F_ANYCTX | F_BACKTRACE)) && line_starts(s, "Call Trace:"))
+			break;
+	}
+	return r->line;
 }
 
-static void note_panic(const struct lines *l, int from, struct triage_verdict *v)
+static bool blame(struct triage_verdict *v, const char *fn, const char *mod)
+{
+	if (frame_skipped(fn))
+		return false;
+	snprintf(v->guilty_function, sizeof(v->guilty_function), "%s", fn);
+	snprintf(v->guilty_module, sizeof(v->guilty_module), "%s", mod);
+	return true;
+}
+
+/* The first blameable reliable frame in [from, to]; stops at stack_stop() lines if stop. */
+static void find_guilty(const struct tlog *l, const struct report *r, int from, int to, bool stop,
+			struct triage_verdict *v)
+{
+	char fn[128], mod[64], first_mod[64] = "";
+	bool unreliable;
+	int i;
+
+	for (i = from; i <= to && i < l->n && !v->guilty_function[0]; i++) {
+		if (foreign(l, r->line, i, r->fam))
+			continue;
+		if (stop && i > r->line && stack_stop(l->v[i].text))
+			break;
+		if (parse_frame(l->v[i].text, fn, sizeof(fn), mod, sizeof(mod), &unreliable) ||
+		    unreliable)
+			continue;
+		if (mod[0] && !first_mod[0])
+			snprintf(first_mod, sizeof(first_mod), "%s", mod);
+		blame(v, fn, mod);
+	}
+	for (; i <= to && i < l->n && v->guilty_function[0] && !v->guilty_module[0] && !first_mod[0];
+	     i++)
+		if (!parse_frame(l->v[i].text, fn, sizeof(fn), mod, sizeof(mod), &unreliable) &&
+		    !unreliable && mod[0])
+			snprintf(first_mod, sizeof(first_mod), "%s", mod);
+	if (v->guilty_function[0] && !v->guilty_module[0])
+		snprintf(v->guilty_module, sizeof(v->guilty_module), "%s", first_mod);
+}
+
+/* The function a header names ("WARNING: ... at f.c:1 func+0x..", "KASAN: ... in func+0x.."). */
+static void header_guilty(const char *line, const regmatch_t *m, int group, struct triage_verdict *v)
+{
+	char fn[128], mod[64];
+	bool unreliable;
+
+	if (!group || m[group].rm_so < 0)
+		return;
+	if (!parse_frame(line + m[group].rm_so, fn, sizeof(fn), mod, sizeof(mod), &unreliable)) {
+		blame(v, fn, mod);
+	} else {
+		copy_str(fn, sizeof(fn), line + m[group].rm_so, (size_t)(m[group].rm_eo - m[group].rm_so));
+		fn[strcspn(fn, ".")] = '\0';
+		if (fn[0])
+			blame(v, fn, "");
+	}
+}
+
+static void note_panic(const struct tlog *l, int from, struct triage_verdict *v)
 {
 	static const char prefix[] = "Kernel panic - not syncing: ";
 	int i;
 
 	for (i = from; i < l->n; i++) {
-		if (!line_starts(l->v[i], prefix))
+		if (!line_starts(l->v[i].text, prefix))
 			continue;
 		v->panicked = true;
-		normalize(l->v[i] + strlen(prefix), v->panic_reason, sizeof(v->panic_reason));
-		v->in_interrupt = strstr(l->v[i], "Fatal exception in interrupt") != NULL;
+		normalize(l->v[i].text + strlen(prefix), v->panic_reason, sizeof(v->panic_reason));
+		v->in_interrupt = strstr(l->v[i].text, "Fatal exception in interrupt") != NULL;
 		return;
 	}
 }
 
-static void make_title(const struct report_pattern *p, const char *line, const regmatch_t *m,
+static void make_title(const struct family *f, const char *line, const regmatch_t *m,
 		       struct triage_verdict *v)
 {
 	char msg[160] = "";
 
-	if ((p->flags & F_MSG) && m[1].rm_so >= 0) {
+	if ((f->flags & F_MSG) && m[f->msg].rm_so >= 0) {
 		char raw[160];
 
-		copy_str(raw, sizeof(raw), line + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
+		copy_str(raw, sizeof(raw), line + m[f->msg].rm_so,
+			 (size_t)(m[f->msg].rm_eo - m[f->msg].rm_so));
 		normalize(raw, msg, sizeof(msg));
 	}
 	if (v->guilty_function[0])
-		snprintf(v->title, sizeof(v->title), "%s%s in %s", p->title, msg, v->guilty_function);
+		snprintf(v->title, sizeof(v->title), "%s%s in %s", f->title, msg, v->guilty_function);
 	else
-		snprintf(v->title, sizeof(v->title), "%s%s", p->title, msg);
+		snprintf(v->title, sizeof(v->title), "%s%s", f->title, msg);
+}
+
+static void record_chain(const struct tlog *l, const struct reports *rs, struct triage_verdict *v)
+{
+	int k;
+
+	for (k = 0; k < rs->n && k < TRIAGE_CHAIN_MAX; k++) {
+		const struct family *f = &families[rs->v[k].fam];
+		struct triage_link *c = &v->chain[k];
+
+		snprintf(c->kind, sizeof(c->kind), "%s", f->flags & F_PANIC ? "panic" : f->kind);
+		snprintf(c->report, sizeof(c->report), "%s", l->v[rs->v[k].line].text);
+		c->line = rs->v[k].line + 1;
+	}
+	v->chain_len = k;
+}
+
+static void fill_verdict(const struct tlog *l, const struct reports *rs, int k,
+			 struct triage_verdict *v)
+{
+	const struct report *r = &rs->v[k];
+	const struct family *f = &families[r->fam];
+	const char *line = l->v[r->line].text;
+	regmatch_t m[FAMILY_GROUPS];
+	int trace_end, last;
+
+	family_match(line, m);
+	v->crashed = f->flags & F_CRASH;
+	v->lockup = f->flags & F_LOCKUP;
+	snprintf(v->kind, sizeof(v->kind), "%s", f->kind);
+	snprintf(v->report, sizeof(v->report), "%s", line);
+	snprintf(v->caller, sizeof(v->caller), "%s", l->v[r->line].caller);
+	v->first_line = r->line + 1;
+	last = report_end(l, r, next_report(l, rs, k), &trace_end);
+	v->last_line = last + 1;
+	header_guilty(line, m, f->fn, v);
+	if (!v->guilty_function[0])
+		find_guilty(l, r, stack_start(l, r, trace_end), trace_end, true, v);
+	if (!v->guilty_function[0])	/* e.g. a panic whose trace follows the panic line */
+		find_guilty(l, r, r->line, last, false, v);
+	note_panic(l, r->line, v);
+	make_title(f, line, m, v);
 }
 
 void triage_console(const char *text, size_t len, struct triage_verdict *v)
 {
-	struct lines l;
-	regmatch_t m[2];
-	int first, pat, trace_end, crash_pat, warn_pat;
+	struct tlog l;
+	struct reports rs = { 0 };
+	int k;
 
-	pthread_once(&once, compile_all);
 	memset(v, 0, sizeof(*v));
 	snprintf(v->kind, sizeof(v->kind), "none");
-	split_lines(text, len, &l);
-	first = find_report(&l, 0, 1, &crash_pat, m);
-	pat = crash_pat;
-	if (first < 0) {
-		first = find_report(&l, 0, 0, &warn_pat, m);
-		pat = warn_pat;
-	}
-	if (first >= 0) {
-		const struct report_pattern *p = &patterns[pat];
-
-		regexec(&pattern_rx[pat], l.v[first], 2, m, 0);
-		v->crashed = p->flags & F_CRASH;
-		v->lockup = p->flags & F_LOCKUP;
-		snprintf(v->kind, sizeof(v->kind), "%s", p->kind);
-		snprintf(v->report, sizeof(v->report), "%s", l.v[first]);
-		v->first_line = first + 1;
-		v->last_line = report_end(&l, first, &trace_end) + 1;
-		find_guilty(&l, first_rip(&l, first, trace_end), trace_end, v);
-		if (!v->guilty_function[0])	/* e.g. a panic whose trace follows the panic line */
-			find_guilty(&l, first, v->last_line - 1, v);
-		if (v->crashed)
-			note_panic(&l, first, v);
-		make_title(p, l.v[first], m, v);
-	}
-	free(l.v);
-	free(l.buf);
+	tlog_split(text, len, &l);
+	find_reports(&l, &rs);
+	k = decide(&rs, true);
+	if (k < 0)
+		k = decide(&rs, false);
+	if (k >= 0)
+		fill_verdict(&l, &rs, k, v);
+	record_chain(&l, &rs, v);
+	free(rs.v);
+	tlog_free(&l);
 }
 
 json_object *triage_to_json(const struct triage_verdict *v)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *chain = json_object_new_array();
+	int i;
 
 	json_object_object_add(o, "crashed", json_object_new_boolean(v->crashed));
 	json_object_object_add(o, "kind", json_object_new_string(v->kind));
@@ -431,5 +458,15 @@ json_object *triage_to_json(const struct triage_verdict *v)
 	json_object_object_add(o, "report", json_object_new_string(v->report));
 	json_object_object_add(o, "first_line", json_object_new_int(v->first_line));
 	json_object_object_add(o, "last_line", json_object_new_int(v->last_line));
+	json_object_object_add(o, "caller", json_object_new_string(v->caller));
+	for (i = 0; i < v->chain_len; i++) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "kind", json_object_new_string(v->chain[i].kind));
+		json_object_object_add(c, "line", json_object_new_int(v->chain[i].line));
+		json_object_object_add(c, "report", json_object_new_string(v->chain[i].report));
+		json_object_array_add(chain, c);
+	}
+	json_object_object_add(o, "chain", chain);
 	return o;
 }

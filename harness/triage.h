@@ -6,6 +6,8 @@
  * nothing and never calls the trial runner; the runner and `nooks triage`
  * call it.  The first crash report in the log decides the verdict; a
  * WARNING decides it only when no crash report follows (crashed = false).
+ * Reads the report formats of x86 kernels 2.6 to 6.x, with or without
+ * timestamps, printk caller ids and syslog levels (docs/OUTCOMES.md).
  */
 #ifndef NOOKS_TRIAGE_H
 #define NOOKS_TRIAGE_H
@@ -14,6 +16,15 @@
 #include <stddef.h>
 
 struct json_object;
+
+#define TRIAGE_CHAIN_MAX 8
+
+/* One report header in the log, e.g. the oops and then the panic it caused. */
+struct triage_link {
+	char kind[32];		/* the header's kind; "panic" for "Kernel panic - not syncing" */
+	char report[160];	/* the header line, prefixes stripped */
+	int line;		/* 1-based */
+};
 
 struct triage_verdict {
 	bool crashed;		/* a crash report (not a WARNING) was found */
@@ -28,6 +39,9 @@ struct triage_verdict {
 	char report[256];	/* the report's first line, timestamp stripped */
 	int first_line;		/* 1-based line range of the report in the log; 0 if none */
 	int last_line;
+	char caller[12];	/* the report's printk caller id ("T123", "C0"), "" if not printed */
+	int chain_len;		/* every report in the log, in order, the first TRIAGE_CHAIN_MAX */
+	struct triage_link chain[TRIAGE_CHAIN_MAX];
 };
 
 /* Triage a console log of len bytes (need not be NUL-terminated); fills v /out/. */
