@@ -17,7 +17,7 @@ cat >"$T_TMP/run.sh" <<EOS
 wait_peer() {
 	i=0
 	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
-		i=\$((i + 1)); [ \$i -gt 200 ] && return 1; sleep 0.05
+		i=\$((i + 1)); [ \$i -gt 1200 ] && return 1; sleep 0.05
 	done
 }
 wl() { wait_peer; wl-netdev --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
@@ -30,7 +30,7 @@ echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
 tail -n 1 /tmp/wl.out | sed 's/^/LAST /'
 echo e1000_clean > /sys/kernel/nooks/fault_next
 wl >/dev/null
-i=0; until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge 1 ]; do i=\$((i + 1)); [ \$i -gt 300 ] && break; sleep 0.05; done
+i=0; until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge 1 ]; do i=\$((i + 1)); [ \$i -gt 1200 ] && break; sleep 0.05; done
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 echo "AFTER \$(wl)"
 tail -n 1 /tmp/wl.out | sed 's/^/LAST /'

@@ -19,7 +19,7 @@ cat >"$T_TMP/run.sh" <<EOS
 wait_peer() {
 	i=0
 	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
-		i=\$((i + 1)); [ \$i -gt 200 ] && return 1; sleep 0.05
+		i=\$((i + 1)); [ \$i -gt 1200 ] && return 1; sleep 0.05
 	done
 }
 wl() { wait_peer; wl-khttpd --requests 40 --conns 2 --unload 0 >/tmp/wl.out 2>&1; echo \$?; }
@@ -33,7 +33,7 @@ echo worker_fn > /sys/kernel/nooks/fault_next
 echo "FAULTY \$(wl)"		# its first connection's worker faults
 i=0
 until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge 1 ]; do
-	i=\$((i + 1)); [ \$i -gt 300 ] && break; sleep 0.05
+	i=\$((i + 1)); [ \$i -gt 1200 ] && break; sleep 0.05
 done
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 echo "DOMAIN \$(cat /sys/kernel/nooks/domains)"

@@ -24,7 +24,7 @@ cat >"$T_TMP/run.sh" <<EOS
 wait_peer() {
 	i=0
 	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
-		i=\$((i + 1)); [ \$i -gt 200 ] && return 1; sleep 0.05
+		i=\$((i + 1)); [ \$i -gt 1200 ] && return 1; sleep 0.05
 	done
 }
 wl() { wait_peer; wl-netdev --nic pcnet --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
@@ -40,7 +40,7 @@ for t in $(for t in $TARGETS; do printf '%s ' "${t%%:*}"; done); do
 	wl >/dev/null			# the workload makes the driver run \$t
 	k=\$((k + 1)); i=0
 	until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge \$k ]; do
-		i=\$((i + 1)); [ \$i -gt 300 ] && break; sleep 0.05
+		i=\$((i + 1)); [ \$i -gt 1200 ] && break; sleep 0.05
 	done
 	echo "T \$t rec=\$(cat /sys/kernel/nooks/recoveries) wl=\$(wl) \$(dmesg | grep 'nooks: fault' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //')"
 done
@@ -49,7 +49,7 @@ echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 dmesg | grep 'nooks: recovered' | sed 's/^\[[ 0-9.]*\] //'
 rmmod pcnet32 && echo "RMMOD ok"
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 175 --module "$NIM" --module "$T_TMP/pcnet32.ko" \
+out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 300 --module "$NIM" --module "$T_TMP/pcnet32.ko" \
 	--device pcnet --device virtio-net --append "oops=panic panic_on_oops=1" \
 	--cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
 expect_eq "guest ok" 0 "$rc"
