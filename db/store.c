@@ -10,9 +10,11 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -163,13 +165,34 @@ out:
 	return ret;
 }
 
+/*
+ * A read-write open sets the database up (journal mode, migrations) under an
+ * exclusive flock(2) on the file, so that two processes opening one new
+ * database at the same moment (two `nooks campaign run` started together)
+ * migrate it once: the second waits, then finds it current.  flock locks
+ * are apart from SQLite's own POSIX locks and go with the descriptor.
+ */
+static int setup_lock(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return error_errno("cannot open database '%s'", path);
+	if (flock(fd, LOCK_EX)) {
+		error_errno("cannot lock database '%s'", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int open_common(const char *path, enum store_mode mode, int upto,
 		       struct store **out)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int flags = mode == STORE_RO ? SQLITE_OPEN_READONLY
 				     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	int v = 0, latest = store_schema_version();
+	int v = 0, latest = store_schema_version(), lock = -1;
 
 	st->path = xstrdup(path);
 	*out = NULL;
@@ -181,6 +204,8 @@ static int open_common(const char *path, enum store_mode mode, int upto,
 		error("database '%s' is read-only", path);
 		goto err;
 	}
+	if (mode == STORE_RW && (lock = setup_lock(path)) < 0)
+		goto err;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		db_error(st, "cannot open");
 		goto err;
@@ -213,9 +238,13 @@ static int open_common(const char *path, enum store_mode mode, int upto,
 		if (v < upto && migrate(st, v, upto))
 			goto err;
 	}
+	if (lock >= 0)
+		close(lock);
 	*out = st;
 	return 0;
 err:
+	if (lock >= 0)
+		close(lock);
 	store_close(st);
 	return -1;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -467,6 +468,57 @@ static char *slurp(const char *p, size_t *len)
 	return b;
 }
 
+/*
+ * Two processes opening one new database at the same moment (two `nooks
+ * campaign run` started together): both must open it, migrated once.  Each
+ * round releases two forked children through one pipe so their opens
+ * overlap; before the set-up was serialised (db/store.c, setup_lock) the
+ * second one failed with "table images already exists" or "database is
+ * locked" in most rounds.
+ */
+static void test_concurrent_migration(void **state)
+{
+	int round, failures = 0;
+
+	(void)state;
+	for (round = 0; round < 40; round++) {
+		char *p = xstrdup(path_of("race.db"));
+		int go[2], i, status;
+		pid_t kid[2];
+		char wal[160], shm[160];
+
+		snprintf(wal, sizeof(wal), "%s-wal", p);
+		snprintf(shm, sizeof(shm), "%s-shm", p);
+		unlink(wal);
+		unlink(shm);
+		assert_int_equal(pipe(go), 0);
+		for (i = 0; i < 2; i++) {
+			kid[i] = fork();
+			assert_true(kid[i] >= 0);
+			if (kid[i] == 0) {
+				struct store *st;
+				char c;
+
+				close(go[1]);
+				if (read(go[0], &c, 1) != 0)
+					_exit(3);
+				if (store_open(p, STORE_RW, &st))
+					_exit(1);
+				store_close(st);
+				_exit(0);
+			}
+		}
+		close(go[0]);
+		close(go[1]);	/* EOF releases both at once */
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(waitpid(kid[i], &status, 0), kid[i]);
+			failures += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+		free(p);
+	}
+	assert_int_equal(failures, 0);
+}
+
 static void test_newer_schema_refused_unchanged(void **state)
 {
 	struct store *st;
@@ -558,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_migration_4_activation),
 		cmocka_unit_test(test_migration_5_domains),
 		cmocka_unit_test(test_migration_6_kernels_and_sites),
+		cmocka_unit_test(test_concurrent_migration),
 		cmocka_unit_test(test_newer_schema_refused_unchanged),
 		cmocka_unit_test(test_readonly_refused),
 		cmocka_unit_test(test_full_disk_atomic),
