@@ -33,6 +33,7 @@
 #include "util.h"
 
 #define PART_WINDOW	20	/* lines within which a die() line continues a header */
+#define FRAME_WINDOW	400	/* lines a sanitizer's "=====" frame may hold headers */
 #define CONFIRM_WINDOW	12	/* lines within which a generic header needs a stack dump */
 #define TRACE_GAP	60	/* other lines after which a report without end marker is over */
 #define PANIC_TAIL	200	/* lines a panic's own dump may take */
@@ -118,29 +119,56 @@ static bool confirmed(const struct tlog *l, int i)
 	return false;
 }
 
+static bool is_rule(const char *s)
+{
+	return strspn(s, "=") >= 20;
+}
+
+/* Framed report r has printed its closing "=====" (one after a stack frame) before line i. */
+static bool framed_closed(const struct tlog *l, const struct report *r, int i)
+{
+	bool frames = false;
+	int j;
+
+	for (j = r->line + 1; j < i; j++) {
+		if (tlog_foreign(l, r->line, j))
+			continue;
+		if (is_frame_line(l->v[j].text))
+			frames = true;
+		else if (frames && is_rule(l->v[j].text))
+			return true;
+	}
+	return false;
+}
+
 /* Header f at line i continues report r (a die() line after "BUG: unable to handle"...). */
 static bool continues(const struct tlog *l, const struct report *r, int i, int f)
 {
 	const struct family *a = &families[r->fam], *b = &families[f];
 	int j;
 
-	if ((a->flags | b->flags) & F_PANIC || i - r->line > PART_WINDOW ||
-	    tlog_foreign(l, r->line, i) || ((b->flags & F_CRASH) && !(a->flags & F_CRASH)))
+	if ((a->flags | b->flags) & F_PANIC || tlog_foreign(l, r->line, i) ||
+	    ((b->flags & F_CRASH) && !(a->flags & F_CRASH)))
 		return false;
-	if (!(b->flags & F_PART) && strcmp(a->kind, b->kind))
+	if ((a->flags & F_FRAMED) && i - r->line <= FRAME_WINDOW)
+		return !framed_closed(l, r, i);	/* 4.4's KASAN prints a SLUB report inside */
+	if (i - r->line > PART_WINDOW)
 		return false;
-	for (j = r->line + 1; j < i; j++)
-		if (!tlog_foreign(l, r->line, j) && is_frame_line(l->v[j].text))
+	if (!(b->flags & F_PART) && strcmp(a->kind, b->kind) && (b->flags & F_CRASH))
+		return false;	/* a WARNING may print a crash's stack ("BUG: Dentry") */
+	for (j = r->line + 1; j < i; j++)	/* "IP: func+0x.." belongs to the header */
+		if (!tlog_foreign(l, r->line, j) && is_frame_line(l->v[j].text) &&
+		    !is_ip_line(l->v[j].text))
 			return false;
 	return true;
 }
 
-/* The report of line i's context that i may continue: the latest one, if of its caller. */
+/* The report that line i may continue: the latest one of its context (of the last few). */
 static const struct report *open_report(const struct tlog *l, const struct reports *rs, int i)
 {
 	int k;
 
-	for (k = rs->n - 1; k >= 0 && i - rs->v[k].line <= PART_WINDOW; k--)
+	for (k = rs->n - 1; k >= 0 && k >= rs->n - 8; k--)
 		if (!tlog_foreign(l, rs->v[k].line, i))
 			return &rs->v[k];
 	return NULL;
@@ -198,11 +226,6 @@ static int next_report(const struct tlog *l, const struct reports *rs, int k)
 			return rs->v[j].line;
 	}
 	return l->n;
-}
-
-static bool is_rule(const char *s)
-{
-	return strspn(s, "=") >= 20;
 }
 
 /* An SLUB/KASAN hex dump line, "Object ffff888003a4f000: 6b 6b ...". */
@@ -319,8 +342,8 @@ static void find_guilty(const struct tlog *l, const struct report *r, int from, 
 			snprintf(first_mod, sizeof(first_mod), "%s", mod);
 		blame(v, fn, mod);
 	}
-	for (; i <= to && i < l->n && v->guilty_function[0] && !v->guilty_module[0] && !first_mod[0];
-	     i++)
+	for (; i <= to && i < l->n && v->guilty_function[0] && !v->guilty_module[0] &&
+	       !first_mod[0]; i++)
 		if (!parse_frame(l->v[i].text, fn, sizeof(fn), mod, sizeof(mod), &unreliable) &&
 		    !unreliable && mod[0])
 			snprintf(first_mod, sizeof(first_mod), "%s", mod);
@@ -329,7 +352,8 @@ static void find_guilty(const struct tlog *l, const struct report *r, int from, 
 }
 
 /* The function a header names ("WARNING: ... at f.c:1 func+0x..", "KASAN: ... in func+0x.."). */
-static void header_guilty(const char *line, const regmatch_t *m, int group, struct triage_verdict *v)
+static void header_guilty(const char *line, const regmatch_t *m, int group,
+			  struct triage_verdict *v)
 {
 	char fn[128], mod[64];
 	bool unreliable;
@@ -339,11 +363,36 @@ static void header_guilty(const char *line, const regmatch_t *m, int group, stru
 	if (!parse_frame(line + m[group].rm_so, fn, sizeof(fn), mod, sizeof(mod), &unreliable)) {
 		blame(v, fn, mod);
 	} else {
-		copy_str(fn, sizeof(fn), line + m[group].rm_so, (size_t)(m[group].rm_eo - m[group].rm_so));
+		copy_str(fn, sizeof(fn), line + m[group].rm_so,
+			 (size_t)(m[group].rm_eo - m[group].rm_so));
 		fn[strcspn(fn, ".")] = '\0';
 		if (fn[0])
 			blame(v, fn, "");
 	}
+}
+
+/* A guilty function named without its module: the module of its frame, else of the first. */
+static void header_module(const struct tlog *l, const struct report *r, int last,
+			  struct triage_verdict *v)
+{
+	char fn[128], mod[64], first_mod[64] = "";
+	bool unreliable;
+	int i;
+
+	for (i = r->line; i <= last && i < l->n; i++) {
+		if (foreign(l, r->line, i, r->fam))
+			continue;
+		if (parse_frame(l->v[i].text, fn, sizeof(fn), mod, sizeof(mod), &unreliable) ||
+		    !mod[0])
+			continue;
+		if (!strcmp(fn, v->guilty_function)) {
+			snprintf(first_mod, sizeof(first_mod), "%s", mod);
+			break;
+		}
+		if (!first_mod[0])
+			snprintf(first_mod, sizeof(first_mod), "%s", mod);
+	}
+	snprintf(v->guilty_module, sizeof(v->guilty_module), "%s", first_mod);
 }
 
 static void note_panic(const struct tlog *l, int from, struct triage_verdict *v)
@@ -361,6 +410,28 @@ static void note_panic(const struct tlog *l, int from, struct triage_verdict *v)
 	}
 }
 
+/*
+ * A free-form header's gist, for a generic "BUG: ..." line: its words without
+ * digits (addresses, counts, pids, device names), up to the first " (", " ["
+ * or ": " (details), e.g. "Dentry still in use".
+ */
+static void gist(char *msg)
+{
+	char *in = xstrdup(msg), *w, *save = NULL, *o = msg;
+
+	for (w = strtok_r(in, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (*w == '(' || *w == '[' || (o > msg && o[-1] == ':'))
+			break;
+		if (strpbrk(w, "0123456789"))
+			continue;
+		o += sprintf(o, "%s%s", o > msg ? " " : "", w);
+	}
+	if (o > msg && o[-1] == ':')
+		o--;
+	*o = '\0';
+	free(in);
+}
+
 static void make_title(const struct family *f, const char *line, const regmatch_t *m,
 		       struct triage_verdict *v)
 {
@@ -371,10 +442,13 @@ static void make_title(const struct family *f, const char *line, const regmatch_
 
 		copy_str(raw, sizeof(raw), line + m[f->msg].rm_so,
 			 (size_t)(m[f->msg].rm_eo - m[f->msg].rm_so));
+		if (f->flags & F_CONFIRM)
+			gist(raw);
 		normalize(raw, msg, sizeof(msg));
 	}
 	if (v->guilty_function[0])
-		snprintf(v->title, sizeof(v->title), "%s%s in %s", f->title, msg, v->guilty_function);
+		snprintf(v->title, sizeof(v->title), "%s%s in %s", f->title, msg,
+			 v->guilty_function);
 	else
 		snprintf(v->title, sizeof(v->title), "%s%s", f->title, msg);
 }
@@ -413,6 +487,8 @@ static void fill_verdict(const struct tlog *l, const struct reports *rs, int k,
 	last = report_end(l, r, next_report(l, rs, k), &trace_end);
 	v->last_line = last + 1;
 	header_guilty(line, m, f->fn, v);
+	if (v->guilty_function[0] && !v->guilty_module[0])
+		header_module(l, r, last, v);
 	if (!v->guilty_function[0])
 		find_guilty(l, r, stack_start(l, r, trace_end), trace_end, true, v);
 	if (!v->guilty_function[0])	/* e.g. a panic whose trace follows the panic line */

@@ -21,14 +21,14 @@ struct json_object;
 
 /* One report header in the log, e.g. the oops and then the panic it caused. */
 struct triage_link {
-	char kind[32];		/* the header's kind; "panic" for "Kernel panic - not syncing" */
+	char kind[32];		/* the header's kind; "panic" for a "Kernel panic" line */
 	char report[160];	/* the header line, prefixes stripped */
 	int line;		/* 1-based */
 };
 
 struct triage_verdict {
 	bool crashed;		/* a crash report (not a WARNING) was found */
-	bool lockup;		/* the report is a watchdog's: soft lockup, RCU stall, hung task */
+	bool lockup;		/* a watchdog's report: lockups, RCU stall, hung task */
 	bool panicked;		/* "Kernel panic - not syncing" was printed */
 	bool in_interrupt;	/* ... "Fatal exception in interrupt" */
 	char kind[32];		/* see triage_kinds(); "none" when nothing was found */
@@ -39,8 +39,8 @@ struct triage_verdict {
 	char report[256];	/* the report's first line, timestamp stripped */
 	int first_line;		/* 1-based line range of the report in the log; 0 if none */
 	int last_line;
-	char caller[12];	/* the report's printk caller id ("T123", "C0"), "" if not printed */
-	int chain_len;		/* every report in the log, in order, the first TRIAGE_CHAIN_MAX */
+	char caller[12];	/* the report's printk caller id ("T123", "C0"), or "" */
+	int chain_len;		/* the log's reports in order (the first TRIAGE_CHAIN_MAX) */
 	struct triage_link chain[TRIAGE_CHAIN_MAX];
 };
 

@@ -65,7 +65,7 @@ struct family {
 	const char *title;	/* title prefix; capture group .msg and " in <guilty>" follow */
 	unsigned flags;
 	unsigned char msg;	/* capture group for the title (with F_MSG) */
-	unsigned char fn;	/* capture group naming the guilty function in the header, 0: none */
+	unsigned char fn;	/* capture group naming the guilty function, 0: none */
 };
 
 #define FAMILY_GROUPS 6

@@ -11,8 +11,8 @@
  * apart.  Stack frames are parsed in every format x86 kernels have printed:
  * "func+0x1/0x2 [mod]", "[<ffffffff81000000>] ? func+0x1/0x2",
  * "RIP: 0010:[<...>]  [<...>] func+0x1/0x2", "EIP is at func+0x1/0x2",
- * "IP: func+0x1/0x2", build ids "[mod 0123abcd]", and symbolized frames
- * "func+0x1/0x2 file.c:12" or "func file.c:12 [inline]".
+ * "IP: func+0x1/0x2", 2.6's ":mod:func+0x1/0x2", build ids "[mod 0123abcd]",
+ * and symbolized frames "func+0x1/0x2 file.c:12" or "func file.c:12 [inline]".
  */
 #define _GNU_SOURCE
 #include "triage_impl.h"
@@ -29,16 +29,18 @@ static regex_t frame_rx, inline_rx;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 #define SYM "[A-Za-z_.$][A-Za-z0-9_.$]*"
+/* group 1: a register name, or an old trace's "<IRQ>  ", "<<EOE>>  " marker before the frame */
+#define IP_REG "(RIP: [0-9a-f]{4}:|RIP +|EIP: [0-9a-f]{4}:|EIP: |EIP is at |IP: |<<?[A-Z#]+>>? +)?"
 
 static void compile_frames(void)
 {
-	/* 1: register prefix, 2: "? ", 3: function, 4: module */
+	/* 3: "? ", 5: 2.6's ":module:" prefix, 6: function, 8: module */
 	if (regcomp(&frame_rx,
-		    "^[ \t]*(RIP: [0-9a-f]{4}:|RIP +|EIP: [0-9a-f]{4}:|EIP: |EIP is at |IP: )?"
-		    "(\\[<[0-9a-f]+>\\] *)*(\\? )?(" SYM ")\\+0x[0-9a-f]+/0x[0-9a-f]+"
-		    "( \\[([A-Za-z0-9_]+)( [0-9a-f]+)?\\])?", REG_EXTENDED) ||
-	    regcomp(&inline_rx, "^[ \t]*(\\[<[0-9a-f]+>\\] *)*(\\? )?(" SYM ") [^ ]+:[0-9]+ \\[inline\\]",
-		    REG_EXTENDED))
+		    "^[ \t]*" IP_REG "(\\[<[0-9a-f]+>\\] *)*(\\? )?(:([A-Za-z0-9_]+):)?(" SYM ")"
+		    "\\+0x[0-9a-f]+/0x[0-9a-f]+( \\[([A-Za-z0-9_]+)( [0-9a-f]+)?\\])?",
+		    REG_EXTENDED) ||
+	    regcomp(&inline_rx, "^[ \t]*" IP_REG "(\\[<[0-9a-f]+>\\] *)*(\\? )?(" SYM ")"
+		    " [^ ]+:[0-9]+ \\[inline\\]", REG_EXTENDED))
 		abort();	/* a bug in the patterns above */
 }
 
@@ -60,17 +62,17 @@ static void copy_group(char *dst, size_t size, const char *s, const regmatch_t *
 int parse_frame(const char *s, char *fn, size_t fn_size, char *mod, size_t mod_size,
 		bool *unreliable)
 {
-	regmatch_t m[8];
+	regmatch_t m[10];
 
 	pthread_once(&once, compile_frames);
 	mod[0] = '\0';
-	if (!regexec(&frame_rx, s, 8, m, 0)) {
+	if (!regexec(&frame_rx, s, 10, m, 0)) {
+		*unreliable = m[3].rm_so >= 0;
+		copy_group(fn, fn_size, s, &m[6]);
+		copy_group(mod, mod_size, s, &m[m[5].rm_so >= 0 ? 5 : 8]);
+	} else if (!regexec(&inline_rx, s, 5, m, 0)) {
 		*unreliable = m[3].rm_so >= 0;
 		copy_group(fn, fn_size, s, &m[4]);
-		copy_group(mod, mod_size, s, &m[6]);
-	} else if (!regexec(&inline_rx, s, 4, m, 0)) {
-		*unreliable = m[2].rm_so >= 0;
-		copy_group(fn, fn_size, s, &m[3]);
 	} else {
 		return -1;
 	}
