@@ -96,6 +96,12 @@ static void normalize(const char *in, char *out, size_t size)
 		out[--o] = '\0';
 }
 
+/* Line i without its indentation (a report pasted into a mail or a bug tracker). */
+static const char *head(const struct tlog *l, int i)
+{
+	return l->v[i].text + strspn(l->v[i].text, " \t");
+}
+
 static bool foreign(const struct tlog *l, int a, int b, int fam)
 {
 	return !(families[fam].flags & F_ANYCTX) && tlog_foreign(l, a, b);
@@ -107,7 +113,7 @@ static bool confirmed(const struct tlog *l, int i)
 	int j;
 
 	for (j = i + 1; j < l->n && j <= i + CONFIRM_WINDOW; j++) {
-		const char *s = l->v[j].text;
+		const char *s = head(l, j);
 
 		if (tlog_foreign(l, i, j))
 			continue;
@@ -133,9 +139,9 @@ static bool framed_closed(const struct tlog *l, const struct report *r, int i)
 	for (j = r->line + 1; j < i; j++) {
 		if (tlog_foreign(l, r->line, j))
 			continue;
-		if (is_frame_line(l->v[j].text))
+		if (is_frame_line(head(l, j)))
 			frames = true;
-		else if (frames && is_rule(l->v[j].text))
+		else if (frames && is_rule(head(l, j)))
 			return true;
 	}
 	return false;
@@ -157,8 +163,8 @@ static bool continues(const struct tlog *l, const struct report *r, int i, int f
 	if (!(b->flags & F_PART) && strcmp(a->kind, b->kind) && (b->flags & F_CRASH))
 		return false;	/* a WARNING may print a crash's stack ("BUG: Dentry") */
 	for (j = r->line + 1; j < i; j++)	/* "IP: func+0x.." belongs to the header */
-		if (!tlog_foreign(l, r->line, j) && is_frame_line(l->v[j].text) &&
-		    !is_ip_line(l->v[j].text))
+		if (!tlog_foreign(l, r->line, j) && is_frame_line(head(l, j)) &&
+		    !is_ip_line(head(l, j)))
 			return false;
 	return true;
 }
@@ -182,7 +188,7 @@ static void find_reports(const struct tlog *l, struct reports *rs)
 	for (i = 0; i < l->n; i++) {
 		const struct report *open;
 
-		f = family_match(l->v[i].text, m);
+		f = family_match(head(l, i), m);
 		if (f < 0 || ((families[f].flags & F_CONFIRM) && !confirmed(l, i)))
 			continue;
 		open = open_report(l, rs, i);
@@ -246,7 +252,7 @@ static int report_end(const struct tlog *l, const struct report *r, int limit, i
 	if (flags & F_PANIC)
 		panic = first;
 	for (i = first + 1; i < limit && panic != first; i++) {
-		const char *s = l->v[i].text;
+		const char *s = head(l, i);
 
 		if (line_starts(s, panic_prefix))
 			break;
@@ -260,23 +266,23 @@ static int report_end(const struct tlog *l, const struct report *r, int limit, i
 		if (is_frame_line(s)) {
 			last = i;
 			gap = 0;
-		} else if (!isspace((unsigned char)*s) && !is_dump(s) && ++gap > TRACE_GAP &&
+		} else if (s == l->v[i].text && !is_dump(s) && ++gap > TRACE_GAP &&
 			   last > first) {
 			break;
 		}
 	}
 	*trace_end = last;
 	for (i = last + 1; i < limit && panic < 0; i++)
-		if (line_starts(l->v[i].text, panic_prefix))
+		if (line_starts(head(l, i), panic_prefix))
 			panic = i;
 	if (panic < 0)
 		return last;
 	if (panic > last)
 		last = panic;
 	for (i = panic + 1; i < l->n && i < panic + PANIC_TAIL; i++) {
-		if (line_starts(l->v[i].text, "Kernel Offset:") || is_frame_line(l->v[i].text))
+		if (line_starts(head(l, i), "Kernel Offset:") || is_frame_line(head(l, i)))
 			last = i;
-		if (line_starts(l->v[i].text, "---[ end Kernel panic")) {
+		if (line_starts(head(l, i), "---[ end Kernel panic")) {
 			last = i;
 			break;
 		}
@@ -298,7 +304,7 @@ static int stack_start(const struct tlog *l, const struct report *r, int to)
 	int i;
 
 	for (i = r->line; i <= to && i < l->n; i++) {
-		const char *s = l->v[i].text;
+		const char *s = head(l, i);
 
 		if (foreign(l, r->line, i, r->fam))
 			continue;
@@ -333,9 +339,9 @@ static void find_guilty(const struct tlog *l, const struct report *r, int from, 
 	for (i = from; i <= to && i < l->n && !v->guilty_function[0]; i++) {
 		if (foreign(l, r->line, i, r->fam))
 			continue;
-		if (stop && i > r->line && stack_stop(l->v[i].text))
+		if (stop && i > r->line && stack_stop(head(l, i)))
 			break;
-		if (parse_frame(l->v[i].text, fn, sizeof(fn), mod, sizeof(mod), &unreliable) ||
+		if (parse_frame(head(l, i), fn, sizeof(fn), mod, sizeof(mod), &unreliable) ||
 		    unreliable)
 			continue;
 		if (mod[0] && !first_mod[0])
@@ -344,7 +350,7 @@ static void find_guilty(const struct tlog *l, const struct report *r, int from, 
 	}
 	for (; i <= to && i < l->n && v->guilty_function[0] && !v->guilty_module[0] &&
 	       !first_mod[0]; i++)
-		if (!parse_frame(l->v[i].text, fn, sizeof(fn), mod, sizeof(mod), &unreliable) &&
+		if (!parse_frame(head(l, i), fn, sizeof(fn), mod, sizeof(mod), &unreliable) &&
 		    !unreliable && mod[0])
 			snprintf(first_mod, sizeof(first_mod), "%s", mod);
 	if (v->guilty_function[0] && !v->guilty_module[0])
@@ -382,7 +388,7 @@ static void header_module(const struct tlog *l, const struct report *r, int last
 	for (i = r->line; i <= last && i < l->n; i++) {
 		if (foreign(l, r->line, i, r->fam))
 			continue;
-		if (parse_frame(l->v[i].text, fn, sizeof(fn), mod, sizeof(mod), &unreliable) ||
+		if (parse_frame(head(l, i), fn, sizeof(fn), mod, sizeof(mod), &unreliable) ||
 		    !mod[0])
 			continue;
 		if (!strcmp(fn, v->guilty_function)) {
@@ -401,11 +407,11 @@ static void note_panic(const struct tlog *l, int from, struct triage_verdict *v)
 	int i;
 
 	for (i = from; i < l->n; i++) {
-		if (!line_starts(l->v[i].text, prefix))
+		if (!line_starts(head(l, i), prefix))
 			continue;
 		v->panicked = true;
-		normalize(l->v[i].text + strlen(prefix), v->panic_reason, sizeof(v->panic_reason));
-		v->in_interrupt = strstr(l->v[i].text, "Fatal exception in interrupt") != NULL;
+		normalize(head(l, i) + strlen(prefix), v->panic_reason, sizeof(v->panic_reason));
+		v->in_interrupt = strstr(head(l, i), "Fatal exception in interrupt") != NULL;
 		return;
 	}
 }
@@ -462,7 +468,7 @@ static void record_chain(const struct tlog *l, const struct reports *rs, struct 
 		struct triage_link *c = &v->chain[k];
 
 		snprintf(c->kind, sizeof(c->kind), "%s", f->flags & F_PANIC ? "panic" : f->kind);
-		snprintf(c->report, sizeof(c->report), "%s", l->v[rs->v[k].line].text);
+		snprintf(c->report, sizeof(c->report), "%s", head(l, rs->v[k].line));
 		c->line = rs->v[k].line + 1;
 	}
 	v->chain_len = k;
@@ -473,7 +479,7 @@ static void fill_verdict(const struct tlog *l, const struct reports *rs, int k,
 {
 	const struct report *r = &rs->v[k];
 	const struct family *f = &families[r->fam];
-	const char *line = l->v[r->line].text;
+	const char *line = head(l, r->line);
 	regmatch_t m[FAMILY_GROUPS];
 	int trace_end, last;
 

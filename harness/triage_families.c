@@ -85,6 +85,7 @@ const struct family families[] = {
 
 	/* sanitizers, framed by "=====" lines, and kmemleak */
 	{ "kasan", "^BUG: KAS[Aa]N: ([A-Za-z -]*[a-z]) in " AT_SYM, "KASAN: ", SANITIZER, 1, 3 },
+	{ "kasan", "^BUG: KAS[Aa]N: ([A-Za-z -]*[a-z]) on address", "KASAN: ", SANITIZER, 1, 0 },
 	{ "kfence", "^BUG: KFENCE: ([A-Za-z -]*[a-z]) in " AT_SYM, "KFENCE: ", SANITIZER, 1, 3 },
 	{ "kmsan", "^BUG: KMSAN: ([A-Za-z -]*[a-z]) in " AT_SYM, "KMSAN: ", SANITIZER, 1, 3 },
 	{ "kcsan", "^BUG: KCSAN: ([a-z :-]*[a-z]) in (" SYM ")", "KCSAN: ", SANITIZER, 1, 2 },
@@ -98,7 +99,7 @@ const struct family families[] = {
 	/* lockdep (kernel/locking/lockdep.c): the culprit is in "stack backtrace:" */
 	{ "lockdep", LOCKDEP "possible (circular locking dependency|recursive locking|irq lock "
 	  "inversion dependency) detected", "possible deadlock", F_CRASH | F_BACKTRACE, 0, 0 },
-	{ "lockdep", LOCKDEP "[A-Z]+-safe -> [A-Z]+-unsafe lock order detected",
+	{ "lockdep", LOCKDEP "[A-Z-]+-safe -> [A-Z-]+-unsafe lock order detected",
 	  "possible deadlock", F_CRASH | F_BACKTRACE, 0, 0 },
 	{ "lockdep", LOCKDEP "(inconsistent lock state|bad unlock balance|held lock freed|"
 	  "lock held when returning to user space|suspicious RCU usage|Nested lock was not "
@@ -139,7 +140,8 @@ const struct family families[] = {
 	{ "gpf", OOPS "general protection fault",
 	  "general protection fault", F_CRASH | F_PART, 0, 0 },
 	{ "gpf", OOPS "stack segment" DIE, "stack segment fault", F_CRASH | F_PART, 0, 0 },
-	{ "invalid_opcode", OOPS "invalid opcode" DIE, "invalid opcode", F_CRASH | F_PART, 0, 0 },
+	{ "invalid_opcode", OOPS "invalid (opcode|operand)" DIE,
+	  "invalid opcode", F_CRASH | F_PART, 0, 0 },
 	{ "divide_error", OOPS "divide error" DIE, "divide error", F_CRASH | F_PART, 0, 0 },
 	{ "oops", OOPS "Oops: [0-9a-f]{4} \\[#?[0-9]+\\]", "kernel oops", F_CRASH | F_PART, 0, 0 },
 	{ "oops", OOPS "([a-z][a-z0-9 ()_-]*)" DIE, "", F_CRASH | F_PART | F_MSG, 2, 0 },
@@ -153,7 +155,8 @@ const struct family families[] = {
 	  "WARNING", 0, 0, 3 },
 	{ "warning", "^WARNING: at [^ ]+:[0-9]+ (" SYM ")(\\+0x|\\(\\))", "WARNING", 0, 0, 1 },
 	{ "warning", "^WARNING: [^ ]+:[0-9]+ at (" SYM ")\\+0x", "WARNING", 0, 0, 1 },
-	{ "warning", "^WARNING: kernel stack (regs|frame pointer) at ",
+	{ "warning", "^WARNING: (kernel stack (regs|frame pointer) at |stack recursion on stack "
+	  "type|stack going in the wrong direction|can't access registers at)",
 	  "WARNING: bad unwind", 0, 0, 0 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };

@@ -4,9 +4,10 @@
  * A console line may carry, before the kernel's text, any of: a syslog
  * level "<4>", a timestamp "[   39.549363]", a printk caller id "[ T5855]"
  * or "[    C1]", a dmesg -T clock "[Mon Jan  1 12:00:00 2024]", a syslog or
- * journal header "Jan  1 12:00:00 host kernel: " and a dmesg -x facility
- * "kern  :warn  : ".  They are removed (the caller id is kept aside) so the
- * report patterns see the kernel's text.  Two records glued on one line
+ * journal header "Jan  1 12:00:00 host kernel: " (or "host kernel: " after
+ * a journal's own timestamp) and dmesg -x columns "kern  :warn  : ".  They
+ * are removed (the caller id is kept aside) so the report patterns see the
+ * kernel's text; so is the indentation of a report pasted into a mail.  Two records glued on one line
  * (one CPU's output without its newline, then another's timestamp) are cut
  * apart.  Stack frames are parsed in every format x86 kernels have printed:
  * "func+0x1/0x2 [mod]", "[<ffffffff81000000>] ? func+0x1/0x2",
@@ -160,19 +161,23 @@ static size_t skip_clock(const char *s)
 	return (size_t)(end + 1 - s) + (end[1] == ' ');
 }
 
-/* syslog / journal: "Jan  1 12:00:00 host kernel: ", "2024-01-01T12:00:00+00:00 host kernel: " */
+/*
+ * syslog / journal: "Jan  1 12:00:00 host kernel: ", "2024-01-01T12:00:00+00:00
+ * host kernel: ", or after a journal's own timestamp just "host kernel: ".
+ */
 static size_t skip_syslog(const char *s)
 {
-	const char *k;
+	const char *k = strstr(s, " kernel: ");
+	size_t n = k ? (size_t)(k - s) : 0;
 
-	if (!(isupper((unsigned char)s[0]) && islower((unsigned char)s[1]) &&
-	      islower((unsigned char)s[2]) && s[3] == ' ') &&
+	if (!k || n > 80)
+		return 0;
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != n &&
+	    !(isupper((unsigned char)s[0]) && islower((unsigned char)s[1]) &&
+	      islower((unsigned char)s[2]) && s[3] == ' ' && memchr(s, ':', n)) &&
 	    !(isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[3]) && s[4] == '-'))
 		return 0;
-	k = strstr(s, " kernel: ");
-	if (!k || k - s > 80 || !memchr(s, ':', (size_t)(k - s)))
-		return 0;
-	return (size_t)(k - s) + strlen(" kernel: ");
+	return n + strlen(" kernel: ");
 }
 
 /* dmesg -x: "kern  :warn  : " */
