@@ -99,7 +99,7 @@ static void normalize(const char *in, char *out, size_t size)
 /* Line i without its indentation (a report pasted into a mail or a bug tracker). */
 static const char *head(const struct tlog *l, int i)
 {
-	return l->v[i].text + strspn(l->v[i].text, " \t");
+	return l->v[i].text + strspn(l->v[i].text, " \t\r");
 }
 
 static bool foreign(const struct tlog *l, int a, int b, int fam)

@@ -207,7 +207,7 @@ static size_t skip_facility(const char *s)
 static const char *strip_prefixes(const char *s, char *caller, size_t size)
 {
 	for (;;) {
-		const char *t = s + strspn(s, " \t");
+		const char *t = s + strspn(s, " \t\r");
 		size_t n;
 
 		if (!(n = skip_level(t)) && !(n = skip_stamp(t)) &&
@@ -283,7 +283,7 @@ void tlog_split(const char *text, size_t len, struct tlog *l)
 		while (e < len && text[e] != '\n' && text[e] != '\0')
 			e++;
 		end = e;
-		if (end > i && text[end - 1] == '\r')
+		while (end > i && text[end - 1] == '\r')	/* CRLF, CR CR LF */
 			end--;
 		add_record(l, &cap, text + i, end - i, &o);
 		i = e + 1;

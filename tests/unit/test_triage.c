@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "triage.h"
 #include "util.h"
@@ -504,6 +505,37 @@ static void test_prefixes(void **state)
 	}
 }
 
+/* The JSON verdict lists the chain: the oops, then the panic; and the caller id. */
+static void test_json_chain(void **state)
+{
+	static const char log[] =
+		"[   39.549363][ T5855] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+		"[   39.549370][ T5855] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"[   39.549380][ T5855] RIP: 0010:drv_poll+0x26/0x80 [drv]\n"
+		"[   39.549390][ T5855] Kernel panic - not syncing: Fatal exception\n";
+	struct triage_verdict v;
+	json_object *o, *chain, *c, *x;
+
+	(void)state;
+	triage_console(log, sizeof(log) - 1, &v);
+	o = triage_to_json(&v);
+	assert_true(json_object_object_get_ex(o, "caller", &x));
+	assert_string_equal(json_object_get_string(x), "T5855");
+	assert_true(json_object_object_get_ex(o, "chain", &chain));
+	assert_int_equal(json_object_array_length(chain), 2);
+	c = json_object_array_get_idx(chain, 0);
+	assert_true(json_object_object_get_ex(c, "kind", &x));
+	assert_string_equal(json_object_get_string(x), "null_deref");
+	c = json_object_array_get_idx(chain, 1);
+	assert_true(json_object_object_get_ex(c, "kind", &x));
+	assert_string_equal(json_object_get_string(x), "panic");
+	assert_true(json_object_object_get_ex(c, "line", &x));
+	assert_int_equal(json_object_get_int(x), 4);
+	assert_true(json_object_object_get_ex(c, "report", &x));
+	assert_string_equal(json_object_get_string(x), "Kernel panic - not syncing: Fatal exception");
+	json_object_put(o);
+}
+
 /*
  * A stack dump without a report header, "BUG"/"WARNING" in ordinary text, a
  * generic "BUG:" line without a stack dump after it: no report.
@@ -650,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_every_kind_has_fixtures),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_words_are_not_reports),
+		cmocka_unit_test(test_json_chain),
 		cmocka_unit_test(test_empty_log),
 		cmocka_unit_test(test_noise_is_not_a_crash),
 		cmocka_unit_test(test_truncated_report),
