@@ -7,18 +7,19 @@
  *
  * Algorithm: split the log into lines without their prefixes (timestamps,
  * caller ids, syslog levels); find every report header (a generic "BUG:"
- * only when a stack dump follows it); a die() line or BUG() just after a
- * header of the same context continues that report rather than starting
- * one.  The first crash report decides (a WARNING only if no crash
- * follows); every report is listed in the chain (oops, then panic).  A
- * report ends at "---[ end trace", at its closing "=====" (sanitizers),
- * before the next report of its context, or after its stack dump; a panic
+ * only when a stack dump follows it); a die() line, BUG() or WARNING just
+ * after a header of the same context, or any header inside a sanitizer's
+ * "=====" frame, continues that report rather than starting one.  The
+ * first crash report decides (a WARNING only if no crash is in the log);
+ * every report is listed in the chain (oops, then panic).  A report ends at
+ * "---[ end trace", at its closing "=====" (sanitizers), before the next
+ * report of another kind in its context, or after its stack dump; a panic
  * that follows extends it to "Kernel Offset"/"---[ end Kernel panic".
  * Lines of other printk callers are skipped inside a report (except for RCU
  * stalls, whose stacks come from other CPUs).  The guilty frame is the
  * header's own function, else the first reliable frame from the report's
- * first kernel RIP (lockdep: from "stack backtrace:") that is not kernel
- * machinery (triage_families.c).
+ * first kernel RIP (lockdep, sleep in atomic: from its "stack backtrace:" or
+ * "Call Trace:") that is not kernel machinery (triage_families.c).
  */
 #define _GNU_SOURCE
 #include "triage.h"
