@@ -505,6 +505,15 @@ static void test_prefixes(void **state)
 	}
 }
 
+/* Member key of JSON object o (which must have it). */
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *x = NULL;
+
+	assert_true(json_object_object_get_ex(o, key, &x));
+	return x;
+}
+
 /* The JSON verdict lists the chain: the oops, then the panic; and the caller id. */
 static void test_json_chain(void **state)
 {
@@ -514,25 +523,21 @@ static void test_json_chain(void **state)
 		"[   39.549380][ T5855] RIP: 0010:drv_poll+0x26/0x80 [drv]\n"
 		"[   39.549390][ T5855] Kernel panic - not syncing: Fatal exception\n";
 	struct triage_verdict v;
-	json_object *o, *chain, *c, *x;
+	json_object *o, *chain, *panic;
 
 	(void)state;
 	triage_console(log, sizeof(log) - 1, &v);
 	o = triage_to_json(&v);
-	assert_true(json_object_object_get_ex(o, "caller", &x));
-	assert_string_equal(json_object_get_string(x), "T5855");
-	assert_true(json_object_object_get_ex(o, "chain", &chain));
+	assert_string_equal(json_object_get_string(member(o, "caller")), "T5855");
+	chain = member(o, "chain");
 	assert_int_equal(json_object_array_length(chain), 2);
-	c = json_object_array_get_idx(chain, 0);
-	assert_true(json_object_object_get_ex(c, "kind", &x));
-	assert_string_equal(json_object_get_string(x), "null_deref");
-	c = json_object_array_get_idx(chain, 1);
-	assert_true(json_object_object_get_ex(c, "kind", &x));
-	assert_string_equal(json_object_get_string(x), "panic");
-	assert_true(json_object_object_get_ex(c, "line", &x));
-	assert_int_equal(json_object_get_int(x), 4);
-	assert_true(json_object_object_get_ex(c, "report", &x));
-	assert_string_equal(json_object_get_string(x), "Kernel panic - not syncing: Fatal exception");
+	assert_string_equal(json_object_get_string(member(json_object_array_get_idx(chain, 0),
+							   "kind")), "null_deref");
+	panic = json_object_array_get_idx(chain, 1);
+	assert_string_equal(json_object_get_string(member(panic, "kind")), "panic");
+	assert_int_equal(json_object_get_int(member(panic, "line")), 4);
+	assert_string_equal(json_object_get_string(member(panic, "report")),
+			    "Kernel panic - not syncing: Fatal exception");
 	json_object_put(o);
 }
 
