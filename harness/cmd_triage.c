@@ -15,9 +15,12 @@ static const char triage_usage[] =
 "usage: nooks triage CONSOLE.log\n"
 "\n"
 "Decide from a kernel console log whether the kernel crashed and how; print\n"
-"one JSON object: crashed, kind, title (normalized dedup key),\n"
-"guilty_function, guilty_module, lockup, panicked, in_interrupt,\n"
-"panic_reason, report, first_line, last_line ('-' reads stdin).\n"
+"one JSON object: crashed, kind, title (normalized dedup key, named by the\n"
+"first cause), guilty_function, guilty_module, lockup, panicked,\n"
+"in_interrupt, panic_reason, report, first_line, last_line, caller (printk\n"
+"caller id), chain (every report in order: kind, line, header)\n"
+"('-' reads stdin).  Reads the consoles of x86 kernels 2.6 to 6.x: with or\n"
+"without timestamps, caller ids, syslog levels (docs/OUTCOMES.md).\n"
 "\n"
 "Exit status: 0 (whatever the verdict); 1 the log cannot be read; 2 usage.\n";
 
