@@ -168,6 +168,8 @@ struct nooks_obj *nooks_track(struct nooks_domain *d,
 			      const struct nooks_obj_type *t, void *ptr,
 			      void *fn, gfp_t gfp);
 struct nooks_obj *nooks_find(const struct nooks_obj_type *t, const void *ptr);
+unsigned long nooks_take_aux(const struct nooks_obj_type *t, const void *ptr,
+			     int i, struct nooks_domain **dom);
 bool nooks_untrack(struct nooks_domain *d, const struct nooks_obj_type *t,
 		   const void *ptr);
 void nooks_release_all(struct nooks_domain *d, bool recovery);
@@ -177,6 +179,10 @@ void nooks_quiesce_all(struct nooks_domain *d);
 int nooks_track_init(void);
 void nooks_track_exit(void);
 extern const struct nooks_obj_type nooks_obj_mem;
+
+/* nooks_net.c: announce netdevs re-registered by a recovery */
+int nooks_net_init(void);
+void nooks_net_exit(void);
 
 /* nooks_shadow.c */
 int nooks_shadow_params(struct nooks_domain *d);

@@ -176,15 +176,20 @@ static int __init nooks_init(void)
 	err = nooks_domain_init();
 	if (err)
 		goto err_detect;
+	err = nooks_net_init();
+	if (err)
+		goto err_domain;
 	nooks_kobj = kobject_create_and_add("nooks", kernel_kobj);
 	if (!nooks_kobj || sysfs_create_group(nooks_kobj, &nooks_group)) {
 		err = -ENOMEM;
-		goto err_domain;
+		goto err_net;
 	}
 	pr_info("nooks: loaded, %d domain slots\n", NOOKS_MAX_DOMAINS);
 	return 0;
-err_domain:
+err_net:
 	kobject_put(nooks_kobj);
+	nooks_net_exit();
+err_domain:
 	nooks_domain_exit();
 err_detect:
 	nooks_detect_exit();
@@ -197,6 +202,7 @@ err_track:
 static void __exit nooks_exit(void)
 {
 	kobject_put(nooks_kobj);
+	nooks_net_exit();
 	nooks_domain_exit();
 	nooks_detect_exit();
 	nooks_track_exit();

@@ -11,6 +11,15 @@
  * still holds (transmit and receive rings) are freed, after the device has
  * stopped DMA.
  *
+ * Announcement after recovery: a netdev that the recovery's re-run init
+ * registers is announced to the link's peers (gratuitous ARP, unsolicited
+ * neighbour advertisement: __netdev_notify_peers()) the first time it is
+ * up with a carrier.  The outage of a recovery (fault, re-probe, link
+ * negotiation) outlasts a peer's neighbour resolution (3 probes, 1 s
+ * apart): a peer that had to resolve our address meanwhile marks it
+ * FAILED and drops what it queued for us, and the re-probed device comes
+ * back silently, so it would go on dropping until its own next retry.
+ *
  * Must never: call extension code except through nooks_xpc(); free an skb
  * the kernel owns.
  */
@@ -133,6 +142,8 @@ static void netdev_grant(struct nooks_domain *d, struct net_device *dev,
 			   dev->num_rx_queues * sizeof(struct netdev_rx_queue));
 }
 
+/* ---- registered net_device: key dev, aux[0] = announce pending ------- */
+
 static void netdev_reg_release(struct nooks_obj *o)
 {
 	unregister_netdev(o->ptr);	/* ndo_stop & co. fail fast */
@@ -142,6 +153,42 @@ static const struct nooks_obj_type nooks_obj_netdev_reg = {
 	.name = "netdev_reg",
 	.release = netdev_reg_release,
 };
+
+/*
+ * A device registered by a recovery comes up: tell its peers once (see the
+ * head comment).  Runs under rtnl; NETDEV_CHANGE comes from linkwatch once
+ * the carrier is on and the qdisc attached, so the announcement goes out.
+ */
+static int nooks_netdev_event(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct nooks_domain *d;
+
+	if (event != NETDEV_UP && event != NETDEV_CHANGE)
+		return NOTIFY_DONE;
+	if (!netif_running(dev) || !netif_carrier_ok(dev))
+		return NOTIFY_DONE;
+	if (!nooks_take_aux(&nooks_obj_netdev_reg, dev, 0, &d))
+		return NOTIFY_DONE;
+	pr_info("nooks: detail domain=%s announce=%s\n", d->name, dev->name);
+	__netdev_notify_peers(dev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block nooks_netdev_nb = {
+	.notifier_call = nooks_netdev_event,
+};
+
+int nooks_net_init(void)
+{
+	return register_netdevice_notifier(&nooks_netdev_nb);
+}
+
+void nooks_net_exit(void)
+{
+	unregister_netdevice_notifier(&nooks_netdev_nb);
+}
 
 struct net_device *nooks_w_alloc_etherdev_mqs(int sizeof_priv, unsigned int txqs,
 					      unsigned int rxqs)
@@ -192,6 +239,7 @@ int nooks_w_register_netdev(struct net_device *dev)
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
 	const struct net_device_ops *nops = dev->netdev_ops;
 	const struct ethtool_ops *eops = dev->ethtool_ops;
+	struct nooks_obj *o;
 	int ret;
 
 	if (!d)
@@ -199,9 +247,13 @@ int nooks_w_register_netdev(struct net_device *dev)
 	dev->netdev_ops = nooks_ops_shadow(d, NOOKS_OPS_NETDEV, nops, sizeof(*nops));
 	dev->ethtool_ops = nooks_ops_shadow(d, NOOKS_OPS_ETHTOOL, eops, sizeof(*eops));
 	ret = -ENOMEM;
-	if ((nops && !dev->netdev_ops) || (eops && !dev->ethtool_ops) ||
-	    !nooks_track(d, &nooks_obj_netdev_reg, dev, NULL, GFP_KERNEL))
+	if ((nops && !dev->netdev_ops) || (eops && !dev->ethtool_ops))
 		goto err;
+	o = nooks_track(d, &nooks_obj_netdev_reg, dev, NULL, GFP_KERNEL);
+	if (!o)
+		goto err;
+	/* registered by a recovery's re-run init: announce it when it is up */
+	o->aux[0] = READ_ONCE(d->state) == NOOKS_RECOVERING;
 	ret = register_netdev(dev);
 	if (!ret)
 		goto out;

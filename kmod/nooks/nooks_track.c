@@ -115,6 +115,33 @@ struct nooks_obj *nooks_find(const struct nooks_obj_type *t, const void *ptr)
 }
 
 /**
+ * nooks_take_aux() - read and clear aux[@i] of the record of @ptr
+ * @t: object type
+ * @ptr: the object
+ * @i: index into aux[]
+ * @dom: set to the owning domain if the record exists
+ *
+ * Done under the tracking lock: the record cannot be freed meanwhile.
+ * Return: the previous value, 0 if @ptr is not tracked as @t.
+ */
+unsigned long nooks_take_aux(const struct nooks_obj_type *t, const void *ptr,
+			     int i, struct nooks_domain **dom)
+{
+	struct nooks_obj_h *h;
+	unsigned long flags, v = 0;
+
+	spin_lock_irqsave(&nooks_obj_lock, flags);
+	h = lookup(t, ptr);
+	if (h) {
+		v = h->o.aux[i];
+		h->o.aux[i] = 0;
+		*dom = h->o.dom;
+	}
+	spin_unlock_irqrestore(&nooks_obj_lock, flags);
+	return v;
+}
+
+/**
  * nooks_untrack() - drop @d's record of @ptr
  * @d: domain that should own it
  * @t: object type
