@@ -16,7 +16,7 @@ skip() { echo "SKIP: $1${2:+ ($2)}"; }
 
 # expect_eq NAME EXPECTED ACTUAL
 expect_eq() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; return 1; fi
 }
 
 # expect_match NAME REGEX TEXT
@@ -44,6 +44,15 @@ console_clean() {
 		return 1
 	fi
 	pass "$1"
+}
+
+# keep_evidence NAME DIR: copy a failed run's directory (console, agent
+# log, trial.json) out of T_TMP to build/test-evidence/NAME.PID, so an
+# intermittent failure leaves what is needed to find its cause.
+keep_evidence() {
+	d="$TOP/build/test-evidence/$1.$$"
+	mkdir -p "$d" && cp -r "$2" "$d/" && echo "# evidence kept: $d"
+	grep -hE "$CONSOLE_BAD|nooks: " "$2"/console*.log 2>/dev/null | head -n 20 | sed 's/^/# console: /'
 }
 
 finish() { exit $T_FAILED; }

@@ -22,7 +22,8 @@ JSON
 
 manifest "$T_TMP/rec.json" "[\"$KMOD/nooks/nooks.ko\", \"$T_TMP/st.ko\"]" "$trigger"
 out=$("$NOOKS" trial run "$T_TMP/rec.json" --out "$T_TMP/rec" 2>/dev/null)
-expect_eq "NIM recovery + workload pass is 'recovered'" recovered "$(printf '%s' "$out" | jq -r .outcome)"
+expect_eq "NIM recovery + workload pass is 'recovered'" recovered "$(printf '%s' "$out" | jq -r .outcome)" ||
+	keep_evidence test_trial_nim "$T_TMP/rec"
 lat=$(printf '%s' "$out" | jq -r '.nim_recovery_us // -1')
 if [ "$lat" -gt 0 ] 2>/dev/null; then pass "recovery latency recorded ($lat us)"; else fail "recovery latency recorded" "got '$lat'"; fi
 expect_match "the fault event is kept" "fault domain=nooks_selftest kind=page_fault" \
