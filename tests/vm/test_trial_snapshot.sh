@@ -5,6 +5,7 @@
 # heartbeating; concurrent runners create a snapshot once; a changed image
 # invalidates its snapshots; a snapshot that fails to restore falls back to
 # a fresh boot.  Uses a private image copy and cache.
+# known-intermittent: a restored parked guest sometimes oopses at once ("Attempted to kill the idle task", RIP in per-cpu data) or a snapshot is not created; seen on 6.1.0-56 and -57 kernels, 5 of 16 runs; open, docs/OUTCOMES.md "Known problem: snapshot restore"
 . "$(dirname "$0")/lib.sh"
 
 export NOOKS_CACHE="$T_TMP/cache"
@@ -86,13 +87,17 @@ expect_eq "broken snapshot: removed from the cache" 0 "$(ls -d "$NOOKS_CACHE"/sn
 run "$T_TMP/t2.json" --out "$T_TMP/e"
 k1=$(field .snapshot.key "$T_TMP/e/result.json")
 expect_eq "recreated after the broken one" "restore true" \
-	"$(field .reset "$T_TMP/e/result.json") $(field .snapshot.created "$T_TMP/e/result.json")"
+	"$(field .reset "$T_TMP/e/result.json") $(field .snapshot.created "$T_TMP/e/result.json")" ||
+	{ jq -c '{reset, reset_reason, snapshot}' "$T_TMP/e/result.json" | sed 's/^/# /'
+	  keep_evidence test_trial_snapshot "$T_TMP/e"; }
 (cd "$T_TMP" && mkdir -p extra && echo changed >extra/file && echo extra/file | cpio -o -H newc 2>/dev/null) \
 	>>"$img/initramfs.cpio"
 run "$T_TMP/t2.json" --out "$T_TMP/f"
 k2=$(field .snapshot.key "$T_TMP/f/result.json")
 expect_eq "changed image: restored from a new snapshot" "restore true" \
-	"$(field .reset "$T_TMP/f/result.json") $(field .snapshot.created "$T_TMP/f/result.json")"
+	"$(field .reset "$T_TMP/f/result.json") $(field .snapshot.created "$T_TMP/f/result.json")" ||
+	{ jq -c '{reset, reset_reason, snapshot}' "$T_TMP/f/result.json" | sed 's/^/# /'
+	  keep_evidence test_trial_snapshot "$T_TMP/f"; }
 if [ -n "$k2" ] && [ "$k1" != "$k2" ]; then pass "changed image: new key"
 else fail "changed image: new key" "'$k1' then '$k2'"; fi
 expect_eq "changed image: old snapshot removed" "$k2" \
