@@ -134,7 +134,7 @@ static char *key_text(const struct snapshot_config *c, const char *img_id)
 		free(devs);
 		devs = t;
 	}
-	t = xasprintf("nooks-snapshot-v1|%s|qemu=%s|append=%s|mem=%u|cpus=%u|devices=%s|disks=%d|payload=%u",
+	t = xasprintf("nooks-snapshot-v2|%s|qemu=%s|append=%s|mem=%u|cpus=%u|devices=%s|disks=%d|payload=%u",
 		      img_id, q, c->append, c->mem_mb ? c->mem_mb : 512, c->cpus ? c->cpus : 1,
 		      devs, c->n_disks, PAYLOAD_MEM_MB);
 	free(q);
@@ -349,6 +349,17 @@ static int save_state(const char *qmp_path, pid_t qemu, const char *state_path,
 			  fd, deadline, why, why_len)))
 		goto out;
 	json_object_put(r);
+	/*
+	 * Stop the guest first: the state is then one consistent picture of
+	 * RAM and vCPU.  A live (pre-copy) save of a running TCG guest sometimes
+	 * restored a vCPU whose stack pages were older than its registers (an
+	 * idle task resuming into exit_to_user_mode, "Attempted to kill the idle
+	 * task"), in 1 of 40 to 4 of 10 restores.  The creating QEMU does not
+	 * store the run state (create_in), so a restore starts running.
+	 */
+	if (!(r = qmp_cmd(&q, "{\"execute\":\"stop\"}", -1, deadline, why, why_len)))
+		goto out;
+	json_object_put(r);
 	if (!(r = qmp_cmd(&q, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"fd:state\"}}",
 			  -1, deadline, why, why_len)))
 		goto out;
@@ -432,6 +443,8 @@ static int create_in(const struct snapshot_config *cfg, struct snapshot *s, cons
 	spec.console_path = con_log;
 	spec.agent_path = agent_log;
 	spec.qemu_log_path = qlog;
+	spec.extra[spec.n_extra++] = "-global";	/* save_state stops the guest; */
+	spec.extra[spec.n_extra++] = "migration.store-global-state=off";	/* restores run */
 	if (vm_start(&spec, &vm)) {
 		why_set(why, why_len, "cannot start QEMU");
 		goto out;
