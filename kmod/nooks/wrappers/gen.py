@@ -5,7 +5,7 @@
 Usage: gen.py FILE.def... > nooks_wrappers_gen.c
 
 Each non-comment line of a .def file declares one kernel function an
-extension may import (see wrappers/README for the full format):
+extension may import (this docstring is the full format):
   pass   SYM                          thunk: fail-fast check, then jmp SYM
                                       (any signature, variadic included)
   lib    SYM                          the same, but SYM runs in the
