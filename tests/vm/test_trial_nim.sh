@@ -6,7 +6,6 @@
 # Regression: the recovery agent aborted the guest agent (PID 1, so the
 # guest panicked) when no workload had registered a recovery script — the
 # "cmd" workload here registers none.
-# known-intermittent: one unexplained crash of the isolated selftest, likely the same snapshot-restore corruption; docs/OUTCOMES.md "Known problem: snapshot restore", docs/NIM.md "Known limits"
 . "$(dirname "$0")/lib.sh"
 
 "$NOOKS" isolate "$KMOD/selftest/nooks_selftest.ko" -o "$T_TMP/st.ko" >/dev/null 2>&1 ||

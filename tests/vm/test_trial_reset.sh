@@ -3,7 +3,6 @@
 # outcome as a freshly booted one (pass / oops / silent hang); "reset" in the
 # result says which; forcing a fresh boot (manifest and option) works.
 # Uses a private snapshot cache.
-# known-intermittent: a restored parked guest sometimes dies at once and the trial boots instead; docs/OUTCOMES.md "Known problem: snapshot restore"
 . "$(dirname "$0")/lib.sh"
 
 export NOOKS_CACHE="$T_TMP/cache"

@@ -5,7 +5,6 @@
 # heartbeating; concurrent runners create a snapshot once; a changed image
 # invalidates its snapshots; a snapshot that fails to restore falls back to
 # a fresh boot.  Uses a private image copy and cache.
-# known-intermittent: a restored parked guest sometimes oopses at once ("Attempted to kill the idle task", RIP in per-cpu data) or a snapshot is not created; seen on two kernel ABIs, 5 of 16 runs; open, docs/OUTCOMES.md "Known problem: snapshot restore"
 . "$(dirname "$0")/lib.sh"
 
 export NOOKS_CACHE="$T_TMP/cache"
