@@ -5,17 +5,35 @@
 #   bench  benchmarks that print figures
 #   clean  remove everything built (the kernel .deb cache stays in ~/.cache)
 # The guest kernel comes from vm-images/kernel.lock (NOOKS_KERNEL overrides).
-# Components are libraries (common, injector, db, reports, harness) linked
-# into one CLI; each directory's *.c are picked up by wildcard.
+# Components are rooms (folders) linked into one CLI; each room's *.c are
+# picked up by wildcard.  A room compiles with -I for exactly the rooms it
+# may use (USES_<room> below), so an include across a missing arrow does
+# not compile.  docs/ARCHITECTURE.md draws these arrows (`make rooms`
+# prints them; tests/vm/test_rooms.sh checks both agree).
 
 CC      ?= gcc
-CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_FILE_OFFSET_BITS=64 \
-           -Icommon -Iharness -Iinjector -Idb -Ireports -Ibuild/gen $(EXTRA_CFLAGS)
+CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_FILE_OFFSET_BITS=64 $(EXTRA_CFLAGS)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS  := -ljson-c -larchive -lelf -lZydis -lsqlite3 -lz -lm
 
-LIB_SRCS := $(sort $(wildcard common/*.c injector/*.c db/*.c reports/*.c) \
-                   $(filter-out harness/nooks.c,$(wildcard harness/*.c)))
+# Rooms and their arrows: USES_<room> lists the rooms <room> may include.
+ROOMS := common triage injector db reports harness/vm harness/trial harness/campaign harness/cli
+USES_common :=
+USES_triage := common
+USES_injector := common
+USES_db := common
+USES_reports := common db
+USES_harness/vm := common harness/guest/agent
+USES_harness/trial := common triage harness/vm harness/guest/agent
+USES_harness/campaign := common triage injector db harness/vm harness/trial
+USES_harness/cli := common triage injector db reports harness/vm harness/trial harness/campaign
+ROOM_INC = $(addprefix -I,$(USES_$(1)))
+$(foreach r,$(ROOMS),$(eval build/obj/$(r)/%.o build/san/$(r)/%.o: INC := $(call ROOM_INC,$(r))))
+build/obj/db/%.o build/san/db/%.o: INC += -Ibuild/gen
+ALL_INC := $(addprefix -I,$(ROOMS) harness/guest/agent) -Ibuild/gen
+
+LIB_SRCS := $(sort $(foreach r,$(ROOMS),$(wildcard $(r)/*.c)))
+LIB_SRCS := $(filter-out harness/cli/nooks.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -24,7 +42,7 @@ AGENT_SRCS := $(wildcard harness/guest/agent/*.c)
 GUEST_TOOLS := $(patsubst harness/guest/tools/%.c,build/guest/bin/%,$(wildcard harness/guest/tools/*.c))
 KMOD_DIRS := $(patsubst %/Kbuild,%,$(wildcard kmod/*/Kbuild))
 
-.PHONY: all deps build tools kmods guest image check unit vmtest demo bench clean
+.PHONY: all deps build tools kmods guest image check unit vmtest demo bench clean rooms
 .DEFAULT_GOAL := all
 
 all: deps
@@ -38,7 +56,7 @@ build: tools guest
 
 tools: bin/nooks
 
-bin/nooks: build/obj/harness/nooks.o build/libnooks.a
+bin/nooks: build/obj/harness/cli/nooks.o build/libnooks.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -52,15 +70,20 @@ build/libnooks-san.a: $(SAN_OBJS)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC) -MMD -MP -c -o $@ $<
 
 build/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC) $(SANFLAGS) -MMD -MP -c -o $@ $<
 
+# Unit tests may look into every room.
 build/tests/%: tests/unit/%.c build/libnooks-san.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -MMD -MP -o $@ $< build/libnooks-san.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(ALL_INC) $(SANFLAGS) -Itests/unit -MMD -MP -o $@ $< build/libnooks-san.a $(LDLIBS) -lcmocka
+
+# The arrows, one line per room: "room: rooms it may include".
+rooms:
+	@$(foreach r,$(ROOMS),echo "$(r): $(USES_$(r))";)
 
 # The store's schema, embedded as a C string literal (db/store.c includes it).
 build/gen/schema_sql.h: db/schema.sql
@@ -109,4 +132,4 @@ clean:
 	done
 
 
--include $(LIB_OBJS:.o=.d) $(SAN_OBJS:.o=.d) build/obj/harness/nooks.d $(UNIT_BINS:%=%.d)
+-include $(LIB_OBJS:.o=.d) $(SAN_OBJS:.o=.d) build/obj/harness/cli/nooks.d $(UNIT_BINS:%=%.d)

@@ -502,7 +502,7 @@ ALTER TABLE trials ADD COLUMN image_id INTEGER REFERENCES images(id);
 UPDATE trials SET image_id = (SELECT c.image_id FROM campaigns c WHERE c.id = trials.campaign_id);
 
 -- Candidate sites of each of the spec's fault types in an extension's
--- module, counted by the injector before planning (harness/sites.c; what
+-- module, counted by the injector before planning (harness/campaign/sites.c; what
 -- `nooks inject --sites` prints): instructions for code types, called
 -- wrapped imports x N for runtime types.  0: the planner never gives the
 -- extension that type.  No rows: a campaign planned before migration 6.

@@ -9,7 +9,7 @@
 #                                objects stay here, so each kernel keeps
 #                                its own and rebuilds only what changed)
 #   BUILD/k/<KVER>/image/        build-image.sh's guest image
-#   BUILD/k/<KVER>/snapshots/    parked guests (harness/snapshot.c)
+#   BUILD/k/<KVER>/snapshots/    parked guests (harness/vm/snapshot.c)
 #
 # Images of several kernels live side by side; switching back to one that
 # was built rebuilds nothing.  With --select, BUILD/image, BUILD/kmod and

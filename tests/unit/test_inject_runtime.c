@@ -34,7 +34,7 @@
 
 int cmd_inject(int argc, char **argv);
 
-/* usage() lives in harness/nooks.c (not in the library): same behaviour here. */
+/* usage() lives in harness/cli/nooks.c (not in the library): same behaviour here. */
 int usage(const char *text, int is_error)
 {
 	fputs(text, is_error ? stderr : stdout);

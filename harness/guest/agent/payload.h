@@ -1,6 +1,6 @@
 /*
  * payload.h - the parked-guest payload protocol, shared by the host
- * (harness/snapshot.c) and the guest agent (agent.c).
+ * (harness/vm/snapshot.c) and the guest agent (agent.c).
  *
  * A guest restored from a parked snapshot gets its trial through an
  * ivshmem-plain PCI device (vendor 0x1af4, device 0x1110, BAR 2) backed by a

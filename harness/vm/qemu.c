@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guest/agent/payload.h"
+#include "payload.h"
 #include "util.h"
 
 struct device_model {

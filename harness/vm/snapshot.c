@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guest/agent/payload.h"
+#include "payload.h"
 #include "image.h"
 #include "initrd.h"
 #include "qemu.h"

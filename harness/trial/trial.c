@@ -25,7 +25,7 @@
 #include "image.h"
 #include "initrd.h"
 #include "manifest.h"
-#include "guest/agent/payload.h"
+#include "payload.h"
 #include "qemu.h"
 #include "snapshot.h"
 #include "util.h"

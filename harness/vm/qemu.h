@@ -35,7 +35,7 @@ struct vm_spec {
 	int n_disks;
 	const char *extra[VM_MAX_EXTRA];	/* extra QEMU arguments */
 	int n_extra;
-	/* snapshots (harness/snapshot.c); all optional */
+	/* snapshots (harness/vm/snapshot.c); all optional */
 	const char *payload_mem;	/* ivshmem-plain at the last PCI slot, backed by this file */
 	unsigned payload_mem_mb;	/* its size (a power of two) */
 	const char *qmp_socket;		/* QMP server on this unix socket path */
