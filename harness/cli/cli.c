@@ -48,3 +48,21 @@ int run_subcommand(const char *verb, const struct subcommand *tab, int n,
 	      argv[1], verb);
 	return EXIT_USAGE;
 }
+
+int cli_options(const char *cmd, const char *usage_text, const struct opt_spec *opts,
+		int flags, int max_args, int argc, char **argv, int *first)
+{
+	switch (options_parse(cmd, opts, flags, argc, argv, first)) {
+	case OPTIONS_HELP:
+		return usage(usage_text, 0);
+	case OPTIONS_UNKNOWN:
+		return usage(usage_text, 1);
+	case OPTIONS_BAD_VALUE:
+		return EXIT_USAGE;
+	}
+	if (max_args >= 0 && argc - *first > max_args) {
+		error("unexpected argument '%s' for '%s'", argv[*first + max_args], cmd);
+		return usage(usage_text, 1);
+	}
+	return -1;
+}

@@ -5,6 +5,8 @@
 #ifndef NOOKS_CLI_H
 #define NOOKS_CLI_H
 
+#include "options.h"
+
 #define COMMAND(verb, summary) int cmd_##verb(int argc, char **argv);
 #include "commands.h"
 #undef COMMAND
@@ -31,5 +33,16 @@ int wants_help(int argc, char **argv);
 
 /* Exit status for bad command-line usage. */
 #define EXIT_USAGE 2
+
+/*
+ * Parse a command's options (common/options.h) and check its positional
+ * arguments: at most max_args of them (-1: any number).  Returns -1 to go
+ * on, with *first the index of the first positional argument; otherwise
+ * the exit status, after printing: the usage text on --help (0), one error
+ * line and the usage text on an unknown option or an unexpected argument
+ * (EXIT_USAGE), one error line on an invalid value (EXIT_USAGE).
+ */
+int cli_options(const char *cmd, const char *usage_text, const struct opt_spec *opts,
+		int flags, int max_args, int argc, char **argv, int *first);
 
 #endif

@@ -7,7 +7,6 @@
  * database with their progress, or one campaign's table.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,16 +54,6 @@ static const char status_usage[] =
 "  --db FILE        results database (default: nooks.db)\n"
 "  --campaign ID    campaign id or name\n";
 
-static int parse_int(const char *opt, const char *v, int max, int *out)
-{
-	uint64_t n;
-
-	if (parse_u64(v, &n) || n < 1 || n > (uint64_t)max)
-		return error("invalid %s '%s' (expected 1..%d)", opt, v, max);
-	*out = (int)n;
-	return 0;
-}
-
 static int print_table(const char *db, int64_t id)
 {
 	struct rep_campaign c;
@@ -84,55 +73,36 @@ static int print_table(const char *db, int64_t id)
 
 static int campaign_run_cmd(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "modes", required_argument, NULL, 'm' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "runs", required_argument, NULL, 'r' },
-		{ "keep-runs", no_argument, NULL, 'k' },
-		{ "max-trials", required_argument, NULL, 'x' },
-		{ "no-summary", no_argument, NULL, 'q' },
-		{ "allow-kernel-change", no_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *db = "nooks.db", *modes = NULL, *image = NULL, *runs = NULL;
 	struct campaign_opts o = { 0 };
+	int jobs = 0, summary = 1, first;
+	const struct opt_spec opts[] = {
+		OPT_STRING("db", &db),
+		OPT_INT("jobs", &jobs, 1, 256),
+		OPT_STRING("modes", &modes),
+		OPT_STRING("image", &image),
+		OPT_STRING("runs", &runs),
+		OPT_FLAG("keep-runs", &o.keep_runs),
+		OPT_INT("max-trials", &o.max_trials, 1, 1000000),
+		OPT_SET("no-summary", &summary, 0),
+		OPT_FLAG("allow-kernel-change", &o.allow_kernel_change),
+		OPT_END()
+	};
 	struct campaign_totals tot;
 	struct campaign_spec sp;
 	struct exec_ctx x;
 	char *runs_owned = NULL;
-	int ch, jobs = 0, ret = 1, summary = 1;
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'j': if (parse_int("--jobs", optarg, 256, &jobs)) return 1; break;
-		case 'm': modes = optarg; break;
-		case 'i': image = optarg; break;
-		case 'r': runs = optarg; break;
-		case 'k': o.keep_runs = 1; break;
-		case 'q': summary = 0; break;
-		case 'K': o.allow_kernel_change = 1; break;
-		case 'x': if (parse_int("--max-trials", optarg, 1000000, &o.max_trials)) return 1; break;
-		case 'h': return usage(run_usage, 0);
-		default:
-			error("unknown or incomplete option '%s' for 'nooks campaign run'",
-			      argv[optind - 1]);
-			return usage(run_usage, 1);
-		}
-	}
-	if (argc - optind != 1) {
-		if (argc - optind)
-			error("unexpected argument '%s' for 'nooks campaign run'", argv[optind + 1]);
-		else
-			error("missing SPEC for 'nooks campaign run'");
+	ret = cli_options("nooks campaign run", run_usage, opts, 0, 1, argc, argv, &first);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
+	if (first == argc) {
+		error("missing SPEC for 'nooks campaign run'");
 		return usage(run_usage, 1);
 	}
-	if (spec_load(argv[optind], &sp))
+	if (spec_load(argv[first], &sp))
 		return 1;
 	if (modes && spec_override_modes(&sp, modes))
 		goto out_spec;
@@ -148,8 +118,8 @@ static int campaign_run_cmd(int argc, char **argv)
 	o.progress = isatty(2);
 	o.interval_s = 10;
 	o.image.kernel_version = x.img.kernel_version;
-	o.image.vmlinux_sha256 = "";
-	o.image.initramfs_sha256 = "";
+	o.image.vmlinux_sha256 = x.img.vmlinux_sha256;
+	o.image.initramfs_sha256 = x.img.initramfs_sha256;
 	o.image.kernel_source = x.img.kernel_source;
 	o.image.kernel_locked = x.img.kernel_locked;
 	o.sites = &x.sites;
@@ -166,40 +136,24 @@ out_spec:
 
 static int campaign_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "campaign", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *db = "nooks.db", *camp = NULL;
+	int first, r;
+	const struct opt_spec opts[] = {
+		OPT_STRING("db", &db),
+		OPT_STRING("campaign", &camp),
+		OPT_END()
+	};
 	struct store *st;
 	sqlite3_stmt *s;
 	int64_t id;
-	int ch;
 
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'c': camp = optarg; break;
-		case 'h': return usage(status_usage, 0);
-		default:
-			error("unknown or incomplete option '%s' for 'nooks campaign status'",
-			      argv[optind - 1]);
-			return usage(status_usage, 1);
-		}
-	}
-	if (optind < argc) {
-		error("unexpected argument '%s' for 'nooks campaign status'", argv[optind]);
-		return usage(status_usage, 1);
-	}
+	r = cli_options("nooks campaign status", status_usage, opts, 0, 0, argc, argv, &first);
+	if (r >= 0)
+		return r;
 	if (store_open(db, STORE_RO, &st))
 		return 1;
 	if (camp) {
-		int r = store_campaign_resolve(st, camp, &id);
-
+		r = store_campaign_resolve(st, camp, &id);
 		store_close(st);
 		return r || print_table(db, id) ? 1 : 0;
 	}

@@ -4,7 +4,6 @@
  * significant differences.  Read-only.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,39 +27,31 @@ static const char compare_usage[] =
 
 int cmd_compare(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "allow-kernel-change", no_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *db = "nooks.db";
+	int allow = 0, first;
+	const struct opt_spec opts[] = {
+		OPT_STRING("db", &db),
+		OPT_FLAG("allow-kernel-change", &allow),
+		OPT_END()
+	};
 	struct rep_campaign a, b;
 	struct store *st;
 	int64_t ia, ib;
-	int ch, two, allow = 0, ret = 1;
+	int two, ret = 1;
 
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'K': allow = 1; break;
-		case 'h': return usage(compare_usage, 0);
-		default:
-			error("unknown or incomplete option '%s' for 'nooks compare'", argv[optind - 1]);
-			return usage(compare_usage, 1);
-		}
-	}
-	if (argc - optind < 1 || argc - optind > 2) {
+	ret = cli_options("nooks compare", compare_usage, opts, 0, -1, argc, argv, &first);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
+	if (argc - first < 1 || argc - first > 2) {
 		error("'nooks compare' takes one or two campaigns");
 		return usage(compare_usage, 1);
 	}
-	two = argc - optind == 2;
+	two = argc - first == 2;
 	if (store_open(db, STORE_RO, &st))
 		return 1;
-	if (store_campaign_resolve(st, argv[optind], &ia) ||
-	    (two && store_campaign_resolve(st, argv[optind + 1], &ib)))
+	if (store_campaign_resolve(st, argv[first], &ia) ||
+	    (two && store_campaign_resolve(st, argv[first + 1], &ib)))
 		goto out;
 	if (report_load(st, ia, &a))
 		goto out;

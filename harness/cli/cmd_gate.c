@@ -5,7 +5,6 @@
  * 1 on errors, 2 on usage errors.  Read-only.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,41 +40,25 @@ static const char gate_usage[] =
 
 int cmd_gate(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "candidate", required_argument, NULL, 'c' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "allow-kernel-change", no_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *db = "nooks.db", *base = NULL, *cand = NULL, *rules = NULL;
+	int n, fails, allow = 0, ret = 1, first;
+	const struct opt_spec opts[] = {
+		OPT_STRING("db", &db),
+		OPT_STRING("baseline", &base),
+		OPT_STRING("candidate", &cand),
+		OPT_STRING("rules", &rules),
+		OPT_FLAG("allow-kernel-change", &allow),
+		OPT_END()
+	};
 	struct rep_campaign a, b;
 	struct gate_rule *r = NULL;
 	struct store *st;
 	int64_t ia, ib;
-	int ch, n, fails, allow = 0, ret = 1;
 
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'b': base = optarg; break;
-		case 'c': cand = optarg; break;
-		case 'r': rules = optarg; break;
-		case 'K': allow = 1; break;
-		case 'h': return usage(gate_usage, 0);
-		default:
-			error("unknown or incomplete option '%s' for 'nooks gate'", argv[optind - 1]);
-			return usage(gate_usage, 1);
-		}
-	}
-	if (optind < argc) {
-		error("unexpected argument '%s' for 'nooks gate'", argv[optind]);
-		return usage(gate_usage, 1);
-	}
+	ret = cli_options("nooks gate", gate_usage, opts, 0, 0, argc, argv, &first);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
 	if (!base || !cand) {
 		error("'nooks gate' needs --baseline and --candidate");
 		return usage(gate_usage, 1);

@@ -9,7 +9,6 @@
  * (temp + rename); on any error nothing is left at the output paths.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,102 +72,56 @@ struct inject_opts {
 	struct rt_profile profile;	/* loaded from profile_path */
 };
 
+/* -1: go on with o filled; otherwise the exit status (messages printed). */
 static int parse_inject(int argc, char **argv, struct inject_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "fault", required_argument, NULL, 'f' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'k' },
-		{ "function", required_argument, NULL, 'F' },
-		{ "section", required_argument, NULL, 'S' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "describe", required_argument, NULL, 'd' },
-		{ "symbol", required_argument, NULL, 'y' },
-		{ "nth", required_argument, NULL, 'n' },
-		{ "nth-max", required_argument, NULL, 'm' },
-		{ "symvers", required_argument, NULL, 'V' },
-		{ "params", required_argument, NULL, 'p' },
-		{ "profile", required_argument, NULL, 'P' },
-		{ "count-only", no_argument, NULL, 'C' },
-		{ "sites", no_argument, NULL, 'l' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	const struct opt_spec opts[] = {
+		OPT_STRING("fault", &o->faults),
+		{ .kind = OPT_KIND_U64, .name = "seed", .value = &o->seed, .max = UINT64_MAX,
+		  .seen = &o->have_seed },
+		OPT_U64("count", &o->count, 1, 100000),
+		OPT_STRING("function", &o->function),
+		OPT_STRING("section", &o->section),
+		OPT_STRING_S('o', "output", &o->output),
+		OPT_STRING("describe", &o->describe),
+		OPT_STRING("symbol", &o->symbol),
+		OPT_U64("nth", &o->nth, 1, RT_NTH_LIMIT),
+		OPT_U64("nth-max", &o->nth_max, 1, RT_NTH_LIMIT),
+		OPT_STRING("symvers", &o->symvers),
+		OPT_STRING("params", &o->params),
+		OPT_STRING("profile", &o->profile_path),
+		OPT_FLAG("count-only", &o->count_only),
+		OPT_FLAG("sites", &o->sites),
+		OPT_FLAG("verbose", &o->verbose),
+		OPT_END()
 	};
-	int c;
+	int first, r;
 
 	memset(o, 0, sizeof(*o));
 	o->count = 1;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f': o->faults = optarg; break;
-		case 's':
-			if (parse_u64(optarg, &o->seed))
-				return error("invalid --seed '%s'", optarg);
-			o->have_seed = 1;
-			break;
-		case 'k':
-			if (parse_u64(optarg, &o->count) || o->count == 0 || o->count > 100000)
-				return error("invalid --count '%s' (expected 1..100000)", optarg);
-			break;
-		case 'n':
-			if (parse_u64(optarg, &o->nth) || o->nth == 0 || o->nth > RT_NTH_LIMIT)
-				return error("invalid --nth '%s' (expected 1..%d)", optarg,
-					     RT_NTH_LIMIT);
-			break;
-		case 'm':
-			if (parse_u64(optarg, &o->nth_max) || o->nth_max == 0 ||
-			    o->nth_max > RT_NTH_LIMIT)
-				return error("invalid --nth-max '%s' (expected 1..%d)", optarg,
-					     RT_NTH_LIMIT);
-			break;
-		case 'y': o->symbol = optarg; break;
-		case 'V': o->symvers = optarg; break;
-		case 'p': o->params = optarg; break;
-		case 'P': o->profile_path = optarg; break;
-		case 'C': o->count_only = 1; break;
-		case 'F': o->function = optarg; break;
-		case 'S': o->section = optarg; break;
-		case 'o': o->output = optarg; break;
-		case 'd': o->describe = optarg; break;
-		case 'l': o->sites = 1; break;
-		case 'v': o->verbose = 1; break;
-		case 'h': return 1;
-		default:
-			if (optopt)
-				error("unknown or incomplete option '-%c' for 'nooks inject'", optopt);
-			else
-				error("unknown or incomplete option '%s' for 'nooks inject'",
-				      argv[optind - 1]);
-			return -2;
-		}
-	}
-	if (optind >= argc) {
+	r = cli_options("nooks inject", inject_usage, opts, 0, 1, argc, argv, &first);
+	if (r >= 0)
+		return r;
+	if (first >= argc) {
 		error("missing input module for 'nooks inject'");
-		return -2;
+		return usage(inject_usage, 1);
 	}
-	o->input = argv[optind++];
-	if (optind < argc) {
-		error("unexpected argument '%s' for 'nooks inject'", argv[optind]);
-		return -2;
-	}
+	o->input = argv[first];
 	if (o->sites)
-		return 0;
+		return -1;
 	if (o->count_only) {
 		if (o->faults || o->have_seed || o->profile_path || o->describe || o->params ||
 		    o->symbol || o->nth || o->nth_max || !o->output) {
 			error("'nooks inject --count-only' takes only --symvers and -o");
-			return -2;
+			return usage(inject_usage, 1);
 		}
-		return 0;
+		return -1;
 	}
 	if (!o->faults || !o->have_seed || !o->output) {
 		error("'nooks inject' needs --fault, --seed and -o (or --sites)");
-		return -2;
+		return usage(inject_usage, 1);
 	}
-	return 0;
+	return -1;
 }
 
 /* The runtime sites of the module (names of its called imports kept in *names). */
@@ -442,12 +395,8 @@ int cmd_inject(int argc, char **argv)
 	int r;
 
 	r = parse_inject(argc, argv, &o);
-	if (r == 1)
-		return usage(inject_usage, 0);
-	if (r == -2)
-		return usage(inject_usage, 1);
-	if (r < 0)
-		return EXIT_USAGE;
+	if (r >= 0)
+		return r;
 	if (o.output && !strcmp(o.output, o.input))
 		return error("output '%s' would overwrite the input", o.output), 1;
 	if ((o.describe && !strcmp(o.describe, o.input)) || (o.params && !strcmp(o.params, o.input)))

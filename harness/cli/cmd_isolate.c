@@ -21,7 +21,6 @@
  * wrapper; then nothing is written.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,43 +159,29 @@ out:
 
 int cmd_isolate(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "symvers", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *out = NULL, *sym = NULL;
+	int list = 0, first;
+	const struct opt_spec opts[] = {
+		OPT_STRING_S('o', "out", &out),
+		OPT_FLAG("list", &list),
+		OPT_STRING("symvers", &sym),
+		OPT_END()
+	};
 	char *defsym = NULL;
-	int c, list = 0, ret;
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'l': list = 1; break;
-		case 's': sym = optarg; break;
-		case 'h': return usage(isolate_usage, 0);
-		default:
-			error("unknown or incomplete option '%s' for 'nooks isolate'",
-			      argv[optind - 1]);
-			return usage(isolate_usage, 1);
-		}
-	}
-	if (optind + 1 != argc || (!out && !list) || (out && list)) {
-		if (optind + 1 < argc)
-			error("unexpected argument '%s' for 'nooks isolate'", argv[optind + 1]);
-		else
-			error("'nooks isolate' needs IN.ko and one of -o OUT.ko, --list");
+	ret = cli_options("nooks isolate", isolate_usage, opts, 0, 1, argc, argv, &first);
+	if (ret >= 0)
+		return ret;
+	if (first + 1 != argc || (!out && !list) || (out && list)) {
+		error("'nooks isolate' needs IN.ko and one of -o OUT.ko, --list");
 		return usage(isolate_usage, 1);
 	}
 	if (!sym)
 		sym = defsym = image_find_kmod_file(NULL, "nooks", "symvers");
 	if (!sym)
 		return 1;
-	ret = isolate(argv[optind], out, sym, list) ? 1 : 0;
+	ret = isolate(argv[first], out, sym, list) ? 1 : 0;
 	free(defsym);
 	return ret;
 }

@@ -4,7 +4,6 @@
  * summary table.  Opens the database read-only; never modifies it.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,36 +25,23 @@ static const char report_usage[] =
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "campaign", required_argument, NULL, 'c' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *db = "nooks.db", *camp = NULL, *out = NULL;
+	int first;
+	const struct opt_spec opts[] = {
+		OPT_STRING("db", &db),
+		OPT_STRING("campaign", &camp),
+		OPT_STRING_S('o', "out", &out),
+		OPT_END()
+	};
 	struct rep_campaign c;
 	struct store *st;
 	int64_t id;
-	int ch, ret = 1;
+	int ret = 1;
 
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'c': camp = optarg; break;
-		case 'o': out = optarg; break;
-		case 'h': return usage(report_usage, 0);
-		default:
-			error("unknown or incomplete option '%s' for 'nooks report'", argv[optind - 1]);
-			return usage(report_usage, 1);
-		}
-	}
-	if (optind < argc) {
-		error("unexpected argument '%s' for 'nooks report'", argv[optind]);
-		return usage(report_usage, 1);
-	}
+	ret = cli_options("nooks report", report_usage, opts, 0, 0, argc, argv, &first);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
 	if (!out) {
 		error("missing -o DIR for 'nooks report'");
 		return usage(report_usage, 1);

@@ -45,14 +45,16 @@ int cmd_triage(int argc, char **argv)
 	size_t len;
 	char *text;
 
-	if (wants_help(argc, argv))
-		return usage(triage_usage, 0);
-	if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
-		if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-			error("unknown option '%s' for 'nooks triage'", argv[1]);
+	const struct opt_spec opts[] = { OPT_END() };
+	int first, r = cli_options("nooks triage", triage_usage, opts, 0, 1, argc, argv, &first);
+
+	if (r >= 0)
+		return r;
+	if (first == argc) {
+		error("missing CONSOLE.log for 'nooks triage'");
 		return usage(triage_usage, 1);
 	}
-	text = strcmp(argv[1], "-") ? read_file(argv[1], &len) : read_stdin(&len);
+	text = strcmp(argv[first], "-") ? read_file(argv[first], &len) : read_stdin(&len);
 	if (!text)
 		return 1;
 	triage_console(text, len, &v);

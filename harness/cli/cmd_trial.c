@@ -4,7 +4,6 @@
  * Parsing and printing only: trial.c runs, pool.c parallelizes.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,82 +47,42 @@ struct run_opts {
 	int keep, retries_set, fresh_boot;
 };
 
-static int parse_num(const char *name, const char *val, uint64_t max, unsigned *out)
+static int parse_reset(const char *arg, void *value)
 {
-	uint64_t v;
-
-	if (parse_u64(val, &v) || v > max)
-		return error("invalid %s '%s' (expected 0..%llu)", name, val,
-			     (unsigned long long)max);
-	*out = (unsigned)v;
+	if (strcmp(arg, "auto") && strcmp(arg, "boot"))
+		return error("invalid --reset '%s' (expected auto or boot)", arg);
+	*(int *)value = !strcmp(arg, "boot");
 	return 0;
 }
 
+/* -1: go on with o filled; otherwise the exit status (messages printed). */
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "retries", required_argument, NULL, 'R' },
-		{ "capture-limit", required_argument, NULL, 'c' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "reset", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	const struct opt_spec opts[] = {
+		OPT_STRING("out", &o->out),
+		OPT_UINT("repeat", &o->repeat, 1, 100000),
+		OPT_UINT_S('j', "jobs", &o->jobs, 0, 256),
+		{ .kind = OPT_KIND_UINT, .name = "retries", .value = &o->retries, .max = 10,
+		  .seen = &o->retries_set },
+		OPT_UINT("capture-limit", &o->capture, 4096, 1u << 30),
+		OPT_FLAG("keep", &o->keep),
+		OPT_STRING("image", &o->image),
+		OPT_CALL("reset", parse_reset, &o->fresh_boot),
+		OPT_END()
 	};
-	int c;
+	int first, r;
 
 	memset(o, 0, sizeof(*o));
 	o->repeat = 1;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': o->out = optarg; break;
-		case 'r':
-			if (parse_num("--repeat", optarg, 100000, &o->repeat) || !o->repeat)
-				return o->repeat ? -1 : error("invalid --repeat '0'");
-			break;
-		case 'j':
-			if (parse_num("--jobs", optarg, 256, &o->jobs))
-				return -1;
-			break;
-		case 'R':
-			if (parse_num("--retries", optarg, 10, &o->retries))
-				return -1;
-			o->retries_set = 1;
-			break;
-		case 'c':
-			if (parse_num("--capture-limit", optarg, 1u << 30, &o->capture) ||
-			    o->capture < 4096)
-				return error("invalid --capture-limit '%s' (expected 4096..%u)",
-					     optarg, 1u << 30);
-			break;
-		case 'k': o->keep = 1; break;
-		case 'i': o->image = optarg; break;
-		case 'e':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "boot"))
-				return error("invalid --reset '%s' (expected auto or boot)", optarg);
-			o->fresh_boot = !strcmp(optarg, "boot");
-			break;
-		case 'h': return 1;
-		default:
-			error("unknown or incomplete option '%s' for 'nooks trial run'",
-			      argv[optind - 1]);
-			return -2;
-		}
+	r = cli_options("nooks trial run", trial_run_usage, opts, 0, 1, argc, argv, &first);
+	if (r >= 0)
+		return r;
+	if (first == argc) {
+		error("missing MANIFEST for 'nooks trial run'");
+		return usage(trial_run_usage, 1);
 	}
-	if (optind + 1 != argc) {
-		if (optind < argc)
-			error("unexpected argument '%s' for 'nooks trial run'", argv[optind + 1]);
-		else
-			error("missing MANIFEST for 'nooks trial run'");
-		return -2;
-	}
-	o->manifest = argv[optind];
-	return 0;
+	o->manifest = argv[first];
+	return -1;
 }
 
 struct summary {
@@ -203,12 +162,8 @@ static int trial_run_cmd(int argc, char **argv)
 	unsigned i;
 
 	r = parse_run(argc, argv, &o);
-	if (r == 1)
-		return usage(trial_run_usage, 0);
-	if (r == -2)
-		return usage(trial_run_usage, 1);
-	if (r < 0)
-		return EXIT_USAGE;
+	if (r >= 0)
+		return r;
 	if (manifest_load(o.manifest, &m))
 		return 1;
 	if (manifest_check_files(&m) || image_load(o.image, &img)) {

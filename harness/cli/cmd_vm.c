@@ -8,7 +8,6 @@
  * (ttyS1); the kernel console (ttyS0) goes to console.log in the run dir.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,97 +70,55 @@ struct vm_run_opts {
 	const char *image;
 };
 
-static int parse_uint_opt(const char *name, const char *val, unsigned max,
-			  unsigned *out)
+static int add_device(const char *arg, void *value)
 {
-	uint64_t v;
+	struct vm_run_opts *o = value;
 
-	if (parse_u64(val, &v) || v == 0 || v > max)
-		return error("invalid %s '%s' (expected 1..%u)", name, val, max);
-	*out = (unsigned)v;
+	if (vm_device_known(arg))
+		return error("unknown device '%s' (known: %s)", arg, vm_device_names());
+	if (o->n_devices == VM_MAX_DEVICES)
+		return error("too many --device options");
+	o->devices[o->n_devices++] = arg;
 	return 0;
 }
 
+static int add_disk(const char *arg, void *value)
+{
+	struct vm_run_opts *o = value;
+
+	if (o->n_disks == VM_MAX_DEVICES)
+		return error("too many --disk options");
+	if (!file_exists(arg))
+		return error("disk image '%s' not found", arg);
+	o->disks[o->n_disks++] = arg;
+	return 0;
+}
+
+/* -1: go on with o filled; otherwise the exit status (messages printed). */
 static int parse_vm_run(int argc, char **argv, struct vm_run_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "cmd", required_argument, NULL, 'c' },
-		{ "module", required_argument, NULL, 'm' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "disk", required_argument, NULL, 'D' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "append", required_argument, NULL, 'a' },
-		{ "mem", required_argument, NULL, 'M' },
-		{ "smp", required_argument, NULL, 'S' },
-		{ "no-coldplug", no_argument, NULL, 'C' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	const struct opt_spec opts[] = {
+		OPT_STRING("cmd", &o->cmd),
+		OPT_LIST("module", o->modules, &o->n_modules, (int)ARRAY_SIZE(o->modules)),
+		OPT_CALL("device", add_device, o),
+		OPT_CALL("disk", add_disk, o),
+		OPT_UINT("timeout", &o->timeout_s, 1, 86400),
+		OPT_STRING("append", &o->append),
+		OPT_UINT("mem", &o->mem_mb, 1, 16384),
+		OPT_UINT("smp", &o->cpus, 1, 8),
+		OPT_SET("no-coldplug", &o->coldplug, 0),
+		OPT_STRING("out", &o->out),
+		OPT_FLAG("keep", &o->keep),
+		OPT_STRING("image", &o->image),
+		OPT_END()
 	};
-	int c;
+	int first;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 120;
 	o->coldplug = 1;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->cmd = optarg; break;
-		case 'm':
-			if (o->n_modules == (int)ARRAY_SIZE(o->modules))
-				return error("too many --module options");
-			o->modules[o->n_modules++] = optarg;
-			break;
-		case 'd':
-			if (vm_device_known(optarg))
-				return error("unknown device '%s' (known: %s)",
-					     optarg, vm_device_names());
-			if (o->n_devices == VM_MAX_DEVICES)
-				return error("too many --device options");
-			o->devices[o->n_devices++] = optarg;
-			break;
-		case 'D':
-			if (o->n_disks == VM_MAX_DEVICES)
-				return error("too many --disk options");
-			if (!file_exists(optarg))
-				return error("disk image '%s' not found", optarg);
-			o->disks[o->n_disks++] = optarg;
-			break;
-		case 't':
-			if (parse_uint_opt("--timeout", optarg, 86400, &o->timeout_s))
-				return -1;
-			break;
-		case 'a': o->append = optarg; break;
-		case 'M':
-			if (parse_uint_opt("--mem", optarg, 16384, &o->mem_mb))
-				return -1;
-			break;
-		case 'S':
-			if (parse_uint_opt("--smp", optarg, 8, &o->cpus))
-				return -1;
-			break;
-		case 'C': o->coldplug = 0; break;
-		case 'o': o->out = optarg; break;
-		case 'k': o->keep = 1; break;
-		case 'i': o->image = optarg; break;
-		case 'h': return 1;
-		default:
-			if (optopt)
-				error("unknown or incomplete option '-%c' for 'nooks vm run'", optopt);
-			else
-				error("unknown or incomplete option '%s' for 'nooks vm run'",
-				      argv[optind - 1]);
-			return -2;
-		}
-	}
-	if (optind < argc) {
-		error("unexpected argument '%s' for 'nooks vm run'", argv[optind]);
-		return -2;
-	}
-	return 0;
+	return cli_options("nooks vm run", vm_run_usage, opts, OPTIONS_STOP_AT_ARG, 0,
+			   argc, argv, &first);
 }
 
 static const char *base_name(const char *p)
@@ -257,12 +214,8 @@ static int vm_run(int argc, char **argv)
 	int i, r, ret = 1;
 
 	r = parse_vm_run(argc, argv, &o);
-	if (r == 1)
-		return usage(vm_run_usage, 0);
-	if (r == -2)
-		return usage(vm_run_usage, 1);
-	if (r < 0)
-		return EXIT_USAGE;
+	if (r >= 0)
+		return r;
 	for (i = 0; i < o.n_modules; i++)
 		if (module_file_check(o.modules[i]))
 			return 1;

@@ -5,7 +5,6 @@
  * disk and modules the workload needs + check, in one command.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,15 +125,15 @@ struct run_opts {
 
 static int parse_run(int argc, char **argv, const struct workload **w, struct run_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "nic", required_argument, NULL, 'n' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "image", required_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 }
+	const struct opt_spec opts[] = {
+		OPT_STRING("nic", &o->nic),
+		OPT_STRING("timeout", &o->timeout),
+		OPT_STRING("out", &o->out),
+		OPT_STRING("image", &o->image),
+		OPT_END()
 	};
 	size_t len;
-	int c, i;
+	int i, r;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = "300";
@@ -145,21 +144,13 @@ static int parse_run(int argc, char **argv, const struct workload **w, struct ru
 	*w = workload_find(argv[1]);
 	if (!*w)
 		return -1;
-	opterr = 0;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n': o->nic = optarg; break;
-		case 't': o->timeout = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'i': o->image = optarg; break;
-		default:
-			error("unknown or incomplete option '%s' for 'nooks workload run'",
-			      argv[optind - 1]);
-			return -2;
-		}
-	}
-	i = optind;
+	/* argv[1] is the workload: options follow it, then "--" and its parameters */
+	r = options_parse("nooks workload run", opts, OPTIONS_STOP_AT_ARG, argc - 1, argv + 1, &i);
+	if (r == OPTIONS_BAD_VALUE)
+		return -1;
+	if (r != OPTIONS_OK)	/* --help is answered before parse_run */
+		return -2;
+	i++;
 	if (i < argc && strcmp(argv[i - 1], "--")) {
 		error("unexpected argument '%s' for 'nooks workload run'", argv[i]);
 		return -2;

@@ -69,6 +69,12 @@ int image_load(const char *dir, struct image *img)
 	img->kernel_package_version = opt_field(o, "kernel_package_version");
 	img->kernel_source = opt_field(o, "kernel_source");
 	img->kernel_locked = opt_field(o, "kernel_locked");
+	img->vmlinux_sha256 = opt_field(o, "vmlinux_sha256");
+	img->initramfs_sha256 = opt_field(o, "initramfs_sha256");
+	if (!img->vmlinux_sha256)
+		img->vmlinux_sha256 = xstrdup("");
+	if (!img->initramfs_sha256)
+		img->initramfs_sha256 = xstrdup("");
 	vml = field(o, "vmlinux", path);
 	ird = field(o, "initramfs", path);
 	mods = field(o, "modules_dir", path);
@@ -101,6 +107,8 @@ void image_release(struct image *img)
 	free(img->kernel_package_version);
 	free(img->kernel_source);
 	free(img->kernel_locked);
+	free(img->vmlinux_sha256);
+	free(img->initramfs_sha256);
 	free(img->vmlinux);
 	free(img->initramfs);
 	free(img->modules_dir);

@@ -13,6 +13,8 @@ struct image {
 	char *kernel_package_version;	/* Debian version of its package */
 	char *kernel_source;	/* "lock", "fallback" or "override" */
 	char *kernel_locked;	/* what kernel.lock asks for: "ABI=VERSION" */
+	char *vmlinux_sha256;	/* from image.json; "" when it has none */
+	char *initramfs_sha256;
 	char *vmlinux;		/* absolute paths */
 	char *initramfs;
 	char *modules_dir;	/* host copy of the guest's /lib/modules/VER */

@@ -90,22 +90,13 @@ static char *qemu_id(void)
 /* Identity of the image: both artefacts (changes when either is rebuilt). */
 static char *image_id(const struct image *img)
 {
-	char *meta = xasprintf("%s/image.json", img->dir), *vm, *ird, *id = NULL;
-	json_object *o = json_object_from_file(meta), *v;
-	const char *vsha = NULL, *isha = NULL;
+	char *vm = file_id(img->vmlinux, img->vmlinux_sha256);
+	char *ird = file_id(img->initramfs, img->initramfs_sha256), *id = NULL;
 
-	if (o && json_object_object_get_ex(o, "vmlinux_sha256", &v))
-		vsha = json_object_get_string(v);
-	if (o && json_object_object_get_ex(o, "initramfs_sha256", &v))
-		isha = json_object_get_string(v);
-	vm = file_id(img->vmlinux, vsha);
-	ird = file_id(img->initramfs, isha);
 	if (vm && ird)
 		id = xasprintf("vmlinux=%s|initramfs=%s", vm, ird);
 	free(vm);
 	free(ird);
-	json_object_put(o);
-	free(meta);
 	return id;
 }
 

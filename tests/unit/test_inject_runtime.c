@@ -34,13 +34,6 @@
 
 int cmd_inject(int argc, char **argv);
 
-/* usage() lives in harness/cli/nooks.c (not in the library): same behaviour here. */
-int usage(const char *text, int is_error)
-{
-	fputs(text, is_error ? stderr : stdout);
-	return is_error ? EXIT_USAGE : 0;
-}
-
 static char tmpdir[] = "/tmp/test-inject-rt-XXXXXX";
 static struct kobj e1000;
 static const char **e1000_names;

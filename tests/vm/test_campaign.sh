@@ -40,6 +40,9 @@ expect_eq "each key once" 4 "$(sqlite3 "$DB" 'SELECT COUNT(DISTINCT key) FROM tr
 expect_eq "no infra_error counted" 0 "$(sqlite3 "$DB" "SELECT COUNT(*) FROM v_outcomes WHERE outcome = 'infra_error'")"
 expect_eq "every trial has its console log" 4 "$(sqlite3 "$DB" "SELECT COUNT(*) FROM logs WHERE kind = 'console' AND raw_size > 0")"
 expect_eq "integrity" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+expect_eq "the image row carries image.json's sha256 of vmlinux and initramfs" \
+	"$(jq -r '.vmlinux_sha256 + " " + .initramfs_sha256' "${NOOKS_IMAGE:-$TOP/build/image}/image.json")" \
+	"$(sqlite3 "$DB" "SELECT vmlinux_sha256 || ' ' || initramfs_sha256 FROM images")"
 out=$("$NOOKS" campaign status --db "$DB")
 expect_match "status shows finished" "tiny +4/4 .*finished" "$out"
 no_qemu_left "no qemu left"
