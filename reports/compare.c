@@ -61,7 +61,7 @@ static int compare_cells(FILE *f, const char *ext, const char *prefix, const str
 	for (k = 0; k < REP_CLASSES; k++) {
 		if (!ca->n[k] && !cb->n[k])
 			continue;
-		snprintf(what, sizeof(what), "%s%s", prefix, rep_class_names[k]);
+		snprintf(what, sizeof(what), "%s%s", prefix, outcome_name(k));
 		sig += compare_row(f, ext, what, ca->n[k], ca->total, cb->n[k], cb->total);
 	}
 	snprintf(what, sizeof(what), "%sno crash/hang", prefix);

@@ -16,14 +16,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "outcome.h"
 #include "store.h"
 
-#define REP_CLASSES 7	/* counted outcome classes (infra_error excluded) */
+#define REP_CLASSES OUTCOME__COUNTED	/* counted outcome classes (common/outcome.h) */
 #define REP_MODES 3	/* native, nooks, domains */
 #define REP_DOMAINS 2	/* index of the domains mode (stage 2), shown only when present */
 #define REP_DETECT 16	/* detection mechanisms kept per extension and mode */
 
-extern const char *const rep_class_names[REP_CLASSES];
 extern const char *const rep_mode_names[REP_MODES];
 
 struct rep_cell {

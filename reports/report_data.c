@@ -11,10 +11,6 @@
 
 #include "util.h"
 
-const char *const rep_class_names[REP_CLASSES] = {
-	"no_effect", "functional", "crash", "hang", "recovered",
-	"recovered_degraded", "detected_unrecovered",
-};
 const char *const rep_mode_names[REP_MODES] = { "native", "nooks", "domains" };
 
 int rep_mode_shown(const struct rep_campaign *c, int m)
@@ -51,7 +47,7 @@ int rep_class_index(const char *c)
 	int i;
 
 	for (i = 0; c && i < REP_CLASSES; i++)
-		if (!strcmp(c, rep_class_names[i]))
+		if (!strcmp(c, outcome_name(i)))
 			return i;
 	return -1;
 }

@@ -70,7 +70,7 @@ static void legend(FILE *f)
 	fputs("<p id=\"legend\">", f);
 	for (k = 0; k < REP_CLASSES; k++)
 		fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>%s", class_color[k],
-			rep_class_names[k]);
+			outcome_name(k));
 	fputs("</p>\n", f);
 }
 
@@ -89,7 +89,7 @@ static void stacked_bar(FILE *f, const struct rep_cell *c, double x, double w, d
 		y -= bh;
 		fprintf(f, "<rect class=\"seg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			"fill=\"%s\"><title>%s %s: %d of %d (%.1f%%)</title></rect>\n",
-			x, y, w, bh, class_color[k], label, rep_class_names[k], c->n[k], c->total,
+			x, y, w, bh, class_color[k], label, outcome_name(k), c->n[k], c->total,
 			100.0 * c->n[k] / c->total);
 	}
 	if (!c->total)
@@ -176,7 +176,7 @@ static void chart_types(FILE *f, const struct rep_campaign *c)
 					continue;
 				fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 					"fill=\"%s\"><title>%s: %d</title></rect>\n", x, y, bw,
-					rowh - 3, class_color[k], rep_class_names[k], cell->n[k]);
+					rowh - 3, class_color[k], outcome_name(k), cell->n[k]);
 				x += bw;
 			}
 		}
@@ -280,7 +280,7 @@ static void table_outcomes(FILE *f, const struct rep_campaign *c)
 	fputs("<table id=\"tbl-outcomes\"><tr><th class=\"l\">extension</th><th class=\"l\">mode"
 	      "</th><th>trials</th>", f);
 	for (k = 0; k < REP_CLASSES; k++)
-		fprintf(f, "<th>%s</th>", rep_class_names[k]);
+		fprintf(f, "<th>%s</th>", outcome_name(k));
 	fputs("</tr>\n", f);
 	for (i = 0; i < c->n_ext; i++)
 		for (m = 0; m < REP_MODES; m++)

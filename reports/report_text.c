@@ -97,7 +97,7 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 	fprintf(f, "%-12s %-7s %6s", "extension", "mode", "trials");
 	for (k = 0; k < REP_CLASSES; k++)
 		fprintf(f, " %*s", k == 6 ? 8 : 9, k == 5 ? "rec_degr" : k == 6 ? "det_unrec"
-			: rep_class_names[k]);
+			: outcome_name(k));
 	fputc('\n', f);
 	for (i = 0; i < c->n_ext; i++)
 		for (m = 0; m < REP_MODES; m++) {
@@ -283,7 +283,7 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		c->planned, c->infra_attempts);
 	fputs("## Outcomes\n\n| extension | mode | trials |", f);
 	for (k = 0; k < REP_CLASSES; k++)
-		fprintf(f, " %s |", rep_class_names[k]);
+		fprintf(f, " %s |", outcome_name(k));
 	fputs("\n|---|---|---:|", f);
 	for (k = 0; k < REP_CLASSES; k++)
 		fputs("---:|", f);
@@ -415,7 +415,7 @@ int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f)
 					bad, cell->total);
 			fputs("<system-out>", f);
 			for (k = 0; k < REP_CLASSES; k++)
-				fprintf(f, "%s=%d ", rep_class_names[k], cell->n[k]);
+				fprintf(f, "%s=%d ", outcome_name(k), cell->n[k]);
 			fputs("</system-out></testcase>\n", f);
 		}
 	fputs("</testsuite>\n</testsuites>\n", f);

@@ -19,22 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outcome.h"
 #include "util.h"
-
-const char *const outcome_names[8] = {
-	"no_effect", "functional", "crash", "hang", "recovered",
-	"recovered_degraded", "detected_unrecovered", "infra_error",
-};
-
-int outcome_index(const char *name)
-{
-	int i;
-
-	for (i = 0; name && i < 8; i++)
-		if (!strcmp(name, outcome_names[i]))
-			return i;
-	return -1;
-}
 
 void campaign_result_release(struct campaign_result *r)
 {
@@ -347,7 +333,7 @@ static void run_one(struct pool *pl, int ti)
 			r = pl->o->exec(pl->o->exec_ctx, &rq, &m->res);
 		}
 		free(dir);
-		if (!r && outcome_index(m->res.outcome) >= 0 &&
+		if (!r && outcome_parse(m->res.outcome) >= 0 &&
 		    strcmp(m->res.outcome, "infra_error")) {
 			m->final = 1;
 			push(pl, m);
@@ -405,10 +391,10 @@ static void show_progress(const struct pool *pl, const struct campaign_totals *t
 		snprintf(eta, sizeof(eta), "0s");
 	}
 	tallies[0] = '\0';
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < OUTCOME__COUNT; i++)
 		if (t->by_outcome[i])
 			len += (size_t)snprintf(tallies + len, sizeof(tallies) - len, " %s=%d",
-						outcome_names[i], t->by_outcome[i]);
+						outcome_name(i), t->by_outcome[i]);
 	if (pl->o->progress) {
 		fill = t->planned ? width * done / t->planned : width;
 		fprintf(stderr, "\r\033[K[");
@@ -489,7 +475,7 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 		return -1;
 	if (r == 0) {
 		t->stored_now++;
-		t->by_outcome[outcome_index(m->res.outcome)]++;
+		t->by_outcome[outcome_parse(m->res.outcome)]++;
 		if (!pl->o->keep_runs) {
 			char *dir = trial_dir(pl, pt->key);
 
@@ -551,7 +537,7 @@ static int count_stored_outcomes(struct store *st, int64_t cid, struct campaign_
 		return -1;
 	sqlite3_bind_int64(s, 1, cid);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		if ((i = outcome_index((const char *)sqlite3_column_text(s, 0))) >= 0)
+		if ((i = outcome_parse((const char *)sqlite3_column_text(s, 0))) >= 0)
 			t->by_outcome[i] += sqlite3_column_int(s, 1);
 	sqlite3_finalize(s);
 	return 0;

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "campaign_spec.h"
+#include "outcome.h"
 #include "planner.h"
 #include "store.h"
 
@@ -85,12 +86,9 @@ struct campaign_opts {
 struct campaign_totals {
 	int64_t campaign_id;
 	int planned, stored_before, stored_now, infra_retries;
-	int by_outcome[8];
+	int by_outcome[OUTCOME__COUNT];
 };
 
-/* Outcome class names, index = position; -1 from outcome_index if unknown. */
-extern const char *const outcome_names[8];
-int outcome_index(const char *name);
 
 /*
  * Run (or resume) the campaign of spec into the database.  Returns 0 when

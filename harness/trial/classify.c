@@ -34,32 +34,6 @@
 #include "triage.h"
 #include "util.h"
 
-static const char *const names[OUTCOME__COUNT] = {
-	[OUTCOME_NO_EFFECT] = "no_effect",
-	[OUTCOME_FUNCTIONAL] = "functional",
-	[OUTCOME_CRASH] = "crash",
-	[OUTCOME_HANG] = "hang",
-	[OUTCOME_RECOVERED] = "recovered",
-	[OUTCOME_RECOVERED_DEGRADED] = "recovered_degraded",
-	[OUTCOME_DETECTED_UNRECOVERED] = "detected_unrecovered",
-	[OUTCOME_INFRA_ERROR] = "infra_error",
-};
-
-const char *outcome_name(enum outcome o)
-{
-	return (unsigned)o < OUTCOME__COUNT ? names[o] : "unknown";
-}
-
-int outcome_parse(const char *name)
-{
-	int i;
-
-	for (i = 0; i < OUTCOME__COUNT; i++)
-		if (!strcmp(names[i], name))
-			return i;
-	return -1;
-}
-
 /*
  * The NIM's event lines (kmod/nooks) read "nooks: WORD key=value ...".  The
  * kernel's own lines about the module named nooks ("nooks: loading
@@ -180,12 +154,6 @@ void nim_detection_scan(struct nim_detection *d, const char *text, size_t len)
 		}
 		p = nl ? nl + 1 : end;
 	}
-}
-
-bool outcome_nim_detected(enum outcome o)
-{
-	return o == OUTCOME_RECOVERED || o == OUTCOME_RECOVERED_DEGRADED ||
-	       o == OUTCOME_DETECTED_UNRECOVERED;
 }
 
 enum workload_verdict workload_verdict(int exit_status, int result_pass)

@@ -9,19 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "outcome.h"
+
 struct triage_verdict;
 
-enum outcome {
-	OUTCOME_NO_EFFECT,
-	OUTCOME_FUNCTIONAL,
-	OUTCOME_CRASH,
-	OUTCOME_HANG,
-	OUTCOME_RECOVERED,
-	OUTCOME_RECOVERED_DEGRADED,
-	OUTCOME_DETECTED_UNRECOVERED,
-	OUTCOME_INFRA_ERROR,
-	OUTCOME__COUNT
-};
 
 enum workload_verdict { WL_UNKNOWN, WL_PASS, WL_FAIL, WL_SETUP_ERROR };
 
@@ -62,16 +53,9 @@ struct nim_detection {
 void nim_detection_feed(struct nim_detection *d, const char *line);
 /* Feed every line of a console log (text of len bytes, need not be NUL-terminated). */
 void nim_detection_scan(struct nim_detection *d, const char *text, size_t len);
-/* Whether an outcome class means the NIM detected a fault (recovered, recovered_degraded,
- * detected_unrecovered). */
-bool outcome_nim_detected(enum outcome o);
 
 /* The outcome and a short static reason ("why") for it. */
 enum outcome classify_trial(const struct classify_input *in, const char **why /* out */);
-/* "no_effect", "functional", ... (static string). */
-const char *outcome_name(enum outcome o);
-/* Parse an outcome name; -1 if unknown. */
-int outcome_parse(const char *name);
 /* Kind of a NIM event message ("nooks: recovered ext=e1000 ..."). */
 enum nim_event_kind nim_event_classify(const char *msg);
 /* Integer value of key=... in a NIM event line, or -1 (absent, not a number, not an event). */
