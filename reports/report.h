@@ -18,6 +18,7 @@
 
 #include "outcome.h"
 #include "store.h"
+#include "table.h"
 
 #define REP_CLASSES OUTCOME__COUNTED	/* counted outcome classes (common/outcome.h) */
 #define REP_MODES 3	/* native, nooks, domains */
@@ -151,13 +152,14 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 /* index.html sections of stage 2: NIM detection per mode, paired survival per
  * isolated mode, faults caught by write protection that stage 1 missed. */
 void report_html_domains(FILE *f, const struct rep_campaign *c);
+/* The same sections in report.md. */
+void report_md_domains(FILE *f, const struct rep_campaign *c);
 int report_write_md(const struct rep_campaign *c, FILE *f);
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f);
 /* The summary table (also printed by campaign run and make demo). */
 void report_print_summary(const struct rep_campaign *c, FILE *f);
 
 /* Escape s for HTML/XML text and attributes; control characters become '?'. */
-void html_escape(FILE *f, const char *s);
 
 /* ---- compare and gate ------------------------------------------------------ */
 

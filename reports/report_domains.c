@@ -1,5 +1,6 @@
 /*
- * report_domains.c - the index.html sections of stage 2 (issue 8): how the
+ * report_domains.c - the report sections of stage 2 (issue 8), in HTML
+ * (index.html) and Markdown (report.md) from one set of tables: how the
  * NIM detected faults per extension and isolated mode, the paired table of
  * native crashing faults survived by nooks and by domains (95% Wilson
  * intervals, reports/stats.c), and the fault descriptors that write
@@ -7,49 +8,57 @@
  *
  * Reads only the loaded struct rep_campaign (report_data.c, from the views
  * of db/schema.sql); never queries or writes the database.  Every string
- * from the store is escaped.
+ * from the store is escaped by the table renderers (table.c).
  */
 #define _GNU_SOURCE
 #include "report.h"
 
 #include "stats.h"
 
-static void table_detection(FILE *f, const struct rep_campaign *c)
+enum fmt { HTML, MD };
+
+static void render(struct table *t, enum fmt fmt, FILE *f)
 {
+	if (fmt == HTML)
+		tab_html(t, f);
+	else
+		tab_md(t, f);
+	tab_release(t);
+}
+
+static void table_detection(struct table *t, const struct rep_campaign *c)
+{
+	static const struct tab_col cols[] = {
+		{ "extension", TAB_LEFT }, { "mode", TAB_LEFT }, { "trials", TAB_RIGHT },
+		{ "detection (trials)", TAB_LEFT },
+	};
 	char buf[512];
 	int i, m;
 
-	fputs("<h3>NIM detection</h3>\n<p>How the NIM detected the first fault of each trial: "
-	      "<code>write_protect</code> when a protection domain caught a write it did not "
-	      "grant, otherwise the kind of the NIM's fault line (page_fault, gpf, "
-	      "wrapper_check, leaked_lock, ...).</p>\n<table id=\"tbl-detection\"><tr>"
-	      "<th class=\"l\">extension</th><th class=\"l\">mode</th><th>trials</th>"
-	      "<th class=\"l\">detection (trials)</th></tr>\n", f);
+	tab_init(t, "tbl-detection", cols, 4);
 	for (i = 0; i < c->n_ext; i++)
 		for (m = 1; m < REP_MODES; m++) {
 			if (!rep_mode_shown(c, m) || !c->ext[i].mode[m].total)
 				continue;
 			rep_detect_text(&c->ext[i].detect[m], buf, sizeof(buf));
-			fputs("<tr><td class=\"l\">", f);
-			html_escape(f, c->ext[i].name);
-			fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td><td class=\"l\">",
-				rep_mode_names[m], c->ext[i].mode[m].total);
-			html_escape(f, buf);
-			fputs("</td></tr>\n", f);
+			tab_row(t);
+			tab_text(t, c->ext[i].name);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", c->ext[i].mode[m].total);
+			tab_text(t, buf);
 		}
-	fputs("</table>\n", f);
 }
 
-static void table_paired(FILE *f, const struct rep_campaign *c)
+static void table_paired(struct table *t, const struct rep_campaign *c)
 {
+	static const struct tab_col cols[] = {
+		{ "extension", TAB_LEFT }, { "mode", TAB_LEFT }, { "crashing faults", TAB_RIGHT },
+		{ "survived", TAB_RIGHT }, { "rate", TAB_RIGHT },
+		{ "95% Wilson interval", TAB_RIGHT },
+	};
 	int i, m;
 
-	fputs("<h3>Native crashing faults survived, per mode</h3>\n<p>Paired: the same fault "
-	      "descriptor ran natively and in each mode; the denominator counts the descriptors "
-	      "whose native trial crashed or hung and whose trial in that mode counted.</p>\n"
-	      "<table id=\"tbl-paired-modes\"><tr><th class=\"l\">extension</th>"
-	      "<th class=\"l\">mode</th><th>crashing faults</th><th>survived</th><th>rate</th>"
-	      "<th>95% Wilson interval</th></tr>\n", f);
+	tab_init(t, "tbl-paired-modes", cols, 6);
 	for (i = 0; i < c->n_ext; i++)
 		for (m = 1; m < REP_MODES; m++) {
 			const struct rep_ext *e = &c->ext[i];
@@ -58,73 +67,114 @@ static void table_paired(FILE *f, const struct rep_campaign *c)
 			if (!e->mode[m].total)
 				continue;
 			wilson(e->psurvived[m], e->pcrashing[m], Z95, &lo, &hi);
-			fputs("<tr><td class=\"l\">", f);
-			html_escape(f, e->name);
-			fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.1f%%</td>"
-				"<td>%.1f%% &ndash; %.1f%%</td></tr>\n", rep_mode_names[m],
-				e->pcrashing[m], e->psurvived[m],
-				100 * rate(e->psurvived[m], e->pcrashing[m]), 100 * lo, 100 * hi);
+			tab_row(t);
+			tab_text(t, e->name);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", e->pcrashing[m]);
+			tab_cell(t, "%d", e->psurvived[m]);
+			tab_pct(t, rate(e->psurvived[m], e->pcrashing[m]));
+			tab_interval(t, lo, hi);
 		}
-	fputs("</table>\n", f);
 }
 
-static void td(FILE *f, const char *s)
+static void table_wp_summary(struct table *t, const struct rep_campaign *c)
 {
-	fputs("<td class=\"l\">", f);
-	html_escape(f, s ? s : "-");
-	fputs("</td>", f);
-}
-
-static void table_wp(FILE *f, const struct rep_campaign *c)
-{
+	static const struct tab_col cols[] = {
+		{ "extension", TAB_LEFT }, { "descriptors in nooks and domains", TAB_RIGHT },
+		{ "caught", TAB_RIGHT }, { "rate", TAB_RIGHT },
+	};
 	int i;
 
-	fputs("<h3>Caught by write protection that stage 1 missed</h3>\n<p>Fault descriptors "
-	      "whose nooks trial detected nothing (outcome not recovered, recovered_degraded or "
-	      "detected_unrecovered) while their domains trial caught a write-protection "
-	      "fault.</p>\n<table id=\"tbl-wp-summary\"><tr><th class=\"l\">extension</th>"
-	      "<th>descriptors in nooks and domains</th><th>caught</th><th>rate</th></tr>\n", f);
+	tab_init(t, "tbl-wp-summary", cols, 4);
 	for (i = 0; i < c->n_ext; i++) {
 		const struct rep_ext *e = &c->ext[i];
 
-		fputs("<tr><td class=\"l\">", f);
-		html_escape(f, e->name);
-		fprintf(f, "</td><td>%d</td><td>%d</td><td>%.1f%%</td></tr>\n", e->wp_paired,
-			e->wp_caught, 100 * rate(e->wp_caught, e->wp_paired));
+		tab_row(t);
+		tab_text(t, e->name);
+		tab_cell(t, "%d", e->wp_paired);
+		tab_cell(t, "%d", e->wp_caught);
+		tab_pct(t, rate(e->wp_caught, e->wp_paired));
 	}
-	fputs("</table>\n<table id=\"tbl-wp\"><tr><th class=\"l\">descriptor</th>"
-	      "<th class=\"l\">fault types</th><th>seed</th><th class=\"l\">write target</th>"
-	      "<th class=\"l\">native</th><th class=\"l\">nooks</th><th class=\"l\">domains</th>"
-	      "<th class=\"l\">mutated</th></tr>\n", f);
+}
+
+static void table_wp(struct table *t, const struct rep_campaign *c)
+{
+	static const struct tab_col cols[] = {
+		{ "descriptor", TAB_LEFT }, { "fault types", TAB_LEFT }, { "seed", TAB_RIGHT },
+		{ "write target", TAB_LEFT }, { "native", TAB_LEFT }, { "nooks", TAB_LEFT },
+		{ "domains", TAB_LEFT }, { "mutated", TAB_LEFT },
+	};
+	char href[64];
+	int i;
+
+	tab_init(t, "tbl-wp", cols, 8);
+	tab_empty(t, "none");
 	for (i = 0; i < c->n_wp; i++) {
 		const struct rep_wp *w = &c->wp[i];
 
-		fputs("<tr><td class=\"l\">", f);
-		html_escape(f, w->ext);
-		fprintf(f, "/%04d</td>", w->idx);
-		td(f, w->types);
-		fprintf(f, "<td>%lld</td>", (long long)w->seed);
-		td(f, w->target);
-		td(f, w->native_outcome);
-		fprintf(f, "<td class=\"l\"><a href=\"trials/%lld.html\">", (long long)w->nooks_trial);
-		html_escape(f, w->nooks_outcome);
-		fprintf(f, "</a></td><td class=\"l\"><a href=\"trials/%lld.html\">",
-			(long long)w->domains_trial);
-		html_escape(f, w->domains_outcome);
-		fputs("</a></td>", f);
-		td(f, w->mutated);
-		fputs("</tr>\n", f);
+		tab_row(t);
+		tab_cell(t, "%s/%04d", w->ext, w->idx);
+		tab_text(t, w->types);
+		tab_cell(t, "%lld", (long long)w->seed);
+		tab_text(t, w->target ? w->target : "?");	/* unknown, not absent */
+		tab_text(t, w->native_outcome);
+		snprintf(href, sizeof(href), "trials/%lld.html", (long long)w->nooks_trial);
+		tab_link(t, href, w->nooks_outcome);
+		snprintf(href, sizeof(href), "trials/%lld.html", (long long)w->domains_trial);
+		tab_link(t, href, w->domains_outcome);
+		tab_text(t, w->mutated ? w->mutated : "?");
 	}
-	if (!c->n_wp)
-		fputs("<tr><td class=\"l\" colspan=\"8\">none</td></tr>\n", f);
-	fputs("</table>\n", f);
+}
+
+static void sections(FILE *f, const struct rep_campaign *c, enum fmt fmt)
+{
+	struct table t;
+
+	if (fmt == HTML)
+		fputs("<h3>NIM detection</h3>\n<p>How the NIM detected the first fault of each "
+		      "trial: <code>write_protect</code> when a protection domain caught a write it "
+		      "did not grant, otherwise the kind of the NIM's fault line (page_fault, gpf, "
+		      "wrapper_check, leaked_lock, ...).</p>\n", f);
+	else
+		fputs("\n## NIM detection\n\nHow the NIM detected the first fault of each trial "
+		      "(`write_protect`: a write its protection domain did not grant; otherwise the "
+		      "fault's kind).\n\n", f);
+	table_detection(&t, c);
+	render(&t, fmt, f);
+	if (!rep_mode_shown(c, REP_DOMAINS))
+		return;
+	if (fmt == HTML)
+		fputs("<h3>Native crashing faults survived, per mode</h3>\n<p>Paired: the same "
+		      "fault descriptor ran natively and in each mode; the denominator counts the "
+		      "descriptors whose native trial crashed or hung and whose trial in that mode "
+		      "counted.</p>\n", f);
+	else
+		fputs("\n## Native crashing faults survived, per mode (paired)\n\n", f);
+	table_paired(&t, c);
+	render(&t, fmt, f);
+	if (fmt == HTML)
+		fputs("<h3>Caught by write protection that stage 1 missed</h3>\n<p>Fault "
+		      "descriptors whose nooks trial detected nothing (outcome not recovered, "
+		      "recovered_degraded or detected_unrecovered) while their domains trial caught "
+		      "a write-protection fault.</p>\n", f);
+	else
+		fputs("\n## Caught by write protection that stage 1 missed\n\nDescriptors whose "
+		      "nooks trial detected nothing while their domains trial caught a "
+		      "write-protection fault.\n\n", f);
+	table_wp_summary(&t, c);
+	render(&t, fmt, f);
+	if (fmt == MD)
+		fputc('\n', f);
+	table_wp(&t, c);
+	render(&t, fmt, f);
 }
 
 void report_html_domains(FILE *f, const struct rep_campaign *c)
 {
-	table_detection(f, c);
-	if (!rep_mode_shown(c, REP_DOMAINS))
-		return;
-	table_paired(f, c);
-	table_wp(f, c);
+	sections(f, c, HTML);
+}
+
+void report_md_domains(FILE *f, const struct rep_campaign *c)
+{
+	sections(f, c, MD);
 }

@@ -32,28 +32,6 @@ static const char css[] =
 	"svg{display:block;margin:1em 0}.sw{display:inline-block;width:.9em;height:.9em;"
 	"margin:0 .3em 0 1em;vertical-align:middle}h2{border-bottom:1px solid #ccc}";
 
-void html_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		switch (ch) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if (ch < 0x20 && ch != '\n' && ch != '\t')
-				fputc('?', f);
-			else if (ch == 0x7f)
-				fputc('?', f);
-			else
-				fputc(ch, f);
-		}
-	}
-}
-
 static void head(FILE *f, const char *title, const char *extra_css)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

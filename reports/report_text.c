@@ -138,23 +138,6 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 	print_detection(c, f);
 }
 
-/* Markdown table cells: escape the pipe and newlines. */
-static void md_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '\n' || *s == '\r')
-			fputc(' ', f);
-		else if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 /* Runtime faults that fired, per fault type; code faults: activation unknown. */
 static void md_activation(const struct rep_campaign *c, FILE *f)
 {
@@ -183,78 +166,6 @@ static void md_activation(const struct rep_campaign *c, FILE *f)
 				fprintf(f, " | %s | %d | - | - | %s |\n", rep_mode_names[m],
 					c->types[i].mode[m].total, act);
 		}
-}
-
-/* Paired survival per isolated mode, detection mechanisms, and the faults
- * write protection caught that stage 1 missed. */
-static void md_domains(const struct rep_campaign *c, FILE *f)
-{
-	char buf[512];
-	int i, m;
-
-	fputs("\n## NIM detection\n\nHow the NIM detected the first fault of each trial "
-	      "(`write_protect`: a write its protection domain did not grant; otherwise the "
-	      "fault's kind).\n\n| extension | mode | detection |\n|---|---|---|\n", f);
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 1; m < REP_MODES; m++) {
-			if (!rep_mode_shown(c, m) || !c->ext[i].mode[m].total)
-				continue;
-			rep_detect_text(&c->ext[i].detect[m], buf, sizeof(buf));
-			fputs("| ", f);
-			md_escape(f, c->ext[i].name);
-			fprintf(f, " | %s | ", rep_mode_names[m]);
-			md_escape(f, buf);
-			fputs(" |\n", f);
-		}
-	if (!rep_mode_shown(c, REP_DOMAINS))
-		return;
-	fputs("\n## Native crashing faults survived, per mode (paired)\n\n"
-	      "| extension | mode | crashing | survived | rate | 95% Wilson |\n"
-	      "|---|---|---:|---:|---:|---|\n", f);
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 1; m < REP_MODES; m++) {
-			const struct rep_ext *e = &c->ext[i];
-			double lo, hi;
-
-			if (!e->mode[m].total)
-				continue;
-			wilson(e->psurvived[m], e->pcrashing[m], Z95, &lo, &hi);
-			fputs("| ", f);
-			md_escape(f, e->name);
-			fprintf(f, " | %s | %d | %d | %.1f%% | %.1f%% - %.1f%% |\n", rep_mode_names[m],
-				e->pcrashing[m], e->psurvived[m],
-				100 * rate(e->psurvived[m], e->pcrashing[m]), 100 * lo, 100 * hi);
-		}
-	fputs("\n## Caught by write protection that stage 1 missed\n\nDescriptors whose nooks "
-	      "trial detected nothing while their domains trial caught a write-protection "
-	      "fault.\n\n| extension | paired descriptors | caught | rate |\n|---|---:|---:|---:|\n",
-	      f);
-	for (i = 0; i < c->n_ext; i++) {
-		const struct rep_ext *e = &c->ext[i];
-
-		fputs("| ", f);
-		md_escape(f, e->name);
-		fprintf(f, " | %d | %d | %.1f%% |\n", e->wp_paired, e->wp_caught,
-			100 * rate(e->wp_caught, e->wp_paired));
-	}
-	if (!c->n_wp)
-		return;
-	fputs("\n| descriptor | fault types | seed | write target | native | nooks | domains | "
-	      "mutated |\n|---|---|---:|---|---|---|---|---|\n", f);
-	for (i = 0; i < c->n_wp; i++) {
-		const struct rep_wp *w = &c->wp[i];
-
-		fputs("| ", f);
-		md_escape(f, w->ext);
-		fprintf(f, "/%04d | ", w->idx);
-		md_escape(f, w->types);
-		fprintf(f, " | %lld | ", (long long)w->seed);
-		md_escape(f, w->target ? w->target : "?");
-		fprintf(f, " | %s | %s | %s | ", w->native_outcome ? w->native_outcome : "-",
-			w->nooks_outcome, w->domains_outcome);
-		md_escape(f, w->mutated ? w->mutated : "?");
-		fputs(" |\n", f);
-	}
 }
 
 /* Candidate sites per extension and fault type, and the types a module lacks. */
@@ -311,7 +222,7 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		fprintf(f, " | %d | %d | %.1f%% | %.1f%% - %.1f%% |\n", e->crashing, e->survived,
 			100 * rate(e->survived, e->crashing), 100 * lo, 100 * hi);
 	}
-	md_domains(c, f);
+	report_md_domains(f, c);
 	if (rep_has_fs(c)) {
 		fputs("\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n"
 		      "| extension | mode | checked | corrupt | dirty bit left |\n|---|---|---:|---:|---:|\n",

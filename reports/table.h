@@ -1,0 +1,61 @@
+/*
+ * table.h - one model for every report table: columns (header, alignment)
+ * and rows of cells, built once and rendered as HTML, Markdown or aligned
+ * text.  Report code says what a table holds; how each format writes a
+ * table lives only here.
+ *
+ * Invariants: a table owns copies of every string given to it; cells are
+ * plain text (escaped by each renderer: HTML entities, Markdown pipes), a
+ * cell may carry a link (HTML renders it, the others print the text); a
+ * row has exactly n_cols cells when rendered (missing ones are empty).
+ */
+#ifndef NOOKS_TABLE_H
+#define NOOKS_TABLE_H
+
+#include <stdio.h>
+
+enum tab_align { TAB_LEFT, TAB_RIGHT };
+
+struct tab_col {
+	const char *head;
+	enum tab_align align;
+};
+
+struct tab_cell {
+	char *text;
+	char *href;		/* NULL: no link */
+};
+
+struct table {
+	char *id;		/* HTML id attribute, NULL: none */
+	const struct tab_col *cols;
+	int n_cols;
+	struct tab_cell *cells;	/* n_rows * n_cols */
+	int n_rows, cap_rows, at;	/* at: cells filled in the last row */
+	char *empty;		/* one row spanning the table when it has none */
+};
+
+void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n_cols);
+void tab_release(struct table *t);
+/* Text of the one row shown when the table has no rows (default: no row). */
+void tab_empty(struct table *t, const char *text);
+/* Start a row; the cells that follow fill it left to right. */
+void tab_row(struct table *t);
+void tab_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A cell holding s as it is ("-" when NULL). */
+void tab_text(struct table *t, const char *s);
+void tab_link(struct table *t, const char *href, const char *text);
+/* Rate and 95% interval cells: "12.5%" and "10.1% – 15.0%". */
+void tab_pct(struct table *t, double r);
+void tab_interval(struct table *t, double lo, double hi);
+
+void tab_html(const struct table *t, FILE *f);
+void tab_md(const struct table *t, FILE *f);
+/* Plain text: columns padded to their widest cell, two spaces apart. */
+void tab_text_render(const struct table *t, FILE *f);
+
+/* The escapers the renderers use, for text around tables. */
+void html_escape(FILE *f, const char *s);
+void md_escape(FILE *f, const char *s);
+
+#endif

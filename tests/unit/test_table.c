@@ -1,0 +1,138 @@
+/*
+ * test_table.c - reports/table.c: the one table model rendered as HTML,
+ * Markdown and aligned text; escaping of HTML specials and Markdown pipes,
+ * alignment, links, empty tables, short rows.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+static const struct tab_col cols[] = {
+	{ "name", TAB_LEFT }, { "n", TAB_RIGHT }, { "rate", TAB_RIGHT },
+};
+
+static char *render(const struct table *t, void (*fn)(const struct table *, FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(t, f);
+	fclose(f);
+	return buf;
+}
+
+static void build(struct table *t)
+{
+	tab_init(t, "tbl-x", cols, 3);
+	tab_row(t);
+	tab_text(t, "a<b>&\"c'|d");
+	tab_cell(t, "%d", 12);
+	tab_pct(t, 0.125);
+	tab_row(t);
+	tab_link(t, "trials/7.html", "seven");
+	tab_cell(t, "%d", 3);
+	tab_interval(t, 0.1, 0.25);
+}
+
+static void test_html(void **state)
+{
+	struct table t;
+	char *s;
+
+	(void)state;
+	build(&t);
+	s = render(&t, tab_html);
+	assert_string_equal(s,
+		"<table id=\"tbl-x\"><tr><th class=\"l\">name</th><th>n</th><th>rate</th></tr>\n"
+		"<tr><td class=\"l\">a&lt;b&gt;&amp;&quot;c&#39;|d</td><td>12</td><td>12.5%</td></tr>\n"
+		"<tr><td class=\"l\"><a href=\"trials/7.html\">seven</a></td><td>3</td>"
+		"<td>10.0% \u2013 25.0%</td></tr>\n</table>\n");
+	free(s);
+	tab_release(&t);
+}
+
+static void test_md(void **state)
+{
+	struct table t;
+	char *s;
+
+	(void)state;
+	build(&t);
+	s = render(&t, tab_md);
+	assert_string_equal(s,
+		"| name | n | rate |\n|---|---:|---:|\n"
+		"| a&lt;b&gt;&\"c'\\|d | 12 | 12.5% |\n"
+		"| seven | 3 | 10.0% \u2013 25.0% |\n");
+	free(s);
+	tab_release(&t);
+}
+
+static void test_text(void **state)
+{
+	struct table t;
+	char *s;
+
+	(void)state;
+	tab_init(&t, NULL, cols, 3);
+	tab_row(&t);
+	tab_text(&t, "e1000");
+	tab_cell(&t, "%d", 5);
+	tab_text(&t, "x");
+	tab_row(&t);
+	tab_text(&t, "k");
+	tab_cell(&t, "%d", 120);
+	tab_text(&t, "yy");
+	s = render(&t, tab_text_render);
+	assert_string_equal(s, "name     n  rate\ne1000    5     x\nk      120    yy\n");
+	free(s);
+	tab_release(&t);
+}
+
+static void test_empty_and_short(void **state)
+{
+	struct table t;
+	char *s;
+
+	(void)state;
+	tab_init(&t, "e", cols, 3);
+	s = render(&t, tab_html);	/* no rows, no empty text: the header only */
+	assert_string_equal(s, "<table id=\"e\"><tr><th class=\"l\">name</th><th>n</th>"
+			       "<th>rate</th></tr>\n</table>\n");
+	free(s);
+	tab_empty(&t, "none");
+	s = render(&t, tab_html);
+	assert_non_null(strstr(s, "<tr><td class=\"l\" colspan=\"3\">none</td></tr>\n"));
+	free(s);
+	s = render(&t, tab_md);
+	assert_string_equal(s, "| name | n | rate |\n|---|---:|---:|\n| none |  |  |\n");
+	free(s);
+	tab_row(&t);	/* a short row: the missing cells render empty */
+	tab_text(&t, NULL);
+	tab_cell(&t, "x");
+	tab_cell(&t, "y");
+	tab_cell(&t, "dropped");	/* past the last column */
+	s = render(&t, tab_md);
+	assert_string_equal(s, "| name | n | rate |\n|---|---:|---:|\n| - | x | y |\n");
+	free(s);
+	tab_release(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_md),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_empty_and_short),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
