@@ -154,6 +154,12 @@ int report_write_html(struct store *st, const struct rep_campaign *c, const char
 void report_html_domains(FILE *f, const struct rep_campaign *c);
 /* The same sections in report.md. */
 void report_md_domains(FILE *f, const struct rep_campaign *c);
+/* Tables that index.html and report.md share (report_tables.c); render
+ * with rep_table_render(), which also releases the table. */
+void rep_table_outcomes(struct table *t, const struct rep_campaign *c);
+void rep_table_survival(struct table *t, const struct rep_campaign *c);
+void rep_table_fs(struct table *t, const struct rep_campaign *c);
+void rep_table_render(struct table *t, int html, FILE *f);
 int report_write_md(const struct rep_campaign *c, FILE *f);
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f);
 /* The summary table (also printed by campaign run and make demo). */

@@ -29,8 +29,8 @@ static void render(struct table *t, enum fmt fmt, FILE *f)
 static void table_detection(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
-		{ "extension", TAB_LEFT }, { "mode", TAB_LEFT }, { "trials", TAB_RIGHT },
-		{ "detection (trials)", TAB_LEFT },
+		COL_L("extension"), COL_L("mode"), COL_R("trials"),
+		COL_L("detection (trials)"),
 	};
 	char buf[512];
 	int i, m;
@@ -52,9 +52,9 @@ static void table_detection(struct table *t, const struct rep_campaign *c)
 static void table_paired(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
-		{ "extension", TAB_LEFT }, { "mode", TAB_LEFT }, { "crashing faults", TAB_RIGHT },
-		{ "survived", TAB_RIGHT }, { "rate", TAB_RIGHT },
-		{ "95% Wilson interval", TAB_RIGHT },
+		COL_L("extension"), COL_L("mode"), COL_R("crashing faults"),
+		COL_R("survived"), COL_R("rate"),
+		COL_R("95% Wilson interval"),
 	};
 	int i, m;
 
@@ -80,8 +80,8 @@ static void table_paired(struct table *t, const struct rep_campaign *c)
 static void table_wp_summary(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
-		{ "extension", TAB_LEFT }, { "descriptors in nooks and domains", TAB_RIGHT },
-		{ "caught", TAB_RIGHT }, { "rate", TAB_RIGHT },
+		COL_L("extension"), COL_R("descriptors in nooks and domains"),
+		COL_R("caught"), COL_R("rate"),
 	};
 	int i;
 
@@ -100,9 +100,9 @@ static void table_wp_summary(struct table *t, const struct rep_campaign *c)
 static void table_wp(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
-		{ "descriptor", TAB_LEFT }, { "fault types", TAB_LEFT }, { "seed", TAB_RIGHT },
-		{ "write target", TAB_LEFT }, { "native", TAB_LEFT }, { "nooks", TAB_LEFT },
-		{ "domains", TAB_LEFT }, { "mutated", TAB_LEFT },
+		COL_L("descriptor"), COL_L("fault types"), COL_R("seed"),
+		COL_L("write target"), COL_L("native"), COL_L("nooks"),
+		COL_L("domains"), COL_L("mutated"),
 	};
 	char href[64];
 	int i;

@@ -239,80 +239,33 @@ static void chart_latency(FILE *f, const struct rep_campaign *c)
 		"recoveries</text></svg>\n", left, top + h + 30, total);
 }
 
-static void cell_row(FILE *f, const char *ext, const char *mode, const struct rep_cell *c)
-{
-	int k;
-
-	fputs("<tr><td class=\"l\">", f);
-	html_escape(f, ext);
-	fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td>", mode, c->total);
-	for (k = 0; k < REP_CLASSES; k++)
-		fprintf(f, "<td>%d</td>", c->n[k]);
-	fputs("</tr>\n", f);
-}
-
 static void table_outcomes(FILE *f, const struct rep_campaign *c)
 {
-	int i, m, k;
+	struct table t;
 
-	fputs("<table id=\"tbl-outcomes\"><tr><th class=\"l\">extension</th><th class=\"l\">mode"
-	      "</th><th>trials</th>", f);
-	for (k = 0; k < REP_CLASSES; k++)
-		fprintf(f, "<th>%s</th>", outcome_name(k));
-	fputs("</tr>\n", f);
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 0; m < REP_MODES; m++)
-			if (rep_mode_shown(c, m))
-				cell_row(f, c->ext[i].name, rep_mode_names[m], &c->ext[i].mode[m]);
-	fputs("</table>\n", f);
+	rep_table_outcomes(&t, c);
+	rep_table_render(&t, 1, f);
 }
 
 static void table_survival(FILE *f, const struct rep_campaign *c)
 {
-	int i;
+	struct table t;
 
-	fputs("<table id=\"tbl-survival\"><tr><th class=\"l\">extension</th><th>crashing faults "
-	      "(native crash or hang)</th><th>survived with nooks</th><th>rate</th>"
-	      "<th>95% Wilson interval</th></tr>\n", f);
-	for (i = 0; i < c->n_ext; i++) {
-		const struct rep_ext *e = &c->ext[i];
-		double lo, hi;
-
-		wilson(e->survived, e->crashing, Z95, &lo, &hi);
-		fputs("<tr><td class=\"l\">", f);
-		html_escape(f, e->name);
-		fprintf(f, "</td><td>%d</td><td>%d</td><td>%.1f%%</td><td>%.1f%% &ndash; %.1f%%</td>"
-			"</tr>\n", e->crashing, e->survived, 100 * rate(e->survived, e->crashing),
-			100 * lo, 100 * hi);
-	}
-	fputs("</table>\n", f);
+	rep_table_survival(&t, c);
+	rep_table_render(&t, 1, f);
 }
 
 /* Trials whose FAT image fsck.vfat -n found corrupt after the VM exited. */
 static void table_fs(FILE *f, const struct rep_campaign *c)
 {
-	int i, m;
+	struct table t;
 
 	fputs("<h2>Filesystem left corrupt</h2>\n<p>After each trial with a disk the host runs "
 	      "<code>fsck.vfat -n</code> on the trial's image.  Corrupt: a finding beyond the dirty "
 	      "bit, which every crash with the filesystem mounted leaves.</p>\n"
-	      "<table id=\"tbl-fs\"><tr><th class=\"l\">extension</th><th class=\"l\">mode</th>"
-	      "<th>checked</th><th>fs corrupt after trial</th><th>rate</th><th>dirty bit left</th>"
-	      "</tr>\n", f);
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			const struct rep_ext *e = &c->ext[i];
-
-			if (!e->fs_checked[m])
-				continue;
-			fputs("<tr><td class=\"l\">", f);
-			html_escape(f, e->name);
-			fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.1f%%</td>"
-				"<td>%d</td></tr>\n", rep_mode_names[m], e->fs_checked[m],
-				e->fs_corrupt[m], 100 * rate(e->fs_corrupt[m], e->fs_checked[m]),
-				e->fs_dirty[m]);
-		}
-	fputs("</table>\n", f);
+	      , f);
+	rep_table_fs(&t, c);
+	rep_table_render(&t, 1, f);
 }
 
 /* Runtime faults fired per fault type (95% Wilson interval); code faults: unknown. */

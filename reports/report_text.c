@@ -183,7 +183,8 @@ static void md_sites(const struct rep_campaign *c, FILE *f)
 
 int report_write_md(const struct rep_campaign *c, FILE *f)
 {
-	int i, m, k, dom = rep_mode_shown(c, REP_DOMAINS);
+	int i, m, dom = rep_mode_shown(c, REP_DOMAINS);
+	struct table t;
 	char kernel[1024];
 
 	rep_kernel_text(c, kernel, sizeof(kernel));
@@ -192,51 +193,17 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 	md_escape(f, kernel);
 	fprintf(f, "; %d of %d planned trials stored; %d infra retries.\n\n", c->stored,
 		c->planned, c->infra_attempts);
-	fputs("## Outcomes\n\n| extension | mode | trials |", f);
-	for (k = 0; k < REP_CLASSES; k++)
-		fprintf(f, " %s |", outcome_name(k));
-	fputs("\n|---|---|---:|", f);
-	for (k = 0; k < REP_CLASSES; k++)
-		fputs("---:|", f);
-	fputc('\n', f);
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			if (!rep_mode_shown(c, m))
-				continue;
-			fputs("| ", f);
-			md_escape(f, c->ext[i].name);
-			fprintf(f, " | %s | %d |", rep_mode_names[m], c->ext[i].mode[m].total);
-			for (k = 0; k < REP_CLASSES; k++)
-				fprintf(f, " %d |", c->ext[i].mode[m].n[k]);
-			fputc('\n', f);
-		}
-	fputs("\n## Crashing faults survived by the NIM\n\n"
-	      "| extension | crashing | survived | rate | 95% Wilson |\n|---|---:|---:|---:|---|\n", f);
-	for (i = 0; i < c->n_ext; i++) {
-		const struct rep_ext *e = &c->ext[i];
-		double lo, hi;
-
-		wilson(e->survived, e->crashing, Z95, &lo, &hi);
-		fputs("| ", f);
-		md_escape(f, e->name);
-		fprintf(f, " | %d | %d | %.1f%% | %.1f%% - %.1f%% |\n", e->crashing, e->survived,
-			100 * rate(e->survived, e->crashing), 100 * lo, 100 * hi);
-	}
+	fputs("## Outcomes\n\n", f);
+	rep_table_outcomes(&t, c);
+	rep_table_render(&t, 0, f);
+	fputs("\n## Crashing faults survived by the NIM\n\n", f);
+	rep_table_survival(&t, c);
+	rep_table_render(&t, 0, f);
 	report_md_domains(f, c);
 	if (rep_has_fs(c)) {
-		fputs("\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n"
-		      "| extension | mode | checked | corrupt | dirty bit left |\n|---|---|---:|---:|---:|\n",
-		      f);
-		for (i = 0; i < c->n_ext; i++)
-			for (m = 0; m < REP_MODES; m++) {
-				if (!c->ext[i].fs_checked[m])
-					continue;
-				fputs("| ", f);
-				md_escape(f, c->ext[i].name);
-				fprintf(f, " | %s | %d | %d | %d |\n", rep_mode_names[m],
-					c->ext[i].fs_checked[m], c->ext[i].fs_corrupt[m],
-					c->ext[i].fs_dirty[m]);
-			}
+		fputs("\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n", f);
+		rep_table_fs(&t, c);
+		rep_table_render(&t, 0, f);
 	}
 	fputs("\n## Per fault type\n\n| extension | fault types | mode | trials | crash+hang | "
 	      "no_effect |\n|---|---|---|---:|---:|---:|\n", f);

@@ -189,17 +189,22 @@ void tab_md(const struct table *t, FILE *f)
 
 	fputs("|", f);
 	for (c = 0; c < t->n_cols; c++) {
+		if (t->cols[c].only == TAB_HTML_ONLY)
+			continue;
 		fputc(' ', f);
 		md_escape(f, t->cols[c].head);
 		fputs(" |", f);
 	}
 	fputs("\n|", f);
 	for (c = 0; c < t->n_cols; c++)
-		fputs(t->cols[c].align == TAB_LEFT ? "---|" : "---:|", f);
+		if (t->cols[c].only != TAB_HTML_ONLY)
+			fputs(t->cols[c].align == TAB_LEFT ? "---|" : "---:|", f);
 	fputc('\n', f);
 	for (r = 0; r < t->n_rows; r++) {
 		fputs("|", f);
 		for (c = 0; c < t->n_cols; c++) {
+			if (t->cols[c].only == TAB_HTML_ONLY)
+				continue;
 			fputc(' ', f);
 			md_escape(f, text_of(t, r, c));
 			fputs(" |", f);
@@ -211,33 +216,36 @@ void tab_md(const struct table *t, FILE *f)
 		md_escape(f, t->empty);
 		fputs(" |", f);
 		for (c = 1; c < t->n_cols; c++)
-			fputs("  |", f);
+			if (t->cols[c].only != TAB_HTML_ONLY)
+				fputs("  |", f);
 		fputc('\n', f);
 	}
 }
 
 void tab_text_render(const struct table *t, FILE *f)
 {
-	int *w = xcalloc((size_t)t->n_cols, sizeof(*w)), r, c;
+	int *w = xcalloc((size_t)t->n_cols, sizeof(*w)), r, c, last = -1;
 
 	for (c = 0; c < t->n_cols; c++) {
+		if (t->cols[c].only == TAB_HTML_ONLY)
+			continue;
+		last = c;
 		w[c] = (int)strlen(t->cols[c].head);
 		for (r = 0; r < t->n_rows; r++)
 			if ((int)strlen(text_of(t, r, c)) > w[c])
 				w[c] = (int)strlen(text_of(t, r, c));
 	}
 	for (r = -1; r < t->n_rows; r++) {
-		for (c = 0; c < t->n_cols; c++) {
+		for (c = 0; c <= last; c++) {
 			const char *s = r < 0 ? t->cols[c].head : text_of(t, r, c);
-			int last = c == t->n_cols - 1;
 
+			if (t->cols[c].only == TAB_HTML_ONLY)
+				continue;
 			if (t->cols[c].align == TAB_RIGHT)
 				fprintf(f, "%*s", w[c], s);
-			else if (last)
-				fputs(s, f);
 			else
-				fprintf(f, "%-*s", w[c], s);
-			if (!last)
+				fprintf(f, "%-*s", c == last ? 0 : w[c], s);
+			if (c != last)
 				fputs("  ", f);
 		}
 		fputc('\n', f);

@@ -16,10 +16,16 @@
 
 enum tab_align { TAB_LEFT, TAB_RIGHT };
 
+enum tab_only { TAB_ALL, TAB_HTML_ONLY };	/* formats a column appears in */
+
 struct tab_col {
 	const char *head;
 	enum tab_align align;
+	enum tab_only only;
 };
+
+#define COL_L(h) { (h), TAB_LEFT, TAB_ALL }
+#define COL_R(h) { (h), TAB_RIGHT, TAB_ALL }
 
 struct tab_cell {
 	char *text;

@@ -15,7 +15,7 @@
 #include "table.h"
 
 static const struct tab_col cols[] = {
-	{ "name", TAB_LEFT }, { "n", TAB_RIGHT }, { "rate", TAB_RIGHT },
+	COL_L("name"), COL_R("n"), COL_R("rate"),
 };
 
 static char *render(const struct table *t, void (*fn)(const struct table *, FILE *))

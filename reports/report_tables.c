@@ -1,0 +1,95 @@
+/*
+ * report_tables.c - the campaign tables that index.html and report.md
+ * share (outcomes per extension and mode, crashing faults survived, the
+ * filesystem left corrupt), each built once as a table model (table.h)
+ * that the caller renders in its format.
+ *
+ * Reads only the loaded struct rep_campaign; the caller releases the table.
+ */
+#include "report.h"
+
+#include "stats.h"
+
+void rep_table_outcomes(struct table *t, const struct rep_campaign *c)
+{
+	static struct tab_col cols[3 + REP_CLASSES] = {
+		COL_L("extension"), COL_L("mode"), COL_R("trials"),
+	};
+	int i, m, k;
+
+	for (k = 0; k < REP_CLASSES; k++)
+		cols[3 + k] = (struct tab_col)COL_R(outcome_name(k));
+	tab_init(t, "tbl-outcomes", cols, 3 + REP_CLASSES);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_cell *cell = &c->ext[i].mode[m];
+
+			if (!rep_mode_shown(c, m))
+				continue;
+			tab_row(t);
+			tab_text(t, c->ext[i].name);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", cell->total);
+			for (k = 0; k < REP_CLASSES; k++)
+				tab_cell(t, "%d", cell->n[k]);
+		}
+}
+
+void rep_table_survival(struct table *t, const struct rep_campaign *c)
+{
+	static const struct tab_col cols[] = {
+		COL_L("extension"), COL_R("crashing faults (native crash or hang)"),
+		COL_R("survived with nooks"), COL_R("rate"),
+		COL_R("95% Wilson interval"),
+	};
+	int i;
+
+	tab_init(t, "tbl-survival", cols, 5);
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+		double lo, hi;
+
+		wilson(e->survived, e->crashing, Z95, &lo, &hi);
+		tab_row(t);
+		tab_text(t, e->name);
+		tab_cell(t, "%d", e->crashing);
+		tab_cell(t, "%d", e->survived);
+		tab_pct(t, rate(e->survived, e->crashing));
+		tab_interval(t, lo, hi);
+	}
+}
+
+void rep_table_fs(struct table *t, const struct rep_campaign *c)
+{
+	static const struct tab_col cols[] = {
+		COL_L("extension"), COL_L("mode"), COL_R("checked"),
+		COL_R("fs corrupt after trial"), { "rate", TAB_RIGHT, TAB_HTML_ONLY },
+		COL_R("dirty bit left"),
+	};
+	int i, m;
+
+	tab_init(t, "tbl-fs", cols, 6);
+	for (i = 0; i < c->n_ext; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_ext *e = &c->ext[i];
+
+			if (!e->fs_checked[m])
+				continue;
+			tab_row(t);
+			tab_text(t, e->name);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", e->fs_checked[m]);
+			tab_cell(t, "%d", e->fs_corrupt[m]);
+			tab_pct(t, rate(e->fs_corrupt[m], e->fs_checked[m]));
+			tab_cell(t, "%d", e->fs_dirty[m]);
+		}
+}
+
+void rep_table_render(struct table *t, int html, FILE *f)
+{
+	if (html)
+		tab_html(t, f);
+	else
+		tab_md(t, f);
+	tab_release(t);
+}
