@@ -10,6 +10,36 @@ T_FAILED=0
 T_TMP=$(mktemp -d)
 trap 'rm -rf "$T_TMP"' EXIT
 
+# The NIM and the self-test extension as built for the guest's kernel.
+NIM="$KMOD/nooks/nooks.ko"
+ST="$KMOD/selftest/nooks_selftest.ko"
+
+# isolate_selftest: `nooks isolate` the self-test into $T_TMP/st.ko (a check).
+isolate_selftest() {
+	"$NOOKS" isolate "$ST" -o "$T_TMP/st.ko" >/dev/null
+	expect_eq "nooks isolate selftest" 0 "$?"
+}
+
+# Every exception kind of the self-test (trigger:NIM fault kind) and the
+# contexts it faults in.
+SELFTEST_KINDS="null_read:page_fault null_write:page_fault null_call:page_fault gpf:gpf divide:trap ud2:trap bug:bug ro_write:page_fault stack_protector:fortify double_free:wrapper_check panic:panic"
+SELFTEST_CTXS="process softirq hardirq kthread"
+
+# guest_cmd FILE...: a guest command: tests/vm/guest_lib.sh, then FILE...
+guest_cmd() { cat "$TOP/tests/vm/guest_lib.sh" "$@"; }
+
+# nim_nic_vm DIR TIMEOUT EXT.ko DEVICE SCRIPT: boot the NIM and an isolated
+# extension with QEMU device DEVICE and a virtio-net peer, oops=panic
+# panic_on_oops=1, run guest_cmd SCRIPT; sets out (its stdout) and rc.
+nim_nic_vm() {
+	out=$("$NOOKS" vm run --out "$1" --timeout "$2" --module "$NIM" --module "$3" \
+		--device "$4" --device virtio-net --append "oops=panic panic_on_oops=1" \
+		--cmd "$(guest_cmd "$5")" 2>/dev/null); rc=$?
+}
+
+# out_lines PREFIX: the lines of $out that start with PREFIX
+out_lines() { printf '%s\n' "$out" | grep "^$1"; }
+
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1${2:+ ($2)}"; T_FAILED=1; }
 skip() { echo "SKIP: $1${2:+ ($2)}"; }

@@ -11,25 +11,15 @@
 # with domains on.  Everything runs twice: on 1 and on 2 vCPUs.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$KMOD/nooks/nooks.ko"
-ST="$KMOD/selftest/nooks_selftest.ko"
-"$NOOKS" isolate "$ST" -o "$T_TMP/st.ko" >/dev/null; rc=$?
-expect_eq "nooks isolate selftest" 0 "$rc"
+isolate_selftest
 
-KINDS="null_read:page_fault null_write:page_fault null_call:page_fault gpf:gpf divide:trap ud2:trap bug:bug ro_write:page_fault stack_protector:fortify double_free:wrapper_check panic:panic"
-CTXS="process softirq hardirq kthread"
+KINDS=$SELFTEST_KINDS
+CTXS=$SELFTEST_CTXS
 names=$(for k in $KINDS; do printf '%s ' "${k%%:*}"; done)
 cat >"$T_TMP/run.sh" <<EOS
 P=/sys/module/nooks_selftest/parameters
 N=/sys/module/nooks/parameters
 V=/sys/module/nooks_victim/parameters
-wait_running() {
-	i=0
-	while ! grep -q '^nooks_selftest running' /sys/kernel/nooks/domains; do
-		i=\$((i + 1)); [ \$i -gt 200 ] && { echo "not running: \$(cat /sys/kernel/nooks/domains)"; return 1; }
-		sleep 0.05
-	done
-}
 last() { dmesg | grep -E 'nooks: (fault|recovered|recovery_failed|detail|check|warn) ' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'; }
 # the domain is built when the extension loads: reload it with domains=1
 rmmod nooks_selftest
@@ -76,7 +66,7 @@ EOS
 # the whole suite on 1 and on 2 vCPUs (shootdown and per-CPU state)
 for SMP in 1 2; do
 	out=$("$NOOKS" vm run --smp $SMP --out "$T_TMP/r$SMP" --timeout 170 --module "$NIM" --module "$T_TMP/st.ko" \
-		--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+		--append "oops=panic panic_on_oops=1" --cmd "$(guest_cmd "$T_TMP/run.sh")" 2>/dev/null); rc=$?
 	expect_eq "guest stays up (smp $SMP)" 0 "$rc"
 	expect_match "domain built at load (smp $SMP)" "^PD created" "$out"
 	expect_match "targets intact before (smp $SMP)" "^BEFORE kg=2 value=30583 obj=3333" "$out"

@@ -16,23 +16,13 @@
 #    caught as kind=stack_overflow and recovered; the extension works after.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$KMOD/nooks/nooks.ko"
-ST="$KMOD/selftest/nooks_selftest.ko"
-"$NOOKS" isolate "$ST" -o "$T_TMP/st.ko" >/dev/null; rc=$?
-expect_eq "nooks isolate selftest" 0 "$rc"
+isolate_selftest
 
 cat >"$T_TMP/run.sh" <<'EOS'
 P=/sys/module/nooks_selftest/parameters
 N=/sys/module/nooks/parameters
 V=/sys/module/nooks_victim/parameters
 VKO=/lib/modules/$(uname -r)/extra/nooks_victim.ko
-wait_running() {
-	i=0
-	while ! grep -q '^nooks_selftest running' /sys/kernel/nooks/domains; do
-		i=$((i + 1)); [ $i -gt 200 ] && { echo "not running: $(cat /sys/kernel/nooks/domains)"; return 1; }
-		sleep 0.05
-	done
-}
 faults() { cat /sys/kernel/nooks/faults; }
 lastread() { dmesg | grep 'nooks_selftest: read ' | tail -n 1 | sed 's/.*= //'; }
 last() { dmesg | grep -E 'nooks: (fault|recovered|recovery_failed|detail) ' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'; }
@@ -92,7 +82,7 @@ for f in pd_syncs pd_invalidations pd_resyncs pd_shootdowns pd_shootdown_timeout
 rmmod nooks_selftest && echo "RMMOD ok"
 EOS
 out=$("$NOOKS" vm run --smp 2 --out "$T_TMP/r" --timeout 170 --module "$NIM" --module "$T_TMP/st.ko" \
-	--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+	--append "oops=panic panic_on_oops=1" --cmd "$(guest_cmd "$T_TMP/run.sh")" 2>/dev/null); rc=$?
 expect_eq "guest stays up" 0 "$rc"
 expect_match "2 vCPUs" "^CPUS 2$" "$out"
 expect_match "domain reads the first module's data" "^RA rc=0 7777$" "$out"

@@ -6,20 +6,12 @@
 # again on the re-probed eth0.  oops=panic panic_on_oops=1 throughout.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$KMOD/nooks/nooks.ko"
 E1000="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 RUNS=${RUNS:-40}
 "$NOOKS" isolate "$E1000" -o "$T_TMP/e1000.ko" >/dev/null; rc=$?
 expect_eq "nooks isolate stock e1000.ko" 0 "$rc"
 
 cat >"$T_TMP/run.sh" <<EOS
-# the peer returns to the root namespace when the last run's namespace dies
-wait_peer() {
-	i=0
-	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
-		i=\$((i + 1)); [ \$i -gt 1200 ] && return 1; sleep 0.05
-	done
-}
 wl() { wait_peer; wl-netdev --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
 n=0
 for r in \$(seq 1 $RUNS); do
@@ -30,19 +22,17 @@ echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
 tail -n 1 /tmp/wl.out | sed 's/^/LAST /'
 echo e1000_clean > /sys/kernel/nooks/fault_next
 wl >/dev/null
-i=0; until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge 1 ]; do i=\$((i + 1)); [ \$i -gt 1200 ] && break; sleep 0.05; done
+wait_recoveries 1
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 echo "AFTER \$(wl)"
 tail -n 1 /tmp/wl.out | sed 's/^/LAST /'
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 175 --module "$NIM" --module "$T_TMP/e1000.ko" \
-	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1" \
-	--cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+nim_nic_vm "$T_TMP/r1" 175 "$T_TMP/e1000.ko" e1000 "$T_TMP/run.sh"
 expect_eq "guest ok" 0 "$rc"
-expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(printf '%s\n' "$out" | grep '^CLEAN')"
-expect_eq "no fault detected in clean runs" "FAULTS 0" "$(printf '%s\n' "$out" | grep '^FAULTS')"
-expect_eq "fault in the NAPI poll recovered" "RECOVERIES 1" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
-expect_eq "wl-netdev passes after the recovery" "AFTER 0" "$(printf '%s\n' "$out" | grep '^AFTER')"
+expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(out_lines CLEAN)"
+expect_eq "no fault detected in clean runs" "FAULTS 0" "$(out_lines FAULTS)"
+expect_eq "fault in the NAPI poll recovered" "RECOVERIES 1" "$(out_lines RECOVERIES)"
+expect_eq "wl-netdev passes after the recovery" "AFTER 0" "$(out_lines AFTER)"
 printf '%s\n' "$out" | grep '^LAST' | sed 's/^LAST /# /'
 no_qemu_left "no qemu left"
 finish

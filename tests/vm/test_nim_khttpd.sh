@@ -10,18 +10,11 @@
 # serves wl-khttpd, twice in a row; rmmod reports nothing outstanding.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$KMOD/nooks/nooks.ko"
 RUNS=${RUNS:-5}
 "$NOOKS" isolate "$KMOD/khttpd/khttpd.ko" -o "$T_TMP/khttpd.ko" >/dev/null; rc=$?
 expect_eq "nooks isolate khttpd.ko" 0 "$rc"
 
 cat >"$T_TMP/run.sh" <<EOS
-wait_peer() {
-	i=0
-	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
-		i=\$((i + 1)); [ \$i -gt 1200 ] && return 1; sleep 0.05
-	done
-}
 wl() { wait_peer; wl-khttpd --requests 40 --conns 2 --unload 0 >/tmp/wl.out 2>&1; echo \$?; }
 n=0
 for r in \$(seq 1 $RUNS); do
@@ -31,10 +24,7 @@ echo "CLEAN \$n"
 echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
 echo worker_fn > /sys/kernel/nooks/fault_next
 echo "FAULTY \$(wl)"		# its first connection's worker faults
-i=0
-until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge 1 ]; do
-	i=\$((i + 1)); [ \$i -gt 1200 ] && break; sleep 0.05
-done
+wait_recoveries 1
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 echo "DOMAIN \$(cat /sys/kernel/nooks/domains)"
 echo "AFTER \$(wl) \$(wl)"
@@ -43,18 +33,16 @@ dmesg | grep 'nooks: \(fault\|recovered\|check\)' | sed 's/^\[[ 0-9.]*\] //'
 rmmod khttpd && echo "RMMOD ok"
 dmesg | grep 'khttpd: unloaded' | sed 's/^\[[ 0-9.]*\] //'
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 170 --module "$NIM" --module "$T_TMP/khttpd.ko" \
-	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1" \
-	--cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+nim_nic_vm "$T_TMP/r1" 170 "$T_TMP/khttpd.ko" e1000 "$T_TMP/run.sh"
 expect_eq "guest ok" 0 "$rc"
-expect_eq "wl-khttpd passed every clean run" "CLEAN $RUNS" "$(printf '%s\n' "$out" | grep '^CLEAN')"
-expect_eq "no fault detected in clean runs" "FAULTS 0" "$(printf '%s\n' "$out" | grep '^FAULTS')"
-expect_eq "the faulty run fails (recovery is not transparent)" "FAULTY 1" "$(printf '%s\n' "$out" | grep '^FAULTY')"
+expect_eq "wl-khttpd passed every clean run" "CLEAN $RUNS" "$(out_lines CLEAN)"
+expect_eq "no fault detected in clean runs" "FAULTS 0" "$(out_lines FAULTS)"
+expect_eq "the faulty run fails (recovery is not transparent)" "FAULTY 1" "$(out_lines FAULTY)"
 expect_match "fault in the worker kthread detected" \
 	"nooks: fault domain=khttpd kind=page_fault ip=nooks_injected_fault.* ctx=process state=failed" "$out"
-expect_eq "fault recovered" "RECOVERIES 1" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
+expect_eq "fault recovered" "RECOVERIES 1" "$(out_lines RECOVERIES)"
 expect_match "domain running again" "^DOMAIN khttpd running 1 1 " "$out"
-expect_eq "server serves again after the recovery (2 runs)" "AFTER 0 0" "$(printf '%s\n' "$out" | grep '^AFTER')"
+expect_eq "server serves again after the recovery (2 runs)" "AFTER 0 0" "$(out_lines AFTER)"
 expect_match "recovery event with latency" "recovered domain=khttpd .*latency_us=[0-9]+ .*recoveries=1" "$out"
 expect_match "rmmod after recovery" "RMMOD ok" "$out"
 expect_match "unload: nothing outstanding" "khttpd: unloaded: .*outstanding: 0 connections, 0 buffers" "$out"

@@ -13,10 +13,7 @@
 # then a hang.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$KMOD/nooks/nooks.ko"
-ST="$KMOD/selftest/nooks_selftest.ko"
-"$NOOKS" isolate "$ST" -o "$T_TMP/st.ko" >/dev/null; rc=$?
-expect_eq "nooks isolate selftest" 0 "$rc"
+isolate_selftest
 
 ALL="process softirq hardirq kthread work"
 ON="process softirq kthread work"	# contexts entered with IRQs on
@@ -36,13 +33,6 @@ triggers=$(printf '%s\n' "$CASES" | while IFS=: read -r k kind ctxs; do
 	for c in $ctxs; do printf '%s@%s ' "$k" "$c"; done; done)
 n=$(echo $triggers | wc -w)
 cat >"$T_TMP/run.sh" <<EOS
-wait_running() {
-	i=0
-	while ! grep -q '^nooks_selftest running' /sys/kernel/nooks/domains; do
-		i=\$((i + 1)); [ \$i -gt 200 ] && { echo "not running: \$(cat /sys/kernel/nooks/domains)"; return 1; }
-		sleep 0.05
-	done
-}
 for round in 1 2; do
 	for t in $triggers; do
 		wait_running || exit 3
@@ -63,7 +53,7 @@ dmesg | grep 'nooks: recovered' | tail -n 1
 rmmod nooks_selftest && echo "RMMOD ok"
 EOS
 out=$("$NOOKS" vm run --out "${KEEP:-$T_TMP}/r1" --timeout 170 --module "$NIM" --module "$T_TMP/st.ko" \
-	--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+	--append "oops=panic panic_on_oops=1" --cmd "$(guest_cmd "$T_TMP/run.sh")" 2>/dev/null); rc=$?
 expect_eq "guest stays up through all leaks" 0 "$rc"
 expect_eq "every leak counted as a fault" "FAULTS $((2 * n))" "$(printf '%s\n' "$out" | grep '^FAULTS')"
 expect_eq "every leak recovered" "RECOVERIES $((2 * n))" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"

@@ -10,7 +10,6 @@
 # recovered, and wl-netdev passes again.  Also checks that 8139cp isolates.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$KMOD/nooks/nooks.ko"
 NET="$TOP/build/image/modules/kernel/drivers/net/ethernet"
 RUNS=${RUNS:-10}
 "$NOOKS" isolate "$NET/amd/pcnet32.ko" -o "$T_TMP/pcnet32.ko" >/dev/null; rc=$?
@@ -21,12 +20,6 @@ expect_eq "isolated pcnet32 still depends on mii" "mii" "$(modinfo -F depends "$
 
 TARGETS="pcnet32_poll:softirq pcnet32_interrupt:hardirq pcnet32_start_xmit:process pcnet32_watchdog:softirq pcnet32_get_stats:process"
 cat >"$T_TMP/run.sh" <<EOS
-wait_peer() {
-	i=0
-	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
-		i=\$((i + 1)); [ \$i -gt 1200 ] && return 1; sleep 0.05
-	done
-}
 wl() { wait_peer; wl-netdev --nic pcnet --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
 n=0
 for r in \$(seq 1 $RUNS); do
@@ -38,10 +31,8 @@ k=0
 for t in $(for t in $TARGETS; do printf '%s ' "${t%%:*}"; done); do
 	echo \$t > /sys/kernel/nooks/fault_next
 	wl >/dev/null			# the workload makes the driver run \$t
-	k=\$((k + 1)); i=0
-	until [ "\$(cat /sys/kernel/nooks/recoveries)" -ge \$k ]; do
-		i=\$((i + 1)); [ \$i -gt 1200 ] && break; sleep 0.05
-	done
+	k=\$((k + 1))
+	wait_recoveries \$k
 	echo "T \$t rec=\$(cat /sys/kernel/nooks/recoveries) wl=\$(wl) \$(dmesg | grep 'nooks: fault' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //')"
 done
 echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
@@ -49,14 +40,12 @@ echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 dmesg | grep 'nooks: recovered' | sed 's/^\[[ 0-9.]*\] //'
 rmmod pcnet32 && echo "RMMOD ok"
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 300 --module "$NIM" --module "$T_TMP/pcnet32.ko" \
-	--device pcnet --device virtio-net --append "oops=panic panic_on_oops=1" \
-	--cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+nim_nic_vm "$T_TMP/r1" 300 "$T_TMP/pcnet32.ko" pcnet "$T_TMP/run.sh"
 expect_eq "guest ok" 0 "$rc"
-expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(printf '%s\n' "$out" | grep '^CLEAN')"
-expect_eq "no fault detected in clean runs" "FAULTS 0" "$(printf '%s\n' "$out" | grep '^FAULTS' | head -n 1)"
+expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(out_lines CLEAN)"
+expect_eq "no fault detected in clean runs" "FAULTS 0" "$(out_lines FAULTS | head -n 1)"
 n=$(echo $TARGETS | wc -w)
-expect_eq "every fault recovered" "RECOVERIES $n" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
+expect_eq "every fault recovered" "RECOVERIES $n" "$(out_lines RECOVERIES)"
 for t in $TARGETS; do
 	name=${t%%:*} ctx=${t#*:}
 	expect_match "$name: recovered, wl-netdev passes again" \

@@ -5,22 +5,12 @@
 # through the whole matrix), and still lets unisolated faults panic.
 . "$(dirname "$0")/lib.sh"
 
-NIM="$KMOD/nooks/nooks.ko"
-ST="$KMOD/selftest/nooks_selftest.ko"
-"$NOOKS" isolate "$ST" -o "$T_TMP/st.ko" >/dev/null; rc=$?
-expect_eq "nooks isolate selftest" 0 "$rc"
+isolate_selftest
 
-KINDS="null_read:page_fault null_write:page_fault null_call:page_fault gpf:gpf divide:trap ud2:trap bug:bug ro_write:page_fault stack_protector:fortify double_free:wrapper_check panic:panic"
-CTXS="process softirq hardirq kthread"
+KINDS=$SELFTEST_KINDS
+CTXS=$SELFTEST_CTXS
 names=$(for k in $KINDS; do printf '%s ' "${k%%:*}"; done)
 cat >"$T_TMP/run.sh" <<EOS
-wait_running() {
-	i=0
-	while ! grep -q '^nooks_selftest running' /sys/kernel/nooks/domains; do
-		i=\$((i + 1)); [ \$i -gt 200 ] && { echo "not running: \$(cat /sys/kernel/nooks/domains)"; return 1; }
-		sleep 0.05
-	done
-}
 for round in 1 2; do
 	for k in $names; do
 		for c in $CTXS; do
@@ -39,7 +29,7 @@ dmesg | grep 'nooks: ' | sed 's/^\[[ 0-9.]*\] //'
 rmmod nooks_selftest && echo "RMMOD ok"
 EOS
 out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 170 --module "$NIM" --module "$T_TMP/st.ko" \
-	--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/run.sh")" 2>/dev/null); rc=$?
+	--append "oops=panic panic_on_oops=1" --cmd "$(guest_cmd "$T_TMP/run.sh")" 2>/dev/null); rc=$?
 expect_eq "guest stays up through all faults" 0 "$rc"
 n=$(echo $KINDS | wc -w)
 expected=$((2 * n * 4))

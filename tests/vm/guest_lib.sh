@@ -1,0 +1,30 @@
+# guest_lib.sh - guest-side shell helpers of the NIM tests (busybox sh in
+# the guest; not a test itself).  tests/vm/lib.sh guest_cmd puts this file
+# in front of a test's guest script.
+
+# wait_peer: the virtio-net peer is bound to its driver (again after a
+# namespace it was moved into died); 60 s at most.
+wait_peer() {
+	i=0
+	until ls -l /sys/class/net/*/device/driver 2>/dev/null | grep -q virtio_net; do
+		i=$((i + 1)); [ $i -gt 1200 ] && return 1; sleep 0.05
+	done
+}
+
+# wait_running: the self-test's domain is running (again after a recovery);
+# 10 s at most, else print the domains and fail.
+wait_running() {
+	i=0
+	while ! grep -q '^nooks_selftest running' /sys/kernel/nooks/domains; do
+		i=$((i + 1)); [ $i -gt 200 ] && { echo "not running: $(cat /sys/kernel/nooks/domains)"; return 1; }
+		sleep 0.05
+	done
+}
+
+# wait_recoveries N: /sys/kernel/nooks/recoveries reached N; 60 s at most.
+wait_recoveries() {
+	i=0
+	until [ "$(cat /sys/kernel/nooks/recoveries)" -ge "$1" ]; do
+		i=$((i + 1)); [ $i -gt 1200 ] && return 1; sleep 0.05
+	done
+}
