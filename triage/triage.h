@@ -8,6 +8,8 @@
  * WARNING decides it only when no crash report follows (crashed = false).
  * Reads the report formats of x86 kernels 2.6 to 6.x, with or without
  * timestamps, printk caller ids and syslog levels (docs/OUTCOMES.md).
+ * Also the NIM's own lines (triage_nim.c): which event a line is, and how
+ * the NIM detected a trial's first fault.
  */
 #ifndef NOOKS_TRIAGE_H
 #define NOOKS_TRIAGE_H
@@ -50,5 +52,34 @@ void triage_console(const char *text, size_t len, struct triage_verdict *v);
 const char *triage_kinds(void);
 /* The verdict as a new JSON object (fields named as in the struct). */
 struct json_object *triage_to_json(const struct triage_verdict *v);
+
+/* ---- the NIM's lines (triage_nim.c) ---- */
+
+enum nim_event_kind { NIM_OTHER, NIM_DETECTED, NIM_RECOVERED, NIM_RECOVERY_FAILED };
+
+/*
+ * How the NIM detected the first fault of a trial (docs/OUTCOMES.md).  The
+ * NIM prints, for a write into memory its protection domain does not grant
+ * (stage 2), "nooks: detail domain=D write_protect=ADDR target=SYM+0x.. ip=.."
+ * just before the fault line "nooks: fault domain=D kind=K ..."; for every
+ * other detection only the fault line (kind: page_fault, gpf, trap, bug,
+ * stack_protector, panic, fortify, wrapper_check, leaked_lock,
+ * lock_underflow, irq_off, irq_on, rcu_leak, deadlock).
+ */
+struct nim_detection {
+	char mechanism[32];	/* "write_protect", a fault line's kind, "unknown"; "" none */
+	char target[128];	/* write_protect: the target= symbol written to, else "" */
+};
+
+/* Feed one NIM line in order: kmsg text or a console line ("[ t] nooks: ...");
+ * the first detail write_protect or fault line decides, later lines are ignored. */
+void nim_detection_feed(struct nim_detection *d, const char *line);
+/* Feed every line of a console log (text of len bytes, need not be NUL-terminated). */
+void nim_detection_scan(struct nim_detection *d, const char *text, size_t len);
+
+/* Kind of a NIM event message ("nooks: recovered ext=e1000 ..."). */
+enum nim_event_kind nim_event_classify(const char *msg);
+/* Integer value of key=... in a NIM event line, or -1 (absent, not a number, not an event). */
+long long nim_event_value(const char *msg, const char *key);
 
 #endif
