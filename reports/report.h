@@ -159,6 +159,7 @@ void report_md_domains(FILE *f, const struct rep_campaign *c);
 void rep_table_outcomes(struct table *t, const struct rep_campaign *c);
 void rep_table_survival(struct table *t, const struct rep_campaign *c);
 void rep_table_fs(struct table *t, const struct rep_campaign *c);
+void rep_table_sigs(struct table *t, const struct rep_campaign *c);
 void rep_table_render(struct table *t, int html, FILE *f);
 int report_write_md(const struct rep_campaign *c, FILE *f);
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f);

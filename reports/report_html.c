@@ -315,32 +315,10 @@ static void table_activation(FILE *f, const struct rep_campaign *c)
 
 static void table_sigs(FILE *f, const struct rep_campaign *c)
 {
-	int i, dom = rep_mode_shown(c, REP_DOMAINS);
+	struct table t;
 
-	fprintf(f, "<table id=\"tbl-signatures\"><tr><th class=\"l\">kind</th><th class=\"l\">"
-		"title</th><th>trials</th><th>native</th><th>nooks</th>%s<th class=\"l\">example"
-		"</th><th class=\"l\">first seen</th><th class=\"l\">last seen</th></tr>\n",
-		dom ? "<th>domains</th>" : "");
-	for (i = 0; i < c->n_sigs; i++) {
-		const struct rep_sig *g = &c->sigs[i];
-
-		fputs("<tr><td class=\"l\">", f);
-		html_escape(f, g->kind);
-		fputs("</td><td class=\"l\">", f);
-		html_escape(f, g->title);
-		fprintf(f, "</td><td>%d</td><td>%d</td><td>%d</td>", g->n, g->native_n, g->nooks_n);
-		if (dom)
-			fprintf(f, "<td>%d</td>", g->domains_n);
-		fprintf(f, "<td class=\"l\"><a href=\"trials/%lld.html\">trial %lld</a></td>"
-			"<td class=\"l\">", (long long)g->example, (long long)g->example);
-		html_escape(f, g->first);
-		fputs("</td><td class=\"l\">", f);
-		html_escape(f, g->last);
-		fputs("</td></tr>\n", f);
-	}
-	if (!c->n_sigs)
-		fputs("<tr><td class=\"l\" colspan=\"8\">no crash recorded</td></tr>\n", f);
-	fputs("</table>\n", f);
+	rep_table_sigs(&t, c);
+	rep_table_render(&t, 1, f);
 }
 
 #define TRIAL_COLS "id, key, mode, outcome, extension, fault_idx, fault_types, fault_count, " \

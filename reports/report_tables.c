@@ -85,6 +85,43 @@ void rep_table_fs(struct table *t, const struct rep_campaign *c)
 		}
 }
 
+void rep_table_sigs(struct table *t, const struct rep_campaign *c)
+{
+	static struct tab_col cols[9];
+	int i, n = 0, dom = rep_mode_shown(c, REP_DOMAINS);
+	char href[64], text[64];
+
+	cols[n++] = (struct tab_col)COL_L("kind");
+	cols[n++] = (struct tab_col)COL_L("title");
+	cols[n++] = (struct tab_col)COL_R("trials");
+	cols[n++] = (struct tab_col)COL_R("native");
+	cols[n++] = (struct tab_col)COL_R("nooks");
+	if (dom)
+		cols[n++] = (struct tab_col)COL_R("domains");
+	cols[n++] = (struct tab_col)COL_L("example");
+	cols[n++] = (struct tab_col){ "first seen", TAB_LEFT, TAB_HTML_ONLY };
+	cols[n++] = (struct tab_col){ "last seen", TAB_LEFT, TAB_HTML_ONLY };
+	tab_init(t, "tbl-signatures", cols, n);
+	tab_empty(t, "no crash recorded");
+	for (i = 0; i < c->n_sigs; i++) {
+		const struct rep_sig *g = &c->sigs[i];
+
+		tab_row(t);
+		tab_text(t, g->kind);
+		tab_text(t, g->title);
+		tab_cell(t, "%d", g->n);
+		tab_cell(t, "%d", g->native_n);
+		tab_cell(t, "%d", g->nooks_n);
+		if (dom)
+			tab_cell(t, "%d", g->domains_n);
+		snprintf(href, sizeof(href), "trials/%lld.html", (long long)g->example);
+		snprintf(text, sizeof(text), "trial %lld", (long long)g->example);
+		tab_link(t, href, text);
+		tab_text(t, g->first);
+		tab_text(t, g->last);
+	}
+}
+
 void rep_table_render(struct table *t, int html, FILE *f)
 {
 	if (html)

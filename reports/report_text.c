@@ -183,7 +183,7 @@ static void md_sites(const struct rep_campaign *c, FILE *f)
 
 int report_write_md(const struct rep_campaign *c, FILE *f)
 {
-	int i, m, dom = rep_mode_shown(c, REP_DOMAINS);
+	int i, m;
 	struct table t;
 	char kernel[1024];
 
@@ -222,18 +222,9 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		}
 	md_activation(c, f);
 	md_sites(c, f);
-	fprintf(f, "\n## Crash signatures\n\n| kind | title | trials | native | nooks |%s example |\n"
-		"|---|---|---:|---:|---:|%s---:|\n", dom ? " domains |" : "", dom ? "---:|" : "");
-	for (i = 0; i < c->n_sigs; i++) {
-		fputs("| ", f);
-		md_escape(f, c->sigs[i].kind);
-		fputs(" | ", f);
-		md_escape(f, c->sigs[i].title);
-		fprintf(f, " | %d | %d | %d |", c->sigs[i].n, c->sigs[i].native_n, c->sigs[i].nooks_n);
-		if (dom)
-			fprintf(f, " %d |", c->sigs[i].domains_n);
-		fprintf(f, " trial %lld |\n", (long long)c->sigs[i].example);
-	}
+	fputs("\n## Crash signatures\n\n", f);
+	rep_table_sigs(&t, c);
+	rep_table_render(&t, 0, f);
 	return ferror(f) ? -1 : 0;
 }
 
