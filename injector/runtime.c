@@ -102,9 +102,15 @@ static int imported(const char *const *names, size_t n, const char *sym)
 	return 0;
 }
 
+uint32_t rt_profile_reach(uint32_t calls)
+{
+	return calls - calls / 2;	/* ceil(calls / 2): 1 -> 1, 2 -> 1, 75 -> 38 */
+}
+
 /*
- * Last N of sym: hi, or with a profile min(calls(sym), nth_max if given); a
- * value below lo (0 for an uncalled sym) gives no site.
+ * Last N of sym: hi, or with a profile min(rt_profile_reach(calls(sym)),
+ * nth_max if given); a value below lo (0 for an uncalled sym) gives no site.
+ * --nth N keeps the symbols the profiled run called at least N times.
  */
 static uint32_t sym_hi(const struct rt_filter *f, const char *sym, uint32_t lo, uint32_t hi)
 {
@@ -115,6 +121,7 @@ static uint32_t sym_hi(const struct rt_filter *f, const char *sym, uint32_t lo, 
 	c = rt_profile_calls(f->profile, sym);
 	if (f->nth)
 		return c >= f->nth ? hi : lo - 1;
+	c = rt_profile_reach(c);
 	return f->nth_max && f->nth_max < c ? f->nth_max : c;
 }
 

@@ -551,7 +551,8 @@ static void test_fault_activation(void **state)
 	assert_int_equal(fired, 1);
 }
 
-/* Candidates with a profile: called symbols only, N in 1..calls (capped by nth_max). */
+/* Candidates with a profile: called symbols only, N in the first half of the
+ * profiled calls (capped by nth_max). */
 static void test_sites_profile(void **state)
 {
 	struct rt_profile p;
@@ -564,19 +565,23 @@ static void test_sites_profile(void **state)
 		      "\"kfree\": 0, \"memcpy\": 28, \"kstrdup\": 7}}", &p);
 	f.profile = &p;
 	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_ALLOC, &f, &s, &n), 0);
-	assert_int_equal(n, 1 + 5);	/* kstrdup is profiled but not imported by e1000 */
+	assert_int_equal(n, 1 + 3);	/* kstrdup is profiled but not imported by e1000 */
+	assert_int_equal(rt_profile_reach(1), 1);
+	assert_int_equal(rt_profile_reach(2), 1);
+	assert_int_equal(rt_profile_reach(75), 38);
+	assert_int_equal(rt_profile_reach(0), 0);
 	for (i = 0; i < n; i++)
-		assert_in_range(s[i].nth, 1, rt_profile_calls(&p, s[i].sym));
+		assert_in_range(s[i].nth, 1, (rt_profile_calls(&p, s[i].sym) + 1) / 2);
 	free(s);
 	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_BCOPY, &f, &s, &n), 0);
-	assert_int_equal(n, 28);	/* beyond RT_NTH_MAX: every profiled call */
-	assert_int_equal(s[27].nth, 28);
+	assert_int_equal(n, 14);	/* beyond RT_NTH_MAX: the first half of 28 calls */
+	assert_int_equal(s[13].nth, 14);
 	free(s);
 	/* kfree profiled with 0 calls, other free functions absent: no site, an error */
 	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_LEAK, &f, &s, &n), -1);
-	f.nth_max = 3;	/* caps the profiled count */
+	f.nth_max = 2;	/* caps the profiled reach */
 	assert_int_equal(rt_sites(e1000_names, e1000_n, 1u << RT_ALLOC, &f, &s, &n), 0);
-	assert_int_equal(n, 1 + 3);
+	assert_int_equal(n, 1 + 2);
 	free(s);
 	f.nth_max = 0;
 	f.nth = 5;	/* only symbols called at least 5 times */
@@ -595,7 +600,8 @@ static void test_sites_profile(void **state)
 	rt_profile_release(&p);
 }
 
-/* Same profile + seed: same arms; every N drawn is a call the profiled run made. */
+/* Same profile + seed: same arms; every N drawn is in the first half of the
+ * calls the profiled run made. */
 static void test_choose_profile_deterministic(void **state)
 {
 	struct rt_profile p;
@@ -623,7 +629,7 @@ static void test_choose_profile_deterministic(void **state)
 		assert_memory_equal(a, b, sizeof(a));
 		for (i = 0; i < 2; i++) {
 			assert_true(rt_profile_calls(&p, a[i].sym) >= 1);
-			assert_in_range(a[i].nth, 1, rt_profile_calls(&p, a[i].sym));
+			assert_in_range(a[i].nth, 1, rt_profile_reach(rt_profile_calls(&p, a[i].sym)));
 		}
 		/* without the profile, the same seed often picks a call that never happens */
 		assert_int_equal(rt_choose(u, nu, seed, 1, b), 0);

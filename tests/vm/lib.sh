@@ -65,9 +65,9 @@ no_qemu_left() {
 }
 
 # console_clean NAME CONSOLE-FILE: PASS when the kernel console holds no
-# oops, BUG, panic, GPF, call trace or WARNING; FAIL with its first such
+# oops, BUG, panic, GPF, call trace, WARNING, lockup or bad swap entry; FAIL with its first such
 # lines otherwise, and return 1 so the caller can keep the evidence.
-CONSOLE_BAD='Oops|kernel BUG at|Kernel panic -|general protection fault,|Call Trace|WARNING:'
+CONSOLE_BAD='Oops|BUG:|kernel BUG at|Kernel panic -|general protection fault,|Call Trace|WARNING:|lockup|Bad swap file entry'
 console_clean() {
 	if grep -Eq "$CONSOLE_BAD" "$2"; then
 		fail "$1" "$(grep -E "$CONSOLE_BAD" "$2" | head -3)"
