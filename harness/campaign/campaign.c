@@ -316,7 +316,7 @@ static void run_one(struct pool *pl, int ti)
 			.mode = pt->mode, .key = pt->key, .attempt = attempt,
 		};
 		char *dir = trial_dir(pl, pt->key);
-		int r, final;
+		int r, final, stopping;
 
 		remove_tree(dir);
 		m->trial = ti;
@@ -333,6 +333,9 @@ static void run_one(struct pool *pl, int ti)
 			r = pl->o->exec(pl->o->exec_ctx, &rq, &m->res);
 		}
 		free(dir);
+		pthread_mutex_lock(&pl->mu);
+		stopping = pl->stop;
+		pthread_mutex_unlock(&pl->mu);
 		if (!r && outcome_parse(m->res.outcome) >= 0 &&
 		    strcmp(m->res.outcome, "infra_error")) {
 			m->final = 1;
@@ -343,7 +346,7 @@ static void run_one(struct pool *pl, int ti)
 			m->res.error = xstrdup(m->res.outcome ? m->res.outcome : "executor failed");
 		free(m->res.outcome);
 		m->res.outcome = xstrdup("infra_error");
-		final = attempt > pl->spec->retries;
+		final = stopping || attempt > pl->spec->retries;	/* stopping: no retry */
 		m->final = final;
 		push(pl, m);	/* m belongs to the main thread from here */
 		if (final)
@@ -543,6 +546,33 @@ static int count_stored_outcomes(struct store *st, int64_t cid, struct campaign_
 	return 0;
 }
 
+/*
+ * The store failed (full disk, I/O error): nothing more can be stored, so
+ * hand out no more trials and end the running ones now through o->cancel
+ * rather than wait minutes for results that would be dropped.
+ */
+static void stop_on_store_error(struct pool *pl)
+{
+	int running;
+
+	pthread_mutex_lock(&pl->mu);
+	pl->stop = 1;
+	running = pl->running;	/* in flight, the one that failed to store excluded */
+	pthread_mutex_unlock(&pl->mu);
+	if (pl->o->progress)
+		fputc('\n', stderr);	/* off the progress bar's line */
+	if (running > 0)
+		fprintf(stderr, "nooks: campaign '%s': stopping on the store error above; %s "
+			"%d running trial%s (their results cannot be stored)\n", pl->spec->name,
+			pl->o->cancel ? "ending" : "waiting for", running,
+			running == 1 ? "" : "s");
+	else
+		fprintf(stderr, "nooks: campaign '%s': stopping on the store error above\n",
+			pl->spec->name);
+	if (pl->o->cancel)
+		pl->o->cancel(pl->o->exec_ctx);
+}
+
 static int drain(struct store *st, struct pool *pl, struct campaign_totals *t,
 		 uint64_t start_ms)
 {
@@ -568,15 +598,13 @@ static int drain(struct store *st, struct pool *pl, struct campaign_totals *t,
 			pthread_mutex_unlock(&pl->mu);
 			if (!err && store_msg(st, pl, m, t)) {
 				err = -1;
-				pthread_mutex_lock(&pl->mu);
-				pl->stop = 1;	/* finish in-flight trials, hand out no more */
-				pthread_mutex_unlock(&pl->mu);
+				stop_on_store_error(pl);
 			}
 			campaign_result_release(&m->res);
 			free(m);
 			pthread_mutex_lock(&pl->mu);
 		}
-		if (pl->o->progress || now_ms() - last >= pl->o->interval_s * 1000ULL) {
+		if (!err && (pl->o->progress || now_ms() - last >= pl->o->interval_s * 1000ULL)) {
 			pthread_mutex_unlock(&pl->mu);
 			show_progress(pl, t, start_ms, 0);
 			last = now_ms();
@@ -648,9 +676,13 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 	r = drain(st, &pl, t, start);
 	while (--i >= 0)
 		pthread_join(th[i], NULL);
-	show_progress(&pl, t, start, 1);
-	if (r)
+	if (r) {
+		fprintf(stderr, "nooks: campaign '%s' stopped: %d of %d trials stored; "
+			"run it again to resume once the store is writable\n",
+			sp->name, t->stored_before + t->stored_now, t->planned);
 		goto out;
+	}
+	show_progress(&pl, t, start, 1);
 	if (t->stored_before + t->stored_now == plan.n_trials && store_campaign_finish(st, pl.cid))
 		goto out;
 	ret = 0;

@@ -10,6 +10,8 @@
  *             (attempt recorded in infra_attempts; after the last retry the
  *              trial is stored as infra_error, which no view counts)
  *   finished  --store_trial_put() commits--------------->  stored
+ *   running   --a store error stopped the runner-------->  dropped (absent:
+ *             o->cancel ends it, no retry, nothing stored; rerun resumes it)
  * Invariants: (1) only the main thread touches the store; (2) a key is
  * stored at most once (UNIQUE(campaign_id, key) + existence check in the
  * same transaction); (3) a key is either fully stored or absent, so a
@@ -66,6 +68,13 @@ struct campaign_result {
 /* Run one trial; fill res.  Non-zero return = infra error (res->error set). */
 typedef int (*trial_exec_fn)(void *ctx, const struct trial_request *rq,
 			     struct campaign_result *res /* out */);
+/*
+ * End every running trial of ctx as soon as possible (their results are no
+ * longer wanted) and make later ones end at once; called once, from the
+ * main thread, when the runner stops on a fatal store error.  NULL: the
+ * runner waits for the running trials to end by themselves.
+ */
+typedef void (*trial_cancel_fn)(void *ctx);
 
 struct campaign_opts {
 	const char *db_path;
@@ -80,6 +89,7 @@ struct campaign_opts {
 					 * unknown, every type planned everywhere) */
 	int allow_kernel_change;	/* resume a campaign whose trials ran on another kernel */
 	trial_exec_fn exec;
+	trial_cancel_fn cancel;	/* may be NULL */
 	void *exec_ctx;
 };
 

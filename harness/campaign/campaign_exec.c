@@ -38,6 +38,7 @@
 
 #include "manifest.h"
 #include "profile.h"
+#include "qemu.h"
 #include "rtfault.h"
 #include "runtime.h"
 #include "sites.h"
@@ -411,8 +412,7 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 
 static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
 
-/* swifi.ko's parameters from a describe record (malloc'd), NULL if no runtime fault. */
-static char *describe_swifi_params(const char *json)
+char *describe_swifi_params(const char *json)
 {
 	struct json_object *root = json ? json_tokener_parse(json) : NULL, *v;
 	char *p = NULL;
@@ -739,4 +739,11 @@ out:
 	free(rundir);
 	free(disk);
 	return ret;
+}
+
+/* trial_cancel_fn: end every running trial now (their VMs), start no more. */
+void exec_cancel(void *ctx)
+{
+	(void)ctx;
+	vm_cancel_all();
 }

@@ -33,7 +33,11 @@ struct exec_ctx {
 int exec_prepare(const struct campaign_spec *spec, const char *image_dir,
 		 struct exec_ctx *x /* out */);
 void exec_release(struct exec_ctx *x);
+/* swifi.ko's parameters from a describe record (malloc'd), NULL if no runtime fault. */
+char *describe_swifi_params(const char *json);
 /* trial_exec_fn running one real trial. */
 int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *res);
+/* trial_cancel_fn: kill the VMs of the running trials, start no more. */
+void exec_cancel(void *ctx);
 
 #endif

@@ -125,6 +125,7 @@ static int campaign_run_cmd(int argc, char **argv)
 	o.sites = &x.sites;
 	o.exec = exec_trial;
 	o.exec_ctx = &x;
+	o.cancel = exec_cancel;
 	if (!campaign_run(&sp, &o, &tot) && (!summary || !print_table(db, tot.campaign_id)))
 		ret = 0;
 	exec_release(&x);

@@ -34,10 +34,11 @@ static const struct device_model models[] = {
 	{ "es1370",     "ES1370",         0 },
 };
 
-/* Live QEMU pids, killed from the signal handler. */
+/* Live QEMU pids, killed from the signal handler and by vm_cancel_all(). */
 #define MAX_LIVE 64
 static volatile pid_t live[MAX_LIVE];
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static int cancelled;	/* vm_cancel_all() was called: no VM may run any more */
 /* Fixed descriptor numbers of the console and agent pipes in QEMU. */
 #define CHILD_CONSOLE_FD 3
 #define CHILD_AGENT_FD 4
@@ -89,6 +90,8 @@ static void track(pid_t pid, int add)
 		sigaction(SIGHUP, &sa, NULL);
 		handlers = 1;
 	}
+	if (add && cancelled)	/* started while vm_cancel_all() ran */
+		kill(pid, SIGKILL);
 	for (i = 0; i < MAX_LIVE; i++) {
 		if (add && live[i] == 0) {
 			live[i] = pid;
@@ -194,6 +197,18 @@ static void build_argv(const struct vm_spec *s, struct argv_buf *a)
 	a->v[a->n] = NULL;
 }
 
+void vm_cancel_all(void)
+{
+	int i;
+
+	pthread_mutex_lock(&live_lock);
+	cancelled = 1;
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] > 0)
+			kill(live[i], SIGKILL);
+	pthread_mutex_unlock(&live_lock);
+}
+
 int vm_start(const struct vm_spec *spec, struct vm *vm)
 {
 	struct argv_buf a = { .n = 0 };
@@ -201,6 +216,11 @@ int vm_start(const struct vm_spec *spec, struct vm *vm)
 	pid_t pid;
 	ssize_t r;
 
+	pthread_mutex_lock(&live_lock);
+	i = cancelled;
+	pthread_mutex_unlock(&live_lock);
+	if (i)
+		return error("not starting a VM: the runner is stopping");
 	for (i = 0; i < spec->n_devices; i++)
 		if (!find_model(spec->devices[i]))
 			return error("unknown device '%s' (known: %s)",

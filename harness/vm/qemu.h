@@ -71,5 +71,11 @@ int vm_start(const struct vm_spec *spec, struct vm *vm);
 int vm_wait(struct vm *vm, uint64_t timeout_ms, struct vm_result *res);
 /* Kill and reap a VM (idempotent). */
 void vm_kill(struct vm *vm);
+/*
+ * A runner that is stopping: SIGKILL every VM this process runs (their
+ * vm_wait() returns as for a killed QEMU) and make every later vm_start()
+ * fail.  Safe from any thread; there is no way back.
+ */
+void vm_cancel_all(void);
 
 #endif

@@ -8,6 +8,9 @@
  * The executor here is the test's own (it sleeps a little and writes a
  * console log); the product's executor is campaign_exec.c.
  *
+ * A store that fails mid-campaign (full disk): the runner says it stops,
+ * ends the running trials through the cancel hook and stores nothing more.
+ *
  * Candidate sites and kernels (migration 6): with the site counts of real
  * modules (e1000.ko, khttpd.ko, fat.ko of the guest image), a spec whose
  * type no module has writes nothing; a module never gets a type it lacks,
@@ -26,7 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <pthread.h>
+#include <sqlite3.h>
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,6 +206,153 @@ static void test_kill9_at_random_points(void **state)
 	run_campaign(db, 0, 0, &t, 0);
 	check_complete(db);
 	free(db);
+}
+
+/* ---- a store that fails mid-campaign ---------------------------------------- */
+
+/*
+ * The executor of a campaign whose store fails (a full disk, made real with
+ * RLIMIT_FSIZE in a child process: every write that extends a file fails
+ * with EFBIG).  Calls 1-2 succeed; call 3 waits until both are stored, then
+ * sets the limit, so storing its own result fails; later calls are long
+ * trials that end early only through the cancel hook.
+ */
+struct full_ctx {
+	const char *db;
+	int calls, cancels, ended_by_cancel, timed_out, after_cancel, retried;
+	volatile int cancelled;
+	pthread_mutex_t mu;
+};
+
+static int stored_trials(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	int n = -1;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM trials", -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(h);
+	return n;
+}
+
+static int full_exec(void *ctx, const struct trial_request *rq, struct campaign_result *r)
+{
+	struct full_ctx *x = ctx;
+	int call, late, i;
+
+	pthread_mutex_lock(&x->mu);
+	call = ++x->calls;
+	late = x->cancelled;	/* handed out before the stop, started after it */
+	x->after_cancel += late;
+	x->retried += rq->attempt > 1;
+	pthread_mutex_unlock(&x->mu);
+	if (call == 3) {
+		struct rlimit lim = { 0, RLIM_INFINITY };
+
+		for (i = 0; i < 1000 && stored_trials(x->db) < 2; i++)
+			usleep(10000);
+		setrlimit(RLIMIT_FSIZE, &lim);	/* the disk is full from here */
+	}
+	if (call <= 3) {
+		r->console_path = xasprintf("%s/console.log", rq->workdir);
+		if (call < 3)
+			write_file_atomic(r->console_path, "[    0.1] ok\n", 13);
+		r->outcome = xstrdup("no_effect");
+		return 0;
+	}
+	for (i = 0; i < 3000 && !x->cancelled; i++)	/* a 30 s trial */
+		usleep(10000);
+	pthread_mutex_lock(&x->mu);
+	x->ended_by_cancel += x->cancelled && !late;
+	x->timed_out += !x->cancelled;
+	pthread_mutex_unlock(&x->mu);
+	r->error = xstrdup("ended");
+	return -1;
+}
+
+static void full_cancel(void *ctx)
+{
+	struct full_ctx *x = ctx;
+
+	pthread_mutex_lock(&x->mu);
+	x->cancels++;
+	x->cancelled = 1;
+	pthread_mutex_unlock(&x->mu);
+}
+
+/*
+ * After a store error the runner says it stops, ends the running trial
+ * through the cancel hook (never waits the 30 s out), retries nothing,
+ * prints no progress line after it; what was stored stays, and a rerun
+ * with room completes the campaign.
+ */
+static void test_store_error_stops_promptly(void **state)
+{
+	char *db = xasprintf("%s/full.db", dir), *runs = xasprintf("%s/full.runs", dir);
+	char err[4096], *facts;
+	int pipefd[2], status, ret, calls, cancels, ended, late, timed_out, retried;
+	ssize_t n, len = 0;
+	struct campaign_totals t;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {	/* the runner; stderr to the pipe (no file may grow) */
+		struct full_ctx x = { .db = db, .mu = PTHREAD_MUTEX_INITIALIZER };
+		struct campaign_opts o = {
+			.db_path = db, .runs_dir = runs, .jobs = 2, .interval_s = 0,
+			.exec = full_exec, .cancel = full_cancel, .exec_ctx = &x,
+		};
+		struct campaign_spec sp;
+		int r;
+
+		signal(SIGXFSZ, SIG_IGN);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		if (spec_parse(spec_json, "loop.json", &sp))
+			_exit(99);
+		r = campaign_run(&sp, &o, &t);
+		dprintf(2, "FACTS %d %d %d %d %d %d %d\n", r, x.calls, x.cancels,
+			x.ended_by_cancel, x.after_cancel, x.timed_out, x.retried);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	while (len < (ssize_t)sizeof(err) - 1 &&
+	       (n = read(pipefd[0], err + len, sizeof(err) - 1 - (size_t)len)) > 0)
+		len += n;
+	err[len] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	printf("%s", err);	/* the runner's stderr, for the log */
+	/* calls 4 (and 5, if picked before the stop) were running: each one
+	 * ended by the hook (or at once), none waited out, none retried */
+	facts = strstr(err, "FACTS ");
+	assert_non_null(facts);
+	assert_int_equal(sscanf(facts, "FACTS %d %d %d %d %d %d %d", &ret, &calls, &cancels,
+				&ended, &late, &timed_out, &retried), 7);
+	assert_int_equal(ret, -1);
+	assert_int_equal(cancels, 1);
+	assert_true(calls == 4 || calls == 5);
+	assert_int_equal(ended + late, calls - 3);
+	assert_int_equal(timed_out, 0);
+	assert_int_equal(retried, 0);
+	assert_non_null(strstr(err, "nooks: campaign 'loop': stopping on the store error above"));
+	assert_non_null(strstr(err, "nooks: campaign 'loop' stopped: 2 of 48 trials stored; "
+				    "run it again to resume once the store is writable"));
+	assert_null(strstr(strstr(err, "stopping on the store error"), "ETA"));
+	assert_int_equal(stored_trials(db), 2);
+	run_campaign(db, 0, 0, &t, 0);	/* room again: resumes */
+	assert_int_equal(t.stored_before, 2);
+	free(db);
+	free(runs);
 }
 
 /* ---- candidate sites and kernels ------------------------------------------- */
@@ -398,6 +551,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_complete_and_resume),
 		cmocka_unit_test(test_kill9_at_random_points),
+		cmocka_unit_test(test_store_error_stops_promptly),
 		cmocka_unit_test(test_plan_error_writes_nothing),
 		cmocka_unit_test(test_sites_stored_and_used),
 		cmocka_unit_test(test_kernel_per_trial),
