@@ -37,6 +37,20 @@ nim_nic_vm() {
 		--cmd "$(guest_cmd "$5")" 2>/dev/null); rc=$?
 }
 
+# need_built WHAT PATH...: `make all` builds the injector and every PATH;
+# if one is missing or `nooks inject --help` fails, that is a failure of
+# the build, not a reason to skip: FAIL naming it and stop the test.
+need_built() {
+	what=$1; shift
+	if ! "$NOOKS" inject --help >/dev/null 2>&1; then
+		fail "$what" "'nooks inject --help' fails: the injector is broken"
+		finish
+	fi
+	for p in "$@"; do
+		[ -e "$p" ] || { fail "$what" "'$p' is missing (make all builds it)"; finish; }
+	done
+}
+
 # out_lines PREFIX: the lines of $out that start with PREFIX
 out_lines() { printf '%s\n' "$out" | grep "^$1"; }
 
@@ -64,11 +78,16 @@ no_qemu_left() {
 	fi
 }
 
-# console_clean NAME CONSOLE-FILE: PASS when the kernel console holds no
-# oops, BUG, panic, GPF, call trace, WARNING, lockup or bad swap entry; FAIL with its first such
-# lines otherwise, and return 1 so the caller can keep the evidence.
+# console_clean NAME CONSOLE-FILE: PASS when the kernel console exists and
+# holds no oops, BUG, panic, GPF, call trace, WARNING, lockup or bad swap
+# entry; FAIL with its first such lines (or the missing file) otherwise, and
+# return 1 so the caller can keep the evidence.
 CONSOLE_BAD='Oops|BUG:|kernel BUG at|Kernel panic -|general protection fault,|Call Trace|WARNING:|lockup|Bad swap file entry'
 console_clean() {
+	if [ ! -s "$2" ]; then
+		fail "$1" "no console log at '$2'"
+		return 1
+	fi
 	if grep -Eq "$CONSOLE_BAD" "$2"; then
 		fail "$1" "$(grep -E "$CONSOLE_BAD" "$2" | head -3)"
 		return 1

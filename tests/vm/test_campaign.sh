@@ -3,17 +3,9 @@
 # campaign (4 trials of e1000) killed with SIGKILL at random points and
 # rerun until complete; the stored set must be exactly the planned set,
 # each key once, every row with its console log, integrity_check ok.
-# Needs the injector (`nooks inject`) and the net workload in the image;
-# skipped with the reason until they are built.
+# A missing injector or wl-netdev is a FAIL (need_built in lib.sh).
 . "$(dirname "$0")/lib.sh"
-if ! "$NOOKS" inject --help >/dev/null 2>&1; then
-	skip "campaign on real guests" "the injector ('nooks inject') is not in this build"
-	finish
-fi
-if ! [ -x "$TOP/build/guest/bin/wl-netdev" ]; then
-	skip "campaign on real guests" "the net workload (wl-netdev) is not in the guest image"
-	finish
-fi
+need_built "campaign on real guests" "$TOP/build/guest/bin/wl-netdev"
 cat >"$T_TMP/tiny.json" <<'JSON'
 { "name": "tiny", "seed": 77, "trials": 4, "faults_per_trial": 2, "modes": ["native"],
   "fault_types": ["nop", "branch"],

@@ -9,10 +9,7 @@
 # 'domains'; nooks report shows the domains row and the paired sections.
 # Outcomes are not asserted (e1000 under domains is work in progress).
 . "$(dirname "$0")/lib.sh"
-if ! "$NOOKS" inject --help >/dev/null 2>&1; then
-	skip "domains campaign" "the injector ('nooks inject') is not in this build"
-	finish
-fi
+need_built "domains campaign" "$TOP/build/guest/bin/wl-netdev"
 cat >"$T_TMP/pd.json" <<'JSON'
 { "name": "pd", "seed": 77, "trials": 2, "faults_per_trial": 1, "modes": ["nooks", "domains"],
   "fault_types": ["nop"],
@@ -40,14 +37,14 @@ expect_eq "same fault bytes in both modes" same "$(cmp -s "$dom/fault.ko" "$nok/
 for i in 0000 0001; do
 	d=$(ls -d "$R"/*_e1000_${i}_domains | head -1)
 	n=$(ls -d "$R"/*_e1000_${i}_nooks | head -1)
-	# a domains trial whose isolated e1000 never loaded has no domain to show
-	if grep -q 'nooks: attach domain=e1000' "$d/run/console.log"; then
-		expect_match "e1000/$i/domains: the NIM built e1000's domain" \
-			'nooks: pd_create domain=e1000 ' "$(cat "$d/run/console.log")"
-	else
-		skip "e1000/$i/domains: domain check" "isolated e1000 did not attach: $(sqlite3 "$DB" \
-			"SELECT outcome FROM trials WHERE key = 'e1000/$i/domains'")"
-	fi
+	# the NIM attaches a domain when the module loads, before any of its
+	# (faulty) code runs: every trial of both modes must show it
+	expect_match "e1000/$i/domains: isolated e1000 attached" \
+		'nooks: attach domain=e1000 ' "$(cat "$d/run/console.log")"
+	expect_match "e1000/$i/domains: the NIM built e1000's domain" \
+		'nooks: pd_create domain=e1000 ' "$(cat "$d/run/console.log")"
+	expect_match "e1000/$i/nooks: isolated e1000 attached" \
+		'nooks: attach domain=e1000 ' "$(cat "$n/run/console.log")"
 	expect_eq "e1000/$i/nooks: no domain" 0 "$(grep -c 'nooks: pd_create' "$n/run/console.log")"
 done
 out=$("$NOOKS" report --db "$DB" -o "$T_TMP/report" 2>&1)

@@ -6,14 +6,7 @@
 # loads the faulty khttpd.ko and attaches both NICs, and the faulty module
 # is really different from the stock one.
 . "$(dirname "$0")/lib.sh"
-if ! "$NOOKS" inject --help >/dev/null 2>&1; then
-	skip "khttpd campaign on real guests" "the injector ('nooks inject') is not in this build"
-	finish
-fi
-if ! [ -x "$TOP/build/guest/bin/wl-khttpd" ] || ! [ -f "$KMOD/khttpd/khttpd.ko" ]; then
-	skip "khttpd campaign on real guests" "wl-khttpd or khttpd.ko missing"
-	finish
-fi
+need_built "khttpd campaign on real guests" "$TOP/build/guest/bin/wl-khttpd" "$KMOD/khttpd/khttpd.ko"
 cat >"$T_TMP/k.json" <<'JSON'
 { "name": "ktiny", "seed": 11, "trials": 2, "faults_per_trial": 3, "modes": ["native"],
   "fault_types": ["nop", "branch"],

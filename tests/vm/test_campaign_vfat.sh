@@ -4,17 +4,9 @@
 # table) gives every trial a fresh FAT image and stores the host's
 # fsck.vfat -n verdict; a campaign whose disk is a FAT image with a damaged
 # FAT stores it as corrupt, and the report shows the counts.
-# Needs the injector and wl-vfat in the image; skipped with the reason
-# otherwise.
+# A missing injector, wl-vfat or fsck.vfat is a FAIL (need_built in lib.sh).
 . "$(dirname "$0")/lib.sh"
-if ! "$NOOKS" inject --help >/dev/null 2>&1; then
-	skip "vfat campaign on real guests" "the injector ('nooks inject') is not in this build"
-	finish
-fi
-if ! [ -x "$TOP/build/guest/bin/wl-vfat" ] || ! command -v fsck.vfat >/dev/null; then
-	skip "vfat campaign on real guests" "wl-vfat or fsck.vfat missing"
-	finish
-fi
+need_built "vfat campaign on real guests" "$TOP/build/guest/bin/wl-vfat" "$(command -v fsck.vfat || echo fsck.vfat)"
 q() { sqlite3 "$1" "$2"; }
 
 # 1. Two fault descriptors in fat.ko; no device, no disk in the spec.

@@ -44,6 +44,7 @@ expect_eq "clean: no fault detected" "FAULTS 0" "$(printf '%s\n' "$out" | grep '
 expect_match "clean: traffic went through e1000" "^RX [0-9]{3,}" "$out"
 expect_match "clean: domain running" "^DOMAIN e1000 running 0 0 [0-9]+ 0" "$out"
 expect_match "clean: unload" "RMMOD ok" "$out"
+console_clean "clean: no oops or warning on the console" "$T_TMP/r1/console.log"
 printf '%s\n' "$out" | grep 'round-trip' | sed 's/^/# isolated e1000 RTT: /'
 
 # 2. faults in every entry point, each recovered, traffic again

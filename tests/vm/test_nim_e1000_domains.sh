@@ -117,5 +117,6 @@ expect_eq "domain: 3 wild writes caught by write protection" "WP 3" "$(printf '%
 expect_match "domain: the caught write names its target" \
 	"nooks: detail domain=e1000 write_protect=[0-9a-f]+ target=nooks_wild_target.* ip=nooks_injected_wild_write" "$out"
 expect_match "domain: unload after 8 recoveries" "RMMOD ok" "$out"
+console_clean "fault run: no oops or warning on the console" "$T_TMP/r2/console.log"
 no_qemu_left "no qemu left"
 finish

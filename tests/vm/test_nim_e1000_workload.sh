@@ -33,6 +33,7 @@ expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(out_lines CLEAN)"
 expect_eq "no fault detected in clean runs" "FAULTS 0" "$(out_lines FAULTS)"
 expect_eq "fault in the NAPI poll recovered" "RECOVERIES 1" "$(out_lines RECOVERIES)"
 expect_eq "wl-netdev passes after the recovery" "AFTER 0" "$(out_lines AFTER)"
+console_clean "no oops or warning on the console" "$T_TMP/r1/console.log"
 printf '%s\n' "$out" | grep '^LAST' | sed 's/^LAST /# /'
 no_qemu_left "no qemu left"
 finish

@@ -35,6 +35,7 @@ expect_eq "with the recovery agent: outcome recovered" recovered "$(printf '%s' 
 expect_eq "the workload saw the restart and the NIC reconfigured" "1 1" \
 	"$(printf '%s' "$out" | jq -r '.workload.metrics | "\(.nic_restarts) \(.reconfigured)"')"
 printf '%s' "$out" | jq -r '"# " + .workload.reason + "; retries \(.workload.metrics.retries)"'
+console_clean "no oops or warning on the console" "$(printf '%s' "$out" | jq -r .logs.console)"
 
 manifest "$T_TMP/off.json" ', "recovery_agent": false'
 out=$("$NOOKS" trial run "$T_TMP/off.json" --out "$T_TMP/off" 2>/dev/null)
@@ -45,5 +46,6 @@ expect_eq "agent off: recovery noted, no script run" "true 0" \
 expect_eq "without the recovery agent: outcome recovered_degraded" recovered_degraded \
 	"$(printf '%s' "$out" | jq -r .outcome)"
 printf '%s' "$out" | jq -r '"# " + .workload.reason'
+console_clean "agent off: no oops or warning on the console" "$(printf '%s' "$out" | jq -r .logs.console)"
 no_qemu_left "no qemu left"
 finish
