@@ -134,26 +134,21 @@ static const char *jstr(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-static void handle_agent_line(struct attempt *a, const char *line)
+enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 {
 	json_object *o = json_tokener_parse(line), *v;
-	struct trial_result *r = a->r;
+	enum agent_line ret = AGENT_LINE_OTHER;
 	const char *ev;
 
 	if (!o || !json_object_is_type(o, json_type_object) || !(ev = jstr(o, "event"))) {
 		json_object_put(o);
-		return;
+		return AGENT_LINE_OTHER;
 	}
 	if (!strcmp(ev, "parked")) {	/* a restored guest runs: QEMU wrote its RAM */
-		if (a->payload_fd >= 0 && !a->payload_sent) {
-			a->payload_sent = true;
-			if (snapshot_payload_write(a->payload_fd, a->payload, a->payload_len))
-				snprintf(r->infra_reason, sizeof(r->infra_reason),
-					 "cannot write the trial payload");
-		}
+		ret = AGENT_LINE_PARKED;
 	} else if (!strcmp(ev, "started")) {
 		r->agent_started = true;
-		r->boot_ms = now_ms() - a->t0;
+		ret = AGENT_LINE_STARTED;
 	} else if (!strcmp(ev, "done")) {
 		r->agent_done = true;
 	} else if (!strcmp(ev, "module_loaded")) {
@@ -197,6 +192,29 @@ static void handle_agent_line(struct attempt *a, const char *line)
 			r->nim_events[r->n_nim_events++] = xstrdup(jstr(o, "msg"));
 	}
 	json_object_put(o);
+	return ret;
+}
+
+/* One agent line: recorded in the result; the runner's own part of it here. */
+static void handle_agent_line(struct attempt *a, const char *line)
+{
+	struct trial_result *r = a->r;
+
+	switch (trial_agent_line(r, line)) {
+	case AGENT_LINE_PARKED:
+		if (a->payload_fd >= 0 && !a->payload_sent) {
+			a->payload_sent = true;
+			if (snapshot_payload_write(a->payload_fd, a->payload, a->payload_len))
+				snprintf(r->infra_reason, sizeof(r->infra_reason),
+					 "cannot write the trial payload");
+		}
+		break;
+	case AGENT_LINE_STARTED:
+		r->boot_ms = now_ms() - a->t0;
+		break;
+	case AGENT_LINE_OTHER:
+		break;
+	}
 }
 
 static struct initrd *build_payload(const struct trial_manifest *m)

@@ -111,6 +111,18 @@ int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
 void trial_result_release(struct trial_result *r);
 /* The result as JSON (new object; caller puts it). */
 struct json_object *trial_result_json(const struct trial_result *r);
+/* What an agent line asks of the runner beyond what trial_agent_line() records. */
+enum agent_line {
+	AGENT_LINE_OTHER,	/* nothing more (also: not an agent event) */
+	AGENT_LINE_PARKED,	/* "parked": a restored guest waits for its payload */
+	AGENT_LINE_STARTED,	/* "started": the boot ends here (the runner times it) */
+};
+/*
+ * Apply one line of the agent channel (docs/OUTCOMES.md; NUL-terminated,
+ * without its newline) to r: counters, workload verdict, NIM events.  Pure
+ * but for r: the guest writes these lines, so any text is accepted.
+ */
+enum agent_line trial_agent_line(struct trial_result *r, const char *line);
 /* Count swifi's armed/fired events in a console log; both -1 if nothing was armed. */
 void trial_fault_activation(const char *console, size_t len, int *armed /* out */,
 			    int *fired /* out */);
