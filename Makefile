@@ -43,6 +43,7 @@ GUEST_TOOLS := $(patsubst harness/guest/tools/%.c,build/guest/bin/%,$(wildcard h
 KMOD_DIRS := $(patsubst %/Kbuild,%,$(wildcard kmod/*/Kbuild))
 
 .PHONY: all deps build tools kmods guest image check unit vmtest demo bench clean rooms
+.PHONY: fuzz fuzz-build fuzz-regress
 .DEFAULT_GOAL := all
 
 all: deps
@@ -111,8 +112,8 @@ kmods image: guest
 	@vm-images/build-kernel.sh --select build
 
 check: all
-	@$(MAKE) --no-print-directory $(UNIT_BINS)
-	@tests/run-tests.sh $(UNIT_BINS) $(sort $(wildcard tests/vm/test_*.sh))
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(FUZZ_BINS)
+	@tests/run-tests.sh $(UNIT_BINS) tests/fuzz/run-regress.sh $(sort $(wildcard tests/vm/test_*.sh))
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_BINS)
@@ -131,5 +132,45 @@ clean:
 		       $$d/modules.order $$d/Module.symvers $$d/.tmp_versions; \
 	done
 
+# ---- fuzzing (docs/FUZZ.md) ------------------------------------------------
+# One libFuzzer target per parser of untrusted input, tests/fuzz/fuzz_*.c,
+# built with Debian's clang 14 against the library compiled into its own tree
+# (build/fuzz/obj, build/libnooks-fuzz.a) with ASan, UBSan and coverage; the
+# gcc builds in build/obj and build/san are not touched.  `make fuzz` runs
+# each target for FUZZ_TIME seconds (scripts/fuzz.sh); `make check` runs
+# every target over its seeds and regression inputs (tests/fuzz/run-regress.sh).
+FUZZ_CC := clang-14
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -D_FILE_OFFSET_BITS=64 \
+	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 300
+$(foreach r,$(ROOMS),$(eval build/fuzz/obj/$(r)/%.o: INC := $(call ROOM_INC,$(r))))
+build/fuzz/obj/db/%.o: INC += -Ibuild/gen
+build/fuzz/obj/db/store.o: build/gen/schema_sql.h
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(INC) -MMD -MP -c -o $@ $<
+
+build/libnooks-fuzz.a: $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/libnooks-fuzz.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(ALL_INC) -Itests/fuzz -MMD -MP -o $@ $< \
+		build/libnooks-fuzz.a $(LDLIBS)
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@scripts/fuzz.sh --time $(FUZZ_TIME)
+
+fuzz-regress: fuzz-build
+	@tests/run-tests.sh tests/fuzz/run-regress.sh
+
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:%=%.d)
 
 -include $(LIB_OBJS:.o=.d) $(SAN_OBJS:.o=.d) build/obj/harness/cli/nooks.d $(UNIT_BINS:%=%.d)

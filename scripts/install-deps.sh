@@ -6,7 +6,9 @@
 # exits non-zero.  The guest kernel is NOT installed here (vm-images/ fetches
 # it with apt-get download and never installs it on the host), nor are its
 # headers: vm-images/fetch-kernel.sh installs exactly the linux-headers
-# package of the kernel that vm-images/kernel.lock names.
+# package of the kernel that vm-images/kernel.lock names.  clang-14 and
+# libclang-rt-14-dev (libFuzzer, sanitizer runtimes) build the fuzz targets
+# (make fuzz, docs/FUZZ.md).
 set -eu
 
 # $NOOKS_DEPS overrides the list (used by the tests to exercise the paths).
@@ -14,7 +16,7 @@ PKGS=${NOOKS_DEPS:-"build-essential pkg-config git make gcc
 qemu-system-x86 busybox-static kmod cpio xz-utils zstd dosfstools mtools
 libsqlite3-dev sqlite3 libjson-c-dev libcmocka-dev libelf-dev libzydis-dev
 libzstd-dev zlib1g-dev libarchive-dev binutils elfutils iproute2 file
-chromium python3 jq"}
+chromium python3 jq clang-14 libclang-rt-14-dev"}
 
 missing=""
 for p in $PKGS; do
