@@ -450,7 +450,7 @@ char *manifest_guest_module_path(const struct trial_manifest *m, int i)
 	return xasprintf("/trial/modules/%02d-%s", i, s ? s + 1 : p);
 }
 
-char *manifest_guest_json(const struct trial_manifest *m)
+char *manifest_guest_json(const struct trial_manifest *m, const char *key)
 {
 	json_object *o = json_object_new_object(), *mods = json_object_new_array();
 	json_object *wl = json_object_new_object(), *params = json_object_new_object();
@@ -473,6 +473,8 @@ char *manifest_guest_json(const struct trial_manifest *m)
 					       json_object_new_string(m->modules[i].params));
 		json_object_array_add(mods, e);
 	}
+	if (key && *key)
+		json_object_object_add(o, "key", json_object_new_string(key));
 	json_object_object_add(o, "modules", mods);
 	json_object_object_add(o, "coldplug", json_object_new_boolean(m->coldplug));
 	json_object_object_add(wl, "name", json_object_new_string(m->workload));

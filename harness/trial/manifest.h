@@ -58,8 +58,12 @@ int manifest_load(const char *path, struct trial_manifest *m /* out */);
 int manifest_check_files(const struct trial_manifest *m);
 /* Free everything manifest_parse() allocated (m is zeroed). */
 void manifest_release(struct trial_manifest *m);
-/* The guest's /trial/manifest.json (malloc'd); module i lives at guest_module_path(i). */
-char *manifest_guest_json(const struct trial_manifest *m);
+/*
+ * The guest's /trial/manifest.json (malloc'd); module i lives at
+ * guest_module_path(i).  key (NULL or "": none) is the trial's agent-channel
+ * key: the agent puts it in every line it sends (docs/OUTCOMES.md).
+ */
+char *manifest_guest_json(const struct trial_manifest *m, const char *key);
 /* Guest path of host module i (malloc'd): /trial/modules/NN-<basename>. */
 char *manifest_guest_module_path(const struct trial_manifest *m, int i);
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,12 +139,25 @@ enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 {
 	json_object *o = json_tokener_parse(line), *v;
 	enum agent_line ret = AGENT_LINE_OTHER;
-	const char *ev;
+	const char *ev, *key;
 
 	if (!o || !json_object_is_type(o, json_type_object) || !(ev = jstr(o, "event"))) {
 		json_object_put(o);
 		return AGENT_LINE_OTHER;
 	}
+	/* Before the agent has read the manifest it cannot know the key:
+	 * "parked", or an error about reading the manifest.  From then on only
+	 * lines with this trial's key are the agent's (a program in the guest
+	 * writing to the channel does not have it). */
+	key = jstr(o, "key");
+	if (r->channel_key[0] && strcmp(ev, "parked") &&
+	    !(!r->agent_started && !strcmp(ev, "agent_error")) &&
+	    (!key || strcmp(key, r->channel_key))) {
+		r->agent_forged++;
+		json_object_put(o);
+		return AGENT_LINE_OTHER;
+	}
+	r->agent_lines++;
 	if (!strcmp(ev, "parked")) {	/* a restored guest runs: QEMU wrote its RAM */
 		ret = AGENT_LINE_PARKED;
 	} else if (!strcmp(ev, "started")) {
@@ -217,10 +231,10 @@ static void handle_agent_line(struct attempt *a, const char *line)
 	}
 }
 
-static struct initrd *build_payload(const struct trial_manifest *m)
+static struct initrd *build_payload(const struct trial_manifest *m, const char *key)
 {
 	struct initrd *rd = initrd_new();
-	char *json = manifest_guest_json(m);
+	char *json = manifest_guest_json(m, key);
 	int i;
 
 	initrd_add_dir(rd, "trial");
@@ -292,10 +306,10 @@ static void supervise(const struct trial_manifest *m, struct vm *vm, struct chan
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			channel_read(con, NULL);
 		if (n > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			size_t before = agent->written;
+			int before = r->agent_lines;
 
 			channel_read(agent, a);
-			if (agent->written != before || agent->truncated)
+			if (r->agent_lines != before)	/* the agent's own lines only */
 				last_agent = now_ms();
 		}
 		if (gone)
@@ -517,10 +531,23 @@ static bool attempt_restore(const struct trial_manifest *m, const struct snapsho
 
 static void init_result(struct trial_result *r, const char *run_dir);
 
+/* A fresh random agent-channel key: 32 hex digits. */
+static void new_channel_key(char key[33])
+{
+	unsigned char b[16];
+	size_t i;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))	/* cannot fail for 16 bytes */
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(now_ms() >> (i % 8));
+	for (i = 0; i < sizeof(b); i++)
+		snprintf(key + 2 * i, 3, "%02x", b[i]);
+}
+
 /* Keep the logs of a failed restore and start the result over for a boot. */
 static void restore_failed(struct trial_result *out, const struct snapshot *snap)
 {
-	char why[256];
+	char why[256], key[sizeof(out->channel_key)];
 	const char *logs[] = { out->console_log, out->agent_log, out->qemu_log };
 	char *dir = xstrdup(out->run_dir);
 	size_t i;
@@ -545,7 +572,9 @@ static void restore_failed(struct trial_result *out, const struct snapshot *snap
 	free(out->agent_log);
 	free(out->qemu_log);
 	free(out->result_json);
+	memcpy(key, out->channel_key, sizeof(key));	/* the payload's, for the boot */
 	init_result(out, dir);
+	memcpy(out->channel_key, key, sizeof(key));
 	free(dir);
 	snprintf(out->reset_reason, sizeof(out->reset_reason), "%s", why);
 	snprintf(out->snapshot_key, sizeof(out->snapshot_key), "%s", snap->key);
@@ -568,7 +597,8 @@ int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
 	if (mkdir_p(o->run_dir, 0755))
 		return -1;
 	init_result(out, o->run_dir);
-	rd = build_payload(m);
+	new_channel_key(out->channel_key);
+	rd = build_payload(m, out->channel_key);
 	if (!rd)
 		goto done;
 	append = build_append(m, o);
@@ -701,6 +731,7 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(logs, "agent", jstring(r->agent_log));
 	json_object_object_add(logs, "qemu", jstring(r->qemu_log));
 	json_object_object_add(logs, "console_truncated", jbool(r->console_truncated));
+	json_object_object_add(logs, "agent_forged", json_object_new_int(r->agent_forged));
 	json_object_object_add(logs, "agent_truncated", jbool(r->agent_truncated));
 	json_object_object_add(o, "logs", logs);
 	return o;

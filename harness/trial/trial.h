@@ -64,6 +64,10 @@ struct trial_result {
 	char infra_reason[256];		/* host-side error text, if any */
 	struct triage_verdict triage;
 	/* agent */
+	char channel_key[33];		/* this trial's agent-channel key; "": none, every
+					 * line accepted (trial_agent_line() alone) */
+	int agent_lines;		/* agent lines accepted (they carry the key) */
+	int agent_forged;		/* agent events without the key: ignored */
 	bool agent_started, agent_done;
 	int modules_loaded, modules_failed;
 	int workload_exit;		/* -1 if unknown */

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int i;
 
 	if (!manifest_parse(text, "fuzz.json", &m)) {
-		free(manifest_guest_json(&m));
+		free(manifest_guest_json(&m, NULL));
 		for (i = 0; i < m.n_modules; i++)
 			if (m.modules[i].path)
 				free(manifest_guest_module_path(&m, i));

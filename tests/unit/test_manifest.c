@@ -99,7 +99,7 @@ static void test_full(void **state)
 	assert_int_equal(m.total_ms, 90000);
 	gp = manifest_guest_module_path(&m, 2);
 	assert_string_equal(gp, "/trial/modules/02-fat.ko");
-	g = manifest_guest_json(&m);
+	g = manifest_guest_json(&m, NULL);
 	assert_non_null(strstr(g, "{\"file\":\"/trial/modules/00-e1000.ko\"}"));
 	assert_non_null(strstr(g, "{\"name\":\"mii\"}"));
 	assert_non_null(strstr(g, "\"params\":\"a=1\""));
@@ -155,7 +155,7 @@ static void test_inject_and_recovery_agent(void **state)
 	assert_string_equal(m.inject_phase, "send");
 	assert_int_equal(m.inject_after_ms, 500);
 	assert_true(m.no_recovery_agent);
-	g = manifest_guest_json(&m);
+	g = manifest_guest_json(&m, NULL);
 	assert_non_null(strstr(g, "\"inject\":{\"cmd\":\"echo x > /y\",\"after_s\":0.5,\"phase\":\"send\"}"));
 	assert_non_null(strstr(g, "\"recovery_agent\":false"));
 	free(g);
@@ -163,7 +163,7 @@ static void test_inject_and_recovery_agent(void **state)
 	assert_int_equal(manifest_parse("{\"workload\": \"none\"}", "m.json", &m), 0);
 	assert_false(m.no_recovery_agent);
 	assert_null(m.inject_cmd);
-	g = manifest_guest_json(&m);
+	g = manifest_guest_json(&m, NULL);
 	assert_null(strstr(g, "inject"));
 	assert_null(strstr(g, "recovery_agent"));
 	free(g);

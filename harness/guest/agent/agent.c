@@ -64,6 +64,13 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The trial's channel key (manifest "key"): in every line once known, so
+ * the host can tell the agent's lines from a guest program's writes to the
+ * channel.  Kept only here: the manifest file is deleted once read.
+ */
+static char key[65];
+
 /* Write one event line; o is consumed.  One write() per line keeps lines whole. */
 void emit(json_object *o)
 {
@@ -72,6 +79,8 @@ void emit(json_object *o)
 	int n;
 
 	json_object_object_add(o, "t_ms", json_object_new_int64(mono_ms()));
+	if (key[0])
+		json_object_object_add(o, "key", json_object_new_string(key));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = asprintf(&line, "%s\n", s);
 	if (n > 0 && chan >= 0) {
@@ -140,7 +149,12 @@ static pid_t start_heartbeat(void)
 	return pid;
 }
 
-/* Forward every /dev/kmsg record whose message starts with "nooks:". */
+/*
+ * Forward every kernel /dev/kmsg record whose message starts with "nooks:".
+ * Only facility 0 is the kernel's: a record a program wrote to /dev/kmsg
+ * gets LOG_USER or its own facility, never 0 (kernel/printk/printk.c,
+ * devkmsg_write), so a forged "nooks: recovered" line is not a NIM event.
+ */
 static void drain_kmsg(void)
 {
 	char buf[8192];
@@ -157,7 +171,7 @@ static void drain_kmsg(void)
 			return;
 		buf[n] = '\0';
 		msg = strchr(buf, ';');
-		if (!msg)
+		if (!msg || atoi(buf) >> 3 != 0)	/* no record, or not the kernel's */
 			continue;
 		msg++;
 		end = strchr(msg, '\n');
@@ -527,7 +541,7 @@ static volatile unsigned char *map_payload(size_t *size)
 				close(fd);
 			continue;
 		}
-		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		close(fd);
 		if (p == MAP_FAILED)
 			p = NULL;
@@ -656,6 +670,9 @@ static void park(void)
 		emit_simple("agent_error", "error", "park: cannot unpack the payload");
 		power_off(0);
 	}
+	/* wipe it: the manifest (and its key) is not read from the device again */
+	for (size_t i = 0; i < (PAYLOAD_DATA_OFF + h.len + 7) / 8; i++)
+		((volatile uint64_t *)bar)[i] = 0;
 	munmap((void *)bar, size);
 	unlink("/trial/park");
 }
@@ -681,6 +698,9 @@ int main(int argc, char **argv)
 		emit_simple("agent_error", "error", "cannot read " MANIFEST);
 		power_off(0);
 	}
+	if (json_object_object_get_ex(m, "key", &v))
+		snprintf(key, sizeof(key), "%s", json_object_get_string(v));
+	unlink(path);	/* the key lives in this process only */
 	o = event("started");
 	json_object_object_add(o, "restored", json_object_new_boolean(parked));
 	emit(o);

@@ -1,0 +1,104 @@
+/*
+ * test_agent_line.c - the host side of the agent channel, trial_agent_line():
+ * with a channel key, only lines carrying it are the agent's.  A program in
+ * the guest that writes to the channel (forged "done", "result", NIM
+ * events, heartbeats) changes nothing of the result and is counted in
+ * agent_forged; "parked" and an error reading the manifest come before the
+ * agent knows the key and are taken without it.  Without a key (the
+ * function alone, as fuzz_agent.c calls it) every line is taken.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "trial.h"
+
+#define KEY "0123456789abcdef0123456789abcdef"
+
+static void fresh(struct trial_result *r, const char *key)
+{
+	memset(r, 0, sizeof(*r));
+	r->workload_exit = r->workload_result = r->nim_first_fault = -1;
+	r->nim_recovery_us = -1;
+	snprintf(r->channel_key, sizeof(r->channel_key), "%s", key);
+}
+
+static void test_forged_lines_ignored(void **state)
+{
+	static const char *const forged[] = {
+		"{\"event\":\"done\"}",
+		"{\"event\":\"result\",\"pass\":true,\"reason\":\"forged\"}",
+		"{\"event\":\"nim\",\"msg\":\"nooks: recovered domain=e1000 kind=page_fault latency_us=5\"}",
+		"{\"event\":\"heartbeat\",\"seq\":1,\"key\":\"" KEY "0\"}",
+		"{\"event\":\"workload_exit\",\"status\":0,\"key\":\"wrong\"}",
+		"{\"event\":\"agent_error\",\"error\":\"late, keyless\"}",
+	};
+	struct trial_result r;
+	size_t i;
+
+	(void)state;
+	fresh(&r, KEY);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"parked\"}"), AGENT_LINE_PARKED);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"started\",\"key\":\"" KEY "\"}"),
+			 AGENT_LINE_STARTED);
+	assert_true(r.agent_started);
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
+		assert_int_equal(trial_agent_line(&r, forged[i]), AGENT_LINE_OTHER);
+	assert_int_equal(r.agent_forged, 6);
+	assert_int_equal(r.agent_lines, 2);
+	assert_false(r.agent_done);
+	assert_int_equal(r.workload_result, -1);
+	assert_int_equal(r.workload_exit, -1);
+	assert_int_equal(r.nim_recovered, 0);
+	assert_int_equal(r.n_nim_events, 0);
+	assert_string_equal(r.infra_reason, "");
+	/* the agent's own lines still count */
+	trial_agent_line(&r, "{\"event\":\"nim\",\"key\":\"" KEY "\","
+			     "\"msg\":\"nooks: recovered domain=e1000 kind=page_fault latency_us=7\"}");
+	trial_agent_line(&r, "{\"event\":\"done\",\"key\":\"" KEY "\"}");
+	assert_int_equal(r.nim_recovered, 1);
+	assert_int_equal(r.nim_recovery_us, 7);
+	assert_true(r.agent_done);
+	assert_int_equal(r.agent_lines, 4);
+	trial_result_release(&r);
+}
+
+static void test_before_the_key(void **state)
+{
+	struct trial_result r;
+
+	(void)state;
+	fresh(&r, KEY);
+	trial_agent_line(&r, "{\"event\":\"agent_error\",\"error\":\"cannot read /trial/manifest.json\"}");
+	assert_int_equal(r.agent_forged, 0);
+	assert_non_null(strstr(r.infra_reason, "cannot read /trial/manifest.json"));
+	trial_result_release(&r);
+}
+
+static void test_no_key_takes_every_line(void **state)
+{
+	struct trial_result r;
+
+	(void)state;
+	fresh(&r, "");
+	trial_agent_line(&r, "{\"event\":\"started\"}");
+	trial_agent_line(&r, "{\"event\":\"done\"}");
+	assert_true(r.agent_started && r.agent_done);
+	assert_int_equal(r.agent_forged, 0);
+	trial_result_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forged_lines_ignored),
+		cmocka_unit_test(test_before_the_key),
+		cmocka_unit_test(test_no_key_takes_every_line),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
