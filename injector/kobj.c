@@ -46,6 +46,8 @@ static int load_symbols(struct kobj *o, Elf_Scn *scn, GElf_Shdr *sh)
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t i, n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
 
+	if (o->sym)
+		return error("'%s' has more than one symbol table", o->path);
 	if (!d)
 		return error("'%s': cannot read the symbol table: %s", o->path, elf_errmsg(-1));
 	o->sym = xcalloc(n ? n : 1, sizeof(*o->sym));
