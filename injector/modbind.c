@@ -22,10 +22,15 @@
 #define SIG_MAGIC "~Module signature appended~\n"
 #define VERS_NAME_LEN 56
 #define VERS_REC_LEN 64
+/* The bound copy may outgrow the input by renamed names and alignment
+ * padding, never by more than this plus the input's size again: a section
+ * aligned to 2^40 bytes would otherwise make libelf write a file that size. */
+#define GROWTH_SLACK (1u << 20)
 
 struct modbind {
 	char *out, *tmp;
 	int fd, committed, was_signed;
+	size_t in_len;		/* bytes of the working copy as opened */
 	Elf *elf;
 	Elf_Scn *symtab, *strtab, *versions;
 	Elf_Data *symdata, *strdata, *versdata;
@@ -156,6 +161,7 @@ static int copy_unsigned(struct modbind *mb, const char *in)
 		return -1;
 	keep = modbind_unsigned_len(buf, len);
 	mb->was_signed = keep != len;
+	mb->in_len = keep;
 	mb->fd = open(mb->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (mb->fd < 0) {
 		free(buf);
@@ -398,6 +404,13 @@ int modbind_drop_static_calls(struct modbind *mb, int (*dropped)(const char *sym
 
 int modbind_commit(struct modbind *mb)
 {
+	off_t size = elf_update(mb->elf, ELF_C_NULL);	/* the layout only */
+
+	if (size < 0)
+		return error("cannot lay out '%s': %s", mb->tmp, elf_errmsg(-1));
+	if ((uint64_t)size > 2 * (uint64_t)mb->in_len + GROWTH_SLACK)
+		return error("module '%s' would grow from %zu to %lld bytes (bad section alignment)",
+			     mb->out, mb->in_len, (long long)size);
 	if (elf_update(mb->elf, ELF_C_WRITE) < 0)
 		return error("cannot write '%s': %s", mb->tmp, elf_errmsg(-1));
 	elf_end(mb->elf);
