@@ -86,13 +86,14 @@ int profile_from_console(const char *console, size_t len, struct json_object **c
 			e--;
 		if (m) {
 			const char *t = m + sizeof(mark) - 1;
+			size_t rest = (size_t)(e - t);	/* the log need not end in '\n' or NUL */
 
-			if (*t == ' ' && calls_line(t + 1, (size_t)(e - t - 1), *calls)) {
+			if (rest && *t == ' ' && calls_line(t + 1, rest - 1, *calls)) {
 				json_object_put(*calls);
 				*calls = NULL;
 				return error("malformed swifi calls line '%.*s'", (int)(e - m), m);
 			}
-			if (!strncmp(t, "_done", 5))
+			if (rest >= 5 && !memcmp(t, "_done", 5))
 				done = 1;
 		}
 		p = nl ? nl + 1 : NULL;
