@@ -28,7 +28,8 @@ Fuzz each target (default: all of tests/fuzz/fuzz_*.c) for S seconds
   -h, --help   this text
 
 Per target: build/fuzz/corpus/T/ (generated corpus), build/fuzz/crashes/T/
-(crashing inputs), build/fuzz/logs/T.<date>.log (libFuzzer's output).
+(crashing inputs), build/fuzz/logs/T.<date>.log (libFuzzer's output),
+build/fuzz/tmp/T/ (scratch files, removed after the run).
 EOF
 }
 
@@ -106,13 +107,16 @@ for t in $targets; do
 	for d in tests/fuzz/corpus/$t tests/fuzz/regress/$t; do
 		[ -d "$d" ] && seeds="$seeds $d"
 	done
+	scratch=$FUZZ/tmp/$t	# the targets' scratch files (fuzz.h)
+	rm -rf "$scratch" && mkdir -p "$scratch"
 	before=$(ls "$crashes" | wc -l)
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	nice -n 19 "$bin" -max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 \
+	NOOKS_FUZZ_TMP=$scratch nice -n 19 "$bin" -max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 \
 		-max_len="$(max_len "$t")" -close_fd_mask=3 -print_final_stats=1 \
 		-artifact_prefix="$crashes/" "$corpus" $seeds >"$out" 2>&1
 	rc=$?
+	rm -rf "$scratch"
 	secs=$(( $(date +%s) - start ))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out" | tail -n 1)

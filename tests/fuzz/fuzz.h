@@ -5,7 +5,9 @@
  * libFuzzer hands a target size bytes that are neither NUL-terminated nor
  * longer than size: fuzz_str() makes the C string a parser of text expects,
  * fuzz_file() the file a parser that takes a path reads (in one directory
- * per process, on tmpfs when there is one, removed at exit).
+ * per process, nooks-fuzz.PID, removed at a normal exit; under
+ * $NOOKS_FUZZ_TMP, which scripts/fuzz.sh sets and empties after each run,
+ * since a timeout or crash skips the removal; else on tmpfs if there is one).
  */
 #ifndef NOOKS_FUZZ_H
 #define NOOKS_FUZZ_H
@@ -45,7 +47,10 @@ static inline void fuzz_dir_remove(void)
 static inline const char *fuzz_dir(void)
 {
 	if (!fuzz_dir_path[0]) {
-		const char *base = access("/dev/shm", W_OK) ? getenv("TMPDIR") : "/dev/shm";
+		const char *base = getenv("NOOKS_FUZZ_TMP");
+
+		if (!base || !*base)
+			base = access("/dev/shm", W_OK) ? getenv("TMPDIR") : "/dev/shm";
 
 		snprintf(fuzz_dir_path, sizeof(fuzz_dir_path), "%s/nooks-fuzz.%ld",
 			 base && *base ? base : "/tmp", (long)getpid());

@@ -11,7 +11,9 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+NOOKS_FUZZ_TMP=$(mktemp -d)	# the targets' scratch files (fuzz.h)
+export NOOKS_FUZZ_TMP
+trap 'rm -rf "$log" "$NOOKS_FUZZ_TMP"' EXIT
 for src in tests/fuzz/fuzz_*.c; do
 	t=$(basename "$src" .c)
 	bin=build/fuzz/bin/$t
