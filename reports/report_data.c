@@ -1,7 +1,9 @@
 /*
  * report_data.c - load one campaign's results from the store's views into
  * a struct rep_campaign (see report.h).  Read-only; every query is a
- * SELECT on a view or a base table by id, with bound parameters.
+ * SELECT on a view or a base table by id, with bound parameters.  The file
+ * may be damaged or hostile: a row without the name it is keyed by is
+ * skipped, never dereferenced.
  */
 #define _GNU_SOURCE
 #include "report.h"
@@ -139,6 +141,8 @@ static int load_exts(struct store *st, struct rep_campaign *c)
 	if (!s)
 		return -1;
 	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+			continue;	/* only a damaged database has one */
 		c->ext = xrealloc(c->ext, (size_t)(c->n_ext + 1) * sizeof(*c->ext));
 		memset(&c->ext[c->n_ext], 0, sizeof(*c->ext));
 		c->ext[c->n_ext++].name = col_str(s, 0);
@@ -295,6 +299,8 @@ static int load_types(struct store *st, struct rep_campaign *c)
 		const char *t = (const char *)sqlite3_column_text(s, 1);
 		int m = rep_mode_index((const char *)sqlite3_column_text(s, 2)), i;
 
+		if (!e || !t)
+			continue;
 		for (i = 0; i < c->n_types; i++)
 			if (!strcmp(c->types[i].ext, e) && !strcmp(c->types[i].types, t))
 				break;
@@ -327,7 +333,7 @@ static int load_activation(struct store *st, struct rep_campaign *c)
 		const char *t = (const char *)sqlite3_column_text(s, 1);
 		int m = rep_mode_index((const char *)sqlite3_column_text(s, 2)), i;
 
-		for (i = 0; m >= 0 && i < c->n_types; i++) {
+		for (i = 0; m >= 0 && e && t && i < c->n_types; i++) {
 			struct rep_act *a = &c->types[i].act[m];
 
 			if (strcmp(c->types[i].ext, e) || strcmp(c->types[i].types, t))
@@ -422,6 +428,8 @@ static int load_sites(struct store *st, struct rep_campaign *c)
 		struct rep_ext *e = find_ext(c, (const char *)sqlite3_column_text(s, 0));
 		const char *t = (const char *)sqlite3_column_text(s, 1);
 
+		if (!t)
+			continue;
 		for (k = 0; k < c->n_site_types && strcmp(c->site_types[k], t); k++)
 			;
 		if (k == c->n_site_types) {
