@@ -74,11 +74,15 @@ static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh)
 	return NULL;
 }
 
+/* A symbol's name, or NULL unless it lies in .strtab, NUL included. */
 static const char *sym_name(struct modbind *mb, const GElf_Sym *s)
 {
+	const char *n;
+
 	if (s->st_name >= mb->strdata->d_size)
 		return NULL;
-	return (const char *)mb->strdata->d_buf + s->st_name;
+	n = (const char *)mb->strdata->d_buf + s->st_name;
+	return memchr(n, '\0', mb->strdata->d_size - s->st_name) ? n : NULL;
 }
 
 static struct modbind_import *import_of(struct modbind *mb, size_t symidx)
