@@ -2,7 +2,8 @@
 # test_kernel_lock.sh - one kernel lock, every path derived from it, drift
 # caught here:
 #   - no kernel version literal outside vm-images/kernel.lock (and test
-#     data, and docs that record which kernel a measurement ran on);
+#     data -- fixtures, fuzz seeds and regression inputs recorded from real
+#     runs -- and docs that record which kernel a measurement ran on);
 #   - the lock is honoured while Debian serves it; a lock Debian does not
 #     serve falls back, in one line, to the ABI linux-headers-amd64 names,
 #     and the image records the fallback; NOOKS_KERNEL selects another ABI;
@@ -16,7 +17,8 @@ LOCK="$TOP/vm-images/kernel.lock"
 
 # 1. Version literals: 6.1.0-NN ABIs and 6.1.NNN-N package versions.
 hits=$(cd "$TOP" && git grep -nIE '6\.1\.0-[0-9]+|6\.1\.[0-9]{2,3}-[0-9]+' -- . \
-	':!vm-images/kernel.lock' ':!tests/fixtures' ':!tests/unit' ':!tests/report' ':!docs' 2>/dev/null)
+	':!vm-images/kernel.lock' ':!tests/fixtures' ':!tests/unit' ':!tests/report' ':!docs' \
+	':!tests/fuzz/corpus' ':!tests/fuzz/regress' 2>/dev/null)
 expect_eq "no kernel version literal outside kernel.lock" "" "$hits"
 
 # 2. Resolution: the lock while served, else the fallback.
