@@ -74,15 +74,20 @@ static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh)
 	return NULL;
 }
 
-/* A symbol's name, or NULL unless it lies in .strtab, NUL included. */
+/* The string at off in a string table, or NULL unless it lies inside, NUL included. */
+static const char *str_at(const Elf_Data *d, size_t off)
+{
+	const char *s;
+
+	if (off >= d->d_size)
+		return NULL;
+	s = (const char *)d->d_buf + off;
+	return memchr(s, '\0', d->d_size - off) ? s : NULL;
+}
+
 static const char *sym_name(struct modbind *mb, const GElf_Sym *s)
 {
-	const char *n;
-
-	if (s->st_name >= mb->strdata->d_size)
-		return NULL;
-	n = (const char *)mb->strdata->d_buf + s->st_name;
-	return memchr(n, '\0', mb->strdata->d_size - s->st_name) ? n : NULL;
+	return str_at(mb->strdata, s->st_name);
 }
 
 static struct modbind_import *import_of(struct modbind *mb, size_t symidx)
@@ -345,9 +350,8 @@ int modbind_keep_init(struct modbind *mb)
 		char *nn;
 		int err;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_name >= d->d_size)
+		if (!gelf_getshdr(scn, &sh) || !(name = str_at(d, sh.sh_name)))
 			continue;
-		name = (const char *)d->d_buf + sh.sh_name;
 		if (strncmp(name, ".init", 5) && strncmp(name, ".rela.init", 10))
 			continue;
 		nn = !strncmp(name, ".rela", 5) ? xasprintf(".rela.nooks%s", name + 5)
