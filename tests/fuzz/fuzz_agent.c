@@ -5,7 +5,9 @@
  * (harness/trial/trial.c: a line longer than the runner's buffer is
  * dropped whole), each applied with trial_agent_line(), then what the
  * runner does with the result: the NIM detection fallback over the
- * recorded NIM events, the classification and result.json.
+ * recorded NIM events, the classification and result.json.  The trial's
+ * channel key is FUZZ_KEY: lines without it are forged (the seeds have
+ * both kinds).
  */
 #include "fuzz.h"
 
@@ -15,6 +17,7 @@
 #include "trial.h"
 
 #define LINE_MAX_BYTES 4096	/* MAX_AGENT_LINE of trial.c */
+#define FUZZ_KEY "00112233445566778899aabbccddeeff"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.fault_armed = r.fault_fired = -1;
 	r.workload_result = -1;
 	r.attempts = 1;
+	snprintf(r.channel_key, sizeof(r.channel_key), "%s", FUZZ_KEY);
 	for (i = 0; i < size; i++) {
 		if (data[i] == '\n') {
 			line[used] = '\0';
