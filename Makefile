@@ -1,8 +1,10 @@
 # Top-level build of the nooks lab.  Targets:
 #   all    install missing packages, build bin/nooks, kmod/*, the guest image
-#   check  all + unit tests (cmocka, ASan/UBSan) + VM tests on real QEMU
+#   check  all + unit tests (cmocka, ASan/UBSan) + the fuzz targets over their
+#          seeds and regression inputs + VM tests on real QEMU
 #   demo   the main job: a small campaign end to end, ending with a report
 #   bench  benchmarks that print figures
+#   fuzz   libFuzzer targets of the parsers of untrusted input, FUZZ_TIME s each
 #   clean  remove everything built (the kernel .deb cache stays in ~/.cache)
 # The guest kernel comes from vm-images/kernel.lock (NOOKS_KERNEL overrides).
 # Components are rooms (folders) linked into one CLI; each room's *.c are
