@@ -825,6 +825,7 @@ int store_log_get(struct store *st, int64_t trial_id, const char *kind,
 {
 	sqlite3_stmt *s = store_prepare(st,
 		"SELECT raw_size, zdata FROM logs WHERE trial_id = ?1 AND kind = ?2");
+	sqlite3_int64 want, zlen;
 	uLongf raw;
 	int r;
 
@@ -839,18 +840,26 @@ int store_log_get(struct store *st, int64_t trial_id, const char *kind,
 		sqlite3_finalize(s);
 		return r == SQLITE_DONE ? 1 : db_error(st, "cannot read a log");
 	}
-	raw = (uLongf)sqlite3_column_int64(s, 0);
+	/* A damaged or hostile file: raw_size must be a size zlib can have
+	 * produced from zdata (deflate expands at most 1032:1), and exactly
+	 * raw_size bytes must come out. */
+	want = sqlite3_column_int64(s, 0);
+	zlen = (sqlite3_int64)sqlite3_column_bytes(s, 1);
+	if (want < 0 || want > 1032 * zlen + 64 || (uint64_t)want > SIZE_MAX / 2)
+		goto corrupt;
+	raw = (uLongf)want;
 	*buf = xmalloc(raw + 1);
-	if (raw && uncompress((Bytef *)*buf, &raw, sqlite3_column_blob(s, 1),
-			      (uLong)sqlite3_column_bytes(s, 1)) != Z_OK) {
-		sqlite3_finalize(s);
-		free(*buf);
-		*buf = NULL;
-		return error("database '%s': corrupt %s log of trial %lld", st->path, kind,
-			     (long long)trial_id);
-	}
+	if (raw && (uncompress((Bytef *)*buf, &raw, sqlite3_column_blob(s, 1), (uLong)zlen) != Z_OK ||
+		    raw != (uLongf)want))
+		goto corrupt;
 	sqlite3_finalize(s);
 	(*buf)[raw] = '\0';
 	*len = raw;
 	return 0;
+corrupt:
+	sqlite3_finalize(s);
+	free(*buf);
+	*buf = NULL;
+	return error("database '%s': corrupt %s log of trial %lld", st->path, kind,
+		     (long long)trial_id);
 }

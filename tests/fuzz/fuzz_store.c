@@ -5,7 +5,8 @@
  * the first campaigns report_load() (reports/report_data.c: the views into
  * structs) and the writers that need no trial logs: report.md, junit.xml,
  * the summary, the kernel check, compare (native vs nooks) and the gate
- * with its default rules, all into /dev/null.
+ * with its default rules, all into /dev/null; and the stored logs of the
+ * first trials through store_log_get(), as the HTML trial pages read them.
  *
  * Bounded here, not in the product: a hostile file may define the views
  * as any query (a recursive one never ends), so each input gets a budget
@@ -86,6 +87,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sqlite3_finalize(s);
 	for (i = 0; i < n; i++)
 		render(st, ids[i], null);
+	s = store_prepare(st, "SELECT trial_id, kind FROM logs LIMIT 8");
+	while (s && sqlite3_step(s) == SQLITE_ROW) {
+		char *log = NULL, *kind = xstrdup((const char *)sqlite3_column_text(s, 1) ?
+						  (const char *)sqlite3_column_text(s, 1) : "");
+		size_t len;
+
+		if (!store_log_get(st, sqlite3_column_int64(s, 0), kind, &log, &len) &&
+		    len && log[len] != '\0')
+			abort();	/* the contract: NUL-terminated */
+		free(log);
+		free(kind);
+	}
+	sqlite3_finalize(s);
 	store_close(st);
 out:
 	remove_db(path);

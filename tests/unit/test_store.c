@@ -142,6 +142,26 @@ static void test_create_and_put(void **state)
 	assert_string_equal(buf, "BUG: <script>x</script>\n");
 	free(buf);
 	assert_int_equal(store_log_get(st, id, "agent", &buf, &len), 1);
+	/* a damaged or hostile raw_size is a one-line error, never an overflow
+	 * (found by fuzz_store: -1 decompressed the log into 1 byte) */
+	{
+		static const char *const bad[] = { "-1", "25", "23", "100000000", "9223372036854775807" };
+		size_t i;
+		char *sql;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			sql = xasprintf("UPDATE logs SET raw_size = %s WHERE trial_id = %lld AND "
+					"kind = 'console'", bad[i], (long long)id);
+			assert_int_equal(store_exec(st, sql), 0);
+			free(sql);
+			assert_int_equal(store_log_get(st, id, "console", &buf, &len), -1);
+			assert_null(buf);
+			assert_int_equal(len, 0);
+		}
+		assert_int_equal(store_exec(st, "UPDATE logs SET raw_size = 24"), 0);
+		assert_int_equal(store_log_get(st, id, "console", &buf, &len), 0);
+		free(buf);
+	}
 	assert_int_equal(store_campaign_resolve(st, "t", &id), 0);
 	assert_int_equal(id, c);
 	assert_int_equal(store_campaign_resolve(st, "nope", &id), -1);
