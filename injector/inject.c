@@ -468,6 +468,7 @@ static int apply_one(struct injector *j, const struct inj_site *site, struct prn
 		return error("internal: %s fault does not apply at %s+0x%llx",
 			     fault_defs[site->type].name, s->name, (unsigned long long)site->off);
 	memcpy(m->newb, e.newb, c.len);
+	m->keep = e.deleted ? 0 : c.relmask;	/* a deleted one's relocations go */
 	snprintf(m->detail, sizeof(m->detail), "%s", e.detail);
 	if (fix_relocs(j, m, e.deleted))
 		return -1;
@@ -545,6 +546,20 @@ static char *hex(const uint8_t *b, unsigned n, char *out)
 	return out;
 }
 
+char *inj_live_hex(const struct mutation *m, char *out)
+{
+	unsigned i;
+
+	for (i = 0; i < m->len; i++) {
+		if (m->keep >> i & 1)
+			memcpy(out + 2 * i, "..", 2);
+		else
+			sprintf(out + 2 * i, "%02x", m->newb[i]);
+	}
+	out[2 * m->len] = 0;
+	return out;
+}
+
 struct json_object *inj_mutation_json(const struct mutation *m)
 {
 	struct json_object *o = json_object_new_object(), *nr = json_object_new_array();
@@ -561,6 +576,7 @@ struct json_object *inj_mutation_json(const struct mutation *m)
 	json_object_object_add(o, "length", json_object_new_int(m->len));
 	json_object_object_add(o, "old_bytes", json_object_new_string(hex(m->oldb, m->len, buf)));
 	json_object_object_add(o, "new_bytes", json_object_new_string(hex(m->newb, m->len, buf)));
+	json_object_object_add(o, "live", json_object_new_string(inj_live_hex(m, buf)));
 	json_object_object_add(o, "before", json_object_new_string(m->before));
 	json_object_object_add(o, "after", json_object_new_string(m->after));
 	json_object_object_add(o, "detail", json_object_new_string(m->detail));

@@ -48,6 +48,8 @@ struct mutation {
 	const char *func;	/* NULL if no function symbol covers it */
 	uint64_t func_off;
 	uint8_t oldb[FT_MAX_INSN], newb[FT_MAX_INSN];
+	uint16_t keep;		/* bit i: byte i is written at load by a relocation
+				 * that stays: a live patch leaves it as loaded */
 	char detail[96];
 	char before[256], after[256];	/* AT&T disassembly, "; "-separated */
 	int nneut;
@@ -67,6 +69,12 @@ int inj_sites(struct injector *j, unsigned mask, const struct inj_filter *f,
 /* Choose count sites from seed and mutate j->obj.buf; *muts is malloc'd. */
 int inj_apply(struct injector *j, unsigned mask, const struct inj_filter *f, uint64_t seed,
 	      unsigned count, struct mutation **muts /* out */, size_t *n /* out */);
+/*
+ * The live patch of a mutation, for a module loaded pristine (transient
+ * faults, kmod/swifi/swifi_text.c): the new bytes as hex pairs, ".." for
+ * each byte in m->keep.  out holds at least 2 * FT_MAX_INSN + 1 chars.
+ */
+char *inj_live_hex(const struct mutation *m, char *out);
 /* The describe record of one mutation (json_object *, caller puts it). */
 struct json_object *inj_mutation_json(const struct mutation *m);
 /* Disassemble len bytes at sec:off of the current image, "; "-separated. */

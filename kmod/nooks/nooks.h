@@ -31,6 +31,9 @@
  *   nooks_pd_sync.c     stage 2: private tables kept in sync with kernel
  *                       unmaps, TLB shootdown of CPUs in a domain
  *   nooks_pd_bench.c    XPC round-trip microbenchmark
+ *   nooks_text.c        the pristine text: copied at attach, restored at
+ *                       recovery (transient code faults)
+ *   nooks_text_poke.c   builds kmod/common/text_poke.c (live text writes)
  *
  * Rule: which files may switch domains.  A CPU enters or leaves a
  * protection domain only through nooks_pd_enter()/nooks_pd_leave()
@@ -101,6 +104,11 @@ struct nooks_domain {
 	void *data_start;
 	size_t data_size;
 	void *pristine;
+	/* pristine core text (nooks_text.c): copy, mask of kernel-patched bytes */
+	unsigned long text_start_pristine;
+	size_t text_size;
+	void *text_pristine;
+	unsigned long *text_mask;
 	int (*init)(void);	/* the extension's own init/exit */
 	void (*exit)(void);
 	const struct kernel_param_ops **param_ops; /* originals, per kp[] */
@@ -136,6 +144,11 @@ struct nooks_domain *nooks_domain_by_ip(unsigned long ip);
 void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 			unsigned long ip);
 const char *nooks_state_name(enum nooks_state s);
+
+/* nooks_text.c */
+int nooks_text_attach(struct nooks_domain *d, struct module *mod);
+void nooks_text_detach(struct nooks_domain *d);
+int nooks_text_restore(struct nooks_domain *d);
 
 /* nooks_xpc.c */
 long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,

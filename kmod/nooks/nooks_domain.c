@@ -26,8 +26,9 @@
  *      calling ndo_stop, pci_unregister_driver calling remove) fail fast
  *      instead of entering the broken extension.
  *   3. Objects are released only with d->active == 0 (no thread inside).
- *   4. The pristine data copy exists from attach to detach, and module data
- *      is restored from it only in RECOVERING, after 3.
+ *   4. The pristine data and text copies exist from attach to detach, and
+ *      module data and text are restored from them only in RECOVERING,
+ *      after 3 (text: nooks_text.c).
  *   5. At most one recovery work item per domain is queued or running.
  *   6. mod->init/mod->exit point to slot shadows while the slot is used.
  */
@@ -212,6 +213,9 @@ static void nooks_recover(struct work_struct *w)
 	nooks_release_all(d, true);
 	nooks_ops_free_domain(d);
 	restore_data(d);
+	ret = nooks_text_restore(d);
+	if (ret)
+		pr_info("nooks: detail domain=%s text_restored=%d\n", d->name, ret);
 	t_released = local_clock();
 	set_state(d, NOOKS_RECOVERING, current);
 	ret = d->init ? nooks_xpc(d, d->init, 0, 0, 0, 0) : 0;
@@ -312,6 +316,12 @@ static int nooks_domain_attach(struct module *mod)
 	if (!d->pristine)
 		return -ENOMEM;
 	memcpy(d->pristine, d->data_start, d->data_size);
+	err = nooks_text_attach(d, mod);
+	if (err) {
+		vfree(d->pristine);
+		d->pristine = NULL;
+		return err;
+	}
 	d->mod = mod;
 	strscpy(d->name, mod->name, sizeof(d->name));
 	atomic_set(&d->active, 0);
@@ -322,6 +332,7 @@ static int nooks_domain_attach(struct module *mod)
 	if (!err)
 		err = nooks_pd_create(d);	/* stage 2 (no-op unless domains=1) */
 	if (err) {
+		nooks_text_detach(d);
 		vfree(d->pristine);
 		d->pristine = NULL;
 		d->mod = NULL;
@@ -352,6 +363,7 @@ static void nooks_domain_detach(struct nooks_domain *d)
 	set_state(d, NOOKS_UNUSED, NULL);
 	vfree(d->pristine);
 	d->pristine = NULL;
+	nooks_text_detach(d);
 	kfree(d->param_ops);
 	d->param_ops = NULL;
 	nooks_pd_destroy(d);	/* stage 2 */

@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timex.h>
 #include <linux/workqueue.h>
 #include "selftest.h"
 
@@ -195,9 +196,18 @@ static noinline void fault_heap_write(void)
 /*
  * Stage 2, SMP: this CPU caches a writable translation of an own heap page,
  * then a work item on another CPU frees it (the kfree wrapper revokes the
- * grant) while this CPU spins in the domain with IRQs on; the write after
- * that must fault (the revocation shot this CPU's TLB down), not land in
- * freed memory.  With 1 CPU it only prints "one cpu".
+ * grant) while this CPU spins in the domain; the write after that must
+ * fault (the revocation shot this CPU's TLB down), not land in freed
+ * memory.  With 1 CPU it only prints "one cpu".
+ *
+ * revoke_remote spins with IRQs on, as a driver would, so the shootdown IPI
+ * can reach it.  revoke_remote_irqoff spins with IRQs off and is only for
+ * the control with nooks.pd_shootdown=0: no interrupt (each one enters the
+ * kernel and back, rewriting CR3) can flush the stale translation, so
+ * without a shootdown the write goes through every time.  With shootdowns
+ * on, the revoking CPU would wait for this one (a shootdown timeout).  The
+ * spin is bounded by the TSC (jiffies may stand still with this CPU's
+ * interrupts off); "done=0" in the message means the free never came.
  */
 static u32 *volatile revoke_obj;
 static volatile int revoke_done;
@@ -209,10 +219,11 @@ static void revoke_work_fn(struct work_struct *w)
 	revoke_done = 1;
 }
 
-static noinline void fault_revoke_remote(void)
+static noinline void revoke_remote(bool irqs_off)
 {
 	u32 *p = kmalloc(PAGE_SIZE, GFP_KERNEL);	/* a page of its own */
-	unsigned long end;
+	unsigned long flags = 0;
+	cycles_t end;
 	int cpu, other;
 
 	if (!p)
@@ -228,14 +239,42 @@ static noinline void fault_revoke_remote(void)
 	revoke_obj = p;
 	revoke_done = 0;
 	INIT_WORK(&revoke_work, revoke_work_fn);
+	if (irqs_off)
+		local_irq_save(flags);
+	p[0]++;			/* the translation is cached before the free */
 	schedule_work_on(other, &revoke_work);
-	end = jiffies + 5 * HZ;
-	while (!revoke_done && time_before(jiffies, end))
+	end = get_cycles() + 20000000000ULL;	/* ~5-10 s at 2-4 GHz */
+	while (!revoke_done && get_cycles() < end)
 		p[0]++;		/* keeps the translation hot */
 	p[1] = 0x5a5a5a5a;	/* the bug: a write after the (remote) free */
+	if (irqs_off)
+		local_irq_restore(flags);
 	put_cpu();
-	pr_info("nooks_selftest: revoke_remote: wrote freed %px done=%d\n",
-		p, revoke_done);
+	pr_info("nooks_selftest: revoke_remote: wrote freed %px done=%d irqs_off=%d\n",
+		p, revoke_done, irqs_off);
+}
+
+static noinline void fault_revoke_remote(void)
+{
+	revoke_remote(false);
+}
+
+static noinline void fault_revoke_remote_irqoff(void)
+{
+	revoke_remote(true);
+}
+
+/*
+ * Not a bug: straight-line code, every instruction runs on each call.  The
+ * target of the transient code-fault tests (tests/vm/test_inject_transient.sh):
+ * whichever instruction the injector mutates here is executed.
+ */
+static noinline void fault_code_site(void)
+{
+	static volatile u32 counter;
+
+	counter = counter * 3 + 1;
+	pr_info("nooks_selftest: code_site %u\n", counter);
 }
 
 /*
@@ -337,7 +376,9 @@ const struct selftest_fault selftest_faults[] = {
 	{ "wild_write",      fault_wild_write,      "write 4 bytes at the address in parameter target" },
 	{ "wild_read",       fault_wild_read,       "read 4 bytes at the address in parameter target (not a bug)" },
 	{ "heap_write",      fault_heap_write,      "write an own kmalloc object (not a bug)" },
+	{ "code_site",       fault_code_site,       "straight-line code for transient code faults (not a bug)" },
 	{ "revoke_remote",   fault_revoke_remote,   "write an own page after another CPU freed it (2 CPUs)" },
+	{ "revoke_remote_irqoff", fault_revoke_remote_irqoff, "the same with IRQs off (control with nooks.pd_shootdown=0 only)" },
 	{ "leak_spinlock",   fault_leak_spinlock,   "return holding a spinlock" },
 	{ "leak_irqsave",    fault_leak_irqsave,    "return holding a spinlock taken with irqsave" },
 	{ "leak_irq_off",    fault_leak_irq_off,    "return with interrupts disabled" },

@@ -2,7 +2,8 @@
 /*
  * swifi_main.c - SWIFI shim of the nooks lab (module swifi.ko): data faults
  * in a live extension (bit flips in its .data/.bss at a moment the trial
- * chooses), module init/exit.  Runtime faults are in swifi_rt.c.
+ * chooses), module init/exit.  Runtime faults are in swifi_rt.c, transient
+ * code faults (mutation bytes written into live text) in swifi_text.c.
  *
  * Write "MODULE ADDR LEN SEED COUNT" to /sys/module/swifi/parameters/flip:
  * COUNT bits of [ADDR, ADDR+LEN) are flipped, chosen by splitmix64(SEED)
@@ -23,6 +24,7 @@
 #include <linux/string.h>
 
 #include "prng.h"
+#include "swifi.h"
 
 int swifi_rt_init(void);		/* swifi_rt.c: the power-off call profile */
 void swifi_rt_exit(void);
@@ -47,6 +49,8 @@ static int swifi_module_event(struct notifier_block *nb, unsigned long state, vo
 			tracked[i] = NULL;
 	}
 	mutex_unlock(&swifi_lock);
+	if (state == MODULE_STATE_GOING)
+		swifi_text_module_going(mod);
 	return NOTIFY_DONE;
 }
 
@@ -61,6 +65,18 @@ static struct module *find_tracked(const char *name)
 		    tracked[i]->state == MODULE_STATE_LIVE)
 			return tracked[i];
 	return NULL;
+}
+
+struct module *swifi_get_live(const char *name)
+{
+	struct module *mod;
+
+	mutex_lock(&swifi_lock);
+	mod = find_tracked(name);
+	if (mod && !try_module_get(mod))
+		mod = NULL;
+	mutex_unlock(&swifi_lock);
+	return mod;
 }
 
 static int do_flip(const char *name, unsigned long addr, unsigned long len, u64 seed,
@@ -126,7 +142,12 @@ static int __init swifi_init(void)
 	r = swifi_rt_init();
 	if (r)
 		goto err_module_notifier;
+	r = swifi_text_init();
+	if (r)
+		goto err_rt;
 	return 0;
+err_rt:
+	swifi_rt_exit();
 err_module_notifier:
 	unregister_module_notifier(&swifi_nb);
 	return r;
@@ -134,6 +155,7 @@ err_module_notifier:
 
 static void __exit swifi_exit(void)
 {
+	swifi_text_exit();
 	swifi_rt_exit();
 	unregister_module_notifier(&swifi_nb);
 }

@@ -2,8 +2,10 @@
  * test_inject.c - unit tests of the SWIFI code-fault injector on a fixture
  * object assembled in the test (tests/fixtures/ko/fixture.S, one function
  * per fault type): exact bytes before/after and the decoded instruction of
- * every fault type, relocation handling, determinism, and every bad input of
- * `nooks inject` (one error, non-zero exit, no output file left behind).
+ * every fault type, relocation handling, determinism, the live patch of a
+ * transient fault (equal to the file mutation once both are loaded), and
+ * every bad input of `nooks inject` (one error, non-zero exit, no output
+ * file left behind).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -500,6 +502,116 @@ static void test_sites_counts(void **state)
 	inj_close(&j);
 }
 
+/*
+ * What the kernel's loader would make of a code section: its bytes with
+ * every relocation that is still active filled in (a pattern stands for the
+ * resolved value: both images get the same one at the same place).
+ */
+static unsigned char *loaded(struct kobj *o, const struct ksec *s)
+{
+	unsigned char *b = xmalloc(s->size);
+	size_t i;
+	int k, sz;
+
+	memcpy(b, kobj_bytes(o, s), s->size);
+	for (i = 0; i < s->nrel; i++) {
+		sz = kobj_reloc_size(s->rel[i].type);
+		for (k = 0; k < sz && s->rel[i].offset + k < s->size; k++)
+			b[s->rel[i].offset + k] = (unsigned char)(0xa5 ^ ((s->rel[i].offset + k) * 31));
+	}
+	return b;
+}
+
+/* Write a mutation's live patch into a loaded pristine section. */
+static void live_apply(unsigned char *b, const struct mutation *m, unsigned *kept)
+{
+	char h[2 * FT_MAX_INSN + 1];
+	unsigned i, v;
+
+	inj_live_hex(m, h);
+	assert_int_equal(strlen(h), 2u * m->len);
+	for (i = 0; i < m->len; i++) {
+		if (h[2 * i] == '.') {
+			(*kept)++;
+			continue;
+		}
+		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+		b[m->off + i] = (unsigned char)v;
+	}
+}
+
+/*
+ * For seeds 1..nseeds, count faults of every code type: the pristine module
+ * loaded and then live-patched is byte for byte the mutant loaded, in every
+ * code section.  Returns the mutations checked; *kept, *neut count the
+ * relocated bytes left as loaded and the relocations a deletion removed.
+ */
+static unsigned check_live_patches(const char *name, const void *buf, size_t len,
+				   unsigned nseeds, unsigned count, unsigned *kept, unsigned *neut)
+{
+	unsigned seed, mask, checked = 0;
+	size_t i, k, n;
+
+	assert_int_equal(inj_parse_types("text,nop,src,dst,ptr,branch,invert,loop,init,interface,irq",
+					  &mask), 0);
+	for (seed = 1; seed <= nseeds; seed++) {
+		struct injector pristine, mutant;
+		struct mutation *m = NULL;
+
+		assert_int_equal(inj_open_mem(&pristine, name, buf, len), 0);
+		assert_int_equal(inj_open_mem(&mutant, name, buf, len), 0);
+		assert_int_equal(inj_apply(&mutant, mask, NULL, seed, count, &m, &n), 0);
+		for (i = 0; i < mutant.obj.nsec; i++) {
+			struct ksec *ps = &pristine.obj.sec[i], *ms = &mutant.obj.sec[i];
+			unsigned char *live, *want;
+
+			if (!(ps->flags & SHF_EXECINSTR) || ps->type == SHT_NOBITS)
+				continue;
+			live = loaded(&pristine.obj, ps);
+			want = loaded(&mutant.obj, ms);
+			for (k = 0; k < n; k++)
+				if (m[k].sec == i)
+					live_apply(live, &m[k], kept);
+			if (memcmp(live, want, ps->size))
+				fail_msg("%s seed %u: live patch of %s differs from the mutant", name,
+					 seed, ps->name);
+			free(live);
+			free(want);
+		}
+		for (k = 0; k < n; k++)
+			*neut += (unsigned)m[k].nneut;
+		checked += (unsigned)n;
+		free(m);
+		inj_close(&pristine);
+		inj_close(&mutant);
+	}
+	return checked;
+}
+
+static void test_live_patch_equals_file_mutation(void **state)
+{
+	static const char *e1000 =
+		"build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko";
+	unsigned kept = 0, neut = 0, n;
+	unsigned char *ko;
+	size_t len;
+
+	(void)state;
+	n = check_live_patches("fixture", fx_buf, fx_len, 300, 1, &kept, &neut);
+	assert_int_equal(n, 300);
+	assert_true(kept > 0);		/* relocated bytes were left as loaded */
+	assert_true(neut > 0);		/* and deleted ones written */
+	ko = (unsigned char *)read_file(e1000, &len);	/* the stock driver, once built */
+	if (ko) {
+		kept = neut = 0;
+		n = check_live_patches("e1000", ko, len, 100, 3, &kept, &neut);
+		printf("live patches equal to the file mutation: e1000 %u mutations, "
+		       "%u relocated bytes kept, %u relocations neutralised\n", n, kept, neut);
+		assert_int_equal(n, 300);
+		free(ko);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_interface),
 		cmocka_unit_test(test_reloc_bytes_never_flipped),
 		cmocka_unit_test(test_reloc_neutralized_in_file),
+		cmocka_unit_test(test_live_patch_equals_file_mutation),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_cli_deterministic_output),
 		cmocka_unit_test(test_bad_inputs),
