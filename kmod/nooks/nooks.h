@@ -104,8 +104,8 @@ struct nooks_domain {
 	void *data_start;
 	size_t data_size;
 	void *pristine;
-	/* pristine core text (nooks_text.c): copy, mask of kernel-patched bytes */
-	unsigned long text_start_pristine;
+	/* pristine core text at text_start (nooks_text.c): its size, copy, and
+	 * mask of the bytes the kernel patches */
 	size_t text_size;
 	void *text_pristine;
 	unsigned long *text_mask;

@@ -13,7 +13,8 @@
  * sites; they are masked at attach.
  *
  * Runs only where nooks_domain.c says: attach and detach from the module
- * notifier, restore in RECOVERING with no thread inside the domain.
+ * notifier, restore in RECOVERING with no thread inside the domain (the
+ * text is at d->text_start then, the copy is d->text_size bytes of it).
  */
 #include <linux/bitmap.h>
 #include <linux/ftrace.h>
@@ -27,38 +28,36 @@
 
 #define NK_SITE_SIZE 5		/* jump label, static call and ftrace sites */
 
-static void mask_site(struct nooks_domain *d, unsigned long addr)
+static void mask_site(struct nooks_domain *d, unsigned long start, unsigned long addr)
 {
-	unsigned long start = d->text_start_pristine;
-
 	if (addr >= start && addr + NK_SITE_SIZE <= start + d->text_size)
 		bitmap_set(d->text_mask, addr - start, NK_SITE_SIZE);
 }
 
 static void mask_kernel_sites(struct nooks_domain *d, struct module *mod)
 {
+	unsigned long start = (unsigned long)mod->core_layout.base;
 	unsigned int i;
 
 #ifdef CONFIG_JUMP_LABEL
 	for (i = 0; i < mod->num_jump_entries; i++)
-		mask_site(d, jump_entry_code(&mod->jump_entries[i]));
+		mask_site(d, start, jump_entry_code(&mod->jump_entries[i]));
 #endif
 #ifdef CONFIG_HAVE_STATIC_CALL_INLINE
 	for (i = 0; i < mod->num_static_call_sites; i++) {
 		struct static_call_site *s = &mod->static_call_sites[i];
 
-		mask_site(d, (unsigned long)&s->addr + s->addr);
+		mask_site(d, start, (unsigned long)&s->addr + s->addr);
 	}
 #endif
 #ifdef CONFIG_FTRACE_MCOUNT_RECORD
 	for (i = 0; i < mod->num_ftrace_callsites; i++)
-		mask_site(d, mod->ftrace_callsites[i]);
+		mask_site(d, start, mod->ftrace_callsites[i]);
 #endif
 }
 
 int nooks_text_attach(struct nooks_domain *d, struct module *mod)
 {
-	d->text_start_pristine = (unsigned long)mod->core_layout.base;
 	d->text_size = mod->core_layout.text_size;
 	d->text_pristine = vmalloc(d->text_size);
 	d->text_mask = bitmap_zalloc(d->text_size, GFP_KERNEL);
@@ -66,7 +65,7 @@ int nooks_text_attach(struct nooks_domain *d, struct module *mod)
 		nooks_text_detach(d);
 		return -ENOMEM;
 	}
-	memcpy(d->text_pristine, (void *)d->text_start_pristine, d->text_size);
+	memcpy(d->text_pristine, mod->core_layout.base, d->text_size);
 	mask_kernel_sites(d, mod);
 	return 0;
 }
@@ -83,7 +82,7 @@ void nooks_text_detach(struct nooks_domain *d)
 static bool differs(const struct nooks_domain *d, size_t i)
 {
 	return !test_bit(i, d->text_mask) &&
-	       ((u8 *)d->text_start_pristine)[i] != ((u8 *)d->text_pristine)[i];
+	       ((u8 *)d->text_start)[i] != ((u8 *)d->text_pristine)[i];
 }
 
 struct restore_ctl {
@@ -120,7 +119,7 @@ int nooks_text_restore(struct nooks_domain *d)
 		}
 	if (c.first == SIZE_MAX)
 		return 0;
-	err = nk_text_patch(d->text_start_pristine + c.first, c.last - c.first + 1,
+	err = nk_text_patch(d->text_start + c.first, c.last - c.first + 1,
 			    restore_bytes, &c);
 	return err ? err : c.n;
 }
