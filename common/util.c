@@ -18,14 +18,64 @@
 #include <time.h>
 #include <unistd.h>
 
+/* This thread's captured lines (error_capture_begin), or not capturing. */
+static __thread struct {
+	int on;
+	char *text;
+	size_t len;
+} capture;
+
 static void vreport(const char *prefix, const char *fmt, va_list ap,
 		    const char *suffix)
 {
-	char buf[4096];
+	char buf[4096], *line;
+	size_t n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(stderr, "nooks: %s%s%s%s\n", prefix, buf, suffix ? ": " : "",
-		suffix ? suffix : "");
+	if (!capture.on) {
+		fprintf(stderr, "nooks: %s%s%s%s\n", prefix, buf, suffix ? ": " : "",
+			suffix ? suffix : "");
+		return;
+	}
+	/* errors as their bare message, warnings keep "warning: " */
+	line = xasprintf("%s%s%s%s\n", strcmp(prefix, "error: ") ? prefix : "", buf,
+			 suffix ? ": " : "", suffix ? suffix : "");
+	n = strlen(line);
+	capture.text = xrealloc(capture.text, capture.len + n + 1);
+	memcpy(capture.text + capture.len, line, n + 1);
+	capture.len += n;
+	free(line);
+}
+
+void error_capture_begin(void)
+{
+	free(capture.text);
+	capture.text = NULL;
+	capture.len = 0;
+	capture.on = 1;
+}
+
+char *error_capture_end(void)
+{
+	char *t = capture.text ? capture.text : xstrdup("");
+
+	capture.text = NULL;
+	capture.len = 0;
+	capture.on = 0;
+	return t;
+}
+
+char *error_capture_first(const char *text)
+{
+	size_t n = strcspn(text, "\n");
+	char *l;
+
+	if (!n)
+		return NULL;
+	l = xmalloc(n + 1);
+	memcpy(l, text, n);
+	l[n] = '\0';
+	return l;
 }
 
 int error(const char *fmt, ...)

@@ -23,6 +23,18 @@ void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like error() with ": <strerror(errno)>" appended; returns -1. */
 int error_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Capture this thread's error()/warning() lines instead of printing them,
+ * until error_capture_end(), which returns them (malloc'd, "" if none): one
+ * line each, an error as its bare message, a warning as "warning: <msg>".
+ * Lets a caller put a library call's messages into its own record (a
+ * trial's infra_error detail).  Not nested.
+ */
+void error_capture_begin(void);
+char *error_capture_end(void);
+/* The first line of captured text (malloc'd), NULL if there is none. */
+char *error_capture_first(const char *text);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t n);
 void *xrealloc(void *p, size_t n);

@@ -11,7 +11,6 @@
 #define _GNU_SOURCE
 #include "campaign.h"
 
-#include <json-c/json.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "describe.h"
 #include "outcome.h"
 #include "util.h"
 
@@ -43,82 +43,8 @@ void campaign_result_release(struct campaign_result *r)
 	free(r->fsck_summary);
 	free(r->profile_key);
 	free(r->profile_json);
+	describe_free_mutations(r->mutations, r->n_mutations);
 	memset(r, 0, sizeof(*r));
-}
-
-/* ---- injector descriptions -------------------------------------------------- */
-
-static char *jstr(struct json_object *o, const char *a, const char *b)
-{
-	struct json_object *v;
-
-	if ((json_object_object_get_ex(o, a, &v) || (b && json_object_object_get_ex(o, b, &v))) &&
-	    !json_object_is_type(v, json_type_null))
-		return xstrdup(json_object_get_string(v));
-	return NULL;
-}
-
-static int64_t jint(struct json_object *o, const char *a, const char *b)
-{
-	struct json_object *v;
-
-	if ((json_object_object_get_ex(o, a, &v) || (b && json_object_object_get_ex(o, b, &v))) &&
-	    json_object_is_type(v, json_type_int))
-		return json_object_get_int64(v);
-	return -1;
-}
-
-int campaign_parse_describe(const char *json, struct store_mutation **out, int *n)
-{
-	struct json_object *root = json_tokener_parse(json), *list = root;
-	struct store_mutation *m;
-	size_t i, len;
-
-	*out = NULL;
-	*n = 0;
-	if (!root)
-		return error("injector description is not valid JSON");
-	if (json_object_is_type(root, json_type_object))
-		json_object_object_get_ex(root, "mutations", &list);
-	if (!list || !json_object_is_type(list, json_type_array)) {
-		json_object_put(root);
-		return error("injector description holds no mutation list");
-	}
-	len = json_object_array_length(list);
-	m = xcalloc(len, sizeof(*m));
-	for (i = 0; i < len; i++) {
-		struct json_object *e = json_object_array_get_idx(list, i);
-
-		m[i].type = jstr(e, "type", "fault");
-		m[i].section = jstr(e, "section", NULL);
-		m[i].symbol = jstr(e, "symbol", "function");
-		m[i].sym_offset = jint(e, "offset", "symbol_offset");
-		m[i].file_offset = jint(e, "file_offset", NULL);
-		m[i].old_bytes = jstr(e, "old_bytes", "old");
-		m[i].new_bytes = jstr(e, "new_bytes", "new");
-		m[i].disasm_before = jstr(e, "disasm_before", "before");
-		m[i].disasm_after = jstr(e, "disasm_after", "after");
-	}
-	json_object_put(root);
-	*out = m;
-	*n = (int)len;
-	return 0;
-}
-
-void campaign_free_mutations(struct store_mutation *m, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		free((char *)m[i].type);
-		free((char *)m[i].section);
-		free((char *)m[i].symbol);
-		free((char *)m[i].old_bytes);
-		free((char *)m[i].new_bytes);
-		free((char *)m[i].disasm_before);
-		free((char *)m[i].disasm_after);
-	}
-	free(m);
 }
 
 /* ---- planning into the store ----------------------------------------------- */
@@ -422,8 +348,7 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 	const struct planned_trial *pt = &pl->plan->trials[m->trial];
 	const struct fault_desc *fd = &pl->plan->faults[pt->fault];
 	struct store_trial row = { 0 };
-	struct store_mutation *muts = NULL;
-	int n_muts = 0, r;
+	int r;
 
 	if (!m->final) {
 		t->infra_retries++;
@@ -431,8 +356,6 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 	}
 	if (store_fault_id(st, pl->cid, pl->spec->ext[fd->ext].name, fd->idx, &row.fault_id))
 		return -1;
-	if (m->res.describe_json && campaign_parse_describe(m->res.describe_json, &muts, &n_muts))
-		warning("trial '%s': mutations not recorded", pt->key);
 	row.campaign_id = pl->cid;
 	row.key = pt->key;
 	row.mode = spec_mode_name(pt->mode);
@@ -469,11 +392,10 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 	row.fault_fired = m->res.fault_fired;
 	row.profile_key = m->res.profile_key;
 	row.profile_json = m->res.profile_json;
-	row.mutations = muts;
-	row.n_mutations = n_muts;
+	row.mutations = m->res.mutations;
+	row.n_mutations = m->res.n_mutations;
 	row.image_id = pl->image_id;
 	r = store_trial_put(st, &row, NULL);
-	campaign_free_mutations(muts, n_muts);
 	if (r < 0)
 		return -1;
 	if (r == 0) {

@@ -55,6 +55,8 @@ struct campaign_result {
 	char *error;		/* infra error text */
 	char *console_path, *agent_path;
 	char *describe_json;	/* injector's description of the mutations */
+	struct store_mutation *mutations;	/* read from it once (describe.h) */
+	int n_mutations;
 	int fs_checked;		/* the trial's disk was checked after the VM exited */
 	int fs_corrupt;		/* fsck.vfat -n found the filesystem corrupt */
 	int fs_dirty;		/* its dirty bit was left set (never unmounted) */
@@ -112,10 +114,6 @@ struct campaign_totals {
  */
 int campaign_run(const struct campaign_spec *spec, const struct campaign_opts *o,
 		 struct campaign_totals *tot /* out */);
-/* Parse an injector description (JSON list) into store mutations. */
-int campaign_parse_describe(const char *json, struct store_mutation **m /* out */,
-			    int *n /* out */);
-void campaign_free_mutations(struct store_mutation *m, int n);
 void campaign_result_release(struct campaign_result *r);
 
 #endif

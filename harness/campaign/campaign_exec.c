@@ -1,9 +1,11 @@
 /*
  * campaign_exec.c - the real trial executor (see campaign_exec.h).
  *
- * One trial: `nooks inject` turns the fault descriptor into fault.ko and
- * describe.json (same bytes for the same seed); in nooks mode `nooks
- * isolate` binds it to the NIM and the manifest loads nooks.ko first (in
+ * One trial: the injector (injector/injection.h, in-process) turns the
+ * fault descriptor into fault.ko and describe.json (same bytes for the same
+ * seed), read once by describe.h; in nooks mode the isolation
+ * (injector/isolate.h, in-process) binds it to the NIM as
+ * fault-isolated.ko and the manifest loads nooks.ko first (in
  * domains mode with the parameter domains=1: the extension gets a stage-2
  * page-table protection domain; otherwise the trial is a nooks trial); then
  * the harness's trial runner (trial.h: fresh guest, agent heartbeats,
@@ -14,13 +16,16 @@
  * only: the NIM has no fault hooks yet, so nooks mode is refused up front
  * for such specs).  Before its first runtime-fault trial, an extension
  * gets a call profile (make_profile: one count-only profiling trial, cached
- * as a file; `nooks inject --profile` then draws N among the calls the
- * workload really makes).  An extension with a disk (VFAT) gets a fresh copy of
+ * as a file; the injection's profile then draws N among the calls the
+ * workload really makes).  swifi's and the NIM's Module.symvers are the
+ * image's (exec_ctx), passed explicitly; no child process of our own
+ * binary is run (only QEMU and fsck.vfat).  The injector's error messages
+ * are captured into the trial's infra_error detail.  An extension with a disk (VFAT) gets a fresh copy of
  * its image in the trial directory before the guest boots (prepare_disk)
  * and `fsck.vfat -n` on it after the guest is gone (check_disk): the
  * trial records whether the filesystem was left corrupt.  infra_error
  * results are returned as failures so the campaign loop retries them.
- * Nooks mode is refused up front while `nooks isolate` cannot bind the
+ * Nooks mode is refused up front while the isolation cannot bind the
  * extension.  Must never classify a
  * host-side failure as a guest outcome.
  */
@@ -29,14 +34,16 @@
 
 #include <ftw.h>
 #include <json-c/json.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "describe.h"
+#include "injection.h"
+#include "isolate.h"
 #include "manifest.h"
+#include "modcheck.h"
 #include "profile.h"
 #include "qemu.h"
 #include "rtfault.h"
@@ -45,33 +52,6 @@
 #include "trial.h"
 #include "util.h"
 #include "workload.h"
-
-extern char **environ;
-
-/* Run argv with stdout/stderr to files; returns the exit status, -1 if it
- * could not run, 128+N on signal N. */
-static int run(char *const argv[], const char *out, const char *err)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st, r;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-					 01 | 0100 | 01000, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, err ? err : "/dev/null",
-					 01 | 0100 | 01000, 0644);
-	r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r)
-		return -1;
-	while (waitpid(pid, &st, 0) < 0)
-		;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + WTERMSIG(st);
-}
 
 static const char *find_name;
 static char *found_path;
@@ -105,14 +85,16 @@ static char *module_path(const struct exec_ctx *x, const struct spec_extension *
 	return found_path;
 }
 
-/* Nooks mode needs `nooks isolate` to accept the stock module. */
+/* Nooks mode needs the isolation to accept the stock module (its messages dropped). */
 static int isolate_check(const struct exec_ctx *x, const char *ko, const char *ext)
 {
 	char *tmp = xasprintf("%s/nooks-isolate-check-%d.ko", getenv("TMPDIR") ? getenv("TMPDIR")
 								  : "/tmp", (int)getpid());
-	char *argv[] = { x->nooks, "isolate", (char *)ko, "-o", tmp, NULL };
-	int st = run(argv, NULL, NULL);
+	int st;
 
+	error_capture_begin();
+	st = isolate_module(ko, tmp, x->nooks_symvers, NULL, NULL, NULL);
+	free(error_capture_end());
 	unlink(tmp);
 	free(tmp);
 	if (st)
@@ -247,31 +229,18 @@ static enum spec_mode isolated_mode(const struct campaign_spec *sp)
 
 int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct exec_ctx *x)
 {
-	char *dir = exe_dir(), *probe[4], *tmp;
+	char *tmp;
 	int i, isolated = isolated_mode(sp) != MODE_COUNT;
 
 	memset(x, 0, sizeof(*x));
 	pthread_mutex_init(&x->profile_lock, NULL);
-	if (!dir)
-		return error("cannot find the nooks binary");
-	x->nooks = xasprintf("%s/nooks", dir);
-	x->guest_bin = xasprintf("%s/../build/guest/bin", dir);
-	free(dir);
 	if (image_load(image_dir, &x->img)) {
 		exec_release(x);
 		return -1;
 	}
-	/* our children (nooks inject, nooks isolate) bind against this image's
-	 * modules: its kernel's Module.symvers */
-	setenv("NOOKS_IMAGE", x->img.dir, 1);
-	probe[0] = x->nooks;
-	probe[1] = "inject";
-	probe[2] = "--help";
-	probe[3] = NULL;
-	if (run(probe, NULL, NULL) != 0) {
-		exec_release(x);
-		return error("the fault injector ('nooks inject') is not part of this build");
-	}
+	/* the injector and the isolation bind against this image's modules */
+	x->swifi_symvers = image_kmod_file(&x->img, "swifi", "symvers");
+	x->nooks_symvers = image_kmod_file(&x->img, "nooks", "symvers");
 	if (isolated && runtime_type(sp)) {
 		error("mode '%s': runtime fault type '%s' needs the NIM's fault hooks, which "
 		      "this build lacks; use --modes native", spec_mode_name(isolated_mode(sp)),
@@ -280,9 +249,8 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 		return -1;
 	}
 	if (isolated) {
-		probe[1] = "isolate";
 		tmp = xasprintf("%s/extra/nooks.ko", x->img.modules_dir);
-		if (!file_exists(tmp) || run(probe, NULL, NULL) != 0) {
+		if (!file_exists(tmp)) {
 			free(tmp);
 			exec_release(x);
 			return error("mode '%s' needs the NIM (nooks.ko in the image and "
@@ -333,14 +301,12 @@ void exec_release(struct exec_ctx *x)
 		free(x->profile[i].json);
 	}
 	pthread_mutex_destroy(&x->profile_lock);
-	free(x->nooks);
-	free(x->guest_bin);
+	free(x->swifi_symvers);
+	free(x->nooks_symvers);
 	if (x->img.dir)
 		image_release(&x->img);
 	memset(x, 0, sizeof(*x));
 }
-
-static void add_arg(char **argv, int *n, char *s) { argv[(*n)++] = s; }
 
 /* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text:
  * swifi.ko (when armed), the faulty module, then the stock module the
@@ -411,17 +377,6 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 }
 
 static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
-
-char *describe_swifi_params(const char *json)
-{
-	struct json_object *root = json ? json_tokener_parse(json) : NULL, *v;
-	char *p = NULL;
-
-	if (root && json_object_object_get_ex(root, "swifi_params", &v))
-		p = nonempty(json_object_get_string(v));
-	json_object_put(root);
-	return p;
-}
 
 /* Copy the harness's verdict into the campaign's result. */
 static void take_result(const struct trial_result *t, struct campaign_result *r)
@@ -506,10 +461,11 @@ static bool wants_profile(const char *types)
 static char *profiling_trial(const struct exec_ctx *x, const struct trial_request *rq,
 			     const char *dir)
 {
-	int e = (int)(rq->ext - rq->spec->ext), st, attempt;
-	char *ko = xasprintf("%s/count.ko", dir), *ierr = xasprintf("%s/inject.err", dir);
+	int e = (int)(rq->ext - rq->spec->ext), attempt;
+	char *ko = xasprintf("%s/count.ko", dir), *msg = NULL;
 	char *rundir = xasprintf("%s/run", dir), *text = NULL, *disk = NULL, *log = NULL;
-	char *argv[] = { x->nooks, "inject", "--count-only", x->modules[e], "-o", ko, NULL };
+	struct injection_opts io = { .symvers = x->swifi_symvers };
+	struct injection in;
 	struct trial_request prq = *rq;
 	struct campaign_result dr = { 0 };
 	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
@@ -518,11 +474,25 @@ static char *profiling_trial(const struct exec_ctx *x, const struct trial_reques
 
 	prq.mode = MODE_NATIVE;
 	prq.workdir = dir;
-	if ((st = run(argv, NULL, ierr)) != 0) {
-		error("'nooks inject --count-only %s' failed (status %d, see '%s')", x->modules[e],
-		      st, ierr);
+	error_capture_begin();
+	if (!injection_open(&in, x->modules[e], &io)) {
+		size_t n;
+
+		if (!injection_count_only(&in, ko, &n))
+			msg = xstrdup("");
+		injection_close(&in);
+	}
+	text = error_capture_end();
+	if (!msg) {
+		msg = error_capture_first(text);
+		error("'nooks inject --count-only %s' failed: %s", x->modules[e],
+		      msg ? msg : "no message");
+		free(text);
+		text = NULL;
 		goto out;
 	}
+	free(text);
+	text = NULL;
 	if (prepare_disk(&prq, &disk, &dr))
 		goto out;
 	text = manifest_text(&prq, ko, "arm=none", x->stock[e], disk);
@@ -546,7 +516,7 @@ static char *profiling_trial(const struct exec_ctx *x, const struct trial_reques
 out:
 	campaign_result_release(&dr);
 	free(ko);
-	free(ierr);
+	free(msg);
 	free(rundir);
 	free(text);
 	free(disk);
@@ -639,38 +609,88 @@ static struct exec_profile *ensure_profile(struct exec_ctx *x, const struct tria
 	return r ? NULL : p;
 }
 
+/*
+ * Inject rq's fault into the stock module: describe.json, then the module
+ * out, in the trial directory (nothing left at out on error); *describe
+ * /out/ the record's text.  The injector's first error goes to r->error.
+ */
+static int inject_fault(const struct exec_ctx *x, const struct trial_request *rq,
+			const struct exec_profile *prof, const char *out, char **describe,
+			struct campaign_result *r)
+{
+	const char *stock = x->modules[rq->ext - rq->spec->ext];
+	struct injection_opts io = {
+		.faults = rq->fault->types, .seed = rq->fault->seed,
+		.count = (uint64_t)rq->fault->count, .symvers = x->swifi_symvers,
+		.profile_path = prof ? prof->path : NULL,
+	};
+	char *desc = xasprintf("%s/describe.json", rq->workdir), *text = NULL, *msg;
+	struct injection in;
+	int ret = -1;
+
+	*describe = NULL;
+	error_capture_begin();
+	if (module_file_check(stock) || injection_open(&in, stock, &io))
+		goto out;
+	if (!injection_plan(&in)) {
+		text = injection_describe(&in, out);
+		if (!write_file_atomic(desc, text, strlen(text))) {
+			if (!injection_write(&in, out))
+				ret = 0;
+			else
+				unlink(desc);
+		}
+	}
+	injection_close(&in);
+out:
+	msg = error_capture_end();
+	if (ret) {
+		char *first = error_capture_first(msg);
+
+		r->error = xasprintf("nooks inject failed: %s", first ? first : "no message");
+		free(first);
+		free(text);
+	} else {
+		*describe = text;
+	}
+	free(msg);
+	free(desc);
+	return ret;
+}
+
+/* Bind the faulty module to the NIM; the isolation's first error goes to r->error. */
+static int isolate_fault(const struct exec_ctx *x, const char *ko, const char *iso,
+			 struct campaign_result *r)
+{
+	char *msg, *first;
+	int ret;
+
+	error_capture_begin();
+	ret = isolate_module(ko, iso, x->nooks_symvers, NULL, NULL, NULL);
+	msg = error_capture_end();
+	if (ret) {
+		first = error_capture_first(msg);
+		r->error = xasprintf("nooks isolate failed: %s", first ? first : "no message");
+		free(first);
+	}
+	free(msg);
+	return ret;
+}
+
 int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *r)
 {
 	struct exec_ctx *x = ctx;
 	struct exec_profile *prof = NULL;
-	const char *stock = x->modules[rq->ext - rq->spec->ext];
 	char *out = xasprintf("%s/fault.ko", rq->workdir);
 	char *iso = xasprintf("%s/fault-isolated.ko", rq->workdir);
-	char *desc = xasprintf("%s/describe.json", rq->workdir);
-	char *ierr = xasprintf("%s/inject.err", rq->workdir);
-	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL, *swifi = NULL;
+	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL;
 	char *disk = NULL;
-	char seed[32], count[16], *argv[20];
+	struct describe d = { 0 };
 	struct trial_manifest m;
 	struct trial_result t;
 	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
-	int n = 0, st, ret = -1, have_m = 0;
+	int ret = -1, have_m = 0;
 
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rq->fault->seed);
-	snprintf(count, sizeof(count), "%d", rq->fault->count);
-	add_arg(argv, &n, x->nooks);
-	add_arg(argv, &n, "inject");
-	add_arg(argv, &n, "--fault");
-	add_arg(argv, &n, (char *)rq->fault->types);
-	add_arg(argv, &n, "--seed");
-	add_arg(argv, &n, seed);
-	add_arg(argv, &n, "--count");
-	add_arg(argv, &n, count);
-	add_arg(argv, &n, (char *)stock);
-	add_arg(argv, &n, "-o");
-	add_arg(argv, &n, out);
-	add_arg(argv, &n, "--describe");
-	add_arg(argv, &n, desc);
 	if (wants_profile(rq->fault->types)) {
 		prof = ensure_profile(x, rq);
 		if (!prof) {
@@ -678,38 +698,20 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 					     "failed)", rq->ext->name);
 			goto out;
 		}
-		add_arg(argv, &n, "--profile");
-		add_arg(argv, &n, prof->path);
 		r->profile_key = xstrdup(prof->key);
 		r->profile_json = xstrdup(prof->json);
 	}
-	argv[n] = NULL;
-	if ((st = run(argv, NULL, ierr)) != 0) {
-		char *msg = file_exists(ierr) ? read_file(ierr, NULL) : NULL;
-
-		r->error = xasprintf("nooks inject failed (status %d): %s", st,
-				     msg ? strtok(msg, "\n") : "no message");
-		free(msg);
+	if (inject_fault(x, rq, prof, out, &r->describe_json, r))
 		goto out;
-	}
-	r->describe_json = read_file(desc, NULL);
-	swifi = describe_swifi_params(r->describe_json);
-	if (spec_mode_isolated(rq->mode)) {
-		n = 0;
-		add_arg(argv, &n, x->nooks);
-		add_arg(argv, &n, "isolate");
-		add_arg(argv, &n, out);
-		add_arg(argv, &n, "-o");
-		add_arg(argv, &n, iso);
-		argv[n] = NULL;
-		if ((st = run(argv, NULL, ierr)) != 0) {
-			r->error = xasprintf("nooks isolate failed (status %d)", st);
-			goto out;
-		}
-	}
+	if (describe_parse(r->describe_json, &d))
+		warning("trial '%s': mutations not recorded", rq->key);
+	r->mutations = d.mutations;
+	r->n_mutations = d.n_mutations;
+	if (spec_mode_isolated(rq->mode) && isolate_fault(x, out, iso, r))
+		goto out;
 	if (prepare_disk(rq, &disk, r))
 		goto out;
-	text = manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : out, swifi,
+	text = manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : out, d.swifi_params,
 			     x->stock[rq->ext - rq->spec->ext], disk);
 	save_manifest(rq, text);
 	if (manifest_parse(text, rq->key, &m)) {
@@ -730,12 +732,10 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 out:
 	if (have_m)
 		manifest_release(&m);
+	free(d.swifi_params);
 	free(text);
-	free(swifi);
 	free(out);
 	free(iso);
-	free(desc);
-	free(ierr);
 	free(rundir);
 	free(disk);
 	return ret;

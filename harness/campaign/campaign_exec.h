@@ -1,7 +1,8 @@
 /*
  * campaign_exec.h - the real trial executor of `nooks campaign run`: inject
- * the fault descriptor into the stock module with `nooks inject`, boot the
- * guest with the faulty module, run the workload, classify the outcome.
+ * the fault descriptor into the stock module (injector/injection.h,
+ * in-process), boot the guest with the faulty module, run the workload,
+ * classify the outcome.
  */
 #ifndef NOOKS_CAMPAIGN_EXEC_H
 #define NOOKS_CAMPAIGN_EXEC_H
@@ -17,9 +18,9 @@ struct exec_profile {
 };
 
 struct exec_ctx {
-	char *nooks;		/* path of the nooks binary */
-	char *guest_bin;	/* host directory of the guest's /bin/wl-* programs */
 	struct image img;
+	char *swifi_symvers;	/* the image's Module.symvers of swifi.ko (runtime faults) */
+	char *nooks_symvers;	/* and of nooks.ko (isolation) */
 	char *modules[SPEC_MAX_EXT];	/* stock module path per extension */
 	const char *stock[SPEC_MAX_EXT];	/* stock module the workload needs, or NULL */
 	pthread_mutex_t profile_lock;		/* one profiling trial at a time */
@@ -33,8 +34,6 @@ struct exec_ctx {
 int exec_prepare(const struct campaign_spec *spec, const char *image_dir,
 		 struct exec_ctx *x /* out */);
 void exec_release(struct exec_ctx *x);
-/* swifi.ko's parameters from a describe record (malloc'd), NULL if no runtime fault. */
-char *describe_swifi_params(const char *json);
 /* trial_exec_fn running one real trial. */
 int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *res);
 /* trial_cancel_fn: kill the VMs of the running trials, start no more. */

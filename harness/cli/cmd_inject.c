@@ -4,21 +4,21 @@
  * rebinding imports to kmod/swifi's wrappers (injector/runtime.h), or list
  * the fault sites (--sites).
  *
- * Owns only option parsing, output files and exit status.  Writes the
- * mutated module, the describe record and the swifi parameters atomically
- * (temp + rename); on any error nothing is left at the output paths.
+ * A thin wrapper of injector/injection.h: owns only option parsing, the
+ * default swifi.symvers (the guest image's), output files, the report on
+ * stderr and the exit status.  Writes the mutated module, the describe
+ * record and the swifi parameters atomically (temp + rename); on any error
+ * nothing is left at the output paths.
  */
 #define _GNU_SOURCE
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "inject.h"
+#include "injection.h"
 #include "modcheck.h"
-#include "runtime.h"
 #include "image.h"
 #include "util.h"
 
@@ -65,31 +65,30 @@ static const char inject_usage[] =
 "  --verbose        with --sites: print every site\n";
 
 struct inject_opts {
-	const char *faults, *function, *section, *output, *describe, *input;
-	const char *symbol, *symvers, *params, *profile_path;
-	uint64_t seed, count, nth, nth_max;
+	struct injection_opts in;
+	const char *output, *describe, *input, *params;
+	uint64_t nth, nth_max;
 	int have_seed, sites, verbose, count_only;
-	struct rt_profile profile;	/* loaded from profile_path */
 };
 
 /* -1: go on with o filled; otherwise the exit status (messages printed). */
 static int parse_inject(int argc, char **argv, struct inject_opts *o)
 {
 	const struct opt_spec opts[] = {
-		OPT_STRING("fault", &o->faults),
-		{ .kind = OPT_KIND_U64, .name = "seed", .value = &o->seed, .max = UINT64_MAX,
+		OPT_STRING("fault", &o->in.faults),
+		{ .kind = OPT_KIND_U64, .name = "seed", .value = &o->in.seed, .max = UINT64_MAX,
 		  .seen = &o->have_seed },
-		OPT_U64("count", &o->count, 1, 100000),
-		OPT_STRING("function", &o->function),
-		OPT_STRING("section", &o->section),
+		OPT_U64("count", &o->in.count, 1, 100000),
+		OPT_STRING("function", &o->in.function),
+		OPT_STRING("section", &o->in.section),
 		OPT_STRING_S('o', "output", &o->output),
 		OPT_STRING("describe", &o->describe),
-		OPT_STRING("symbol", &o->symbol),
+		OPT_STRING("symbol", &o->in.symbol),
 		OPT_U64("nth", &o->nth, 1, RT_NTH_LIMIT),
 		OPT_U64("nth-max", &o->nth_max, 1, RT_NTH_LIMIT),
-		OPT_STRING("symvers", &o->symvers),
+		OPT_STRING("symvers", &o->in.symvers),
 		OPT_STRING("params", &o->params),
-		OPT_STRING("profile", &o->profile_path),
+		OPT_STRING("profile", &o->in.profile_path),
 		OPT_FLAG("count-only", &o->count_only),
 		OPT_FLAG("sites", &o->sites),
 		OPT_FLAG("verbose", &o->verbose),
@@ -98,7 +97,7 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 	int first, r;
 
 	memset(o, 0, sizeof(*o));
-	o->count = 1;
+	o->in.count = 1;
 	r = cli_options("nooks inject", inject_usage, opts, 0, 1, argc, argv, &first);
 	if (r >= 0)
 		return r;
@@ -107,44 +106,33 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 		return usage(inject_usage, 1);
 	}
 	o->input = argv[first];
+	o->in.nth = (uint32_t)o->nth;
+	o->in.nth_max = (uint32_t)o->nth_max;
 	if (o->sites)
 		return -1;
 	if (o->count_only) {
-		if (o->faults || o->have_seed || o->profile_path || o->describe || o->params ||
-		    o->symbol || o->nth || o->nth_max || !o->output) {
+		if (o->in.faults || o->have_seed || o->in.profile_path || o->describe || o->params ||
+		    o->in.symbol || o->nth || o->nth_max || !o->output) {
 			error("'nooks inject --count-only' takes only --symvers and -o");
 			return usage(inject_usage, 1);
 		}
 		return -1;
 	}
-	if (!o->faults || !o->have_seed || !o->output) {
+	if (!o->in.faults || !o->have_seed || !o->output) {
 		error("'nooks inject' needs --fault, --seed and -o (or --sites)");
 		return usage(inject_usage, 1);
 	}
 	return -1;
 }
 
-/* The runtime sites of the module (names of its called imports kept in *names). */
-static int runtime_sites(struct injector *j, const struct inject_opts *o, unsigned rt_mask,
-			 struct rt_site **s, size_t *n)
-{
-	struct rt_filter rf = { o->symbol, (uint32_t)o->nth, (uint32_t)o->nth_max,
-				o->profile_path ? &o->profile : NULL };
-	const char **names;
-	size_t nn = rt_called_imports(&j->obj, &names);
-	int r = rt_sites(names, nn, rt_mask, &rf, s, n);
 
-	free(names);
-	return r;
-}
-
-static void list_runtime(struct injector *j, const struct inject_opts *o, unsigned rt_mask)
+static void list_runtime(struct injection *in, const struct inject_opts *o, unsigned rt_mask)
 {
 	struct rt_site *s = NULL;
 	size_t n = 0, i, per[RT_NTYPES] = { 0 }, nsym[RT_NTYPES] = { 0 };
 	int t;
 
-	if (runtime_sites(j, o, rt_mask, &s, &n))
+	if (injection_runtime_sites(in, rt_mask, &s, &n))
 		return;
 	for (i = 0; i < n; i++) {
 		per[s[i].type]++;
@@ -158,7 +146,7 @@ static void list_runtime(struct injector *j, const struct inject_opts *o, unsign
 	for (t = 0; t < RT_NTYPES; t++) {
 		if (!(rt_mask >> t & 1))
 			continue;
-		if (o->profile_path)
+		if (o->in.profile_path)
 			printf("%-9s %zu (%zu function%s, N in 1..profiled calls)\n",
 			       rt_type_names[t], per[t], nsym[t], nsym[t] == 1 ? "" : "s");
 		else
@@ -168,15 +156,16 @@ static void list_runtime(struct injector *j, const struct inject_opts *o, unsign
 	free(s);
 }
 
-static int list_sites(struct injector *j, const struct inject_opts *o)
+static int list_sites(struct injection *in, const struct inject_opts *o)
 {
 	unsigned mask = (1u << FT_COUNT) - 1, rt_mask = (1u << RT_NTYPES) - 1;
-	struct inj_filter f = { o->function, o->section };
+	struct inj_filter f = { o->in.function, o->in.section };
+	struct injector *j = &in->j;
 	struct inj_site *s;
 	size_t n, i, per[FT_COUNT] = { 0 };
 	int t;
 
-	if (o->faults && rt_parse_fault_list(o->faults, &mask, &rt_mask))
+	if (o->in.faults && rt_parse_fault_list(o->in.faults, &mask, &rt_mask))
 		return -1;
 	if (mask && inj_sites(j, mask, &f, &s, &n))
 		return -1;
@@ -200,155 +189,69 @@ static int list_sites(struct injector *j, const struct inject_opts *o)
 	if (mask)
 		free(s);
 	if (rt_mask)
-		list_runtime(j, o, rt_mask);
+		list_runtime(in, o, rt_mask);
 	return 0;
 }
 
-static char *swifi_params(const struct rt_arm *arms, size_t n)
+static void report(const struct injection *in, const char *output)
 {
-	char *arm = rt_arm_string(arms, n), *p = xasprintf("arm=%s", arm);
-
-	free(arm);
-	return p;
-}
-
-static int write_describe(const struct inject_opts *o, const struct mutation *m, size_t n,
-			  const struct rt_arm *arms, size_t na)
-{
-	struct json_object *doc = json_object_new_object(), *arr = json_object_new_array();
-	const char *txt;
-	size_t i;
-	int r;
-
-	json_object_object_add(doc, "input", json_object_new_string(o->input));
-	json_object_object_add(doc, "output", json_object_new_string(o->output));
-	json_object_object_add(doc, "faults", json_object_new_string(o->faults));
-	json_object_object_add(doc, "seed", json_object_new_uint64(o->seed));
-	json_object_object_add(doc, "count", json_object_new_uint64(o->count));
-	for (i = 0; i < n; i++)
-		json_object_array_add(arr, inj_mutation_json(&m[i]));
-	for (i = 0; i < na; i++)
-		json_object_array_add(arr, rt_arm_json(&arms[i]));
-	json_object_object_add(doc, "mutations", arr);
-	if (na && o->profile_path) {	/* which call profile chose N */
-		struct json_object *pr = json_object_new_object();
-
-		json_object_object_add(pr, "path", json_object_new_string(o->profile_path));
-		json_object_object_add(pr, "key", json_object_new_string(o->profile.key));
-		json_object_object_add(doc, "profile", pr);
-	}
-	if (na) {
-		char *p = swifi_params(arms, na);
-
-		json_object_object_add(doc, "swifi_params", json_object_new_string(p));
-		free(p);
-	}
-	txt = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-					     JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = write_file_atomic(o->describe, txt, strlen(txt));
-	json_object_put(doc);
-	return r;
-}
-
-
-/* Plan the runtime faults (before any code mutation: the imports as shipped). */
-static int plan_runtime(struct injector *j, const struct inject_opts *o, unsigned rt_mask,
-			unsigned kr, struct rt_arm *arms)
-{
-	struct rt_site *s;
-	size_t n;
-	int r;
-
-	if (runtime_sites(j, o, rt_mask, &s, &n))
-		return -1;
-	r = rt_choose(s, n, o->seed, kr, arms);
-	free(s);
-	return r;
-}
-
-/* Write the module: code image, then (runtime faults) rebinding on top of it. */
-static int write_module(struct injector *j, const struct inject_opts *o, size_t nm,
-			const struct rt_arm *arms, size_t na)
-{
-	char *tmp, *sv;
-	int r;
-
-	if (!na)
-		return kobj_write(&j->obj, o->output);
-	sv = o->symvers ? xstrdup(o->symvers) : image_find_kmod_file(NULL, "swifi", "symvers");
-	if (!sv)
-		return -1;
-	tmp = nm ? xasprintf("%s.code.tmp", o->output) : NULL;
-	r = tmp ? kobj_write(&j->obj, tmp) : 0;
-	if (!r)
-		r = rt_bind(tmp ? tmp : o->input, o->output, arms, na, sv);
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
-	free(sv);
-	return r;
-}
-
-static void report(const struct inject_opts *o, const struct mutation *m, size_t n,
-		   const struct rt_arm *arms, size_t na)
-{
+	const struct mutation *m = in->m;
+	const struct rt_arm *arms = in->arms;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < in->n; i++)
 		fprintf(stderr, "nooks: %s at %s+0x%llx (%s+0x%llx): %s -> %s\n",
 			fault_defs[m[i].type].name, m[i].secname, (unsigned long long)m[i].off,
 			m[i].func ? m[i].func : "?", (unsigned long long)m[i].func_off,
 			m[i].before, m[i].after);
-	for (i = 0; i < na; i++)
+	for (i = 0; i < in->na; i++)
 		fprintf(stderr, "nooks: %s at call %u of %s (bound to " RT_WRAP_PREFIX "%s)\n",
 			rt_type_names[arms[i].type], arms[i].nth, arms[i].sym, arms[i].sym);
-	if (na) {
-		char *p = swifi_params(arms, na);
+	if (in->na) {
+		char *p = injection_swifi_params(in);
 
-		fprintf(stderr, "nooks: load swifi.ko with '%s' before '%s'\n", p, o->output);
+		fprintf(stderr, "nooks: load swifi.ko with '%s' before '%s'\n", p, output);
 		free(p);
 	}
 }
 
-static int do_inject(struct injector *j, const struct inject_opts *o)
+/* Write text to path atomically, "" when text is NULL (then freed). */
+static int write_text(const char *path, char *text)
 {
-	struct inj_filter f = { o->function, o->section };
-	struct rt_arm arms[RT_MAX_ARMS];
-	struct mutation *m = NULL;
-	size_t n = 0, na;
-	unsigned mask, rt_mask;
+	int r = write_file_atomic(path, text ? text : "", text ? strlen(text) : 0);
+
+	free(text);
+	return r;
+}
+
+/* The records first (describe, params), then the module; on error nothing is left. */
+static int do_inject(struct injection *in, const struct inject_opts *o)
+{
+	char *sv = NULL;
 	int ret = -1;
 
-	if (rt_parse_fault_list(o->faults, &mask, &rt_mask))
+	if (injection_plan(in))
 		return -1;
-	if (!mask && (o->function || o->section))
-		return error("--function and --section select code faults; '%s' has none",
-			     o->faults);
-	if (!rt_mask && (o->symbol || o->nth || o->nth_max || o->profile_path))
-		return error("--symbol, --nth, --nth-max and --profile select runtime faults; "
-			     "'%s' has none", o->faults);
-	na = rt_split((unsigned)__builtin_popcount(mask), (unsigned)__builtin_popcount(rt_mask),
-		      (unsigned)o->count, o->seed);
-	if (na && plan_runtime(j, o, rt_mask, (unsigned)na, arms))
+	if (o->describe && write_text(o->describe, injection_describe(in, o->output)))
 		return -1;
-	if (o->count > na && inj_apply(j, mask, &f, o->seed, (unsigned)(o->count - na), &m, &n))
-		return -1;
-	if (o->describe && write_describe(o, m, n, arms, na))
-		goto out;
 	if (o->params) {
-		char *p = swifi_params(arms, na), *line = xasprintf("%s\n", na ? p : "");
+		char *p = injection_swifi_params(in);
 
-		free(p);
-		p = line;
-		if (write_file_atomic(o->params, p, strlen(p))) {
+		if (write_text(o->params, xasprintf("%s\n", p ? p : ""))) {
 			free(p);
 			goto err_describe;
 		}
 		free(p);
 	}
-	if (write_module(j, o, n, arms, na))
+	if (in->na && !in->o.symvers) {	/* default: the guest image's swifi.symvers */
+		sv = image_find_kmod_file(NULL, "swifi", "symvers");
+		if (!sv)
+			goto err_params;
+		in->o.symvers = sv;
+	}
+	if (injection_write(in, o->output))
 		goto err_params;
-	report(o, m, n, arms, na);
+	report(in, o->output);
 	ret = 0;
 	goto out;
 err_params:
@@ -358,40 +261,35 @@ err_describe:
 	if (o->describe)
 		unlink(o->describe);
 out:
-	free(m);
+	free(sv);
 	return ret;
 }
 
 /* --count-only: every wrapped import rebound, nothing armed (a profiling module). */
-static int do_count_only(struct injector *j, const struct inject_opts *o)
+static int do_count_only(struct injection *in, const struct inject_opts *o)
 {
-	const char **names, *syms[RT_MAX_WRAPPED];
-	size_t nn = rt_called_imports(&j->obj, &names), n, i;
-	struct rt_arm *arms;
-	char *sv;
+	char *sv = NULL;
+	size_t n = 0;
 	int r;
 
-	n = rt_wrapped_imports(names, nn, syms, RT_MAX_WRAPPED);
-	free(names);
-	if (!n)
-		return error("'%s' calls none of the functions swifi wraps", o->input);
-	arms = xcalloc(n, sizeof(*arms));
-	for (i = 0; i < n; i++)
-		snprintf(arms[i].sym, sizeof(arms[i].sym), "%s", syms[i]);
-	sv = o->symvers ? xstrdup(o->symvers) : image_find_kmod_file(NULL, "swifi", "symvers");
-	r = sv ? rt_bind(o->input, o->output, arms, n, sv) : -1;
+	if (!in->o.symvers) {
+		sv = image_find_kmod_file(NULL, "swifi", "symvers");
+		if (!sv)
+			return -1;
+		in->o.symvers = sv;
+	}
+	r = injection_count_only(in, o->output, &n);
 	if (!r)
 		fprintf(stderr, "nooks: %zu imports bound to swifi for counting; load swifi.ko "
 			"(no arm=) before '%s'\n", n, o->output);
 	free(sv);
-	free(arms);
 	return r;
 }
 
 int cmd_inject(int argc, char **argv)
 {
 	struct inject_opts o;
-	struct injector j;
+	struct injection in;
 	int r;
 
 	r = parse_inject(argc, argv, &o);
@@ -401,20 +299,14 @@ int cmd_inject(int argc, char **argv)
 		return error("output '%s' would overwrite the input", o.output), 1;
 	if ((o.describe && !strcmp(o.describe, o.input)) || (o.params && !strcmp(o.params, o.input)))
 		return error("'%s' would overwrite the input", o.input), 1;
-	if (o.profile_path && rt_profile_load(o.profile_path, &o.profile))
+	if (injection_open(&in, o.input, &o.in))
 		return 1;
-	if (inj_open(&j, o.input)) {
-		rt_profile_release(&o.profile);
-		return 1;
-	}
 	if (module_file_check(o.input)) {
-		inj_close(&j);
-		rt_profile_release(&o.profile);
+		injection_close(&in);
 		return 1;
 	}
-	r = o.sites ? list_sites(&j, &o) : o.count_only ? do_count_only(&j, &o)
-		: do_inject(&j, &o);
-	inj_close(&j);
-	rt_profile_release(&o.profile);
+	r = o.sites ? list_sites(&in, &o) : o.count_only ? do_count_only(&in, &o)
+		: do_inject(&in, &o);
+	injection_close(&in);
 	return r ? 1 : 0;
 }

@@ -39,6 +39,7 @@
 
 #include "campaign.h"
 #include "capture.h"
+#include "describe.h"
 #include "sites.h"
 #include "util.h"
 
@@ -60,6 +61,7 @@ static int test_exec(void *ctx, const struct trial_request *rq, struct campaign_
 	char *log = xasprintf("%s/console.log", rq->workdir);
 	char line[128];
 	int sleep_us = *(int *)ctx;
+	struct describe d;
 
 	if (sleep_us)
 		usleep((useconds_t)(rand() % sleep_us));
@@ -81,6 +83,10 @@ static int test_exec(void *ctx, const struct trial_request *rq, struct campaign_
 	}
 	r->describe_json = xstrdup("{\"mutations\": [{\"type\": \"nop\", \"section\": \".text\","
 				   " \"offset\": 16, \"old_bytes\": \"90\", \"new_bytes\": \"cc\"}]}");
+	assert_int_equal(describe_parse(r->describe_json, &d), 0);	/* as the executor does */
+	r->mutations = d.mutations;
+	r->n_mutations = d.n_mutations;
+	free(d.swifi_params);
 	return 0;
 }
 

@@ -1,12 +1,14 @@
 /*
  * test_util.c - common/util.c: atomic writes, read_file, mkdir_p,
- * parse_u64 and the error() convention.
+ * parse_u64, the error() convention and error capture.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +68,50 @@ static void test_error_returns_minus_one(void **state)
 	assert_int_equal(error("test message '%s'", "x"), -1);
 }
 
+/* error_capture_*: a library call's messages into the caller's record, per thread. */
+static void *capture_in_thread(void *arg)
+{
+	(void)arg;
+	error_capture_begin();
+	error("other thread");
+	return error_capture_end();
+}
+
+static void test_error_capture(void **state)
+{
+	pthread_t th;
+	char *t, *first, *other;
+
+	(void)state;
+	error_capture_begin();
+	assert_int_equal(error("cannot open '%s'", "a.ko"), -1);
+	warning("slow");
+	errno = ENOENT;
+	error_errno("cannot read '%s'", "b");
+	assert_int_equal(pthread_create(&th, NULL, capture_in_thread, NULL), 0);
+	assert_int_equal(pthread_join(th, (void **)&other), 0);
+	t = error_capture_end();
+	assert_string_equal(t, "cannot open 'a.ko'\nwarning: slow\n"
+			    "cannot read 'b': No such file or directory\n");
+	assert_string_equal(other, "other thread\n");
+	first = error_capture_first(t);
+	assert_string_equal(first, "cannot open 'a.ko'");
+	free(first);
+	free(t);
+	free(other);
+	t = error_capture_end();	/* not capturing: nothing */
+	assert_string_equal(t, "");
+	assert_null(error_capture_first(t));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_then_read),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_error_returns_minus_one),
+		cmocka_unit_test(test_error_capture),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
