@@ -524,6 +524,48 @@ int store_campaign_resolve(struct store *st, const char *spec, int64_t *id)
 
 /* ---- trials --------------------------------------------------------------- */
 
+void store_trial_init(struct store_trial *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->recovery_ms = -1;
+	t->workload_pass = -1;
+	t->boot_ms = t->workload_ms = t->wall_ms = -1;
+	t->fsck_exit = -1;
+}
+
+void store_mutations_free(struct store_mutation *m, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)m[i].type);
+		free((char *)m[i].section);
+		free((char *)m[i].symbol);
+		free((char *)m[i].old_bytes);
+		free((char *)m[i].new_bytes);
+		free((char *)m[i].disasm_before);
+		free((char *)m[i].disasm_after);
+	}
+	free(m);
+}
+
+void store_trial_free(struct store_trial *t)
+{
+	const char **owned[] = {
+		&t->outcome, &t->crash_kind, &t->crash_title, &t->guilty_function,
+		&t->guilty_module, &t->detection, &t->nim_detection, &t->nim_target,
+		&t->deadlines_hit, &t->workload_reason, &t->metrics_json, &t->nim_events_json,
+		&t->error, &t->console_path, &t->agent_path, &t->describe_json, &t->fsck_summary,
+		&t->profile_key, &t->profile_json,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		free((char *)*owned[i]);
+	store_mutations_free((struct store_mutation *)t->mutations, t->n_mutations);
+	store_trial_init(t);
+}
+
 static int put_mutations(struct store *st, const struct store_trial *t)
 {
 	sqlite3_stmt *s;

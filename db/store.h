@@ -31,7 +31,13 @@ struct store_mutation {
 	const char *disasm_before, *disasm_after;
 };
 
-/* One finished trial; NULL strings and negative numbers mean "none". */
+/*
+ * One trial's record, from the executor that fills it to the store: NULL
+ * strings and negative numbers mean "none".  A record an executor filled
+ * owns its strings and mutations (store_trial_free()) except key and mode,
+ * which point into the campaign's plan; campaign_id, fault_id, attempts
+ * and image_id are set by the campaign runner when it stores the record.
+ */
 struct store_trial {
 	int64_t campaign_id, fault_id;
 	const char *key, *mode, *outcome;
@@ -46,7 +52,7 @@ struct store_trial {
 	int workload_pass;			/* 1, 0, or -1: no verdict */
 	const char *workload_reason, *metrics_json, *nim_events_json;
 	int64_t boot_ms, workload_ms, wall_ms;
-	const char *error;
+	const char *error;			/* infra_error: what failed */
 	const char *console_path, *agent_path;	/* files, stored compressed */
 	const char *describe_json;		/* injector description text */
 	int fs_checked;				/* disk checked after the trial (else NULL columns) */
@@ -68,6 +74,13 @@ struct store_image {
 	const char *kernel_source;	/* "lock", "fallback", "override"; NULL: unknown */
 	const char *kernel_locked;	/* what kernel.lock asked for; NULL: unknown */
 };
+
+/* A record with every number "none" (-1) and no strings. */
+void store_trial_init(struct store_trial *t /* out */);
+/* Free what a filled record owns (not key, mode); leaves it as store_trial_init() does. */
+void store_trial_free(struct store_trial *t);
+/* Free a malloc'd mutation list whose strings are malloc'd. */
+void store_mutations_free(struct store_mutation *m, int n);
 
 /* Latest schema version this binary knows. */
 int store_schema_version(void);

@@ -3,7 +3,8 @@
  * campaign.h).
  *
  * Owns the worker pool, the retry policy for infra errors, the progress
- * display and the translation of executor results into store rows.  Must
+ * display and the storing of the records executors fill (store_trial:
+ * one record type from the executor to the store, no copies).  Must
  * never write to the store from a worker thread, store a trial twice, or
  * count an infra_error.  Executors (the real one is campaign_exec.c) are
  * plugged in through campaign_opts.exec.
@@ -18,34 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "describe.h"
 #include "outcome.h"
 #include "util.h"
-
-void campaign_result_release(struct campaign_result *r)
-{
-	free(r->outcome);
-	free(r->crash_kind);
-	free(r->crash_title);
-	free(r->guilty_function);
-	free(r->guilty_module);
-	free(r->detection);
-	free(r->nim_detection);
-	free(r->nim_target);
-	free(r->deadlines_hit);
-	free(r->workload_reason);
-	free(r->metrics_json);
-	free(r->nim_events_json);
-	free(r->error);
-	free(r->console_path);
-	free(r->agent_path);
-	free(r->describe_json);
-	free(r->fsck_summary);
-	free(r->profile_key);
-	free(r->profile_json);
-	describe_free_mutations(r->mutations, r->n_mutations);
-	memset(r, 0, sizeof(*r));
-}
 
 /* ---- planning into the store ----------------------------------------------- */
 
@@ -193,7 +168,7 @@ struct msg {
 	int trial;		/* index into plan.trials */
 	int final;		/* 1: finished (store it); 0: infra attempt */
 	int attempts;
-	struct campaign_result res;
+	struct store_trial res;	/* the trial's record, filled by the executor */
 };
 
 struct pool {
@@ -247,10 +222,7 @@ static void run_one(struct pool *pl, int ti)
 		remove_tree(dir);
 		m->trial = ti;
 		m->attempts = attempt;
-		m->res.recovery_ms = -1;
-		m->res.workload_pass = -1;
-		m->res.boot_ms = m->res.workload_ms = m->res.wall_ms = -1;
-		m->res.fsck_exit = -1;
+		store_trial_init(&m->res);
 		if (mkdir_p(dir, 0755)) {
 			r = -1;
 			m->res.error = xasprintf("cannot create '%s'", dir);
@@ -263,15 +235,15 @@ static void run_one(struct pool *pl, int ti)
 		stopping = pl->stop;
 		pthread_mutex_unlock(&pl->mu);
 		if (!r && outcome_parse(m->res.outcome) >= 0 &&
-		    strcmp(m->res.outcome, "infra_error")) {
+		    outcome_parse(m->res.outcome) != OUTCOME_INFRA_ERROR) {
 			m->final = 1;
 			push(pl, m);
 			return;
 		}
 		if (!m->res.error)
 			m->res.error = xstrdup(m->res.outcome ? m->res.outcome : "executor failed");
-		free(m->res.outcome);
-		m->res.outcome = xstrdup("infra_error");
+		free((char *)m->res.outcome);
+		m->res.outcome = xstrdup(outcome_name(OUTCOME_INFRA_ERROR));
 		final = stopping || attempt > pl->spec->retries;	/* stopping: no retry */
 		m->final = final;
 		push(pl, m);	/* m belongs to the main thread from here */
@@ -347,60 +319,26 @@ static int store_msg(struct store *st, struct pool *pl, struct msg *m,
 {
 	const struct planned_trial *pt = &pl->plan->trials[m->trial];
 	const struct fault_desc *fd = &pl->plan->faults[pt->fault];
-	struct store_trial row = { 0 };
+	struct store_trial *row = &m->res;
 	int r;
 
 	if (!m->final) {
 		t->infra_retries++;
 		return store_infra_attempt(st, pl->cid, pt->key, m->res.error);
 	}
-	if (store_fault_id(st, pl->cid, pl->spec->ext[fd->ext].name, fd->idx, &row.fault_id))
+	if (store_fault_id(st, pl->cid, pl->spec->ext[fd->ext].name, fd->idx, &row->fault_id))
 		return -1;
-	row.campaign_id = pl->cid;
-	row.key = pt->key;
-	row.mode = spec_mode_name(pt->mode);
-	row.outcome = m->res.outcome;
-	row.attempts = m->attempts;
-	row.crashed = m->res.crashed;
-	row.crash_kind = m->res.crash_kind;
-	row.crash_title = m->res.crash_title;
-	row.guilty_function = m->res.guilty_function;
-	row.guilty_module = m->res.guilty_module;
-	row.detection = m->res.detection;
-	row.nim_detection = m->res.nim_detection;
-	row.nim_target = m->res.nim_target;
-	row.recovery_ms = m->res.recovery_ms;
-	row.deadlines_hit = m->res.deadlines_hit;
-	row.workload_pass = m->res.workload_pass;
-	row.workload_reason = m->res.workload_reason;
-	row.metrics_json = m->res.metrics_json;
-	row.nim_events_json = m->res.nim_events_json;
-	row.boot_ms = m->res.boot_ms;
-	row.workload_ms = m->res.workload_ms;
-	row.wall_ms = m->res.wall_ms;
-	row.error = m->res.error;
-	row.console_path = m->res.console_path;
-	row.agent_path = m->res.agent_path;
-	row.describe_json = m->res.describe_json;
-	row.fs_checked = m->res.fs_checked;
-	row.fs_corrupt = m->res.fs_corrupt;
-	row.fs_dirty = m->res.fs_dirty;
-	row.fsck_exit = m->res.fsck_exit;
-	row.fsck_summary = m->res.fsck_summary;
-	row.activation_known = m->res.activation_known;
-	row.fault_armed = m->res.fault_armed;
-	row.fault_fired = m->res.fault_fired;
-	row.profile_key = m->res.profile_key;
-	row.profile_json = m->res.profile_json;
-	row.mutations = m->res.mutations;
-	row.n_mutations = m->res.n_mutations;
-	row.image_id = pl->image_id;
-	r = store_trial_put(st, &row, NULL);
+	row->campaign_id = pl->cid;
+	row->key = pt->key;
+	row->mode = spec_mode_name(pt->mode);
+	row->attempts = m->attempts;
+	row->image_id = pl->image_id;
+	r = store_trial_put(st, row, NULL);
 	if (r < 0)
 		return -1;
 	if (r == 0) {
 		t->stored_now++;
-		t->by_outcome[outcome_parse(m->res.outcome)]++;
+		t->by_outcome[outcome_parse(row->outcome)]++;
 		if (!pl->o->keep_runs) {
 			char *dir = trial_dir(pl, pt->key);
 
@@ -522,7 +460,7 @@ static int drain(struct store *st, struct pool *pl, struct campaign_totals *t,
 				err = -1;
 				stop_on_store_error(pl);
 			}
-			campaign_result_release(&m->res);
+			store_trial_free(&m->res);
 			free(m);
 			pthread_mutex_lock(&pl->mu);
 		}

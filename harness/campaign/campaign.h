@@ -39,37 +39,13 @@ struct trial_request {
 	int attempt;		/* 1-based */
 };
 
-/* What an executor reports; strings malloc'd (freed by campaign_result_release). */
-struct campaign_result {
-	char *outcome;		/* DESIGN.md outcome class */
-	int crashed;
-	char *crash_kind, *crash_title, *guilty_function, *guilty_module;
-	char *detection;
-	char *nim_detection;	/* write_protect, or the NIM fault line's kind; NULL none */
-	char *nim_target;	/* write_protect: symbol written to; NULL otherwise */
-	double recovery_ms;	/* < 0: none */
-	char *deadlines_hit;
-	int workload_pass;	/* 1, 0, -1: no verdict */
-	char *workload_reason, *metrics_json, *nim_events_json;
-	int64_t boot_ms, workload_ms, wall_ms;
-	char *error;		/* infra error text */
-	char *console_path, *agent_path;
-	char *describe_json;	/* injector's description of the mutations */
-	struct store_mutation *mutations;	/* read from it once (describe.h) */
-	int n_mutations;
-	int fs_checked;		/* the trial's disk was checked after the VM exited */
-	int fs_corrupt;		/* fsck.vfat -n found the filesystem corrupt */
-	int fs_dirty;		/* its dirty bit was left set (never unmounted) */
-	int fsck_exit;		/* fsck.vfat's exit status */
-	char *fsck_summary;	/* its first reported problem, or its last line */
-	int activation_known;	/* runtime faults were armed: the two counts are valid */
-	int fault_armed, fault_fired;	/* runtime faults armed / fired (swifi's events) */
-	char *profile_key, *profile_json;	/* call profile that chose N, or NULL */
-};
-
-/* Run one trial; fill res.  Non-zero return = infra error (res->error set). */
+/*
+ * Run one trial; fill res, the trial's record (store.h: outcome, verdict,
+ * logs, describe record and its mutations), given as store_trial_init()
+ * leaves it.  Non-zero return = infra error (res->error set).
+ */
 typedef int (*trial_exec_fn)(void *ctx, const struct trial_request *rq,
-			     struct campaign_result *res /* out */);
+			     struct store_trial *res /* out */);
 /*
  * End every running trial of ctx as soon as possible (their results are no
  * longer wanted) and make later ones end at once; called once, from the
@@ -114,6 +90,5 @@ struct campaign_totals {
  */
 int campaign_run(const struct campaign_spec *spec, const struct campaign_opts *o,
 		 struct campaign_totals *tot /* out */);
-void campaign_result_release(struct campaign_result *r);
 
 #endif

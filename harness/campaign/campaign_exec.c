@@ -189,7 +189,7 @@ static int disk_prepare_check(const struct spec_extension *e)
 }
 
 /* A fresh copy of the extension's disk in the trial directory (*disk NULL: none). */
-static int prepare_disk(const struct trial_request *rq, char **disk, struct campaign_result *r)
+static int prepare_disk(const struct trial_request *rq, char **disk, struct store_trial *r)
 {
 	*disk = NULL;
 	if (!has_disk(rq->ext))
@@ -202,7 +202,7 @@ static int prepare_disk(const struct trial_request *rq, char **disk, struct camp
 }
 
 /* After the VM is gone: fsck.vfat -n on the trial's disk into r. */
-static int check_disk(const char *disk, struct campaign_result *r)
+static int check_disk(const char *disk, struct store_trial *r)
 {
 	struct fsck_verdict v;
 
@@ -378,8 +378,8 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 
 static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
 
-/* Copy the harness's verdict into the campaign's result. */
-static void take_result(const struct trial_result *t, struct campaign_result *r)
+/* The harness's verdict into the trial's record. */
+static void take_result(const struct trial_result *t, struct store_trial *r)
 {
 	struct json_object *ev = json_object_new_array();
 	char dl[64] = "";
@@ -467,13 +467,14 @@ static char *profiling_trial(const struct exec_ctx *x, const struct trial_reques
 	struct injection_opts io = { .symvers = x->swifi_symvers };
 	struct injection in;
 	struct trial_request prq = *rq;
-	struct campaign_result dr = { 0 };
+	struct store_trial dr;
 	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
 	struct trial_manifest m;
 	struct trial_result t;
 
 	prq.mode = MODE_NATIVE;
 	prq.workdir = dir;
+	store_trial_init(&dr);
 	error_capture_begin();
 	if (!injection_open(&in, x->modules[e], &io)) {
 		size_t n;
@@ -514,7 +515,7 @@ static char *profiling_trial(const struct exec_ctx *x, const struct trial_reques
 	}
 	manifest_release(&m);
 out:
-	campaign_result_release(&dr);
+	store_trial_free(&dr);
 	free(ko);
 	free(msg);
 	free(rundir);
@@ -616,7 +617,7 @@ static struct exec_profile *ensure_profile(struct exec_ctx *x, const struct tria
  */
 static int inject_fault(const struct exec_ctx *x, const struct trial_request *rq,
 			const struct exec_profile *prof, const char *out, char **describe,
-			struct campaign_result *r)
+			struct store_trial *r)
 {
 	const char *stock = x->modules[rq->ext - rq->spec->ext];
 	struct injection_opts io = {
@@ -660,7 +661,7 @@ out:
 
 /* Bind the faulty module to the NIM; the isolation's first error goes to r->error. */
 static int isolate_fault(const struct exec_ctx *x, const char *ko, const char *iso,
-			 struct campaign_result *r)
+			 struct store_trial *r)
 {
 	char *msg, *first;
 	int ret;
@@ -677,14 +678,14 @@ static int isolate_fault(const struct exec_ctx *x, const char *ko, const char *i
 	return ret;
 }
 
-int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *r)
+int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 {
 	struct exec_ctx *x = ctx;
 	struct exec_profile *prof = NULL;
 	char *out = xasprintf("%s/fault.ko", rq->workdir);
 	char *iso = xasprintf("%s/fault-isolated.ko", rq->workdir);
 	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL;
-	char *disk = NULL;
+	char *disk = NULL, *describe;
 	struct describe d = { 0 };
 	struct trial_manifest m;
 	struct trial_result t;
@@ -701,9 +702,10 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result
 		r->profile_key = xstrdup(prof->key);
 		r->profile_json = xstrdup(prof->json);
 	}
-	if (inject_fault(x, rq, prof, out, &r->describe_json, r))
+	if (inject_fault(x, rq, prof, out, &describe, r))
 		goto out;
-	if (describe_parse(r->describe_json, &d))
+	r->describe_json = describe;
+	if (describe_parse(describe, &d))
 		warning("trial '%s': mutations not recorded", rq->key);
 	r->mutations = d.mutations;
 	r->n_mutations = d.n_mutations;

@@ -35,7 +35,7 @@ int exec_prepare(const struct campaign_spec *spec, const char *image_dir,
 		 struct exec_ctx *x /* out */);
 void exec_release(struct exec_ctx *x);
 /* trial_exec_fn running one real trial. */
-int exec_trial(void *ctx, const struct trial_request *rq, struct campaign_result *res);
+int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *res);
 /* trial_cancel_fn: kill the VMs of the running trials, start no more. */
 void exec_cancel(void *ctx);
 

@@ -74,25 +74,9 @@ int describe_parse(const char *json, struct describe *d)
 	return 0;
 }
 
-void describe_free_mutations(struct store_mutation *m, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		free((char *)m[i].type);
-		free((char *)m[i].section);
-		free((char *)m[i].symbol);
-		free((char *)m[i].old_bytes);
-		free((char *)m[i].new_bytes);
-		free((char *)m[i].disasm_before);
-		free((char *)m[i].disasm_after);
-	}
-	free(m);
-}
-
 void describe_release(struct describe *d)
 {
-	describe_free_mutations(d->mutations, d->n_mutations);
+	store_mutations_free(d->mutations, d->n_mutations);
 	free(d->swifi_params);
 	memset(d, 0, sizeof(*d));
 }

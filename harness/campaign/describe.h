@@ -19,7 +19,5 @@ struct describe {
 /* Parse json (an object with "mutations", or a bare list); one-line error on junk. */
 int describe_parse(const char *json, struct describe *d /* out */);
 void describe_release(struct describe *d);
-/* Free a mutation list describe_parse() made. */
-void describe_free_mutations(struct store_mutation *m, int n);
 
 #endif

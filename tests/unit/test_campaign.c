@@ -56,7 +56,7 @@ static const char spec_json[] =
 static char dir[64];
 
 /* Deterministic outcome from the injector seed; every 7th first attempt is an infra error. */
-static int test_exec(void *ctx, const struct trial_request *rq, struct campaign_result *r)
+static int test_exec(void *ctx, const struct trial_request *rq, struct store_trial *r)
 {
 	char *log = xasprintf("%s/console.log", rq->workdir);
 	char line[128];
@@ -246,7 +246,7 @@ static int stored_trials(const char *db)
 	return n;
 }
 
-static int full_exec(void *ctx, const struct trial_request *rq, struct campaign_result *r)
+static int full_exec(void *ctx, const struct trial_request *rq, struct store_trial *r)
 {
 	struct full_ctx *x = ctx;
 	int call, late, i;
@@ -371,7 +371,7 @@ static const char site_spec[] =
 
 static int khttpd_irq;	/* trials of khttpd whose descriptor has irq */
 
-static int site_exec(void *ctx, const struct trial_request *rq, struct campaign_result *r)
+static int site_exec(void *ctx, const struct trial_request *rq, struct store_trial *r)
 {
 	(void)ctx;
 	if (!strcmp(rq->ext->name, "khttpd") && strstr(rq->fault->types, "irq"))
