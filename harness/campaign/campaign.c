@@ -2,7 +2,8 @@
  * campaign.c - the campaign runner loop (life cycle and invariants in
  * campaign.h).
  *
- * Owns the worker pool, the retry policy for infra errors, the progress
+ * Runs its trials on the one worker pool (harness/trial/pool.h) and owns
+ * what happens on the main thread: the retry policy for infra errors, the progress
  * display and the storing of the records executors fill (store_trial:
  * one record type from the executor to the store, no copies).  Must
  * never write to the store from a worker thread, store a trial twice, or
@@ -12,7 +13,6 @@
 #define _GNU_SOURCE
 #include "campaign.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "outcome.h"
+#include "pool.h"
 #include "util.h"
 
 /* ---- planning into the store ----------------------------------------------- */
@@ -161,63 +162,54 @@ static void warn_sites_changed(const struct campaign_spec *sp, const struct plan
 					(long long)now->n[e][t]);
 }
 
-/* ---- the pool ----------------------------------------------------------------- */
+/* ---- the trials, on the pool (harness/trial/pool.h) ----------------------------- */
 
+/* One result of a trial: an infra attempt, or its final record. */
 struct msg {
-	struct msg *next;
 	int trial;		/* index into plan.trials */
 	int final;		/* 1: finished (store it); 0: infra attempt */
 	int attempts;
 	struct store_trial res;	/* the trial's record, filled by the executor */
 };
 
-struct pool {
+/* The runner's state; only the main thread touches the store. */
+struct runner {
 	const struct campaign_spec *spec;
 	const struct campaign_opts *o;
 	const struct plan *plan;
 	int64_t cid;
 	int64_t image_id;	/* the running image's row, -1 unknown */
-	int *todo, n_todo, next, handed_limit;
-	struct msg *head, **tail;
-	int running, workers_alive, stop;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	int *todo, n_todo;	/* planned trials not stored yet */
+	struct pool *pool;
 };
 
-static void push(struct pool *pl, struct msg *m)
+static char *trial_dir(const struct runner *rn, const char *key)
 {
-	pthread_mutex_lock(&pl->mu);
-	m->next = NULL;
-	*pl->tail = m;
-	pl->tail = &m->next;
-	pthread_cond_broadcast(&pl->cv);
-	pthread_mutex_unlock(&pl->mu);
-}
+	char *d = xasprintf("%s/%lld/%s", rn->o->runs_dir, (long long)rn->cid, key), *c;
 
-static char *trial_dir(const struct pool *pl, const char *key)
-{
-	char *d = xasprintf("%s/%lld/%s", pl->o->runs_dir, (long long)pl->cid, key), *c;
-
-	for (c = d + strlen(pl->o->runs_dir) + 1; *c; c++)
+	for (c = d + strlen(rn->o->runs_dir) + 1; *c; c++)
 		if (*c == '/')
 			*c = '_';
 	return d;
 }
 
-static void run_one(struct pool *pl, int ti)
+/* pool_work_fn: one trial and its infra retries; each attempt's msg to the main thread. */
+static void *run_one(struct pool *p, void *ctx, void *job)
 {
-	const struct planned_trial *pt = &pl->plan->trials[ti];
-	const struct fault_desc *fd = &pl->plan->faults[pt->fault];
+	struct runner *rn = ctx;
+	int ti = *(int *)job;
+	const struct planned_trial *pt = &rn->plan->trials[ti];
+	const struct fault_desc *fd = &rn->plan->faults[pt->fault];
 	int attempt;
 
 	for (attempt = 1;; attempt++) {
 		struct msg *m = xcalloc(1, sizeof(*m));
 		struct trial_request rq = {
-			.spec = pl->spec, .ext = &pl->spec->ext[fd->ext], .fault = fd,
+			.spec = rn->spec, .ext = &rn->spec->ext[fd->ext], .fault = fd,
 			.mode = pt->mode, .key = pt->key, .attempt = attempt,
 		};
-		char *dir = trial_dir(pl, pt->key);
-		int r, final, stopping;
+		char *dir = trial_dir(rn, pt->key);
+		int r, stopping;
 
 		remove_tree(dir);
 		m->trial = ti;
@@ -228,54 +220,34 @@ static void run_one(struct pool *pl, int ti)
 			m->res.error = xasprintf("cannot create '%s'", dir);
 		} else {
 			rq.workdir = dir;
-			r = pl->o->exec(pl->o->exec_ctx, &rq, &m->res);
+			r = rn->o->exec(rn->o->exec_ctx, &rq, &m->res);
 		}
 		free(dir);
-		pthread_mutex_lock(&pl->mu);
-		stopping = pl->stop;
-		pthread_mutex_unlock(&pl->mu);
+		stopping = pool_stopped(p);
 		if (!r && outcome_parse(m->res.outcome) >= 0 &&
-		    outcome_parse(m->res.outcome) != OUTCOME_INFRA_ERROR) {
-			m->final = 1;
-			push(pl, m);
-			return;
-		}
+		    outcome_parse(m->res.outcome) != OUTCOME_INFRA_ERROR)
+			return m;
 		if (!m->res.error)
 			m->res.error = xstrdup(m->res.outcome ? m->res.outcome : "executor failed");
 		free((char *)m->res.outcome);
 		m->res.outcome = xstrdup(outcome_name(OUTCOME_INFRA_ERROR));
-		final = stopping || attempt > pl->spec->retries;	/* stopping: no retry */
-		m->final = final;
-		push(pl, m);	/* m belongs to the main thread from here */
-		if (final)
-			return;
+		if (stopping || attempt > rn->spec->retries)	/* stopping: no retry */
+			return m;
+		pool_emit(p, m);	/* m belongs to the main thread from here */
 	}
 }
 
-static void *worker(void *arg)
+static void drop_msg(void *arg)
 {
-	struct pool *pl = arg;
+	struct msg *m = arg;
 
-	for (;;) {
-		int ti;
-
-		pthread_mutex_lock(&pl->mu);
-		if (pl->stop || pl->next >= pl->n_todo || pl->next >= pl->handed_limit) {
-			pl->workers_alive--;
-			pthread_cond_broadcast(&pl->cv);
-			pthread_mutex_unlock(&pl->mu);
-			return NULL;
-		}
-		ti = pl->todo[pl->next++];
-		pl->running++;
-		pthread_mutex_unlock(&pl->mu);
-		run_one(pl, ti);
-	}
+	store_trial_free(&m->res);
+	free(m);
 }
 
 /* ---- progress ------------------------------------------------------------------ */
 
-static void show_progress(const struct pool *pl, const struct campaign_totals *t,
+static void show_progress(const struct runner *rn, const struct campaign_totals *t,
 			  uint64_t start_ms, int final)
 {
 	int done = t->stored_before + t->stored_now, i, width = 30, fill;
@@ -296,7 +268,7 @@ static void show_progress(const struct pool *pl, const struct campaign_totals *t
 		if (t->by_outcome[i])
 			len += (size_t)snprintf(tallies + len, sizeof(tallies) - len, " %s=%d",
 						outcome_name(i), t->by_outcome[i]);
-	if (pl->o->progress) {
+	if (rn->o->progress) {
 		fill = t->planned ? width * done / t->planned : width;
 		fprintf(stderr, "\r\033[K[");
 		for (i = 0; i < width; i++)
@@ -305,7 +277,7 @@ static void show_progress(const struct pool *pl, const struct campaign_totals *t
 			final ? "\n" : "");
 	} else {
 		fprintf(stderr, "campaign %s: %d/%d trials stored (%d%%), ETA %s;%s\n",
-			pl->spec->name, done, t->planned,
+			rn->spec->name, done, t->planned,
 			t->planned ? 100 * done / t->planned : 100, eta,
 			*tallies ? tallies : " -");
 	}
@@ -314,33 +286,33 @@ static void show_progress(const struct pool *pl, const struct campaign_totals *t
 
 /* ---- storing -------------------------------------------------------------------- */
 
-static int store_msg(struct store *st, struct pool *pl, struct msg *m,
+static int store_msg(struct store *st, struct runner *rn, struct msg *m,
 		     struct campaign_totals *t)
 {
-	const struct planned_trial *pt = &pl->plan->trials[m->trial];
-	const struct fault_desc *fd = &pl->plan->faults[pt->fault];
+	const struct planned_trial *pt = &rn->plan->trials[m->trial];
+	const struct fault_desc *fd = &rn->plan->faults[pt->fault];
 	struct store_trial *row = &m->res;
 	int r;
 
 	if (!m->final) {
 		t->infra_retries++;
-		return store_infra_attempt(st, pl->cid, pt->key, m->res.error);
+		return store_infra_attempt(st, rn->cid, pt->key, m->res.error);
 	}
-	if (store_fault_id(st, pl->cid, pl->spec->ext[fd->ext].name, fd->idx, &row->fault_id))
+	if (store_fault_id(st, rn->cid, rn->spec->ext[fd->ext].name, fd->idx, &row->fault_id))
 		return -1;
-	row->campaign_id = pl->cid;
+	row->campaign_id = rn->cid;
 	row->key = pt->key;
 	row->mode = spec_mode_name(pt->mode);
 	row->attempts = m->attempts;
-	row->image_id = pl->image_id;
+	row->image_id = rn->image_id;
 	r = store_trial_put(st, row, NULL);
 	if (r < 0)
 		return -1;
 	if (r == 0) {
 		t->stored_now++;
 		t->by_outcome[outcome_parse(row->outcome)]++;
-		if (!pl->o->keep_runs) {
-			char *dir = trial_dir(pl, pt->key);
+		if (!rn->o->keep_runs) {
+			char *dir = trial_dir(rn, pt->key);
 
 			remove_tree(dir);
 			free(dir);
@@ -361,27 +333,27 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Fill pl->todo with the planned trials whose keys are not stored yet. */
-static int plan_todo(struct store *st, struct pool *pl, struct campaign_totals *t)
+/* Fill rn->todo with the planned trials whose keys are not stored yet. */
+static int plan_todo(struct store *st, struct runner *rn, struct campaign_totals *t)
 {
-	int n = store_trial_count(st, pl->cid), i;
+	int n = store_trial_count(st, rn->cid), i;
 	struct { const char **keys; int n; } c;
 
 	if (n < 0)
 		return -1;
 	c.keys = xcalloc((size_t)n + 1, sizeof(char *));
 	c.n = 0;
-	if (store_trial_keys(st, pl->cid, collect_key, &c)) {
+	if (store_trial_keys(st, rn->cid, collect_key, &c)) {
 		free(c.keys);
 		return -1;
 	}
 	qsort(c.keys, (size_t)c.n, sizeof(char *), cmp_str);
-	pl->todo = xcalloc((size_t)pl->plan->n_trials + 1, sizeof(int));
-	for (i = 0; i < pl->plan->n_trials; i++) {
-		const char *k = pl->plan->trials[i].key;
+	rn->todo = xcalloc((size_t)rn->plan->n_trials + 1, sizeof(int));
+	for (i = 0; i < rn->plan->n_trials; i++) {
+		const char *k = rn->plan->trials[i].key;
 
 		if (!bsearch(&k, c.keys, (size_t)c.n, sizeof(char *), cmp_str))
-			pl->todo[pl->n_todo++] = i;
+			rn->todo[rn->n_todo++] = i;
 	}
 	t->stored_before = c.n;
 	for (i = 0; i < c.n; i++)
@@ -411,67 +383,47 @@ static int count_stored_outcomes(struct store *st, int64_t cid, struct campaign_
  * hand out no more trials and end the running ones now through o->cancel
  * rather than wait minutes for results that would be dropped.
  */
-static void stop_on_store_error(struct pool *pl)
+static void stop_on_store_error(struct runner *rn)
 {
-	int running;
+	/* in flight, the one that failed to store excluded */
+	int running = pool_stop(rn->pool);
 
-	pthread_mutex_lock(&pl->mu);
-	pl->stop = 1;
-	running = pl->running;	/* in flight, the one that failed to store excluded */
-	pthread_mutex_unlock(&pl->mu);
-	if (pl->o->progress)
+	if (rn->o->progress)
 		fputc('\n', stderr);	/* off the progress bar's line */
 	if (running > 0)
 		fprintf(stderr, "nooks: campaign '%s': stopping on the store error above; %s "
-			"%d running trial%s (their results cannot be stored)\n", pl->spec->name,
-			pl->o->cancel ? "ending" : "waiting for", running,
+			"%d running trial%s (their results cannot be stored)\n", rn->spec->name,
+			rn->o->cancel ? "ending" : "waiting for", running,
 			running == 1 ? "" : "s");
 	else
 		fprintf(stderr, "nooks: campaign '%s': stopping on the store error above\n",
-			pl->spec->name);
-	if (pl->o->cancel)
-		pl->o->cancel(pl->o->exec_ctx);
+			rn->spec->name);
+	if (rn->o->cancel)
+		rn->o->cancel(rn->o->exec_ctx);
 }
 
-static int drain(struct store *st, struct pool *pl, struct campaign_totals *t,
+/* Store each result as it comes, show progress; stop handing out on a store error. */
+static int drain(struct store *st, struct runner *rn, struct campaign_totals *t,
 		 uint64_t start_ms)
 {
 	uint64_t last = now_ms();
-	int err = 0;
+	struct msg *m;
+	int err = 0, k, final;
 
-	pthread_mutex_lock(&pl->mu);
-	while (pl->head || pl->workers_alive > 0) {
-		struct msg *m = pl->head;
-
-		if (!m) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&pl->cv, &pl->mu, &ts);
-		} else {
-			pl->head = m->next;
-			if (!pl->head)
-				pl->tail = &pl->head;
-			if (m->final)
-				pl->running--;
-			pthread_mutex_unlock(&pl->mu);
-			if (!err && store_msg(st, pl, m, t)) {
+	while ((k = pool_next(rn->pool, 1000, (void **)&m, &final)) >= 0) {
+		if (k > 0) {
+			m->final = final;
+			if (!err && store_msg(st, rn, m, t)) {
 				err = -1;
-				stop_on_store_error(pl);
+				stop_on_store_error(rn);
 			}
-			store_trial_free(&m->res);
-			free(m);
-			pthread_mutex_lock(&pl->mu);
+			drop_msg(m);
 		}
-		if (!err && (pl->o->progress || now_ms() - last >= pl->o->interval_s * 1000ULL)) {
-			pthread_mutex_unlock(&pl->mu);
-			show_progress(pl, t, start_ms, 0);
+		if (!err && (rn->o->progress || now_ms() - last >= rn->o->interval_s * 1000ULL)) {
+			show_progress(rn, t, start_ms, 0);
 			last = now_ms();
-			pthread_mutex_lock(&pl->mu);
 		}
 	}
-	pthread_mutex_unlock(&pl->mu);
 	return err;
 }
 
@@ -482,10 +434,9 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 	struct plan plan;
 	struct plan_sites then;
 	const struct plan_sites *ps = o->sites;
-	struct pool pl = { .spec = sp, .o = o, .plan = &plan };
-	pthread_t *th = NULL;
+	struct runner rn = { .spec = sp, .o = o, .plan = &plan };
 	uint64_t start = now_ms();
-	int i, r, ret = -1;
+	int i, n, r, ret = -1;
 
 	memset(t, 0, sizeof(*t));
 	memset(&plan, 0, sizeof(plan));
@@ -493,11 +444,11 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 		return -1;
 	if (store_open(o->db_path, STORE_RW, &st))
 		goto out;
-	r = store_campaign_find(st, sp->name, sp->hash, &pl.cid);
-	if (r < 0 || (r == 0 && check_kernel(st, sp, pl.cid, o)))
+	r = store_campaign_find(st, sp->name, sp->hash, &rn.cid);
+	if (r < 0 || (r == 0 && check_kernel(st, sp, rn.cid, o)))
 		goto out;
 	if (r == 0) {	/* resumed: the plan it was created with */
-		int k = stored_sites(st, sp, pl.cid, &then);
+		int k = stored_sites(st, sp, rn.cid, &then);
 
 		if (k < 0)
 			goto out;
@@ -506,49 +457,36 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 		ps = k == 0 ? &then : NULL;
 	}
 	plan_build(sp, ps, &plan);
-	if (record_image(st, &o->image, &pl.image_id) ||
-	    (r == 1 && create_campaign(st, sp, &plan, ps, pl.image_id, &pl.cid)))
+	if (record_image(st, &o->image, &rn.image_id) ||
+	    (r == 1 && create_campaign(st, sp, &plan, ps, rn.image_id, &rn.cid)))
 		goto out;
-	t->campaign_id = pl.cid;
+	t->campaign_id = rn.cid;
 	t->planned = plan.n_trials;
-	if (plan_todo(st, &pl, t) || count_stored_outcomes(st, pl.cid, t))
+	if (plan_todo(st, &rn, t) || count_stored_outcomes(st, rn.cid, t))
 		goto out;
 	fprintf(stderr, "nooks: campaign '%s' #%lld: %d planned, %d already stored, %d to run on %d job%s\n",
-		sp->name, (long long)pl.cid, plan.n_trials, t->stored_before, pl.n_todo,
+		sp->name, (long long)rn.cid, plan.n_trials, t->stored_before, rn.n_todo,
 		o->jobs, o->jobs == 1 ? "" : "s");
-	pl.handed_limit = o->max_trials > 0 ? o->max_trials : pl.n_todo;
-	pl.tail = &pl.head;
-	pthread_mutex_init(&pl.mu, NULL);
-	pthread_cond_init(&pl.cv, NULL);
-	th = xcalloc((size_t)o->jobs, sizeof(*th));
-	for (i = 0; i < o->jobs; i++) {
-		pthread_mutex_lock(&pl.mu);
-		pl.workers_alive++;
-		pthread_mutex_unlock(&pl.mu);
-		if (pthread_create(&th[i], NULL, worker, &pl)) {
-			pthread_mutex_lock(&pl.mu);
-			pl.workers_alive--;
-			pthread_mutex_unlock(&pl.mu);
-			error("cannot start worker thread %d", i);
-			break;
-		}
-	}
-	r = drain(st, &pl, t, start);
-	while (--i >= 0)
-		pthread_join(th[i], NULL);
+	rn.pool = pool_start(o->jobs, run_one, &rn);
+	if (!rn.pool)
+		goto out;
+	n = o->max_trials > 0 && o->max_trials < rn.n_todo ? o->max_trials : rn.n_todo;
+	for (i = 0; i < n; i++)
+		pool_post(rn.pool, &rn.todo[i]);
+	r = drain(st, &rn, t, start);
+	pool_end(rn.pool, drop_msg);
 	if (r) {
 		fprintf(stderr, "nooks: campaign '%s' stopped: %d of %d trials stored; "
 			"run it again to resume once the store is writable\n",
 			sp->name, t->stored_before + t->stored_now, t->planned);
 		goto out;
 	}
-	show_progress(&pl, t, start, 1);
-	if (t->stored_before + t->stored_now == plan.n_trials && store_campaign_finish(st, pl.cid))
+	show_progress(&rn, t, start, 1);
+	if (t->stored_before + t->stored_now == plan.n_trials && store_campaign_finish(st, rn.cid))
 		goto out;
 	ret = 0;
 out:
-	free(th);
-	free(pl.todo);
+	free(rn.todo);
 	plan_release(&plan);
 	store_close(st);
 	return ret;
