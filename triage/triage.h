@@ -9,7 +9,8 @@
  * Reads the report formats of x86 kernels 2.6 to 6.x, with or without
  * timestamps, printk caller ids and syslog levels (docs/OUTCOMES.md).
  * Also the NIM's own lines (triage_nim.c): which event a line is, and how
- * the NIM detected a trial's first fault.
+ * the NIM detected a trial's first fault; and kmod/swifi's lines
+ * (triage_swifi.c): runtime-fault activation and call counts.
  */
 #ifndef NOOKS_TRIAGE_H
 #define NOOKS_TRIAGE_H
@@ -81,5 +82,25 @@ void nim_detection_scan(struct nim_detection *d, const char *text, size_t len);
 enum nim_event_kind nim_event_classify(const char *msg);
 /* Integer value of key=... in a NIM event line, or -1 (absent, not a number, not an event). */
 long long nim_event_value(const char *msg, const char *key);
+
+/* ---- kmod/swifi's lines (triage_swifi.c) ---- */
+
+/*
+ * Runtime-fault activation: count "swifi: event=armed ..." and "swifi:
+ * event=fired ..." lines of a console log (len bytes, need not be
+ * NUL-terminated) into *armed and *fired; both -1 when nothing was armed
+ * (unknown: code faults only, a profiling run).
+ */
+void swifi_activation_scan(const char *console, size_t len, int *armed /* out */,
+			   int *fired /* out */);
+/*
+ * A profiling run's call counts: every "swifi: event=calls sym=S count=N"
+ * line of a console log into *calls ({S: N}, a new object).  0 when the end
+ * mark "swifi: event=calls_done" was seen, 1 if not (the guest died before
+ * power-off), -1 with an error on a malformed calls line or N > max_count
+ * (*calls NULL).
+ */
+int swifi_calls_scan(const char *console, size_t len, long long max_count,
+		     struct json_object **calls /* out */);
 
 #endif

@@ -49,6 +49,7 @@
 #include "rtfault.h"
 #include "runtime.h"
 #include "sites.h"
+#include "triage.h"
 #include "trial.h"
 #include "util.h"
 #include "workload.h"
@@ -540,7 +541,7 @@ static char *new_profile(const struct exec_ctx *x, const struct trial_request *r
 	console = log ? read_file(log, &len) : NULL;
 	if (!console)
 		goto out;
-	r = profile_from_console(console, len, &calls);
+	r = swifi_calls_scan(console, len, RT_NTH_LIMIT, &calls);
 	if (r > 0)
 		error("the profiling trial of extension '%s' has no swifi call counts ('%s')",
 		      e->name, log);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtfault.h"
 #include "util.h"
 
 #define FNV_OFF 0xcbf29ce484222325ULL
@@ -51,54 +50,6 @@ char *profile_key(uint64_t module_hash, const char *workload, const char *const 
 	h = fnv(h, "|", 1);
 	h = fnv(h, kernel ? kernel : "", kernel ? strlen(kernel) + 1 : 1);
 	return xasprintf("%016llx", (unsigned long long)h);
-}
-
-/* One "sym=S count=N" tail into calls; -1 if malformed. */
-static int calls_line(const char *p, size_t n, struct json_object *calls)
-{
-	char sym[RT_SYM_LEN], line[160];
-	long long c;
-	int used = 0;
-
-	if (n >= sizeof(line))
-		return -1;
-	memcpy(line, p, n);
-	line[n] = '\0';
-	if (sscanf(line, "sym=%55s count=%lld%n", sym, &c, &used) != 2 || c < 0 ||
-	    c > RT_NTH_LIMIT || line[used] != '\0')
-		return -1;
-	json_object_object_add(calls, sym, json_object_new_int64(c));
-	return 0;
-}
-
-int profile_from_console(const char *console, size_t len, struct json_object **calls)
-{
-	static const char mark[] = "swifi: event=calls";
-	const char *p = console, *end = console + len;
-	int done = 0;
-
-	*calls = json_object_new_object();
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
-		const char *m = memmem(p, (size_t)(e - p), mark, sizeof(mark) - 1);
-
-		if (e > p && e[-1] == '\r')
-			e--;
-		if (m) {
-			const char *t = m + sizeof(mark) - 1;
-			size_t rest = (size_t)(e - t);	/* the log need not end in '\n' or NUL */
-
-			if (rest && *t == ' ' && calls_line(t + 1, rest - 1, *calls)) {
-				json_object_put(*calls);
-				*calls = NULL;
-				return error("malformed swifi calls line '%.*s'", (int)(e - m), m);
-			}
-			if (rest >= 5 && !memcmp(t, "_done", 5))
-				done = 1;
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-	return done ? 0 : 1;
 }
 
 char *profile_text(const char *key, const char *module, uint64_t module_hash, const char *workload,

@@ -352,7 +352,7 @@ static void judge(struct trial_result *r, bool host_error)
 		text = read_file(r->console_log, &len);
 	if (text) {
 		triage_console(text, len, &r->triage);
-		trial_fault_activation(text, len, &r->fault_armed, &r->fault_fired);
+		swifi_activation_scan(text, len, &r->fault_armed, &r->fault_fired);
 		nim_detection_scan(&r->nim_det, text, len);
 	}
 	for (i = 0; i < r->n_nim_events; i++)	/* console lost or truncated */
@@ -735,37 +735,6 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(logs, "agent_truncated", jbool(r->agent_truncated));
 	json_object_object_add(o, "logs", logs);
 	return o;
-}
-
-/*
- * Runtime-fault activation: kmod/swifi prints "swifi: event=armed ..." per
- * armed fault when armed and "swifi: event=fired type=T sym=S call=N" when
- * one is injected (docs/FAULTS.md).  Counted per console line (the kernel's
- * "[   t.ttt] " prefix allowed); nothing armed = unknown (-1), e.g. a
- * trial with code faults only.  Not triage: it says nothing about crashes.
- */
-void trial_fault_activation(const char *console, size_t len, int *armed, int *fired)
-{
-	const char *p = console, *end = console + len;
-
-	*armed = *fired = 0;
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
-		size_t n = (size_t)(e - p);
-		const char *m = memmem(p, n, "swifi: event=", 13);
-
-		if (m) {
-			size_t rest = (size_t)(e - m) - 13;
-
-			if (rest >= 6 && !memcmp(m + 13, "armed ", 6))
-				++*armed;
-			else if (rest >= 6 && !memcmp(m + 13, "fired ", 6))
-				++*fired;
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-	if (!*armed)
-		*armed = *fired = -1;
 }
 
 int trial_workload_known(const struct image *img, const char *name)

@@ -83,7 +83,8 @@ struct trial_result {
 	long long nim_recovery_us;	/* latency of the first recovery, -1 none */
 	struct nim_detection nim_det;	/* how the NIM detected the first fault (console,
 					 * else the agent's nim events) */
-	/* runtime-fault activation, from swifi's console events (-1: nothing armed) */
+	/* runtime-fault activation, from swifi's console events (-1: nothing armed;
+	 * triage.h swifi_activation_scan()) */
 	int fault_armed;		/* "swifi: event=armed" lines */
 	int fault_fired;		/* "swifi: event=fired" lines */
 	/* VM and deadlines */
@@ -127,9 +128,6 @@ enum agent_line {
  * but for r: the guest writes these lines, so any text is accepted.
  */
 enum agent_line trial_agent_line(struct trial_result *r, const char *line);
-/* Count swifi's armed/fired events in a console log; both -1 if nothing was armed. */
-void trial_fault_activation(const char *console, size_t len, int *armed /* out */,
-			    int *fired /* out */);
 /* 0 if the image has a workload called name (built-ins none, cmd, or /bin/wl-NAME). */
 int trial_workload_known(const struct image *img, const char *name);
 

@@ -2,9 +2,8 @@
  * fuzz_triage.c - libFuzzer target: everything that reads a trial's console
  * log, the text the guest's kernel writes: triage (triage/: triage_console()
  * and the verdict's JSON), the NIM's detection lines (nim_detection_scan()),
- * swifi's activation counts (harness/trial/trial.c: trial_fault_activation())
- * and its call-profile lines (harness/campaign/profile.c:
- * profile_from_console()).  Each gets the log as the runner has it: len
+ * and kmod/swifi's activation counts and call-profile lines
+ * (triage_swifi.c: swifi_activation_scan(), swifi_calls_scan()).  Each gets the log as the runner has it: len
  * bytes, not NUL-terminated (an exact-size copy, so ASan sees any read past
  * the end).
  */
@@ -12,9 +11,8 @@
 
 #include <json-c/json.h>
 
-#include "profile.h"
+#include "rtfault.h"
 #include "triage.h"
-#include "trial.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,9 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)json_object_to_json_string(o);
 	json_object_put(o);
 	nim_detection_scan(&d, text, size);
-	trial_fault_activation(text, size, &armed, &fired);
+	swifi_activation_scan(text, size, &armed, &fired);
 	o = NULL;
-	(void)profile_from_console(text, size, &o);
+	(void)swifi_calls_scan(text, size, RT_NTH_LIMIT, &o);
 	json_object_put(o);
 	free(text);
 	return 0;

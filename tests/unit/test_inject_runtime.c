@@ -6,8 +6,8 @@
  * code/runtime split) and `nooks inject` end to end (rebinding with swifi's
  * CRCs, describe record, --params, bad inputs leave nothing behind), call
  * profiles (parsing, profile-guided candidates, determinism of N with a
- * profile, --profile / --count-only end to end, the console parsers of
- * swifi's calls and fired events on lines recorded from real runs).
+ * profile, --profile / --count-only end to end; swifi's console lines are
+ * triage's, tested in test_triage_swifi.c).
  * Run from the top directory (needs build/image with its symvers/swifi.symvers).
  */
 #include <setjmp.h>
@@ -23,10 +23,11 @@
 
 #include "cli.h"
 #include "faults.h"
+#include "fixture.h"
 #include "modbind.h"
 #include "profile.h"
 #include "runtime.h"
-#include "trial.h"
+#include "triage.h"
 #include "util.h"
 
 #define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
@@ -422,21 +423,19 @@ static void test_cmd_bad_input(void **state)
 
 /* ---- call profiles ----------------------------------------------------------- */
 
-/* Recorded on the pinned kernel: swifi (no arm) at power-off after the netdev workload. */
-static const char profile_console[] =
-	"[    3.807895] swifi: loading out-of-tree module taints kernel.\n"
-	"[    7.030615] swifi: event=calls sym=__kmalloc count=2\n"
-	"[    7.031308] swifi: event=calls sym=kmalloc_trace count=4\n"
-	"[    7.031911] swifi: event=calls sym=vzalloc count=2\n"
-	"[    7.032181] swifi: event=calls sym=__napi_alloc_skb count=28\n"
-	"[    7.032270] swifi: event=calls sym=__netdev_alloc_frag_align count=439\n"
-	"[    7.032366] swifi: event=calls sym=alloc_etherdev_mqs count=1\n"
-	"[    7.032449] swifi: event=calls sym=dma_alloc_attrs count=2\n"
-	"[    7.032577] swifi: event=calls sym=kfree count=4\n"
-	"[    7.032649] swifi: event=calls sym=napi_consume_skb count=73\n"
-	"[    7.032871] swifi: event=calls sym=memcpy count=28\n"
-	"[    7.033468] swifi: event=calls sym=skb_put count=211\n"
-	"[    7.033849] swifi: event=calls_done fired=0\n";
+/* The recorded profiling run (swifi, no arm, at power-off after the netdev
+ * workload) and its calls as triage reads them (test_triage_swifi.c). */
+static struct json_object *recorded_calls(void)
+{
+	size_t len;
+	char *text = fixture_read("tests/fixtures/swifi", "calls_e1000_netdev.log", &len);
+	struct json_object *calls;
+
+	assert_non_null(text);
+	assert_int_equal(swifi_calls_scan(text, len, RT_NTH_LIMIT, &calls), 0);
+	free(text);
+	return calls;
+}
 
 static void parse_profile(const char *text, struct rt_profile *p)
 {
@@ -475,17 +474,16 @@ static void test_profile_parse(void **state)
 	assert_int_equal(rt_profile_load("/nonexistent/profile.json", &p), -1);
 }
 
-/* The profile made from the recorded console (profile.c) round-trips through the parser. */
-static void test_profile_from_console(void **state)
+/* The profile made from the recorded calls (profile.c) round-trips through the parser. */
+static void test_profile_from_calls(void **state)
 {
 	const char *args[] = { "nic", "e1000", "pings", "2" };
 	struct json_object *calls;
 	struct rt_profile p;
-	const char *bad = "swifi: event=calls sym=kfree count=x\n";
 	char *key, *key2, *text;
 
 	(void)state;
-	assert_int_equal(profile_from_console(profile_console, strlen(profile_console), &calls), 0);
+	calls = recorded_calls();
 	assert_int_equal(json_object_object_length(calls), 11);
 	key = profile_key(0x1234, "netdev", args, 4, "6.1.0-56-amd64");
 	key2 = profile_key(0x1234, "netdev", args, 2, "6.1.0-56-amd64");	/* other args */
@@ -508,47 +506,6 @@ static void test_profile_from_console(void **state)
 	json_object_put(calls);
 	free(text);
 	free(key);
-	/* no end mark: the guest died before power-off, no profile */
-	assert_int_equal(profile_from_console(profile_console, strlen(profile_console) - 40, &calls), 1);
-	json_object_put(calls);
-	assert_int_equal(profile_from_console(bad, strlen(bad), &calls), -1);
-	assert_null(calls);
-}
-
-/* Recorded: a free fault armed at call 174 of __netdev_alloc_frag_align, fired. */
-static const char fired_console[] =
-	"[    3.919985] swifi: event=armed type=free sym=__netdev_alloc_frag_align nth=174 seed=0x959e2e784\n"
-	"[    4.126541] e1000: Intel(R) PRO/1000 Network Driver\n"
-	"[    6.340957] swifi: event=fired type=free sym=__netdev_alloc_frag_align call=174\n"
-	"[    7.704927] swifi: event=calls sym=__netdev_alloc_frag_align count=440\n"
-	"[    7.705844] swifi: event=calls_done fired=1\n";
-
-static void test_fault_activation(void **state)
-{
-	int armed, fired;
-	const char *silent = "[ 1.0] swifi: event=armed type=leak sym=kfree nth=9 seed=0x1\n"
-			     "[ 1.1] swifi: event=armed type=alloc sym=vzalloc nth=1 seed=0x2\n"
-			     "[ 2.0] swifi: event=fired type=alloc sym=vzalloc call=1\r\n"
-			     "[ 9.0] swifi: event=calls_done fired=1";
-
-	(void)state;
-	trial_fault_activation(fired_console, strlen(fired_console), &armed, &fired);
-	assert_int_equal(armed, 1);
-	assert_int_equal(fired, 1);
-	trial_fault_activation(silent, strlen(silent), &armed, &fired);
-	assert_int_equal(armed, 2);
-	assert_int_equal(fired, 1);
-	/* nothing armed (code faults, a profiling run): unknown, not 0 */
-	trial_fault_activation(profile_console, strlen(profile_console), &armed, &fired);
-	assert_int_equal(armed, -1);
-	assert_int_equal(fired, -1);
-	trial_fault_activation("", 0, &armed, &fired);
-	assert_int_equal(armed, -1);
-	/* the fired line cut by a truncated capture still counts (the buffer ends the line) */
-	trial_fault_activation(fired_console, (size_t)(strstr(fired_console, "call=174") -
-						       fired_console), &armed, &fired);
-	assert_int_equal(armed, 1);
-	assert_int_equal(fired, 1);
 }
 
 /* Candidates with a profile: called symbols only, N in the first half of the
@@ -615,7 +572,7 @@ static void test_choose_profile_deterministic(void **state)
 	char *text;
 
 	(void)state;
-	assert_int_equal(profile_from_console(profile_console, strlen(profile_console), &calls), 0);
+	calls = recorded_calls();
 	text = profile_text("k", "e1000", 1, "netdev", NULL, 0, "", calls);
 	json_object_put(calls);
 	parse_profile(text, &p);
@@ -728,8 +685,7 @@ int main(void)
 		cmocka_unit_test(test_cmd_mixed),
 		cmocka_unit_test(test_cmd_bad_input),
 		cmocka_unit_test(test_profile_parse),
-		cmocka_unit_test(test_profile_from_console),
-		cmocka_unit_test(test_fault_activation),
+		cmocka_unit_test(test_profile_from_calls),
 		cmocka_unit_test(test_sites_profile),
 		cmocka_unit_test(test_choose_profile_deterministic),
 		cmocka_unit_test(test_cmd_profile),

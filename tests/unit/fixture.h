@@ -1,0 +1,71 @@
+/*
+ * fixture.h - recorded fixtures (tests/fixtures/...) for the unit tests:
+ * read one, its expectations from its "# key: value" header lines, its
+ * body after them.  Header-only: static, for the test files.
+ */
+#ifndef NOOKS_TEST_FIXTURE_H
+#define NOOKS_TEST_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* The file dir/name (malloc'd, *len its size), NULL if unreadable. */
+static inline char *fixture_read(const char *dir, const char *name, size_t *len)
+{
+	char *path = xasprintf("%s/%s", dir, name), *text = read_file(path, len);
+
+	free(path);
+	return text;
+}
+
+/* The value of header key (leading "# key: value" lines) copied to buf, or NULL. */
+static inline char *fixture_header(const char *text, const char *key, char *buf, size_t size)
+{
+	const char *p = text;
+	size_t klen = strlen(key);
+
+	while (*p == '#') {
+		const char *eol = strchr(p, '\n');
+
+		if (!eol)
+			break;
+		if (!strncmp(p, "# ", 2) && !strncmp(p + 2, key, klen) && p[2 + klen] == ':') {
+			const char *v = p + 3 + klen;
+
+			while (*v == ' ')
+				v++;
+			snprintf(buf, size, "%.*s", (int)(eol - v), v);
+			return buf;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* The header's value of key as an integer (the key must be there). */
+static inline long long fixture_header_int(const char *text, const char *key)
+{
+	char buf[64];
+
+	if (!fixture_header(text, key, buf, sizeof(buf)))
+		return -999999;
+	return strtoll(buf, NULL, 0);
+}
+
+/* The text after the header lines. */
+static inline const char *fixture_body(const char *text)
+{
+	while (*text == '#') {
+		const char *eol = strchr(text, '\n');
+
+		if (!eol)
+			return text + strlen(text);
+		text = eol + 1;
+	}
+	return text;
+}
+
+#endif
