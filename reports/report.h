@@ -138,10 +138,10 @@ void rep_kernel_text(const struct rep_campaign *c, char *buf, size_t len);
  * buf; their number (0: none missing, or not counted). */
 int rep_missing_types(const struct rep_campaign *c, const struct rep_ext *e, char *buf,
 		      size_t len);
-/* The table of candidate sites per extension (rows) and fault type, in HTML
- * (html) or Markdown; esc escapes names for that format. */
-void rep_sites_table(FILE *f, const struct rep_campaign *c, int html,
-		     void (*esc)(FILE *, const char *));
+/* The table of candidate sites per extension (rows) and fault type (its
+ * columns are made for it: render and release it with rep_table_sites_render()). */
+void rep_table_sites(struct table *t, const struct rep_campaign *c);
+void rep_table_sites_render(struct table *t, int html, FILE *f);
 /* index.html section: candidate sites per extension and fault type, and the
  * types an extension lacks (nothing for campaigns without counts). */
 void report_html_sites(FILE *f, const struct rep_campaign *c);
@@ -160,6 +160,9 @@ void rep_table_outcomes(struct table *t, const struct rep_campaign *c);
 void rep_table_survival(struct table *t, const struct rep_campaign *c);
 void rep_table_fs(struct table *t, const struct rep_campaign *c);
 void rep_table_sigs(struct table *t, const struct rep_campaign *c);
+/* report.md's tables per fault type: outcomes, and runtime-fault activation. */
+void rep_table_types_md(struct table *t, const struct rep_campaign *c);
+void rep_table_activation_md(struct table *t, const struct rep_campaign *c);
 void rep_table_render(struct table *t, int html, FILE *f);
 int report_write_md(const struct rep_campaign *c, FILE *f);
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f);

@@ -271,16 +271,20 @@ static void table_fs(FILE *f, const struct rep_campaign *c)
 /* Runtime faults fired per fault type (95% Wilson interval); code faults: unknown. */
 static void table_activation(FILE *f, const struct rep_campaign *c)
 {
-	char act[128];
+	static const struct tab_col cols[] = {
+		COL_L("extension"), COL_L("fault types"), COL_L("mode"), COL_R("trials"),
+		COL_R("armed"), COL_R("fired"), COL_R("activation rate"), COL_R("95% interval"),
+		COL_R("trials with a fault fired"),
+	};
+	struct table t;
+	char act[128], html[64], text[64];
 	int i, m;
 
 	fputs("<h3>Fault activation</h3>\n<p>Runtime faults (alloc, free, leak, bcopy) report "
 	      "when they fire; code faults are not instrumented, so whether the mutated "
 	      "instruction ever ran is unknown (not zero).  Filter the trial list below by "
-	      "activation.</p>\n<table id=\"tbl-activation\"><tr><th class=\"l\">extension</th>"
-	      "<th class=\"l\">fault types</th><th class=\"l\">mode</th><th>trials</th>"
-	      "<th>armed</th><th>fired</th><th>activation rate</th><th>95% interval</th>"
-	      "<th>trials with a fault fired</th></tr>\n", f);
+	      "activation.</p>\n", f);
+	tab_init(&t, "tbl-activation", cols, (int)ARRAY_SIZE(cols));
 	for (i = 0; i < c->n_types; i++)
 		for (m = 0; m < REP_MODES; m++) {
 			const struct rep_act *a = &c->types[i].act[m];
@@ -288,29 +292,33 @@ static void table_activation(FILE *f, const struct rep_campaign *c)
 
 			if (!n)
 				continue;
-			fputs("<tr><td class=\"l\">", f);
-			html_escape(f, c->types[i].ext);
-			fputs("</td><td class=\"l\">", f);
-			html_escape(f, c->types[i].types);
-			fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td>", rep_mode_names[m], n);
+			tab_row(&t);
+			tab_text(&t, c->types[i].ext);
+			tab_text(&t, c->types[i].types);
+			tab_text(&t, rep_mode_names[m]);
+			tab_cell(&t, "%d", n);
 			if (!a->known) {
 				rep_act_text(a, n, act, sizeof(act));
-				fprintf(f, "<td colspan=\"5\" class=\"l\">%s</td></tr>\n", act);
+				tab_span(&t, act);
 				continue;
 			}
-			fprintf(f, "<td>%d</td><td>%d</td>", a->armed, a->fired);
+			tab_cell(&t, "%d", a->armed);
+			tab_cell(&t, "%d", a->fired);
 			if (a->armed) {
 				double lo, hi;
 
 				wilson(a->fired, a->armed, Z95, &lo, &hi);
-				fprintf(f, "<td>%.1f%%</td><td>%.0f&ndash;%.0f%%</td>",
-					100.0 * a->fired / a->armed, 100 * lo, 100 * hi);
+				tab_cell(&t, "%.1f%%", 100.0 * a->fired / a->armed);
+				snprintf(html, sizeof(html), "%.0f&ndash;%.0f%%", 100 * lo, 100 * hi);
+				snprintf(text, sizeof(text), "%.0f\u2013%.0f%%", 100 * lo, 100 * hi);
+				tab_html_text(&t, html, text);
 			} else {
-				fputs("<td>-</td><td>-</td>", f);
+				tab_text(&t, "-");
+				tab_text(&t, "-");
 			}
-			fprintf(f, "<td>%d of %d</td></tr>\n", a->trials_fired, a->known);
+			tab_cell(&t, "%d of %d", a->trials_fired, a->known);
 		}
-	fputs("</table>\n", f);
+	rep_table_render(&t, 1, f);
 }
 
 static void table_sigs(FILE *f, const struct rep_campaign *c)

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -67,50 +68,32 @@ int rep_missing_types(const struct rep_campaign *c, const struct rep_ext *e, cha
 	return n;
 }
 
-/* How one output format writes the table of candidate sites. */
-struct sites_fmt {
-	const char *open, *th, *th_end, *head_end, *sep, *row, *row_name_end, *cell, *row_end,
-		*close;
-};
-
-static const struct sites_fmt html_fmt = {
-	"<table id=\"tbl-sites\"><tr><th class=\"l\">extension</th>", "<th>", "</th>", "</tr>\n",
-	"", "<tr><td class=\"l\">", "</td>", "<td>%s</td>", "</tr>\n", "</table>\n",
-}, md_fmt = {
-	"| extension |", " ", " |", "\n|---|", "---:|", "| ", " |", " %s |", "\n", "\n",
-};
-
-void rep_sites_table(FILE *f, const struct rep_campaign *c, int html,
-		     void (*esc)(FILE *, const char *))
+void rep_table_sites(struct table *t, const struct rep_campaign *c)
 {
-	const struct sites_fmt *t = html ? &html_fmt : &md_fmt;
-	char n[32];
+	struct tab_col *cols = xcalloc((size_t)c->n_site_types + 1, sizeof(*cols));
 	int i, k;
 
-	fputs(t->open, f);
-	for (k = 0; k < c->n_site_types; k++) {
-		fputs(t->th, f);
-		esc(f, c->site_types[k]);
-		fputs(t->th_end, f);
-	}
-	fputs(t->head_end, f);
-	for (k = 0; *t->sep && k < c->n_site_types; k++)
-		fputs(t->sep, f);
-	fputs(*t->sep ? "\n" : "", f);
+	cols[0] = (struct tab_col)COL_L("extension");
+	for (k = 0; k < c->n_site_types; k++)
+		cols[1 + k] = (struct tab_col)COL_R(c->site_types[k]);
+	tab_init(t, "tbl-sites", cols, c->n_site_types + 1);
 	for (i = 0; i < c->n_ext; i++) {
-		fputs(t->row, f);
-		esc(f, c->ext[i].name);
-		fputs(t->row_name_end, f);
-		for (k = 0; k < c->n_site_types; k++) {
+		tab_row(t);
+		tab_text(t, c->ext[i].name);
+		for (k = 0; k < c->n_site_types; k++)
 			if (!c->ext[i].sites || c->ext[i].sites[k] < 0)
-				snprintf(n, sizeof(n), "-");
+				tab_text(t, "-");
 			else
-				snprintf(n, sizeof(n), "%lld", (long long)c->ext[i].sites[k]);
-			fprintf(f, t->cell, n);
-		}
-		fputs(t->row_end, f);
+				tab_cell(t, "%lld", (long long)c->ext[i].sites[k]);
 	}
-	fputs(t->close, f);
+}
+
+void rep_table_sites_render(struct table *t, int html, FILE *f)
+{
+	const struct tab_col *cols = t->cols;
+
+	rep_table_render(t, html, f);
+	free((void *)cols);
 }
 
 void report_html_sites(FILE *f, const struct rep_campaign *c)
@@ -125,7 +108,12 @@ void report_html_sites(FILE *f, const struct rep_campaign *c)
 	      "called kernel functions swifi wraps &times; N (1..16) for runtime types.  The "
 	      "planner never gives an extension a type with no site; the other types share "
 	      "its weight.</p>\n", f);
-	rep_sites_table(f, c, 1, html_escape);
+	{
+		struct table t;
+
+		rep_table_sites(&t, c);
+		rep_table_sites_render(&t, 1, f);
+	}
 	for (i = 0; i < c->n_ext; i++)
 		if (rep_missing_types(c, &c->ext[i], miss, sizeof(miss))) {
 			fputs("<p class=\"missing\">", f);

@@ -1,14 +1,16 @@
 /*
  * report_tables.c - the campaign tables that index.html and report.md
  * share (outcomes per extension and mode, crashing faults survived, the
- * filesystem left corrupt), each built once as a table model (table.h)
- * that the caller renders in its format.
+ * filesystem left corrupt, crash signatures) and report.md's tables per
+ * fault type (outcomes, activation), each built once as a table model
+ * (table.h) that the caller renders in its format.
  *
  * Reads only the loaded struct rep_campaign; the caller releases the table.
  */
 #include "report.h"
 
 #include "stats.h"
+#include "util.h"
 
 void rep_table_outcomes(struct table *t, const struct rep_campaign *c)
 {
@@ -120,6 +122,65 @@ void rep_table_sigs(struct table *t, const struct rep_campaign *c)
 		tab_text(t, g->first);
 		tab_text(t, g->last);
 	}
+}
+
+void rep_table_types_md(struct table *t, const struct rep_campaign *c)
+{
+	static const struct tab_col cols[] = {
+		COL_L("extension"), COL_L("fault types"), COL_L("mode"), COL_R("trials"),
+		COL_R("crash+hang"), COL_R("no_effect"),
+	};
+	int i, m;
+
+	tab_init(t, NULL, cols, (int)ARRAY_SIZE(cols));
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_cell *cell = &c->types[i].mode[m];
+
+			if (!cell->total)
+				continue;
+			tab_row(t);
+			tab_text(t, c->types[i].ext);
+			tab_text(t, c->types[i].types);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", cell->total);
+			tab_cell(t, "%d", cell->n[2] + cell->n[3]);
+			tab_cell(t, "%d", cell->n[0]);
+		}
+}
+
+void rep_table_activation_md(struct table *t, const struct rep_campaign *c)
+{
+	static const struct tab_col cols[] = {
+		COL_L("extension"), COL_L("fault types"), COL_L("mode"), COL_R("trials"),
+		COL_R("armed"), COL_R("fired"), COL_L("activation"),
+	};
+	char act[128];
+	int i, m;
+
+	tab_init(t, NULL, cols, (int)ARRAY_SIZE(cols));
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			const struct rep_act *a = &c->types[i].act[m];
+			int n = c->types[i].mode[m].total;
+
+			if (!n)
+				continue;
+			rep_act_text(a, n, act, sizeof(act));
+			tab_row(t);
+			tab_text(t, c->types[i].ext);
+			tab_text(t, c->types[i].types);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", n);
+			if (a->known) {
+				tab_cell(t, "%d", a->armed);
+				tab_cell(t, "%d", a->fired);
+			} else {
+				tab_text(t, "-");
+				tab_text(t, "-");
+			}
+			tab_text(t, act);
+		}
 }
 
 void rep_table_render(struct table *t, int html, FILE *f)

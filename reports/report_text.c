@@ -141,49 +141,34 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 /* Runtime faults that fired, per fault type; code faults: activation unknown. */
 static void md_activation(const struct rep_campaign *c, FILE *f)
 {
-	char act[128];
-	int i, m;
+	struct table t;
 
 	fputs("\n## Fault activation\n\nRuntime faults (alloc, free, leak, bcopy) report when they "
 	      "fire (swifi's console events); code faults are not instrumented, so whether the "
-	      "mutated instruction ever ran is unknown.\n\n| extension | fault types | mode | "
-	      "trials | armed | fired | activation |\n|---|---|---|---:|---:|---:|---|\n", f);
-	for (i = 0; i < c->n_types; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			const struct rep_act *a = &c->types[i].act[m];
-
-			if (!c->types[i].mode[m].total)
-				continue;
-			rep_act_text(a, c->types[i].mode[m].total, act, sizeof(act));
-			fputs("| ", f);
-			md_escape(f, c->types[i].ext);
-			fputs(" | ", f);
-			md_escape(f, c->types[i].types);
-			if (a->known)
-				fprintf(f, " | %s | %d | %d | %d | %s |\n", rep_mode_names[m],
-					c->types[i].mode[m].total, a->armed, a->fired, act);
-			else
-				fprintf(f, " | %s | %d | - | - | %s |\n", rep_mode_names[m],
-					c->types[i].mode[m].total, act);
-		}
+	      "mutated instruction ever ran is unknown.\n\n", f);
+	rep_table_activation_md(&t, c);
+	rep_table_render(&t, 0, f);
 }
 
 /* Candidate sites per extension and fault type, and the types a module lacks. */
 static void md_sites(const struct rep_campaign *c, FILE *f)
 {
+	struct table t;
+
 	if (!c->n_site_types)
 		return;
 	fputs("\n## Candidate sites\n\nCounted in each extension's module before planning "
 	      "(`nooks inject --sites`): instructions for code fault types, called kernel "
 	      "functions swifi wraps x N (1..16) for runtime types.  A type with no site is never "
 	      "planned for that extension.\n\n", f);
-	rep_sites_table(f, c, 0, md_escape);
+	rep_table_sites(&t, c);
+	rep_table_sites_render(&t, 0, f);
+	fputc('\n', f);
 	print_missing(c, f, "- ");
 }
 
 int report_write_md(const struct rep_campaign *c, FILE *f)
 {
-	int i, m;
 	struct table t;
 	char kernel[1024];
 
@@ -205,21 +190,9 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		rep_table_fs(&t, c);
 		rep_table_render(&t, 0, f);
 	}
-	fputs("\n## Per fault type\n\n| extension | fault types | mode | trials | crash+hang | "
-	      "no_effect |\n|---|---|---|---:|---:|---:|\n", f);
-	for (i = 0; i < c->n_types; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			const struct rep_cell *cell = &c->types[i].mode[m];
-
-			if (!cell->total)
-				continue;
-			fputs("| ", f);
-			md_escape(f, c->types[i].ext);
-			fputs(" | ", f);
-			md_escape(f, c->types[i].types);
-			fprintf(f, " | %s | %d | %d | %d |\n", rep_mode_names[m], cell->total,
-				cell->n[2] + cell->n[3], cell->n[0]);
-		}
+	fputs("\n## Per fault type\n\n", f);
+	rep_table_types_md(&t, c);
+	rep_table_render(&t, 0, f);
 	md_activation(c, f);
 	md_sites(c, f);
 	fputs("\n## Crash signatures\n\n", f);

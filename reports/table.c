@@ -25,6 +25,7 @@ void tab_release(struct table *t)
 	for (i = 0; i < t->n_rows * t->n_cols; i++) {
 		free(t->cells[i].text);
 		free(t->cells[i].href);
+		free(t->cells[i].html);
 	}
 	free(t->cells);
 	free(t->id);
@@ -50,17 +51,20 @@ void tab_row(struct table *t)
 	t->at = 0;
 }
 
-static void put(struct table *t, char *text, const char *href)
+static struct tab_cell *put(struct table *t, char *text, const char *href)
 {
+	static struct tab_cell none;
 	struct tab_cell *c;
 
 	if (!t->n_rows || t->at >= t->n_cols) {	/* a programming error: keep the text */
 		free(text);
-		return;
+		memset(&none, 0, sizeof(none));
+		return &none;
 	}
 	c = &t->cells[(t->n_rows - 1) * t->n_cols + t->at++];
 	c->text = text;
 	c->href = href ? xstrdup(href) : NULL;
+	return c;
 }
 
 void tab_cell(struct table *t, const char *fmt, ...)
@@ -83,6 +87,19 @@ void tab_text(struct table *t, const char *s)
 void tab_link(struct table *t, const char *href, const char *text)
 {
 	put(t, xstrdup(text ? text : "-"), href);
+}
+
+void tab_html_text(struct table *t, const char *html, const char *text)
+{
+	struct tab_cell *c = put(t, xstrdup(text), NULL);
+
+	if (c->text)
+		c->html = xstrdup(html);
+}
+
+void tab_span(struct table *t, const char *text)
+{
+	put(t, xstrdup(text), NULL)->span = 1;
 }
 
 void tab_pct(struct table *t, double r)
@@ -162,16 +179,24 @@ void tab_html(const struct table *t, FILE *f)
 		for (c = 0; c < t->n_cols; c++) {
 			const struct tab_cell *cell = &t->cells[r * t->n_cols + c];
 
-			fprintf(f, "<td%s>", html_class(t, c));
+			if (cell->span)
+				fprintf(f, "<td colspan=\"%d\" class=\"l\">", t->n_cols - c);
+			else
+				fprintf(f, "<td%s>", html_class(t, c));
 			if (cell->href) {
 				fputs("<a href=\"", f);
 				html_escape(f, cell->href);
 				fputs("\">", f);
 			}
-			html_escape(f, text_of(t, r, c));
+			if (cell->html)
+				fputs(cell->html, f);
+			else
+				html_escape(f, text_of(t, r, c));
 			if (cell->href)
 				fputs("</a>", f);
 			fputs("</td>", f);
+			if (cell->span)
+				break;
 		}
 		fputs("</tr>\n", f);
 	}

@@ -6,8 +6,11 @@
  *
  * Invariants: a table owns copies of every string given to it; cells are
  * plain text (escaped by each renderer: HTML entities, Markdown pipes), a
- * cell may carry a link (HTML renders it, the others print the text); a
- * row has exactly n_cols cells when rendered (missing ones are empty).
+ * cell may carry a link (HTML renders it, the others print the text) or
+ * its own HTML (HTML renders that, the others the text); a spanning cell
+ * takes the rest of its row in HTML (left-aligned, the cells after it are
+ * not written) and its own column elsewhere; a row has exactly n_cols
+ * cells when rendered (missing ones are empty).
  */
 #ifndef NOOKS_TABLE_H
 #define NOOKS_TABLE_H
@@ -30,6 +33,8 @@ struct tab_col {
 struct tab_cell {
 	char *text;
 	char *href;		/* NULL: no link */
+	char *html;		/* NULL: the text, escaped */
+	int span;		/* HTML: spans the rest of the row */
 };
 
 struct table {
@@ -51,6 +56,10 @@ void tab_cell(struct table *t, const char *fmt, ...) __attribute__((format(print
 /* A cell holding s as it is ("-" when NULL). */
 void tab_text(struct table *t, const char *s);
 void tab_link(struct table *t, const char *href, const char *text);
+/* A cell written as html in HTML (given escaped), as text elsewhere. */
+void tab_html_text(struct table *t, const char *html, const char *text);
+/* A cell that spans the rest of its row in HTML. */
+void tab_span(struct table *t, const char *text);
 /* Rate and 95% interval cells: "12.5%" and "10.1% – 15.0%". */
 void tab_pct(struct table *t, double r);
 void tab_interval(struct table *t, double lo, double hi);

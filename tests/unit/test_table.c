@@ -125,6 +125,33 @@ static void test_empty_and_short(void **state)
 	tab_release(&t);
 }
 
+/* A cell with its own HTML, and a cell spanning the rest of its row in HTML only. */
+static void test_html_cell_and_span(void **state)
+{
+	struct table t;
+	char *s;
+
+	(void)state;
+	tab_init(&t, NULL, cols, 3);
+	tab_row(&t);
+	tab_text(&t, "x");
+	tab_html_text(&t, "1&ndash;2", "1-2");
+	tab_text(&t, "y");
+	tab_row(&t);
+	tab_span(&t, "all <of> it");
+	s = render(&t, tab_html);
+	assert_string_equal(s,
+		"<table><tr><th class=\"l\">name</th><th>n</th><th>rate</th></tr>\n"
+		"<tr><td class=\"l\">x</td><td>1&ndash;2</td><td>y</td></tr>\n"
+		"<tr><td colspan=\"3\" class=\"l\">all &lt;of&gt; it</td></tr>\n</table>\n");
+	free(s);
+	s = render(&t, tab_md);
+	assert_string_equal(s, "| name | n | rate |\n|---|---:|---:|\n| x | 1-2 | y |\n"
+			    "| all &lt;of&gt; it |  |  |\n");
+	free(s);
+	tab_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_md),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_empty_and_short),
+		cmocka_unit_test(test_html_cell_and_span),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
