@@ -1,0 +1,32 @@
+/*
+ * store_impl.h - private to db/: the connection every store_*.c file
+ * shares and the binding helpers (store.c).  Nothing outside db/ includes
+ * it; the rest of nooks sees only store.h.
+ */
+#ifndef NOOKS_STORE_IMPL_H
+#define NOOKS_STORE_IMPL_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define LOG_MAX_RAW (4u << 20)	/* logs larger than this are truncated */
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* One-line error naming the database and SQLite's message; returns -1. */
+int store_db_error(struct store *st, const char *what);
+/* Bind v to parameter i (NULL: SQL NULL). */
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Bind v to parameter i (negative and null_if_negative: SQL NULL). */
+void store_bind_int(sqlite3_stmt *s, int i, int64_t v, int null_if_negative);
+/* Step a statement expecting DONE; finalize it; return 0 / -1. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+/* Step expecting one integer row: 0 with *v, 1 if no row, -1 error. */
+int store_step_int(struct store *st, sqlite3_stmt *s, int64_t *v);
+
+#endif
