@@ -330,3 +330,25 @@ int store_step_int(struct store *st, sqlite3_stmt *s, int64_t *v)
 		return 1;
 	return store_db_error(st, "query failed");
 }
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *s = store_prepare(st, sql);
+	va_list ap;
+	int i;
+
+	if (!s)
+		return NULL;
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 't': store_bind_text(s, i + 1, va_arg(ap, const char *)); break;
+		case 'i': sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t)); break;
+		case 'n': store_bind_int(s, i + 1, va_arg(ap, int64_t), 1); break;
+		case 'd': sqlite3_bind_int(s, i + 1, va_arg(ap, int)); break;
+		default: break;	/* 'x': left to the caller */
+		}
+	}
+	va_end(ap);
+	return s;
+}

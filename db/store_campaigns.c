@@ -16,19 +16,21 @@
 
 /* ---- campaigns ------------------------------------------------------------ */
 
+/* Step an INSERT ... RETURNING id prepared by store_stmt() (s NULL: it failed). */
+static int insert_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what)
+{
+	if (!s)
+		return -1;
+	return store_step_int(st, s, id) ? store_db_error(st, what) : 0;
+}
+
 /* sql with the five identity fields of img bound to ?1..?5; NULL on error. */
 static sqlite3_stmt *image_stmt(struct store *st, const char *sql, const struct store_image *img)
 {
-	sqlite3_stmt *s = store_prepare(st, sql);
-
-	if (!s)
-		return NULL;
-	store_bind_text(s, 1, img->kernel_version);
-	store_bind_text(s, 2, img->vmlinux_sha256 ? img->vmlinux_sha256 : "");
-	store_bind_text(s, 3, img->initramfs_sha256 ? img->initramfs_sha256 : "");
-	store_bind_text(s, 4, img->kernel_source);
-	store_bind_text(s, 5, img->kernel_locked);
-	return s;
+	return store_stmt(st, sql, "ttttt", img->kernel_version,
+			  img->vmlinux_sha256 ? img->vmlinux_sha256 : "",
+			  img->initramfs_sha256 ? img->initramfs_sha256 : "", img->kernel_source,
+			  img->kernel_locked);
 }
 
 int store_image_add(struct store *st, const struct store_image *img, int64_t *id)
@@ -58,99 +60,70 @@ int store_image_id(struct store *st, const char *kver, const char *vmlinux_sha,
 int store_campaign_find(struct store *st, const char *name, const char *spec_hash,
 			int64_t *id)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"SELECT id FROM campaigns WHERE name = ?1 AND spec_hash = ?2");
+	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM campaigns WHERE name = ?1 AND "
+				     "spec_hash = ?2", "tt", name, spec_hash);
 
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, name);
-	store_bind_text(s, 2, spec_hash);
-	return store_step_int(st, s, id);
+	return s ? store_step_int(st, s, id) : -1;
 }
 
 int store_campaign_insert(struct store *st, const char *name, const char *spec_json,
 			  const char *spec_hash, int64_t seed, int64_t image_id,
 			  int planned, int64_t *id)
 {
-	sqlite3_stmt *s = store_prepare(st,
+	sqlite3_stmt *s = store_stmt(st,
 		"INSERT INTO campaigns (name, spec_json, spec_hash, seed, image_id, planned) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "tttind", name, spec_json,
+		spec_hash, seed, image_id, planned);
 
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, name);
-	store_bind_text(s, 2, spec_json);
-	store_bind_text(s, 3, spec_hash);
-	sqlite3_bind_int64(s, 4, seed);
-	store_bind_int(s, 5, image_id, 1);
-	sqlite3_bind_int(s, 6, planned);
-	return store_step_int(st, s, id) ? store_db_error(st, "cannot insert the campaign") : 0;
+	return insert_id(st, s, id, "cannot insert the campaign");
 }
 
 int store_extension_insert(struct store *st, int64_t campaign_id, const char *name,
 			   const char *module, const char *device, const char *workload,
 			   const char *disk, int64_t *id)
 {
-	sqlite3_stmt *s = store_prepare(st,
+	sqlite3_stmt *s = store_stmt(st,
 		"INSERT INTO extensions (campaign_id, name, module, device, workload, disk) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "ittttt", campaign_id, name,
+		module, device, workload, disk);
 
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, campaign_id);
-	store_bind_text(s, 2, name);
-	store_bind_text(s, 3, module);
-	store_bind_text(s, 4, device);
-	store_bind_text(s, 5, workload);
-	store_bind_text(s, 6, disk);
-	return store_step_int(st, s, id) ? store_db_error(st, "cannot insert an extension") : 0;
+	return insert_id(st, s, id, "cannot insert an extension");
 }
 
 int store_extension_sites_insert(struct store *st, int64_t extension_id, const char *type,
 				 int64_t sites)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"INSERT INTO extension_sites (extension_id, fault_type, sites) VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *s = store_stmt(st,
+		"INSERT INTO extension_sites (extension_id, fault_type, sites) VALUES (?1, ?2, ?3)",
+		"iti", extension_id, type, sites);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, extension_id);
-	store_bind_text(s, 2, type);
-	sqlite3_bind_int64(s, 3, sites);
 	return store_step_done(st, s, "cannot record the candidate sites of an extension");
 }
 
 int store_fault_insert(struct store *st, int64_t campaign_id, int64_t extension_id,
 		       int idx, const char *types, int count, uint64_t seed, int64_t *id)
 {
-	sqlite3_stmt *s = store_prepare(st,
+	sqlite3_stmt *s = store_stmt(st,
 		"INSERT INTO faults (campaign_id, extension_id, idx, types, count, seed) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "iidtdi", campaign_id,
+		extension_id, idx, types, count, (int64_t)seed);
 
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, campaign_id);
-	sqlite3_bind_int64(s, 2, extension_id);
-	sqlite3_bind_int(s, 3, idx);
-	store_bind_text(s, 4, types);
-	sqlite3_bind_int(s, 5, count);
-	sqlite3_bind_int64(s, 6, (int64_t)seed);
-	return store_step_int(st, s, id) ? store_db_error(st, "cannot insert a fault") : 0;
+	return insert_id(st, s, id, "cannot insert a fault");
 }
 
 int store_fault_id(struct store *st, int64_t campaign_id, const char *extension,
 		   int idx, int64_t *id)
 {
-	sqlite3_stmt *s = store_prepare(st,
+	sqlite3_stmt *s = store_stmt(st,
 		"SELECT f.id FROM faults f JOIN extensions e ON e.id = f.extension_id "
-		"WHERE f.campaign_id = ?1 AND e.name = ?2 AND f.idx = ?3");
+		"WHERE f.campaign_id = ?1 AND e.name = ?2 AND f.idx = ?3", "itd", campaign_id,
+		extension, idx);
 	int r;
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, campaign_id);
-	store_bind_text(s, 2, extension);
-	sqlite3_bind_int(s, 3, idx);
 	r = store_step_int(st, s, id);
 	if (r == 1)
 		return error("database '%s': no fault %s/%d in campaign %lld", st->path,
@@ -160,13 +133,12 @@ int store_fault_id(struct store *st, int64_t campaign_id, const char *extension,
 
 int store_campaign_finish(struct store *st, int64_t campaign_id)
 {
-	sqlite3_stmt *s = store_prepare(st,
+	sqlite3_stmt *s = store_stmt(st,
 		"UPDATE campaigns SET finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
-		"WHERE id = ?1 AND finished_at IS NULL");
+		"WHERE id = ?1 AND finished_at IS NULL", "i", campaign_id);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, campaign_id);
 	return store_step_done(st, s, "cannot finish the campaign");
 }
 

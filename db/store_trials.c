@@ -66,32 +66,23 @@ static int put_mutations(struct store *st, const struct store_trial *t)
 	int64_t n = 0;
 	int i;
 
-	s = store_prepare(st, "SELECT COUNT(*) FROM mutations WHERE fault_id = ?1");
+	s = store_stmt(st, "SELECT COUNT(*) FROM mutations WHERE fault_id = ?1", "i", t->fault_id);
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->fault_id);
 	if (store_step_int(st, s, &n) || n > 0)
 		return n > 0 ? 0 : -1;
 	for (i = 0; i < t->n_mutations; i++) {
 		const struct store_mutation *m = &t->mutations[i];
 
-		s = store_prepare(st,
+		s = store_stmt(st,
 			"INSERT INTO mutations (fault_id, n, type, section, symbol, sym_offset, "
 			"file_offset, old_bytes, new_bytes, disasm_before, disasm_after) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", "idtttnntttt",
+			t->fault_id, i, m->type ? m->type : "?", m->section, m->symbol,
+			m->sym_offset, m->file_offset, m->old_bytes, m->new_bytes,
+			m->disasm_before, m->disasm_after);
 		if (!s)
 			return -1;
-		sqlite3_bind_int64(s, 1, t->fault_id);
-		sqlite3_bind_int(s, 2, i);
-		store_bind_text(s, 3, m->type ? m->type : "?");
-		store_bind_text(s, 4, m->section);
-		store_bind_text(s, 5, m->symbol);
-		store_bind_int(s, 6, m->sym_offset, 1);
-		store_bind_int(s, 7, m->file_offset, 1);
-		store_bind_text(s, 8, m->old_bytes);
-		store_bind_text(s, 9, m->new_bytes);
-		store_bind_text(s, 10, m->disasm_before);
-		store_bind_text(s, 11, m->disasm_after);
 		if (store_step_done(st, s, "cannot insert a mutation"))
 			return -1;
 	}
@@ -100,17 +91,16 @@ static int put_mutations(struct store *st, const struct store_trial *t)
 
 static int put_signature(struct store *st, const struct store_trial *t, int64_t *sig)
 {
-	sqlite3_stmt *s = store_prepare(st,
+	sqlite3_stmt *s = store_stmt(st,
 		"INSERT INTO crash_signatures (kind, title, first_seen, last_seen, count) "
 		"VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'), "
 		"strftime('%Y-%m-%dT%H:%M:%SZ','now'), 1) "
 		"ON CONFLICT (kind, title) DO UPDATE SET count = count + 1, "
-		"last_seen = excluded.last_seen RETURNING id");
+		"last_seen = excluded.last_seen RETURNING id", "tt",
+		t->crash_kind ? t->crash_kind : "unknown", t->crash_title);
 
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, t->crash_kind ? t->crash_kind : "unknown");
-	store_bind_text(s, 2, t->crash_title);
 	return store_step_int(st, s, sig) ? store_db_error(st, "cannot record the crash signature") : 0;
 }
 
@@ -130,17 +120,13 @@ static int put_log_data(struct store *st, int64_t trial_id, const char *kind,
 		return error("cannot compress the %s log of trial %lld", kind,
 			     (long long)trial_id);
 	}
-	s = store_prepare(st, "INSERT INTO logs (trial_id, kind, raw_size, zdata, path) "
-			      "VALUES (?1, ?2, ?3, ?4, ?5)");
+	s = store_stmt(st, "INSERT INTO logs (trial_id, kind, raw_size, zdata, path) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5)", "itixt", trial_id, kind, (int64_t)len, path);
 	if (!s) {
 		free(z);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, trial_id);
-	store_bind_text(s, 2, kind);
-	sqlite3_bind_int64(s, 3, (int64_t)len);
 	sqlite3_bind_blob(s, 4, z, (int)zlen, SQLITE_TRANSIENT);
-	store_bind_text(s, 5, path);
 	free(z);
 	return store_step_done(st, s, "cannot store a log");
 }
@@ -289,13 +275,11 @@ int store_trial_put(struct store *st, const struct store_trial *t, int64_t *id)
 	if (put_trial_row(st, t, sig, &tid) || put_activation(st, t, tid))
 		goto err;
 	if (sig >= 0) {
-		sqlite3_stmt *s = store_prepare(st,
+		sqlite3_stmt *s = store_stmt(st,
 			"UPDATE crash_signatures SET example_trial_id = ?1 "
-			"WHERE id = ?2 AND example_trial_id IS NULL");
+			"WHERE id = ?2 AND example_trial_id IS NULL", "ii", tid, sig);
 		if (!s)
 			goto err;
-		sqlite3_bind_int64(s, 1, tid);
-		sqlite3_bind_int64(s, 2, sig);
 		if (store_step_done(st, s, "cannot update the crash signature"))
 			goto err;
 	}
@@ -319,14 +303,12 @@ err:
 int store_infra_attempt(struct store *st, int64_t campaign_id, const char *key,
 			const char *err)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"INSERT INTO infra_attempts (campaign_id, key, error) VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *s = store_stmt(st,
+		"INSERT INTO infra_attempts (campaign_id, key, error) VALUES (?1, ?2, ?3)",
+		"itt", campaign_id, key, err ? err : "unknown");
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, campaign_id);
-	store_bind_text(s, 2, key);
-	store_bind_text(s, 3, err ? err : "unknown");
 	return store_step_done(st, s, "cannot record an infra attempt");
 }
 

@@ -160,6 +160,10 @@ void rep_table_outcomes(struct table *t, const struct rep_campaign *c);
 void rep_table_survival(struct table *t, const struct rep_campaign *c);
 void rep_table_fs(struct table *t, const struct rep_campaign *c);
 void rep_table_sigs(struct table *t, const struct rep_campaign *c);
+/* A row per (extension, fault types, mode) with trials, its first cells
+ * extension, fault types, mode, trials; fill adds the rest. */
+void rep_type_rows(struct table *t, const struct rep_campaign *c,
+		   void (*fill)(struct table *t, const struct rep_type *ty, int m));
 /* report.md's tables per fault type: outcomes, and runtime-fault activation. */
 void rep_table_types_md(struct table *t, const struct rep_campaign *c);
 void rep_table_activation_md(struct table *t, const struct rep_campaign *c);

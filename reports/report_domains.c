@@ -17,15 +17,6 @@
 
 enum fmt { HTML, MD };
 
-static void render(struct table *t, enum fmt fmt, FILE *f)
-{
-	if (fmt == HTML)
-		tab_html(t, f);
-	else
-		tab_md(t, f);
-	tab_release(t);
-}
-
 static void table_detection(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
@@ -140,7 +131,7 @@ static void sections(FILE *f, const struct rep_campaign *c, enum fmt fmt)
 		      "(`write_protect`: a write its protection domain did not grant; otherwise the "
 		      "fault's kind).\n\n", f);
 	table_detection(&t, c);
-	render(&t, fmt, f);
+	rep_table_render(&t, fmt == HTML, f);
 	if (!rep_mode_shown(c, REP_DOMAINS))
 		return;
 	if (fmt == HTML)
@@ -151,7 +142,7 @@ static void sections(FILE *f, const struct rep_campaign *c, enum fmt fmt)
 	else
 		fputs("\n## Native crashing faults survived, per mode (paired)\n\n", f);
 	table_paired(&t, c);
-	render(&t, fmt, f);
+	rep_table_render(&t, fmt == HTML, f);
 	if (fmt == HTML)
 		fputs("<h3>Caught by write protection that stage 1 missed</h3>\n<p>Fault "
 		      "descriptors whose nooks trial detected nothing (outcome not recovered, "
@@ -162,11 +153,11 @@ static void sections(FILE *f, const struct rep_campaign *c, enum fmt fmt)
 		      "nooks trial detected nothing while their domains trial caught a "
 		      "write-protection fault.\n\n", f);
 	table_wp_summary(&t, c);
-	render(&t, fmt, f);
+	rep_table_render(&t, fmt == HTML, f);
 	if (fmt == MD)
 		fputc('\n', f);
 	table_wp(&t, c);
-	render(&t, fmt, f);
+	rep_table_render(&t, fmt == HTML, f);
 }
 
 void report_html_domains(FILE *f, const struct rep_campaign *c)

@@ -268,7 +268,34 @@ static void table_fs(FILE *f, const struct rep_campaign *c)
 	rep_table_render(&t, 1, f);
 }
 
-/* Runtime faults fired per fault type (95% Wilson interval); code faults: unknown. */
+/* Activation cells of index.html: counts, rate, 95% Wilson interval; code faults: unknown. */
+static void fill_activation(struct table *t, const struct rep_type *ty, int m)
+{
+	const struct rep_act *a = &ty->act[m];
+	char buf[128], text[64];
+	double lo, hi;
+
+	if (!a->known) {
+		rep_act_text(a, ty->mode[m].total, buf, sizeof(buf));
+		tab_span(t, buf);
+		return;
+	}
+	tab_cell(t, "%d", a->armed);
+	tab_cell(t, "%d", a->fired);
+	if (a->armed) {
+		wilson(a->fired, a->armed, Z95, &lo, &hi);
+		tab_cell(t, "%.1f%%", 100.0 * a->fired / a->armed);
+		snprintf(buf, sizeof(buf), "%.0f&ndash;%.0f%%", 100 * lo, 100 * hi);
+		snprintf(text, sizeof(text), "%.0f\u2013%.0f%%", 100 * lo, 100 * hi);
+		tab_html_text(t, buf, text);
+	} else {
+		tab_text(t, "-");
+		tab_text(t, "-");
+	}
+	tab_cell(t, "%d of %d", a->trials_fired, a->known);
+}
+
+/* Runtime faults fired per fault type; code faults: activation unknown. */
 static void table_activation(FILE *f, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
@@ -277,47 +304,13 @@ static void table_activation(FILE *f, const struct rep_campaign *c)
 		COL_R("trials with a fault fired"),
 	};
 	struct table t;
-	char act[128], html[64], text[64];
-	int i, m;
 
 	fputs("<h3>Fault activation</h3>\n<p>Runtime faults (alloc, free, leak, bcopy) report "
 	      "when they fire; code faults are not instrumented, so whether the mutated "
 	      "instruction ever ran is unknown (not zero).  Filter the trial list below by "
 	      "activation.</p>\n", f);
 	tab_init(&t, "tbl-activation", cols, (int)ARRAY_SIZE(cols));
-	for (i = 0; i < c->n_types; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			const struct rep_act *a = &c->types[i].act[m];
-			int n = c->types[i].mode[m].total;
-
-			if (!n)
-				continue;
-			tab_row(&t);
-			tab_text(&t, c->types[i].ext);
-			tab_text(&t, c->types[i].types);
-			tab_text(&t, rep_mode_names[m]);
-			tab_cell(&t, "%d", n);
-			if (!a->known) {
-				rep_act_text(a, n, act, sizeof(act));
-				tab_span(&t, act);
-				continue;
-			}
-			tab_cell(&t, "%d", a->armed);
-			tab_cell(&t, "%d", a->fired);
-			if (a->armed) {
-				double lo, hi;
-
-				wilson(a->fired, a->armed, Z95, &lo, &hi);
-				tab_cell(&t, "%.1f%%", 100.0 * a->fired / a->armed);
-				snprintf(html, sizeof(html), "%.0f&ndash;%.0f%%", 100 * lo, 100 * hi);
-				snprintf(text, sizeof(text), "%.0f\u2013%.0f%%", 100 * lo, 100 * hi);
-				tab_html_text(&t, html, text);
-			} else {
-				tab_text(&t, "-");
-				tab_text(&t, "-");
-			}
-			tab_cell(&t, "%d of %d", a->trials_fired, a->known);
-		}
+	rep_type_rows(&t, c, fill_activation);
 	rep_table_render(&t, 1, f);
 }
 

@@ -124,29 +124,55 @@ void rep_table_sigs(struct table *t, const struct rep_campaign *c)
 	}
 }
 
+void rep_type_rows(struct table *t, const struct rep_campaign *c,
+		   void (*fill)(struct table *t, const struct rep_type *ty, int m))
+{
+	int i, m;
+
+	for (i = 0; i < c->n_types; i++)
+		for (m = 0; m < REP_MODES; m++) {
+			if (!c->types[i].mode[m].total)
+				continue;
+			tab_row(t);
+			tab_text(t, c->types[i].ext);
+			tab_text(t, c->types[i].types);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", c->types[i].mode[m].total);
+			fill(t, &c->types[i], m);
+		}
+}
+
+static void fill_type_md(struct table *t, const struct rep_type *ty, int m)
+{
+	tab_cell(t, "%d", ty->mode[m].n[2] + ty->mode[m].n[3]);
+	tab_cell(t, "%d", ty->mode[m].n[0]);
+}
+
 void rep_table_types_md(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
 		COL_L("extension"), COL_L("fault types"), COL_L("mode"), COL_R("trials"),
 		COL_R("crash+hang"), COL_R("no_effect"),
 	};
-	int i, m;
 
 	tab_init(t, NULL, cols, (int)ARRAY_SIZE(cols));
-	for (i = 0; i < c->n_types; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			const struct rep_cell *cell = &c->types[i].mode[m];
+	rep_type_rows(t, c, fill_type_md);
+}
 
-			if (!cell->total)
-				continue;
-			tab_row(t);
-			tab_text(t, c->types[i].ext);
-			tab_text(t, c->types[i].types);
-			tab_text(t, rep_mode_names[m]);
-			tab_cell(t, "%d", cell->total);
-			tab_cell(t, "%d", cell->n[2] + cell->n[3]);
-			tab_cell(t, "%d", cell->n[0]);
-		}
+static void fill_activation_md(struct table *t, const struct rep_type *ty, int m)
+{
+	const struct rep_act *a = &ty->act[m];
+	char act[128];
+
+	rep_act_text(a, ty->mode[m].total, act, sizeof(act));
+	if (a->known) {
+		tab_cell(t, "%d", a->armed);
+		tab_cell(t, "%d", a->fired);
+	} else {
+		tab_text(t, "-");
+		tab_text(t, "-");
+	}
+	tab_text(t, act);
 }
 
 void rep_table_activation_md(struct table *t, const struct rep_campaign *c)
@@ -155,32 +181,9 @@ void rep_table_activation_md(struct table *t, const struct rep_campaign *c)
 		COL_L("extension"), COL_L("fault types"), COL_L("mode"), COL_R("trials"),
 		COL_R("armed"), COL_R("fired"), COL_L("activation"),
 	};
-	char act[128];
-	int i, m;
 
 	tab_init(t, NULL, cols, (int)ARRAY_SIZE(cols));
-	for (i = 0; i < c->n_types; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			const struct rep_act *a = &c->types[i].act[m];
-			int n = c->types[i].mode[m].total;
-
-			if (!n)
-				continue;
-			rep_act_text(a, n, act, sizeof(act));
-			tab_row(t);
-			tab_text(t, c->types[i].ext);
-			tab_text(t, c->types[i].types);
-			tab_text(t, rep_mode_names[m]);
-			tab_cell(t, "%d", n);
-			if (a->known) {
-				tab_cell(t, "%d", a->armed);
-				tab_cell(t, "%d", a->fired);
-			} else {
-				tab_text(t, "-");
-				tab_text(t, "-");
-			}
-			tab_text(t, act);
-		}
+	rep_type_rows(t, c, fill_activation_md);
 }
 
 void rep_table_render(struct table *t, int html, FILE *f)

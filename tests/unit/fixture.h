@@ -1,7 +1,9 @@
 /*
- * fixture.h - recorded fixtures (tests/fixtures/...) for the unit tests:
- * read one, its expectations from its "# key: value" header lines, its
- * body after them.  Header-only: static, for the test files.
+ * fixture.h - what the unit tests share: recorded fixtures (tests/fixtures/
+ * ...): read one, its expectations from its "# key: value" header lines,
+ * its body after them; and the test program's temporary directory (a
+ * cmocka group setup and teardown).  Header-only: static, for the test
+ * files.
  */
 #ifndef NOOKS_TEST_FIXTURE_H
 #define NOOKS_TEST_FIXTURE_H
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -66,6 +69,25 @@ static inline const char *fixture_body(const char *text)
 		text = eol + 1;
 	}
 	return text;
+}
+
+/* The test program's temporary directory (fixture_tmp_setup() made it). */
+static char fixture_tmp[64] __attribute__((unused));
+
+/* cmocka group setup: a fresh temporary directory in fixture_tmp. */
+static inline int fixture_tmp_setup(void **state)
+{
+	(void)state;
+	snprintf(fixture_tmp, sizeof(fixture_tmp), "/tmp/nooks-test.XXXXXX");
+	return mkdtemp(fixture_tmp) ? 0 : -1;
+}
+
+/* cmocka group teardown: fixture_tmp removed with everything in it. */
+static inline int fixture_tmp_teardown(void **state)
+{
+	(void)state;
+	remove_tree(fixture_tmp);
+	return 0;
 }
 
 #endif

@@ -41,6 +41,8 @@
 #include "capture.h"
 #include "describe.h"
 #include "sites.h"
+#include "db_fixture.h"
+#include "fixture.h"
 #include "util.h"
 
 #define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
@@ -53,7 +55,6 @@ static const char spec_json[] =
 	"  \"extensions\": [ { \"name\": \"a\", \"module\": \"a\", \"workload\": \"w\" },"
 	"                    { \"name\": \"b\", \"module\": \"b\", \"workload\": \"w\" } ] }";
 
-static char dir[64];
 
 /* Deterministic outcome from the injector seed; every 7th first attempt is an infra error. */
 static int test_exec(void *ctx, const struct trial_request *rq, struct store_trial *r)
@@ -94,7 +95,7 @@ static void run_campaign(const char *db, int sleep_us, int max, struct campaign_
 			 int expect)
 {
 	struct campaign_spec sp;
-	char *runs = xasprintf("%s/runs", dir);
+	char *runs = xasprintf("%s/runs", fixture_tmp);
 	struct campaign_opts o = {
 		.db_path = db, .runs_dir = runs, .jobs = 2, .interval_s = 3600,
 		.max_trials = max, .exec = test_exec, .exec_ctx = &sleep_us,
@@ -104,18 +105,6 @@ static void run_campaign(const char *db, int sleep_us, int max, struct campaign_
 	assert_int_equal(campaign_run(&sp, &o, t), expect);
 	spec_release(&sp);
 	free(runs);
-}
-
-static int64_t one_int(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = store_prepare(st, sql);
-	int64_t v;
-
-	assert_non_null(s);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
 }
 
 static void check_complete(const char *db)
@@ -153,7 +142,7 @@ static void check_complete(const char *db)
 static void test_complete_and_resume(void **state)
 {
 	struct campaign_totals t;
-	char *db = xasprintf("%s/loop.db", dir);
+	char *db = xasprintf("%s/loop.db", fixture_tmp);
 
 	(void)state;
 	run_campaign(db, 0, 10, &t, 0);
@@ -172,7 +161,7 @@ static void test_complete_and_resume(void **state)
 static void test_kill9_at_random_points(void **state)
 {
 	struct campaign_totals t;
-	char *db = xasprintf("%s/kill.db", dir);
+	char *db = xasprintf("%s/kill.db", fixture_tmp);
 	int round, kills = 0, midway = 0, last = 0;
 
 	(void)state;
@@ -299,7 +288,7 @@ static void full_cancel(void *ctx)
  */
 static void test_store_error_stops_promptly(void **state)
 {
-	char *db = xasprintf("%s/full.db", dir), *runs = xasprintf("%s/full.runs", dir);
+	char *db = xasprintf("%s/full.db", fixture_tmp), *runs = xasprintf("%s/full.runs", fixture_tmp);
 	char err[4096], *facts;
 	int pipefd[2], status, ret, calls, cancels, ended, late, timed_out, retried;
 	ssize_t n, len = 0;
@@ -391,7 +380,7 @@ static int run_sites(struct site_run *a)
 {
 	struct campaign_spec sp;
 	struct plan_sites ps;
-	char *runs = xasprintf("%s/runs", dir);
+	char *runs = xasprintf("%s/runs", fixture_tmp);
 	struct campaign_opts o = {
 		.db_path = a->db, .runs_dir = runs, .jobs = 2, .interval_s = 3600,
 		.max_trials = a->max, .exec = site_exec, .allow_kernel_change = a->allow,
@@ -425,7 +414,7 @@ static int64_t db_int(const char *db, const char *sql)
 static void test_plan_error_writes_nothing(void **state)
 {
 	static const char *const kf[] = { KHTTPD, FAT }, *const ek[] = { E1000, KHTTPD };
-	char *db = xasprintf("%s/none.db", dir);
+	char *db = xasprintf("%s/none.db", fixture_tmp);
 	struct site_run a = {
 		.db = db, .kernel = "6.1.0-56-amd64", .mods = kf,
 		.spec = "{ \"name\": \"irq\", \"seed\": 1, \"trials\": 3, \"fault_types\": "
@@ -450,7 +439,7 @@ static void test_plan_error_writes_nothing(void **state)
 static void test_sites_stored_and_used(void **state)
 {
 	static const char *const ek[] = { E1000, KHTTPD };
-	char *db = xasprintf("%s/sites.db", dir), *old = xasprintf("%s/old.db", dir);
+	char *db = xasprintf("%s/sites.db", fixture_tmp), *old = xasprintf("%s/old.db", fixture_tmp);
 	struct site_run a = { .db = db, .spec = site_spec, .kernel = "6.1.0-56-amd64", .mods = ek,
 			      .max = 6 };
 
@@ -502,7 +491,7 @@ static char *run_sites_stderr(struct site_run *a, int *ret)
 static void test_kernel_per_trial(void **state)
 {
 	static const char *const ek[] = { E1000, KHTTPD };
-	char *db = xasprintf("%s/kernel.db", dir), *err;
+	char *db = xasprintf("%s/kernel.db", fixture_tmp), *err;
 	struct site_run a = { .db = db, .spec = site_spec, .kernel = "6.1.0-56-amd64", .mods = ek,
 			      .max = 6 };
 	int r;
@@ -538,20 +527,6 @@ static void test_kernel_per_trial(void **state)
 	free(db);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_campaign.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	remove_tree(dir);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,5 +537,5 @@ int main(void)
 		cmocka_unit_test(test_sites_stored_and_used),
 		cmocka_unit_test(test_kernel_per_trial),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
 }

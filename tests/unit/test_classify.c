@@ -14,6 +14,7 @@
 
 #include "classify.h"
 #include "triage.h"
+#include "fixture.h"
 #include "util.h"
 
 static struct triage_verdict none, oops, lockup, warn_only;
@@ -190,25 +191,6 @@ static void test_names(void **state)
 	assert_int_equal(outcome_parse("exploded"), -1);
 }
 
-/* The "# key: value" header line of a fixture, value copied to buf. */
-static void header(const char *text, const char *key, char *buf, size_t n)
-{
-	char pat[64];
-	const char *p;
-	size_t len;
-
-	snprintf(pat, sizeof(pat), "# %s:", key);
-	p = strstr(text, pat);
-	assert_non_null(p);
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	len = strcspn(p, "\n");
-	assert_true(len < n);
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-}
-
 /* Every fixture: the mechanism and target its header names, from the console
  * text and from its lines fed one by one (the agent's nim events). */
 static void test_nim_detection_fixtures(void **state)
@@ -228,8 +210,8 @@ static void test_nim_detection_fixtures(void **state)
 		memset(&b, 0, sizeof(b));
 		text = read_file(path, &len);
 		assert_non_null(text);
-		header(text, "mechanism", mech, sizeof(mech));
-		header(text, "target", target, sizeof(target));
+		assert_non_null(fixture_header(text, "mechanism", mech, sizeof(mech)));
+		assert_non_null(fixture_header(text, "target", target, sizeof(target)));
 		nim_detection_scan(&a, text, len);
 		assert_string_equal(a.mechanism, mech);
 		assert_string_equal(a.target, target);

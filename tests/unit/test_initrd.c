@@ -17,22 +17,9 @@
 #include <unistd.h>
 
 #include "initrd.h"
+#include "fixture.h"
 #include "util.h"
 
-static char dir[] = "/tmp/test_initrd.XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	remove_tree(dir);
-	return 0;
-}
 
 struct seen {
 	char path[64];
@@ -75,7 +62,7 @@ static int read_back(const char *path, struct seen *out, int max)
 static void test_entries_in_order(void **state)
 {
 	struct initrd *rd = initrd_new();
-	char *out = xasprintf("%s/t.cpio", dir);
+	char *out = xasprintf("%s/t.cpio", fixture_tmp);
 	struct seen s[8];
 
 	(void)state;
@@ -98,7 +85,7 @@ static void test_entries_in_order(void **state)
 static void test_appended_to_base(void **state)
 {
 	struct initrd *base = initrd_new(), *rd = initrd_new();
-	char *b = xasprintf("%s/base.cpio", dir), *out = xasprintf("%s/all.cpio", dir);
+	char *b = xasprintf("%s/base.cpio", fixture_tmp), *out = xasprintf("%s/all.cpio", fixture_tmp);
 	struct seen s[8];
 	size_t blen, olen;
 	char *bbuf, *obuf;
@@ -130,8 +117,8 @@ static void test_appended_to_base(void **state)
 static void test_missing_inputs_fail_cleanly(void **state)
 {
 	struct initrd *rd = initrd_new();
-	char *out = xasprintf("%s/never.cpio", dir);
-	char *missing = xasprintf("%s/no-such-file", dir);
+	char *out = xasprintf("%s/never.cpio", fixture_tmp);
+	char *missing = xasprintf("%s/no-such-file", fixture_tmp);
 
 	(void)state;
 	assert_int_equal(initrd_add_file(rd, "trial/m.ko", missing, 0644), -1);
@@ -150,5 +137,5 @@ int main(void)
 		cmocka_unit_test(test_missing_inputs_fail_cleanly),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
 }

@@ -27,6 +27,7 @@
 #include "report.h"
 #include "sites.h"
 #include "store.h"
+#include "fixture.h"
 #include "util.h"
 
 #define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
@@ -35,21 +36,6 @@
 int cmd_compare(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_report.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	remove_tree(dir);
-	return 0;
-}
 
 static void put(struct store *st, int64_t c, int64_t f, const char *key, const char *mode,
 		const char *outcome, int checked, int corrupt, int dirty)
@@ -67,7 +53,7 @@ static void put(struct store *st, int64_t c, int64_t f, const char *key, const c
 /* Campaign 1: fat (disk) and e1000 (no disk); 3 native + 2 nooks fat trials. */
 static struct store *make_db(const char *name, int64_t *cid)
 {
-	char *p = xasprintf("%s/%s", dir, name);
+	char *p = xasprintf("%s/%s", fixture_tmp, name);
 	struct store *st;
 	int64_t img, ef, ee, f[3], g;
 	int i;
@@ -136,7 +122,7 @@ static void test_no_disk_no_fs_section(void **state)
 	struct rep_campaign c;
 	struct store *st;
 	int64_t cid, img, e, f;
-	char *p = xasprintf("%s/n.db", dir), *buf = NULL;
+	char *p = xasprintf("%s/n.db", fixture_tmp), *buf = NULL;
 	size_t len = 0;
 	FILE *o;
 
@@ -169,7 +155,7 @@ static void test_html_fs_table(void **state)
 	struct rep_campaign c;
 	struct store *st;
 	int64_t cid;
-	char *out = xasprintf("%s/html", dir), *idx, *html, *page;
+	char *out = xasprintf("%s/html", fixture_tmp), *idx, *html, *page;
 
 	(void)state;
 	st = make_db("h.db", &cid);
@@ -224,7 +210,7 @@ static struct store *make_domains_db(int64_t *cid)
 		.type = "nop", .section = ".text", .symbol = "e1000_clean+0x1c", .sym_offset = 0x51c,
 		.file_offset = -1,
 	};
-	char *p = xasprintf("%s/d.db", dir);
+	char *p = xasprintf("%s/d.db", fixture_tmp);
 	struct store *st;
 	int64_t img, e, f[5];
 	int i;
@@ -284,7 +270,7 @@ static void test_domains_report(void **state)
 	struct store *st;
 	const struct rep_ext *e;
 	int64_t cid;
-	char *buf, *out = xasprintf("%s/dhtml", dir), *idx;
+	char *buf, *out = xasprintf("%s/dhtml", fixture_tmp), *idx;
 
 	(void)state;
 	st = make_domains_db(&cid);
@@ -429,7 +415,7 @@ static const struct store_image k57fb = { "6.1.0-57-amd64", "", "", "fallback",
 
 static struct store *kernel_db(const char *name)
 {
-	char *p = xasprintf("%s/%s", dir, name);
+	char *p = xasprintf("%s/%s", fixture_tmp, name);
 	struct store *st;
 
 	assert_int_equal(store_open(p, STORE_RW, &st), 0);
@@ -450,7 +436,7 @@ static void test_report_kernel_and_sites(void **state)
 {
 	struct store *st = kernel_db("k.db");
 	struct rep_campaign c;
-	char *buf, *out = xasprintf("%s/khtml", dir), *idx, miss[64];
+	char *buf, *out = xasprintf("%s/khtml", fixture_tmp), *idx, miss[64];
 
 	(void)state;
 	assert_int_equal(report_load(st, 3, &c), 0);
@@ -552,7 +538,7 @@ static int run_cmd(int (*cmd)(int, char **), char **argv, char **out, char **err
 static void test_compare_gate_kernels(void **state)
 {
 	struct store *st = kernel_db("cg.db");
-	char *db = xasprintf("%s/cg.db", dir), *out, *err;
+	char *db = xasprintf("%s/cg.db", fixture_tmp), *out, *err;
 	char *same[] = { "compare", "--db", db, "base", "same", NULL };
 	char *diff[] = { "compare", "--db", db, "base", "newer", NULL };
 	char *diff_ok[] = { "compare", "--db", db, "--allow-kernel-change", "base", "newer", NULL };
@@ -660,5 +646,5 @@ int main(void)
 		cmocka_unit_test(test_compare_within_mixed_kernels),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
 }

@@ -17,43 +17,18 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "db_fixture.h"
+#include "fixture.h"
 #include "util.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_store.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	remove_tree(dir);
-	return 0;
-}
 
 static char *path_of(const char *name)
 {
 	static char p[128];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	snprintf(p, sizeof(p), "%s/%s", fixture_tmp, name);
 	unlink(p);
 	return p;
-}
-
-static int64_t one_int(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = store_prepare(st, sql);
-	int64_t v;
-
-	assert_non_null(s);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
 }
 
 /* A campaign with one extension and two faults; returns the fault ids. */
@@ -635,5 +610,5 @@ int main(void)
 		cmocka_unit_test(test_readonly_refused),
 		cmocka_unit_test(test_full_disk_atomic),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
 }

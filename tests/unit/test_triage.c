@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "triage.h"
+#include "fixture.h"
 #include "util.h"
 
 static const char *fixture_dir(void)
@@ -302,47 +303,11 @@ static const struct other {
 	  "BUG: workqueue lockup in wqdrv_poll_hw", "wqdrv_poll_hw", "wqdrv" },
 };
 
-/* Expected value of header key, or NULL. */
-static char *header_value(const char *text, const char *key, char *buf, size_t size)
-{
-	const char *p = text;
-	size_t klen = strlen(key);
-
-	while (*p == '#') {
-		const char *eol = strchr(p, '\n');
-
-		if (!eol)
-			break;
-		if (!strncmp(p, "# ", 2) && !strncmp(p + 2, key, klen) && p[2 + klen] == ':') {
-			const char *v = p + 3 + klen;
-
-			while (*v == ' ')
-				v++;
-			snprintf(buf, size, "%.*s", (int)(eol - v), v);
-			return buf;
-		}
-		p = eol + 1;
-	}
-	return NULL;
-}
-
-static const char *body(const char *text)
-{
-	while (*text == '#') {
-		const char *eol = strchr(text, '\n');
-
-		if (!eol)
-			return text + strlen(text);
-		text = eol + 1;
-	}
-	return text;
-}
-
 static void check_str(const char *text, const char *key, const char *got)
 {
 	char buf[512];
 
-	if (header_value(text, key, buf, sizeof(buf))) {
+	if (fixture_header(text, key, buf, sizeof(buf))) {
 		if (strcmp(buf, got))
 			print_error("%s: expected '%s', got '%s'\n", key, buf, got);
 		assert_string_equal(buf, got);
@@ -360,7 +325,7 @@ static void check_int(const char *text, const char *key, long got)
 {
 	char buf[64];
 
-	if (header_value(text, key, buf, sizeof(buf)))
+	if (fixture_header(text, key, buf, sizeof(buf)))
 		assert_int_equal(strtol(buf, NULL, 10), got);
 }
 
@@ -368,7 +333,7 @@ static void check_bool(const char *text, const char *key, bool got)
 {
 	char buf[64];
 
-	if (header_value(text, key, buf, sizeof(buf)))
+	if (fixture_header(text, key, buf, sizeof(buf)))
 		assert_string_equal(buf, got ? "true" : "false");
 }
 
@@ -380,9 +345,9 @@ static void test_fixture(void **state)
 	struct triage_verdict v;
 
 	assert_non_null(text);
-	assert_non_null(header_value(text, "crashed", buf, sizeof(buf)));	/* every fixture states it */
-	assert_non_null(header_value(text, "kind", buf, sizeof(buf)));
-	b = body(text);
+	assert_non_null(fixture_header(text, "crashed", buf, sizeof(buf)));	/* every fixture states it */
+	assert_non_null(fixture_header(text, "kind", buf, sizeof(buf)));
+	b = fixture_body(text);
 	triage_console(b, strlen(b), &v);
 	check_bool(text, "crashed", v.crashed);
 	check_str(text, "kind", v.kind);
@@ -409,7 +374,7 @@ static void test_other(void **state)
 	if (!text)
 		print_error("cannot read %s\n", path);
 	assert_non_null(text);
-	b = body(text);
+	b = fixture_body(text);
 	triage_console(b, strlen(b), &v);
 	chain[0] = '\0';
 	for (i = 0; i < v.chain_len; i++)
@@ -588,12 +553,12 @@ static void test_every_kind_has_a_fixture(void **state)
 			continue;
 		p = xasprintf("%s/%s", fixture_dir(), e->d_name);
 		text = read_file(p, NULL);
-		if (text && header_value(text, "kind", buf, sizeof(buf)) &&
+		if (text && fixture_header(text, "kind", buf, sizeof(buf)) &&
 		    strlen(seen) + strlen(buf) + 2 < sizeof(seen)) {
 			strcat(seen, buf);
 			strcat(seen, " ");
 		}
-		if (text && header_value(text, "in_interrupt", buf, sizeof(buf)) && !strcmp(buf, "true"))
+		if (text && fixture_header(text, "in_interrupt", buf, sizeof(buf)) && !strcmp(buf, "true"))
 			interrupt_seen = 1;
 		free(text);
 		free(p);

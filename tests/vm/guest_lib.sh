@@ -28,3 +28,15 @@ wait_recoveries() {
 		i=$((i + 1)); [ $i -gt 1200 ] && return 1; sleep 0.05
 	done
 }
+
+# clean_runs N: run the test's wl() N times (it prints its exit status,
+# output in /tmp/wl.out); print the last output line of each failed run,
+# then "CLEAN <runs that passed>" and "FAULTS <the NIM's fault count>".
+clean_runs() {
+	n=0
+	for r in $(seq 1 "$1"); do
+		[ "$(wl)" = 0 ] && n=$((n + 1)) || tail -n 1 /tmp/wl.out
+	done
+	echo "CLEAN $n"
+	echo "FAULTS $(cat /sys/kernel/nooks/faults)"
+}

@@ -13,12 +13,7 @@ expect_eq "nooks isolate stock e1000.ko" 0 "$rc"
 
 cat >"$T_TMP/run.sh" <<EOS
 wl() { wait_peer; wl-netdev --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
-n=0
-for r in \$(seq 1 $RUNS); do
-	[ "\$(wl)" = 0 ] && n=\$((n + 1)) || tail -n 1 /tmp/wl.out
-done
-echo "CLEAN \$n"
-echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
+clean_runs $RUNS
 tail -n 1 /tmp/wl.out | sed 's/^/LAST /'
 echo e1000_clean > /sys/kernel/nooks/fault_next
 wl >/dev/null

@@ -16,12 +16,7 @@ expect_eq "nooks isolate khttpd.ko" 0 "$rc"
 
 cat >"$T_TMP/run.sh" <<EOS
 wl() { wait_peer; wl-khttpd --requests 40 --conns 2 --unload 0 >/tmp/wl.out 2>&1; echo \$?; }
-n=0
-for r in \$(seq 1 $RUNS); do
-	[ "\$(wl)" = 0 ] && n=\$((n + 1)) || tail -n 1 /tmp/wl.out
-done
-echo "CLEAN \$n"
-echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
+clean_runs $RUNS
 echo worker_fn > /sys/kernel/nooks/fault_next
 echo "FAULTY \$(wl)"		# its first connection's worker faults
 wait_recoveries 1

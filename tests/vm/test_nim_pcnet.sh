@@ -21,12 +21,7 @@ expect_eq "isolated pcnet32 still depends on mii" "mii" "$(modinfo -F depends "$
 TARGETS="pcnet32_poll:softirq pcnet32_interrupt:hardirq pcnet32_start_xmit:process pcnet32_watchdog:softirq pcnet32_get_stats:process"
 cat >"$T_TMP/run.sh" <<EOS
 wl() { wait_peer; wl-netdev --nic pcnet --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
-n=0
-for r in \$(seq 1 $RUNS); do
-	[ "\$(wl)" = 0 ] && n=\$((n + 1)) || tail -n 1 /tmp/wl.out
-done
-echo "CLEAN \$n"
-echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
+clean_runs $RUNS
 k=0
 for t in $(for t in $TARGETS; do printf '%s ' "${t%%:*}"; done); do
 	echo \$t > /sys/kernel/nooks/fault_next
