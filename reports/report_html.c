@@ -354,24 +354,36 @@ static const char *act_class(sqlite3_stmt *s)
 	return sqlite3_column_int(s, COL_FIRED) > 0 ? "fired" : "silent";
 }
 
-static void trial_list(FILE *f, sqlite3_stmt *s)
+/* index.html's list of trials: one row each, classed by activation (the filter). */
+static void trial_list_init(struct table *t)
+{
+	static const struct tab_col cols[] = {
+		COL_L("trial"), COL_L("outcome"), COL_L("fault types"), COL_L("crash title"),
+		COL_L("NIM detection"), COL_R("wall (ms)"), COL_L("runtime faults"),
+	};
+
+	tab_init(t, "tbl-trials", cols, (int)ARRAY_SIZE(cols));
+}
+
+static void trial_list_row(struct table *t, sqlite3_stmt *s)
 {
 	const char *a = act_class(s);
+	char buf[64];
 
-	fprintf(f, "<tr class=\"act-%s\"><td class=\"l\"><a href=\"trials/", a);
-	fprintf(f, "%lld.html\">", (long long)sqlite3_column_int64(s, 0));
-	html_escape(f, col(s, 1));
-	fprintf(f, "</a></td><td class=\"l\">%s</td><td class=\"l\">", col(s, 3));
-	html_escape(f, col(s, 6));
-	fputs("</td><td class=\"l\">", f);
-	html_escape(f, col(s, 10));
-	fprintf(f, "</td><td class=\"l\">%s</td><td>%s</td><td class=\"l\">",
-		col(s, COL_NIM_DETECTION), col(s, 22));
+	tab_row(t);
+	snprintf(buf, sizeof(buf), "act-%s", a);
+	tab_row_class(t, buf);
+	snprintf(buf, sizeof(buf), "trials/%lld.html", (long long)sqlite3_column_int64(s, 0));
+	tab_link(t, buf, col(s, 1));
+	tab_text(t, col(s, 3));
+	tab_text(t, col(s, 6));
+	tab_text(t, col(s, 10));
+	tab_text(t, col(s, COL_NIM_DETECTION));
+	tab_text(t, col(s, 22));
 	if (*a == 'u')
-		fputs("unknown", f);
+		tab_text(t, "unknown");
 	else
-		fprintf(f, "%s/%s fired", col(s, COL_FIRED), col(s, COL_ARMED));
-	fputs("</td></tr>\n", f);
+		tab_cell(t, "%s/%s fired", col(s, COL_FIRED), col(s, COL_ARMED));
 }
 
 /* Lines of log around the first crash marker, or its tail. */
@@ -412,40 +424,34 @@ static void excerpt(FILE *f, const char *log)
 
 static void trial_mutations(FILE *f, struct store *st, int64_t fault_id)
 {
+	static const struct tab_col cols[] = {
+		COL_R("#"), COL_LCODE("type"), COL_LCODE("section+offset"), COL_LCODE("symbol"),
+		COL_R("file offset"), COL_LCODE("old bytes"), COL_LCODE("new bytes"),
+		COL_LCODE("before"), COL_LCODE("after"),
+	};
 	sqlite3_stmt *s = store_prepare(st,
 		"SELECT n, type, section, symbol, sym_offset, file_offset, old_bytes, new_bytes, "
 		"disasm_before, disasm_after FROM mutations WHERE fault_id = ?1 ORDER BY n");
-	int any = 0, i;
+	struct table t;
+	int i;
 
 	if (!s)
 		return;
 	sqlite3_bind_int64(s, 1, fault_id);
-	fputs("<table id=\"tbl-mutations\"><tr><th>#</th><th class=\"l\">type</th><th class=\"l\">"
-	      "section+offset</th><th class=\"l\">symbol</th><th>file offset</th><th class=\"l\">"
-	      "old bytes</th><th class=\"l\">new bytes</th><th class=\"l\">before</th>"
-	      "<th class=\"l\">after</th></tr>\n", f);
+	tab_init(&t, "tbl-mutations", cols, (int)ARRAY_SIZE(cols));
+	tab_empty(&t, "no mutation recorded");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		any = 1;
-		fprintf(f, "<tr><td>%d</td>", sqlite3_column_int(s, 0));
-		for (i = 1; i <= 9; i++) {
-			fputs(i == 5 ? "<td>" : "<td class=\"l\"><code>", f);
-			if (i == 2) {
-				html_escape(f, col(s, 2));
-				fprintf(f, "+0x%llx", (unsigned long long)sqlite3_column_int64(s, 4));
-			} else if (i == 4) {
-				continue;
-			} else if (i == 5) {
-				fprintf(f, "0x%llx", (unsigned long long)sqlite3_column_int64(s, 5));
-			} else {
-				html_escape(f, col(s, i));
-			}
-			fputs(i == 5 ? "</td>" : "</code></td>", f);
-		}
-		fputs("</tr>\n", f);
+		tab_row(&t);
+		tab_cell(&t, "%d", sqlite3_column_int(s, 0));
+		tab_text(&t, col(s, 1));
+		tab_cell(&t, "%s+0x%llx", col(s, 2), (unsigned long long)sqlite3_column_int64(s, 4));
+		tab_text(&t, col(s, 3));
+		tab_cell(&t, "0x%llx", (unsigned long long)sqlite3_column_int64(s, 5));
+		for (i = 6; i <= 9; i++)
+			tab_text(&t, col(s, i));
 	}
-	if (!any)
-		fputs("<tr><td class=\"l\" colspan=\"9\">no mutation recorded</td></tr>\n", f);
-	fputs("</table>\n", f);
+	tab_html(&t, f);
+	tab_release(&t);
 	sqlite3_finalize(s);
 }
 
@@ -520,6 +526,7 @@ static int trials(struct store *st, const struct rep_campaign *c, FILE *idx, con
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT " TRIAL_COLS " FROM v_trials "
 					    "WHERE campaign_id = ?1 ORDER BY key");
+	struct table t;
 	int r = 0;
 
 	if (!s)
@@ -534,14 +541,13 @@ static int trials(struct store *st, const struct rep_campaign *c, FILE *idx, con
 	      "<label for=\"act-silent\">armed, never fired</label>"
 	      "<input type=\"radio\" name=\"act\" id=\"act-unknown\">"
 	      "<label for=\"act-unknown\">activation unknown (code faults)</label>\n", idx);
-	fputs("<table id=\"tbl-trials\"><tr><th class=\"l\">trial</th><th class=\"l\">outcome"
-	      "</th><th class=\"l\">fault types</th><th class=\"l\">crash title</th>"
-	      "<th class=\"l\">NIM detection</th><th>wall (ms)</th><th class=\"l\">runtime faults</th></tr>\n", idx);
+	trial_list_init(&t);
 	while (!r && sqlite3_step(s) == SQLITE_ROW) {
-		trial_list(idx, s);
+		trial_list_row(&t, s);
 		r = trial_page(st, c, s, dir);
 	}
-	fputs("</table>\n", idx);
+	tab_html(&t, idx);
+	tab_release(&t);
 	sqlite3_finalize(s);
 	return r;
 }

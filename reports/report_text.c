@@ -84,32 +84,47 @@ static void print_missing(const struct rep_campaign *c, FILE *f, const char *pre
 			fprintf(f, "%s%s: no candidate site for %s\n", prefix, c->ext[i].name, miss);
 }
 
-void report_print_summary(const struct rep_campaign *c, FILE *f)
+/* Trials per extension, mode and outcome class, in fixed columns (class names shortened). */
+static void summary_table(struct table *t, const struct rep_campaign *c)
 {
-	char kernel[1024];
+	static struct tab_col cols[3 + REP_CLASSES] = {
+		COL_LW("extension", 12), COL_LW("mode", 7), COL_RW("trials", 6),
+	};
 	int i, m, k;
 
-	rep_kernel_text(c, kernel, sizeof(kernel));
-	fprintf(f, "campaign %s (#%lld): %d of %d trials stored%s\n", c->name, (long long)c->id,
-		c->stored, c->planned, c->finished ? "" : " (incomplete)");
-	fprintf(f, "kernel: %s\n", kernel);
-	print_missing(c, f, "");
-	fprintf(f, "%-12s %-7s %6s", "extension", "mode", "trials");
 	for (k = 0; k < REP_CLASSES; k++)
-		fprintf(f, " %*s", k == 6 ? 8 : 9, k == 5 ? "rec_degr" : k == 6 ? "det_unrec"
-			: outcome_name(k));
-	fputc('\n', f);
+		cols[3 + k] = (struct tab_col)COL_RW(k == 5 ? "rec_degr" : k == 6 ? "det_unrec"
+						     : outcome_name(k), k == 6 ? 8 : 9);
+	tab_init(t, NULL, cols, 3 + REP_CLASSES);
 	for (i = 0; i < c->n_ext; i++)
 		for (m = 0; m < REP_MODES; m++) {
 			const struct rep_cell *cell = &c->ext[i].mode[m];
 
 			if (!rep_mode_shown(c, m))
 				continue;
-			fprintf(f, "%-12s %-7s %6d", c->ext[i].name, rep_mode_names[m], cell->total);
+			tab_row(t);
+			tab_text(t, c->ext[i].name);
+			tab_text(t, rep_mode_names[m]);
+			tab_cell(t, "%d", cell->total);
 			for (k = 0; k < REP_CLASSES; k++)
-				fprintf(f, " %*d", k == 6 ? 8 : 9, cell->n[k]);
-			fputc('\n', f);
+				tab_cell(t, "%d", cell->n[k]);
 		}
+}
+
+void report_print_summary(const struct rep_campaign *c, FILE *f)
+{
+	char kernel[1024];
+	struct table t;
+	int i, m;
+
+	rep_kernel_text(c, kernel, sizeof(kernel));
+	fprintf(f, "campaign %s (#%lld): %d of %d trials stored%s\n", c->name, (long long)c->id,
+		c->stored, c->planned, c->finished ? "" : " (incomplete)");
+	fprintf(f, "kernel: %s\n", kernel);
+	print_missing(c, f, "");
+	summary_table(&t, c);
+	tab_fixed_render(&t, f);
+	tab_release(&t);
 	for (i = 0; i < c->n_ext; i++) {
 		const struct rep_ext *e = &c->ext[i];
 

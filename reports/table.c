@@ -27,6 +27,9 @@ void tab_release(struct table *t)
 		free(t->cells[i].href);
 		free(t->cells[i].html);
 	}
+	for (i = 0; i < t->n_rows; i++)
+		free(t->row_class[i]);
+	free(t->row_class);
 	free(t->cells);
 	free(t->id);
 	free(t->empty);
@@ -45,10 +48,20 @@ void tab_row(struct table *t)
 		t->cap_rows = t->cap_rows ? 2 * t->cap_rows : 8;
 		t->cells = xrealloc(t->cells, (size_t)t->cap_rows * (size_t)t->n_cols *
 				    sizeof(*t->cells));
+		t->row_class = xrealloc(t->row_class, (size_t)t->cap_rows * sizeof(char *));
 	}
+	t->row_class[t->n_rows] = NULL;
 	memset(&t->cells[t->n_rows * t->n_cols], 0, (size_t)t->n_cols * sizeof(*t->cells));
 	t->n_rows++;
 	t->at = 0;
+}
+
+void tab_row_class(struct table *t, const char *cls)
+{
+	if (!t->n_rows)
+		return;
+	free(t->row_class[t->n_rows - 1]);
+	t->row_class[t->n_rows - 1] = xstrdup(cls);
 }
 
 static struct tab_cell *put(struct table *t, char *text, const char *href)
@@ -175,7 +188,13 @@ void tab_html(const struct table *t, FILE *f)
 	}
 	fputs("</tr>\n", f);
 	for (r = 0; r < t->n_rows; r++) {
-		fputs("<tr>", f);
+		if (t->row_class[r]) {
+			fputs("<tr class=\"", f);
+			html_escape(f, t->row_class[r]);
+			fputs("\">", f);
+		} else {
+			fputs("<tr>", f);
+		}
 		for (c = 0; c < t->n_cols; c++) {
 			const struct tab_cell *cell = &t->cells[r * t->n_cols + c];
 
@@ -188,10 +207,14 @@ void tab_html(const struct table *t, FILE *f)
 				html_escape(f, cell->href);
 				fputs("\">", f);
 			}
+			if (t->cols[c].code)
+				fputs("<code>", f);
 			if (cell->html)
 				fputs(cell->html, f);
 			else
 				html_escape(f, text_of(t, r, c));
+			if (t->cols[c].code)
+				fputs("</code>", f);
 			if (cell->href)
 				fputs("</a>", f);
 			fputs("</td>", f);
@@ -278,4 +301,21 @@ void tab_text_render(const struct table *t, FILE *f)
 	if (!t->n_rows && t->empty)
 		fprintf(f, "%s\n", t->empty);
 	free(w);
+}
+
+void tab_fixed_render(const struct table *t, FILE *f)
+{
+	int r, c;
+
+	for (r = -1; r < t->n_rows; r++) {
+		for (c = 0; c < t->n_cols; c++) {
+			const char *s = r < 0 ? t->cols[c].head : text_of(t, r, c);
+
+			if (t->cols[c].only == TAB_HTML_ONLY)
+				continue;
+			fprintf(f, t->cols[c].align == TAB_RIGHT ? "%s%*s" : "%s%-*s", c ? " " : "",
+				t->cols[c].width, s);
+		}
+		fputc('\n', f);
+	}
 }

@@ -25,10 +25,15 @@ struct tab_col {
 	const char *head;
 	enum tab_align align;
 	enum tab_only only;
+	int width;		/* tab_fixed_render(): the column's width (at least) */
+	int code;		/* HTML: each cell's text inside <code> */
 };
 
-#define COL_L(h) { (h), TAB_LEFT, TAB_ALL }
-#define COL_R(h) { (h), TAB_RIGHT, TAB_ALL }
+#define COL_L(h) { (h), TAB_LEFT, TAB_ALL, 0, 0 }
+#define COL_R(h) { (h), TAB_RIGHT, TAB_ALL, 0, 0 }
+#define COL_LW(h, w) { (h), TAB_LEFT, TAB_ALL, (w), 0 }
+#define COL_RW(h, w) { (h), TAB_RIGHT, TAB_ALL, (w), 0 }
+#define COL_LCODE(h) { (h), TAB_LEFT, TAB_ALL, 0, 1 }
 
 struct tab_cell {
 	char *text;
@@ -42,6 +47,7 @@ struct table {
 	const struct tab_col *cols;
 	int n_cols;
 	struct tab_cell *cells;	/* n_rows * n_cols */
+	char **row_class;	/* HTML class attribute of each row, NULL: none */
 	int n_rows, cap_rows, at;	/* at: cells filled in the last row */
 	char *empty;		/* one row spanning the table when it has none */
 };
@@ -52,6 +58,8 @@ void tab_release(struct table *t);
 void tab_empty(struct table *t, const char *text);
 /* Start a row; the cells that follow fill it left to right. */
 void tab_row(struct table *t);
+/* The HTML class attribute of the row just started. */
+void tab_row_class(struct table *t, const char *cls);
 void tab_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A cell holding s as it is ("-" when NULL). */
 void tab_text(struct table *t, const char *s);
@@ -68,6 +76,9 @@ void tab_html(const struct table *t, FILE *f);
 void tab_md(const struct table *t, FILE *f);
 /* Plain text: columns padded to their widest cell, two spaces apart. */
 void tab_text_render(const struct table *t, FILE *f);
+/* Plain text in fixed columns: each padded to its width (longer cells are
+ * not cut), one space apart, as printf("%-12s %6s") would. */
+void tab_fixed_render(const struct table *t, FILE *f);
 
 /* The escapers the renderers use, for text around tables. */
 void html_escape(FILE *f, const char *s);

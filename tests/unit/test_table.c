@@ -152,6 +152,51 @@ static void test_html_cell_and_span(void **state)
 	tab_release(&t);
 }
 
+/* Fixed columns: padded to their width, one space apart, longer cells not cut. */
+static void test_fixed(void **state)
+{
+	static const struct tab_col fixed[] = { COL_LW("name", 6), COL_RW("n", 4) };
+	struct table t;
+	char *s;
+
+	(void)state;
+	tab_init(&t, NULL, fixed, 2);
+	tab_row(&t);
+	tab_text(&t, "e1000");
+	tab_cell(&t, "%d", 12);
+	tab_row(&t);
+	tab_text(&t, "a-long-name");
+	tab_cell(&t, "%d", 123456);
+	s = render(&t, tab_fixed_render);
+	assert_string_equal(s, "name      n\ne1000    12\na-long-name 123456\n");
+	free(s);
+	tab_release(&t);
+}
+
+/* A row's HTML class and a column whose cells are code. */
+static void test_row_class_and_code(void **state)
+{
+	static const struct tab_col c2[] = { COL_L("k"), COL_LCODE("insn") };
+	struct table t;
+	char *s;
+
+	(void)state;
+	tab_init(&t, NULL, c2, 2);
+	tab_row(&t);
+	tab_row_class(&t, "act-fired");
+	tab_text(&t, "a");
+	tab_text(&t, "mov %rax,<x>");
+	s = render(&t, tab_html);
+	assert_string_equal(s, "<table><tr><th class=\"l\">k</th><th class=\"l\">insn</th></tr>\n"
+			    "<tr class=\"act-fired\"><td class=\"l\">a</td><td class=\"l\"><code>"
+			    "mov %rax,&lt;x&gt;</code></td></tr>\n</table>\n");
+	free(s);
+	s = render(&t, tab_md);
+	assert_string_equal(s, "| k | insn |\n|---|---|\n| a | mov %rax,&lt;x&gt; |\n");
+	free(s);
+	tab_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +205,8 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_empty_and_short),
 		cmocka_unit_test(test_html_cell_and_span),
+		cmocka_unit_test(test_fixed),
+		cmocka_unit_test(test_row_class_and_code),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
