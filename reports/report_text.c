@@ -84,31 +84,19 @@ static void print_missing(const struct rep_campaign *c, FILE *f, const char *pre
 			fprintf(f, "%s%s: no candidate site for %s\n", prefix, c->ext[i].name, miss);
 }
 
-/* Trials per extension, mode and outcome class, in fixed columns (class names shortened). */
+/* The outcomes table (report_tables.c) in fixed columns, class names shortened. */
 static void summary_table(struct table *t, const struct rep_campaign *c)
 {
 	static struct tab_col cols[3 + REP_CLASSES] = {
 		COL_LW("extension", 12), COL_LW("mode", 7), COL_RW("trials", 6),
 	};
-	int i, m, k;
+	int k;
 
 	for (k = 0; k < REP_CLASSES; k++)
 		cols[3 + k] = (struct tab_col)COL_RW(k == 5 ? "rec_degr" : k == 6 ? "det_unrec"
 						     : outcome_name(k), k == 6 ? 8 : 9);
-	tab_init(t, NULL, cols, 3 + REP_CLASSES);
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 0; m < REP_MODES; m++) {
-			const struct rep_cell *cell = &c->ext[i].mode[m];
-
-			if (!rep_mode_shown(c, m))
-				continue;
-			tab_row(t);
-			tab_text(t, c->ext[i].name);
-			tab_text(t, rep_mode_names[m]);
-			tab_cell(t, "%d", cell->total);
-			for (k = 0; k < REP_CLASSES; k++)
-				tab_cell(t, "%d", cell->n[k]);
-		}
+	rep_table_outcomes(t, c);
+	tab_set_cols(t, cols);
 }
 
 void report_print_summary(const struct rep_campaign *c, FILE *f)
@@ -153,18 +141,6 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 	print_detection(c, f);
 }
 
-/* Runtime faults that fired, per fault type; code faults: activation unknown. */
-static void md_activation(const struct rep_campaign *c, FILE *f)
-{
-	struct table t;
-
-	fputs("\n## Fault activation\n\nRuntime faults (alloc, free, leak, bcopy) report when they "
-	      "fire (swifi's console events); code faults are not instrumented, so whether the "
-	      "mutated instruction ever ran is unknown.\n\n", f);
-	rep_table_activation_md(&t, c);
-	rep_table_render(&t, 0, f);
-}
-
 /* Candidate sites per extension and fault type, and the types a module lacks. */
 static void md_sites(const struct rep_campaign *c, FILE *f)
 {
@@ -182,9 +158,19 @@ static void md_sites(const struct rep_campaign *c, FILE *f)
 	print_missing(c, f, "- ");
 }
 
-int report_write_md(const struct rep_campaign *c, FILE *f)
+/* A report.md section: its heading (with the text before the table), then the table. */
+static void md_table(FILE *f, const char *heading, const struct rep_campaign *c,
+		     void (*build)(struct table *t, const struct rep_campaign *c))
 {
 	struct table t;
+
+	fputs(heading, f);
+	build(&t, c);
+	rep_table_render(&t, 0, f);
+}
+
+int report_write_md(const struct rep_campaign *c, FILE *f)
+{
 	char kernel[1024];
 
 	rep_kernel_text(c, kernel, sizeof(kernel));
@@ -193,26 +179,19 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 	md_escape(f, kernel);
 	fprintf(f, "; %d of %d planned trials stored; %d infra retries.\n\n", c->stored,
 		c->planned, c->infra_attempts);
-	fputs("## Outcomes\n\n", f);
-	rep_table_outcomes(&t, c);
-	rep_table_render(&t, 0, f);
-	fputs("\n## Crashing faults survived by the NIM\n\n", f);
-	rep_table_survival(&t, c);
-	rep_table_render(&t, 0, f);
+	md_table(f, "## Outcomes\n\n", c, rep_table_outcomes);
+	md_table(f, "\n## Crashing faults survived by the NIM\n\n", c, rep_table_survival);
 	report_md_domains(f, c);
-	if (rep_has_fs(c)) {
-		fputs("\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n", f);
-		rep_table_fs(&t, c);
-		rep_table_render(&t, 0, f);
-	}
-	fputs("\n## Per fault type\n\n", f);
-	rep_table_types_md(&t, c);
-	rep_table_render(&t, 0, f);
-	md_activation(c, f);
+	if (rep_has_fs(c))
+		md_table(f, "\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n", c,
+			 rep_table_fs);
+	md_table(f, "\n## Per fault type\n\n", c, rep_table_types_md);
+	md_table(f, "\n## Fault activation\n\nRuntime faults (alloc, free, leak, bcopy) report "
+		 "when they fire (swifi's console events); code faults are not instrumented, so "
+		 "whether the mutated instruction ever ran is unknown.\n\n", c,
+		 rep_table_activation_md);
 	md_sites(c, f);
-	fputs("\n## Crash signatures\n\n", f);
-	rep_table_sigs(&t, c);
-	rep_table_render(&t, 0, f);
+	md_table(f, "\n## Crash signatures\n\n", c, rep_table_sigs);
 	return ferror(f) ? -1 : 0;
 }
 

@@ -18,6 +18,11 @@ void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n
 	t->n_cols = n_cols;
 }
 
+void tab_set_cols(struct table *t, const struct tab_col *cols)
+{
+	t->cols = cols;
+}
+
 void tab_release(struct table *t)
 {
 	int i;

@@ -53,6 +53,9 @@ struct table {
 };
 
 void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n_cols);
+/* Other column definitions for the same cells (as many columns): another
+ * format's heads, alignments and widths. */
+void tab_set_cols(struct table *t, const struct tab_col *cols);
 void tab_release(struct table *t);
 /* Text of the one row shown when the table has no rows (default: no row). */
 void tab_empty(struct table *t, const char *text);

@@ -563,16 +563,8 @@ static void restore_failed(struct trial_result *out, const struct snapshot *snap
 		free(to);
 	}
 	snapshot_invalidate(snap);
-	json_object_put(out->metrics);
-	json_object_put(out->agent_events);
-	for (i = 0; i < (size_t)out->n_nim_events; i++)
-		free(out->nim_events[i]);
-	free(out->run_dir);
-	free(out->console_log);
-	free(out->agent_log);
-	free(out->qemu_log);
-	free(out->result_json);
 	memcpy(key, out->channel_key, sizeof(key));	/* the payload's, for the boot */
+	trial_result_release(out);
 	init_result(out, dir);
 	memcpy(out->channel_key, key, sizeof(key));
 	free(dir);

@@ -29,6 +29,16 @@ static char *render(const struct table *t, void (*fn)(const struct table *, FILE
 	return buf;
 }
 
+/* fn renders t exactly as want. */
+static void assert_renders(const struct table *t, void (*fn)(const struct table *, FILE *),
+			   const char *want)
+{
+	char *s = render(t, fn);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
 static void build(struct table *t)
 {
 	tab_init(t, "tbl-x", cols, 3);
@@ -45,40 +55,33 @@ static void build(struct table *t)
 static void test_html(void **state)
 {
 	struct table t;
-	char *s;
 
 	(void)state;
 	build(&t);
-	s = render(&t, tab_html);
-	assert_string_equal(s,
+	assert_renders(&t, tab_html,
 		"<table id=\"tbl-x\"><tr><th class=\"l\">name</th><th>n</th><th>rate</th></tr>\n"
 		"<tr><td class=\"l\">a&lt;b&gt;&amp;&quot;c&#39;|d</td><td>12</td><td>12.5%</td></tr>\n"
 		"<tr><td class=\"l\"><a href=\"trials/7.html\">seven</a></td><td>3</td>"
 		"<td>10.0% \u2013 25.0%</td></tr>\n</table>\n");
-	free(s);
 	tab_release(&t);
 }
 
 static void test_md(void **state)
 {
 	struct table t;
-	char *s;
 
 	(void)state;
 	build(&t);
-	s = render(&t, tab_md);
-	assert_string_equal(s,
+	assert_renders(&t, tab_md,
 		"| name | n | rate |\n|---|---:|---:|\n"
 		"| a&lt;b&gt;&\"c'\\|d | 12 | 12.5% |\n"
 		"| seven | 3 | 10.0% \u2013 25.0% |\n");
-	free(s);
 	tab_release(&t);
 }
 
 static void test_text(void **state)
 {
 	struct table t;
-	char *s;
 
 	(void)state;
 	tab_init(&t, NULL, cols, 3);
@@ -90,9 +93,7 @@ static void test_text(void **state)
 	tab_text(&t, "k");
 	tab_cell(&t, "%d", 120);
 	tab_text(&t, "yy");
-	s = render(&t, tab_text_render);
-	assert_string_equal(s, "name     n  rate\ne1000    5     x\nk      120    yy\n");
-	free(s);
+	assert_renders(&t, tab_text_render, "name     n  rate\ne1000    5     x\nk      120    yy\n");
 	tab_release(&t);
 }
 
@@ -103,25 +104,20 @@ static void test_empty_and_short(void **state)
 
 	(void)state;
 	tab_init(&t, "e", cols, 3);
-	s = render(&t, tab_html);	/* no rows, no empty text: the header only */
-	assert_string_equal(s, "<table id=\"e\"><tr><th class=\"l\">name</th><th>n</th>"
+	/* no rows, no empty text: the header only */
+	assert_renders(&t, tab_html, "<table id=\"e\"><tr><th class=\"l\">name</th><th>n</th>"
 			       "<th>rate</th></tr>\n</table>\n");
-	free(s);
 	tab_empty(&t, "none");
 	s = render(&t, tab_html);
 	assert_non_null(strstr(s, "<tr><td class=\"l\" colspan=\"3\">none</td></tr>\n"));
 	free(s);
-	s = render(&t, tab_md);
-	assert_string_equal(s, "| name | n | rate |\n|---|---:|---:|\n| none |  |  |\n");
-	free(s);
+	assert_renders(&t, tab_md, "| name | n | rate |\n|---|---:|---:|\n| none |  |  |\n");
 	tab_row(&t);	/* a short row: the missing cells render empty */
 	tab_text(&t, NULL);
 	tab_cell(&t, "x");
 	tab_cell(&t, "y");
 	tab_cell(&t, "dropped");	/* past the last column */
-	s = render(&t, tab_md);
-	assert_string_equal(s, "| name | n | rate |\n|---|---:|---:|\n| - | x | y |\n");
-	free(s);
+	assert_renders(&t, tab_md, "| name | n | rate |\n|---|---:|---:|\n| - | x | y |\n");
 	tab_release(&t);
 }
 
@@ -129,7 +125,6 @@ static void test_empty_and_short(void **state)
 static void test_html_cell_and_span(void **state)
 {
 	struct table t;
-	char *s;
 
 	(void)state;
 	tab_init(&t, NULL, cols, 3);
@@ -139,16 +134,12 @@ static void test_html_cell_and_span(void **state)
 	tab_text(&t, "y");
 	tab_row(&t);
 	tab_span(&t, "all <of> it");
-	s = render(&t, tab_html);
-	assert_string_equal(s,
+	assert_renders(&t, tab_html,
 		"<table><tr><th class=\"l\">name</th><th>n</th><th>rate</th></tr>\n"
 		"<tr><td class=\"l\">x</td><td>1&ndash;2</td><td>y</td></tr>\n"
 		"<tr><td colspan=\"3\" class=\"l\">all &lt;of&gt; it</td></tr>\n</table>\n");
-	free(s);
-	s = render(&t, tab_md);
-	assert_string_equal(s, "| name | n | rate |\n|---|---:|---:|\n| x | 1-2 | y |\n"
+	assert_renders(&t, tab_md, "| name | n | rate |\n|---|---:|---:|\n| x | 1-2 | y |\n"
 			    "| all &lt;of&gt; it |  |  |\n");
-	free(s);
 	tab_release(&t);
 }
 
@@ -157,7 +148,6 @@ static void test_fixed(void **state)
 {
 	static const struct tab_col fixed[] = { COL_LW("name", 6), COL_RW("n", 4) };
 	struct table t;
-	char *s;
 
 	(void)state;
 	tab_init(&t, NULL, fixed, 2);
@@ -167,9 +157,7 @@ static void test_fixed(void **state)
 	tab_row(&t);
 	tab_text(&t, "a-long-name");
 	tab_cell(&t, "%d", 123456);
-	s = render(&t, tab_fixed_render);
-	assert_string_equal(s, "name      n\ne1000    12\na-long-name 123456\n");
-	free(s);
+	assert_renders(&t, tab_fixed_render, "name      n\ne1000    12\na-long-name 123456\n");
 	tab_release(&t);
 }
 
@@ -178,7 +166,6 @@ static void test_row_class_and_code(void **state)
 {
 	static const struct tab_col c2[] = { COL_L("k"), COL_LCODE("insn") };
 	struct table t;
-	char *s;
 
 	(void)state;
 	tab_init(&t, NULL, c2, 2);
@@ -186,14 +173,10 @@ static void test_row_class_and_code(void **state)
 	tab_row_class(&t, "act-fired");
 	tab_text(&t, "a");
 	tab_text(&t, "mov %rax,<x>");
-	s = render(&t, tab_html);
-	assert_string_equal(s, "<table><tr><th class=\"l\">k</th><th class=\"l\">insn</th></tr>\n"
+	assert_renders(&t, tab_html, "<table><tr><th class=\"l\">k</th><th class=\"l\">insn</th></tr>\n"
 			    "<tr class=\"act-fired\"><td class=\"l\">a</td><td class=\"l\"><code>"
 			    "mov %rax,&lt;x&gt;</code></td></tr>\n</table>\n");
-	free(s);
-	s = render(&t, tab_md);
-	assert_string_equal(s, "| k | insn |\n|---|---|\n| a | mov %rax,&lt;x&gt; |\n");
-	free(s);
+	assert_renders(&t, tab_md, "| k | insn |\n|---|---|\n| a | mov %rax,&lt;x&gt; |\n");
 	tab_release(&t);
 }
 
