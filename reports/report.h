@@ -138,6 +138,10 @@ void rep_kernel_text(const struct rep_campaign *c, char *buf, size_t len);
  * buf; their number (0: none missing, or not counted). */
 int rep_missing_types(const struct rep_campaign *c, const struct rep_ext *e, char *buf,
 		      size_t len);
+/* For each extension whose module lacks a fault type: pre, its name, mid, the
+ * types ("irq, loop"), post; the names and types through esc. */
+void rep_print_missing(FILE *f, const struct rep_campaign *c, const char *pre, const char *mid,
+		       const char *post, void (*esc)(FILE *, const char *));
 /* The table of candidate sites per extension (rows) and fault type (its
  * columns are made for it: render and release it with rep_table_sites_render()). */
 void rep_table_sites(struct table *t, const struct rep_campaign *c);

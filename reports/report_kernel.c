@@ -68,6 +68,22 @@ int rep_missing_types(const struct rep_campaign *c, const struct rep_ext *e, cha
 	return n;
 }
 
+void rep_print_missing(FILE *f, const struct rep_campaign *c, const char *pre, const char *mid,
+		       const char *post, void (*esc)(FILE *, const char *))
+{
+	char miss[512];
+	int i;
+
+	for (i = 0; i < c->n_ext; i++)
+		if (rep_missing_types(c, &c->ext[i], miss, sizeof(miss))) {
+			fputs(pre, f);
+			esc(f, c->ext[i].name);
+			fputs(mid, f);
+			esc(f, miss);
+			fputs(post, f);
+		}
+}
+
 void rep_table_sites(struct table *t, const struct rep_campaign *c)
 {
 	struct tab_col *cols = xcalloc((size_t)c->n_site_types + 1, sizeof(*cols));
@@ -98,9 +114,6 @@ void rep_table_sites_render(struct table *t, int html, FILE *f)
 
 void report_html_sites(FILE *f, const struct rep_campaign *c)
 {
-	char miss[512];
-	int i;
-
 	if (!c->n_site_types)
 		return;
 	fputs("<h3>Candidate sites</h3>\n<p>Counted in each extension's module before "
@@ -114,14 +127,8 @@ void report_html_sites(FILE *f, const struct rep_campaign *c)
 		rep_table_sites(&t, c);
 		rep_table_sites_render(&t, 1, f);
 	}
-	for (i = 0; i < c->n_ext; i++)
-		if (rep_missing_types(c, &c->ext[i], miss, sizeof(miss))) {
-			fputs("<p class=\"missing\">", f);
-			html_escape(f, c->ext[i].name);
-			fputs(": no candidate site for ", f);
-			html_escape(f, miss);
-			fputs("</p>\n", f);
-		}
+	rep_print_missing(f, c, "<p class=\"missing\">", ": no candidate site for ", "</p>\n",
+			  html_escape);
 }
 
 /* ---- compare and gate: one kernel ------------------------------------------------ */

@@ -73,15 +73,15 @@ static void print_detection(const struct rep_campaign *c, FILE *f)
 		}
 }
 
+static void plain(FILE *f, const char *s)
+{
+	fputs(s, f);
+}
+
 /* "EXT: no candidate site for TYPES" per extension whose module lacks a type. */
 static void print_missing(const struct rep_campaign *c, FILE *f, const char *prefix)
 {
-	char miss[512];
-	int i;
-
-	for (i = 0; i < c->n_ext; i++)
-		if (rep_missing_types(c, &c->ext[i], miss, sizeof(miss)))
-			fprintf(f, "%s%s: no candidate site for %s\n", prefix, c->ext[i].name, miss);
+	rep_print_missing(f, c, prefix, ": no candidate site for ", "\n", plain);
 }
 
 /* The outcomes table (report_tables.c) in fixed columns, class names shortened. */
@@ -199,20 +199,13 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 static void junit_properties(const struct rep_campaign *c, FILE *f)
 {
 	char buf[1024];
-	int i;
 
 	rep_kernel_text(c, buf, sizeof(buf));
 	fputs("<properties><property name=\"kernel\" value=\"", f);
 	html_escape(f, buf);
 	fputs("\"/>", f);
-	for (i = 0; i < c->n_ext; i++)
-		if (rep_missing_types(c, &c->ext[i], buf, sizeof(buf))) {
-			fputs("<property name=\"no_candidate_site.", f);
-			html_escape(f, c->ext[i].name);
-			fputs("\" value=\"", f);
-			html_escape(f, buf);
-			fputs("\"/>", f);
-		}
+	rep_print_missing(f, c, "<property name=\"no_candidate_site.", "\" value=\"", "\"/>",
+			  html_escape);
 	fputs("</properties>\n", f);
 }
 

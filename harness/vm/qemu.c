@@ -116,6 +116,18 @@ static void push(struct argv_buf *a, char *s)
 		a->v[a->n++] = s;
 }
 
+/* A serial port written to path, or to the child's inherited fd when path is NULL. */
+static void push_serial(struct argv_buf *a, const char *id, const char *path, int fd)
+{
+	push(a, xstrdup("-chardev"));
+	if (path)
+		push(a, xasprintf("file,id=%s,path=%s", id, path));
+	else
+		push(a, xasprintf("file,id=%s,path=/dev/fd/%d", id, fd));
+	push(a, xstrdup("-serial"));
+	push(a, xasprintf("chardev:%s", id));
+}
+
 static void build_argv(const struct vm_spec *s, struct argv_buf *a)
 {
 	int i, nic = 0;
@@ -139,20 +151,8 @@ static void build_argv(const struct vm_spec *s, struct argv_buf *a)
 	push(a, xstrdup(s->initrd));
 	push(a, xstrdup("-append"));
 	push(a, xstrdup(s->append));
-	push(a, xstrdup("-chardev"));
-	if (s->console_path)
-		push(a, xasprintf("file,id=con0,path=%s", s->console_path));
-	else
-		push(a, xasprintf("file,id=con0,path=/dev/fd/%d", CHILD_CONSOLE_FD));
-	push(a, xstrdup("-serial"));
-	push(a, xstrdup("chardev:con0"));
-	push(a, xstrdup("-chardev"));
-	if (s->agent_path)
-		push(a, xasprintf("file,id=agent0,path=%s", s->agent_path));
-	else
-		push(a, xasprintf("file,id=agent0,path=/dev/fd/%d", CHILD_AGENT_FD));
-	push(a, xstrdup("-serial"));
-	push(a, xstrdup("chardev:agent0"));
+	push_serial(a, "con0", s->console_path, CHILD_CONSOLE_FD);
+	push_serial(a, "agent0", s->agent_path, CHILD_AGENT_FD);
 	for (i = 0; i < s->n_devices; i++) {
 		const struct device_model *m = find_model(s->devices[i]);
 
