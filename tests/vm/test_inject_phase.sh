@@ -4,7 +4,7 @@
 # workload: WL_INJECT_AFTER=ping writes the live patch into swifi's "patch"
 # parameter as the ping phase ends, its section resolved in the guest.  The
 # patch is the identity patch of an instruction the injector chose in
-# e1000_xmit_frame (every byte "..": the bytes as loaded), so the one-shot
+# e1000_xmit_frame's prologue (every byte "..": the bytes as loaded), so the one-shot
 # breakpoint is armed without changing what runs: the workload must pass and
 # the site must fire once the send phase transmits.  A patch that cannot be
 # resolved is an infrastructure failure (exit 2); a phase that never ends
@@ -13,15 +13,20 @@
 
 KO="$TOP/build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 SWIFI="$KMOD/swifi/swifi.ko"
-"$NOOKS" inject --fault nop --function e1000_xmit_frame --seed 1 "$KO" -o "$T_TMP/m.ko" \
-	--describe "$T_TMP/m.json" >/dev/null 2>&1
-set -- $(jq -r '.mutations[0] | "\(.section) \(.offset) \(.live | length / 2)"' "$T_TMP/m.json")
-SEC=$1 OFF=$2 DOTS=$(printf "%${3:-0}s" "" | sed 's/ /../g')
+# the instruction nearest the function's entry among those the injector
+# picks for 32 seeds (prologue code: runs on every transmitted frame)
+for seed in $(seq 1 32); do
+	"$NOOKS" inject --fault nop --function e1000_xmit_frame --seed $seed "$KO" -o "$T_TMP/m.ko" \
+		--describe "$T_TMP/m.json" >/dev/null 2>&1 &&
+		jq -r '.mutations[0] | "\(.offset) \(.section) \(.live | length / 2)"' "$T_TMP/m.json"
+done | sort -n | head -n 1 >"$T_TMP/site"
+read -r OFF SEC LEN <"$T_TMP/site"
+DOTS=$(printf "%${LEN:-0}s" "" | sed 's/ /../g')
 expect_match "injector: an instruction of e1000_xmit_frame" "^\\.[a-z.]+ [0-9]+ (\\.\\.)+$" "$SEC $OFF $DOTS"
 
 run() {	# run NAME AFTER INJECT: the netdev workload with the phase trigger set
 	"$NOOKS" vm run --out "$T_TMP/$1" --device e1000 --device virtio-net --no-coldplug \
-		--module "$SWIFI" --timeout 120 --append "oops=panic panic_on_oops=1" --cmd "modprobe e1000 &&
+		--module "$SWIFI" --timeout 120 --append "oops=panic panic_on_oops=1" --cmd "modprobe virtio_pci; modprobe virtio_net && modprobe e1000 && sleep 0.5 &&
 WL_INJECT_AFTER=$2 WL_INJECT='$3' wl-netdev --bytes 4194304; echo rc=\$?
 echo \"SITES \$(cat /sys/module/swifi/parameters/code_sites | tr '\n' '|')\"
 dmesg | grep 'swifi: event=' | sed 's/^\[[ 0-9.]*\] //'" 2>/dev/null
