@@ -3,7 +3,8 @@
  * swifi_main.c - SWIFI shim of the nooks lab (module swifi.ko): data faults
  * in a live extension (bit flips in its .data/.bss at a moment the trial
  * chooses), module init/exit.  Runtime faults are in swifi_rt.c, transient
- * code faults (mutation bytes written into live text) in swifi_text.c.
+ * code faults (mutation bytes written into live text) in swifi_text.c,
+ * written at the Nth call of a function by swifi_trigger.c.
  *
  * Write "MODULE ADDR LEN SEED COUNT" to /sys/module/swifi/parameters/flip:
  * COUNT bits of [ADDR, ADDR+LEN) are flipped, chosen by splitmix64(SEED)
@@ -49,8 +50,10 @@ static int swifi_module_event(struct notifier_block *nb, unsigned long state, vo
 			tracked[i] = NULL;
 	}
 	mutex_unlock(&swifi_lock);
-	if (state == MODULE_STATE_GOING)
+	if (state == MODULE_STATE_GOING) {
+		swifi_trigger_module_going(mod);
 		swifi_text_module_going(mod);
+	}
 	return NOTIFY_DONE;
 }
 
@@ -145,7 +148,12 @@ static int __init swifi_init(void)
 	r = swifi_text_init();
 	if (r)
 		goto err_rt;
+	r = swifi_trigger_init();
+	if (r)
+		goto err_text;
 	return 0;
+err_text:
+	swifi_text_exit();
 err_rt:
 	swifi_rt_exit();
 err_module_notifier:
@@ -155,6 +163,7 @@ err_module_notifier:
 
 static void __exit swifi_exit(void)
 {
+	swifi_trigger_exit();
 	swifi_text_exit();
 	swifi_rt_exit();
 	unregister_module_notifier(&swifi_nb);

@@ -207,7 +207,7 @@ static int do_patch(char *buf)
 	return 0;
 }
 
-static int patch_set(const char *val, const struct kernel_param *kp)
+int swifi_text_patch(const char *val)
 {
 	char *buf = kstrdup(val, GFP_KERNEL);
 	int r;
@@ -219,6 +219,37 @@ static int patch_set(const char *val, const struct kernel_param *kp)
 	mutex_unlock(&text_lock);
 	kfree(buf);
 	return r;
+}
+
+/* Whether SITES (the part after MODULE) would be accepted for mod now. */
+int swifi_text_check(struct module *mod, const char *sites)
+{
+	char *buf = kstrdup(sites, GFP_KERNEL), *p = buf, *tok;
+	unsigned long text = (unsigned long)mod->core_layout.base;
+	unsigned long text_end = text + mod->core_layout.text_size;
+	struct swifi_site s;
+	int n = 0, err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (!err && (tok = strsep(&p, " \t\n"))) {
+		if (!*tok)
+			continue;
+		memset(&s, 0, sizeof(s));
+		err = parse_site(tok, &s);
+		if (!err && (s.addr < text || s.addr + s.len > text_end))
+			err = -ERANGE;
+		n++;
+	}
+	kfree(buf);
+	if (!err && (!n || n > SWIFI_MAX_SITES - READ_ONCE(nr_sites)))
+		err = n ? -ENOSPC : -EINVAL;
+	return err;
+}
+
+static int patch_set(const char *val, const struct kernel_param *kp)
+{
+	return swifi_text_patch(val);
 }
 
 static const struct kernel_param_ops patch_ops = { .set = patch_set };

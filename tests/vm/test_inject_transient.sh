@@ -12,6 +12,8 @@
 #    pristine code does.
 # 2. native: the same descriptor fires; a site on code that never runs
 #    stays armed and swifi unloads cleanly; bad requests are refused.
+# 3. the call trigger: the same descriptor written at the Nth call of a
+#    function (swifi parameter "patch_at").
 . "$(dirname "$0")/lib.sh"
 
 SWIFI="$KMOD/swifi/swifi.ko"
@@ -108,5 +110,53 @@ expect_match "refused requests armed nothing" "^SITES_AFTER_BAD 2$" "$out"
 expect_match "swifi unloads with a site still armed" "^RMMOD ok$" "$out"
 expect_match "and the code still runs (mutant byte 0 put back)" "^AGAIN rc=0 0$" "$out"
 console_clean "native: no oops on the console" "$T_TMP/r2/console.log"
+
+# 3. the call trigger (swifi_trigger.c): the same descriptor written at the
+# 3rd call of fault_code_site; calls 1 and 2 run pristine code (0 -> 1 -> 4),
+# the write lands from a work item after the 3rd call began (that call may
+# run either code), every call after it runs the mutant (counter * 3).
+cat >"$T_TMP/trigger.sh" <<EOS
+P=/sys/module/nooks_selftest/parameters S=/sys/module/swifi/parameters
+T=\$(cat /sys/module/nooks_selftest/sections/$NSEC)
+cs() { dmesg | grep 'nooks_selftest: code_site' | tail -n 1 | sed 's/.*code_site //'; }
+call() { echo code_site@process > \$P/fault; cs; }
+echo "nooks_selftest no_such_function 3 \$T+$NOFF:$NLIVE" > \$S/patch_at 2>/dev/null; echo "NOFUNC rc=\$?"
+echo "nooks_selftest printk 3 \$T+$NOFF:$NLIVE" > \$S/patch_at 2>/dev/null; echo "NOTOURS rc=\$?"
+echo "nooks_selftest fault_code_site 0 \$T+$NOFF:$NLIVE" > \$S/patch_at 2>/dev/null; echo "ZERO rc=\$?"
+echo "nooks_selftest fault_code_site 3 \$T+0x10000000:90" > \$S/patch_at 2>/dev/null; echo "OUTSIDE rc=\$?"
+echo "BAD_LEFT [\$(cat \$S/patch_at)] [\$(cat \$S/code_sites)]"
+echo "nooks_selftest fault_code_site 3 \$T+$NOFF:$NLIVE" > \$S/patch_at; echo "ARM rc=\$?"
+echo "nooks_selftest fault_code_site 5 \$T+$NOFF:$NLIVE" > \$S/patch_at 2>/dev/null; echo "BUSY rc=\$?"
+c1=\$(call) c2=\$(call); echo "CALLS12 \$c1 \$c2 [\$(cat \$S/patch_at)] [\$(cat \$S/code_sites)]"
+c3=\$(call)
+for i in 1 2 3 4 5 6 7 8 9 10; do grep -q ' done\$' \$S/patch_at && break; sleep 0.2; done
+echo "STATE \$(cat \$S/patch_at)"
+c4=\$(call); echo "CALL4 \$([ "\$c4" = \$((c3 * 3)) ] && echo mutant || echo "pristine? \$c3 -> \$c4")"
+echo "SITES \$(cat \$S/code_sites)"
+echo "nooks_selftest fault_code_site 1000 \$T+$NOFF:0f0b" > \$S/patch_at; echo "REARM rc=\$?"
+rmmod nooks_selftest; echo "GONE \$(cat \$S/patch_at)"
+rmmod swifi && echo "RMMOD ok"
+dmesg | grep -E 'swifi: ' | sed 's/^\[[ 0-9.]*\] //'
+EOS
+out=$("$NOOKS" vm run --out "$T_TMP/r3" --timeout 90 --module "$SWIFI" --module "$ST" \
+	--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/trigger.sh")" 2>/dev/null); rc=$?
+expect_eq "trigger: guest stays up" 0 "$rc"
+expect_match "trigger: a function the module lacks is refused" "^NOFUNC rc=1$" "$out"
+expect_match "trigger: a kernel function outside the module is refused" "^NOTOURS rc=1$" "$out"
+expect_match "trigger: a zero count is refused" "^ZERO rc=1$" "$out"
+expect_match "trigger: a site outside the text is refused before arming" "^OUTSIDE rc=1$" "$out"
+expect_match "trigger: refused requests left no trigger and no site" "^BAD_LEFT \\[\\] \\[\\]$" "$out"
+expect_match "trigger: armed" "^ARM rc=0$" "$out"
+expect_match "trigger: one trigger at a time" "^BUSY rc=1$" "$out"
+expect_match "trigger: calls 1 and 2 run pristine code, nothing written yet" \
+	"^CALLS12 1 4 \\[nooks_selftest fault_code_site calls=2 n=3 armed\\] \\[\\]$" "$out"
+expect_match "trigger: hit at call 3" "swifi: event=trigger_hit module=nooks_selftest func=fault_code_site call=3$" "$out"
+expect_match "trigger: the patch was written" "^STATE nooks_selftest fault_code_site calls=3 n=3 done$" "$out"
+expect_match "trigger: the call after it runs the mutant" "^CALL4 mutant$" "$out"
+expect_match "trigger: and the site fired" "^SITES 0 nooks_selftest \\+0x[0-9a-f]+ fired mutant$" "$out"
+expect_match "trigger: a new trigger after the first is done" "^REARM rc=0$" "$out"
+expect_match "trigger: gone with its module" "^GONE nooks_selftest fault_code_site calls=0 n=1000 gone$" "$out"
+expect_match "trigger: swifi unloads" "^RMMOD ok$" "$out"
+console_clean "trigger: no oops on the console" "$T_TMP/r3/console.log"
 no_qemu_left "no qemu left"
 finish

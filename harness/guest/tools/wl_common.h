@@ -10,6 +10,7 @@
  * recovery agent (WL_RECOVER_DIR, docs/WORKLOADS.md): after a driver
  * restart by the NIM the agent runs it to put back what the workload
  * configured; the workload itself never re-configures a restarted NIC.
+ * The phase trigger of transient code faults is in wl_inject.h.
  *
  * Everything is static inline: each workload is one static program built
  * from one .c file.  Nothing here talks to the host or leaves the guest.
@@ -142,8 +143,11 @@ static inline void wl_finish(int code, const char *fmt, ...)
 static char wl_phase[64] = "start";
 static char wl_deadline_line[1024];
 
+static inline void wl_inject_phase_end(const char *ending);	/* wl_inject.h */
+
 static inline void wl_set_phase(const char *phase)
 {
+	wl_inject_phase_end(wl_phase);
 	snprintf(wl_phase, sizeof(wl_phase), "%s", phase);
 	/* Pre-format the line the SIGALRM handler writes (async-signal-safe). */
 	snprintf(wl_deadline_line, sizeof(wl_deadline_line),
@@ -330,6 +334,8 @@ static inline unsigned long long wl_read_ull(const char *path)
 		return 0;
 	return strtoull(buf, NULL, 0);
 }
+
+#include "wl_inject.h"
 
 /* ---- network set-up ---------------------------------------------------- */
 
