@@ -63,8 +63,6 @@ module_param_named(pd_shootdowns, pd_nr_shoot, ulong, 0444);
 MODULE_PARM_DESC(pd_shootdowns, "IPIs sent to CPUs running in a domain after a revocation/invalidation");
 module_param_named(pd_shootdown_timeouts, pd_nr_shoot_to, ulong, 0444);
 static bool pd_resync = true;
-module_param(pd_resync, bool, 0644);
-MODULE_PARM_DESC(pd_resync, "re-copy private entries on kernel unmaps and module loads (0: test control only)");
 static bool pd_shootdown = true;
 module_param(pd_shootdown, bool, 0644);
 MODULE_PARM_DESC(pd_shootdown, "shoot down other CPUs' TLBs on revocation (0: test control only)");
@@ -186,6 +184,34 @@ static void resync_all(unsigned long start, unsigned long end, bool shoot)
 	}
 	rcu_read_unlock();
 }
+
+/*
+ * Turning resync back on: every private entry of every domain for vmalloc
+ * and module space (what the triggers above cover) is made current, with
+ * shootdown.  Whatever the kernel unmapped while it was off
+ * (not only what a test control meant: a vmap purge while it was off frees
+ * kernel stacks too) would otherwise stay mapped to the old pages for good:
+ * a worker whose new stack reuses such a range entered the domain and read
+ * its own XPC frame through the stale entry (fn = 0: a fault at ip 0).
+ */
+static int pd_resync_set(const char *val, const struct kernel_param *kp)
+{
+	bool was = READ_ONCE(pd_resync);
+	int r = param_set_bool(val, kp);
+
+	if (!r && !was && READ_ONCE(pd_resync)) {
+		resync_all(VMALLOC_START, VMALLOC_END + 1, true);
+		resync_all(MODULES_VADDR, MODULES_END + 1, true);
+	}
+	return r;
+}
+
+static const struct kernel_param_ops pd_resync_ops = {
+	.set = pd_resync_set,
+	.get = param_get_bool,
+};
+module_param_cb(pd_resync, &pd_resync_ops, &pd_resync, 0644);
+MODULE_PARM_DESC(pd_resync, "re-copy private entries on kernel unmaps and module loads (0: test control only; 1 again resyncs everything)");
 
 /* ---- shootdown ----------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 #    (A may also be flushed by a timer tick, so the IPI count is checked
 #    over the 3 tries.)  Control: with nooks.pd_shootdown=0 and A spinning
 #    with IRQs off (no interrupt flushes its TLB), the write into freed
-#    memory goes through (at least 1 of 8 tries: the hypervisor may flush).
+#    memory goes through (at least 1 of 8 tries: the emulator may flush).
 # 3. private #DF stack: unbounded recursion on a private domain stack in
 #    process, softirq and hardirq context is a #DF on the private IST stack,
 #    caught as kind=stack_overflow and recovered; the extension works after.
@@ -89,10 +89,11 @@ dread $B; echo "CTL_RESYNC rc=$? addr_seen=$(case "$SEEN" in *" $B "*) echo yes 
 echo 1 > $N/pd_resync
 echo 0 > $N/pd_shootdown
 # (the writer spins with IRQs off, so nothing in the guest flushes its
-# stale translation; the hypervisor may: KVM flushes a guest's TLB when it
-# moves a vCPU to another host CPU, which a loaded host does.  So the
-# control shows that without shootdowns the write CAN go through: at least
-# 1 of 8 tries, each reporting that the free on the other CPU came first.)
+# stale translation, but the emulator may: QEMU drops a vCPU's software TLB
+# for its own reasons (seen: 1 write of 8 faulted on a loaded host).  So
+# the control shows that without shootdowns the write CAN go through: at
+# least 1 of 8 tries, each reporting that the free on the other CPU came
+# first.)
 n=0
 for j in 1 2 3 4 5 6 7 8; do
 	wait_running || exit 3
