@@ -125,6 +125,16 @@ int rep_no_crash(const struct rep_cell *c);
 void rep_act_text(const struct rep_act *a, int trials, char *buf, size_t len);
 /* Whether reports show mode m: native and nooks always, domains when it has trials. */
 int rep_mode_shown(const struct rep_campaign *c, int m);
+/* One row of the paired survival table: an extension in an isolated mode. */
+struct rep_paired {
+	const struct rep_ext *e;
+	int mode;
+	int crashing, survived;	/* native crashing faults, those that survived */
+	double lo, hi;		/* 95% Wilson interval of survived / crashing */
+};
+/* Step *pos (start at 0) to the next extension and isolated mode with
+ * trials and fill *p; 0 when there is none left. */
+int rep_paired_next(const struct rep_campaign *c, int *pos, struct rep_paired *p /* out */);
 /* Whether mode m runs under the NIM (nooks, domains). */
 int rep_mode_isolated(int m);
 /* Detection mechanisms of a mode as text: "write_protect 3, page_fault 2", or "-". */

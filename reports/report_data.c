@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "util.h"
 
 const char *const rep_mode_names[REP_MODES] = { "native", "nooks", "domains" };
@@ -21,6 +22,27 @@ int rep_mode_shown(const struct rep_campaign *c, int m)
 }
 
 int rep_mode_isolated(int m) { return m > 0; }
+
+int rep_paired_next(const struct rep_campaign *c, int *pos, struct rep_paired *p)
+{
+	int n = (REP_MODES - 1) * c->n_ext;
+
+	for (; *pos < n; (*pos)++) {
+		const struct rep_ext *e = &c->ext[*pos / (REP_MODES - 1)];
+		int m = 1 + *pos % (REP_MODES - 1);
+
+		if (!e->mode[m].total)
+			continue;
+		p->e = e;
+		p->mode = m;
+		p->crashing = e->pcrashing[m];
+		p->survived = e->psurvived[m];
+		wilson(p->survived, p->crashing, Z95, &p->lo, &p->hi);
+		(*pos)++;
+		return 1;
+	}
+	return 0;
+}
 
 void rep_detect_text(const struct rep_detect *d, char *buf, size_t len)
 {

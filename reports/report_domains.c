@@ -47,25 +47,19 @@ static void table_paired(struct table *t, const struct rep_campaign *c)
 		COL_R("survived"), COL_R("rate"),
 		COL_R("95% Wilson interval"),
 	};
-	int i, m;
+	struct rep_paired p;
+	int pos = 0;
 
 	tab_init(t, "tbl-paired-modes", cols, 6);
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 1; m < REP_MODES; m++) {
-			const struct rep_ext *e = &c->ext[i];
-			double lo, hi;
-
-			if (!e->mode[m].total)
-				continue;
-			wilson(e->psurvived[m], e->pcrashing[m], Z95, &lo, &hi);
-			tab_row(t);
-			tab_text(t, e->name);
-			tab_text(t, rep_mode_names[m]);
-			tab_cell(t, "%d", e->pcrashing[m]);
-			tab_cell(t, "%d", e->psurvived[m]);
-			tab_pct(t, rate(e->psurvived[m], e->pcrashing[m]));
-			tab_interval(t, lo, hi);
-		}
+	while (rep_paired_next(c, &pos, &p)) {
+		tab_row(t);
+		tab_text(t, p.e->name);
+		tab_text(t, rep_mode_names[p.mode]);
+		tab_cell(t, "%d", p.crashing);
+		tab_cell(t, "%d", p.survived);
+		tab_pct(t, rate(p.survived, p.crashing));
+		tab_interval(t, p.lo, p.hi);
+	}
 }
 
 static void table_wp_summary(struct table *t, const struct rep_campaign *c)

@@ -22,24 +22,17 @@
  * stage 1 missed (campaigns with domains trials only). */
 static void print_domains(const struct rep_campaign *c, FILE *f)
 {
-	int i, m;
+	struct rep_paired p;
+	int i, pos = 0;
 
 	if (!rep_mode_shown(c, REP_DOMAINS))
 		return;
 	fprintf(f, "native crashing faults survived, paired:\n%-12s %-7s %8s %8s %6s %12s\n",
 		"extension", "mode", "crashing", "survived", "rate", "95% CI");
-	for (i = 0; i < c->n_ext; i++)
-		for (m = 1; m < REP_MODES; m++) {
-			const struct rep_ext *e = &c->ext[i];
-			double lo, hi;
-
-			if (!e->mode[m].total)
-				continue;
-			wilson(e->psurvived[m], e->pcrashing[m], Z95, &lo, &hi);
-			fprintf(f, "%-12s %-7s %8d %8d %5.0f%% %5.0f-%.0f%%\n", e->name,
-				rep_mode_names[m], e->pcrashing[m], e->psurvived[m],
-				100 * rate(e->psurvived[m], e->pcrashing[m]), 100 * lo, 100 * hi);
-		}
+	while (rep_paired_next(c, &pos, &p))
+		fprintf(f, "%-12s %-7s %8d %8d %5.0f%% %5.0f-%.0f%%\n", p.e->name,
+			rep_mode_names[p.mode], p.crashing, p.survived,
+			100 * rate(p.survived, p.crashing), 100 * p.lo, 100 * p.hi);
 	for (i = 0; i < c->n_ext; i++) {
 		const struct rep_ext *e = &c->ext[i];
 

@@ -16,27 +16,29 @@
 
 static void test_wilson(void **state)
 {
+	/* successes, trials, expected interval, tolerance of each bound */
+	static const struct {
+		int k, n;
+		double lo, hi, eps_lo, eps_hi;
+	} cases[] = {
+		/* Newcombe 1998 Table I: 81/263 -> 0.2553, 0.3662 */
+		{ 81, 263, 0.2553, 0.3662, 5e-4, 5e-4 },
+		/* 15/148 -> 0.0624, 0.1605 */
+		{ 15, 148, 0.0624, 0.1605, 5e-4, 5e-4 },
+		/* 0/20 -> 0, 0.1611 */
+		{ 0, 20, 0.0, 0.1611, 1e-12, 5e-4 },
+		{ 10, 10, 0.7225, 1.0, 5e-4, 1e-12 },
+		{ 0, 0, 0.0, 1.0, 1e-12, 1e-12 },
+	};
 	double lo, hi;
+	size_t i;
 
 	(void)state;
-	/* Newcombe 1998 Table I: 81/263 -> 0.2553, 0.3662 */
-	wilson(81, 263, Z95, &lo, &hi);
-	near(lo, 0.2553, 5e-4);
-	near(hi, 0.3662, 5e-4);
-	/* 15/148 -> 0.0624, 0.1605 */
-	wilson(15, 148, Z95, &lo, &hi);
-	near(lo, 0.0624, 5e-4);
-	near(hi, 0.1605, 5e-4);
-	/* 0/20 -> 0, 0.1611 */
-	wilson(0, 20, Z95, &lo, &hi);
-	near(lo, 0.0, 1e-12);
-	near(hi, 0.1611, 5e-4);
-	wilson(10, 10, Z95, &lo, &hi);
-	near(hi, 1.0, 1e-12);
-	near(lo, 0.7225, 5e-4);
-	wilson(0, 0, Z95, &lo, &hi);
-	near(lo, 0.0, 1e-12);
-	near(hi, 1.0, 1e-12);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		wilson(cases[i].k, cases[i].n, Z95, &lo, &hi);
+		near(lo, cases[i].lo, cases[i].eps_lo);
+		near(hi, cases[i].hi, cases[i].eps_hi);
+	}
 }
 
 static void test_two_prop(void **state)

@@ -273,13 +273,11 @@ static inline uint32_t wl_crc32(uint32_t crc, const void *buf, size_t n)
 	return ~crc;
 }
 
-/* Read exactly n bytes; 0 ok, -1 error or EOF. */
-static inline int wl_read_full(int fd, void *buf, size_t n)
+/* Read (wr == 0) or write (wr != 0) exactly n bytes; 0 ok, -1 error or EOF. */
+static inline int wl_io_full(int fd, char *p, size_t n, int wr)
 {
-	char *p = buf;
-
 	while (n) {
-		ssize_t r = read(fd, p, n);
+		ssize_t r = wr ? write(fd, p, n) : read(fd, p, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -291,21 +289,16 @@ static inline int wl_read_full(int fd, void *buf, size_t n)
 	return 0;
 }
 
+/* Read exactly n bytes; 0 ok, -1 error or EOF. */
+static inline int wl_read_full(int fd, void *buf, size_t n)
+{
+	return wl_io_full(fd, buf, n, 0);
+}
+
+/* Write exactly n bytes; 0 ok, -1 error. */
 static inline int wl_write_full(int fd, const void *buf, size_t n)
 {
-	const char *p = buf;
-
-	while (n) {
-		ssize_t r = write(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return wl_io_full(fd, (char *)buf, n, 1);
 }
 
 /* Read a small sysfs/proc file into buf (trailing newline removed). */
