@@ -37,6 +37,41 @@ static int get_string(const struct ctx *c, json_object *v, const char *field, ch
 	return 0;
 }
 
+/* One field of an object: its key, value and full name ("inject.cmd"). */
+typedef int (*field_fn)(const struct ctx *c, void *arg, const char *key, json_object *val,
+			const char *sub);
+
+/* Call fn for every field of object v named name; what is the error when v
+ * is not an object.  0, or -1 at the first field fn refuses. */
+static int each_field(const struct ctx *c, json_object *v, const char *name, const char *what,
+		      field_fn fn, void *arg)
+{
+	if (!json_object_is_type(v, json_type_object))
+		return field_error(c, name, what);
+	json_object_object_foreach(v, key, val) {
+		char sub[96];
+
+		snprintf(sub, sizeof(sub), "%s.%s", name, key);
+		if (fn(c, arg, key, val, sub))
+			return -1;
+	}
+	return 0;
+}
+
+static int module_field(const struct ctx *c, void *arg, const char *key, json_object *val,
+			const char *sub)
+{
+	struct manifest_module *mod = arg;
+
+	if (!strcmp(key, "path"))
+		return get_string(c, val, sub, &mod->path);
+	if (!strcmp(key, "name"))
+		return get_string(c, val, sub, &mod->name);
+	if (!strcmp(key, "params"))
+		return get_string(c, val, sub, &mod->params);
+	return field_error(c, sub, "unknown field (known: path, name, params)");
+}
+
 static int parse_module(const struct ctx *c, json_object *v, int i)
 {
 	struct manifest_module *mod = &c->m->modules[i];
@@ -55,24 +90,9 @@ static int parse_module(const struct ctx *c, json_object *v, int i)
 			mod->name = xstrdup(s);
 		return 0;
 	}
-	if (!json_object_is_type(v, json_type_object))
-		return field_error(c, field, "expected a path, a module name or an object");
-	json_object_object_foreach(v, key, val) {
-		char sub[96];
-		int r;
-
-		snprintf(sub, sizeof(sub), "%s.%s", field, key);
-		if (!strcmp(key, "path"))
-			r = get_string(c, val, sub, &mod->path);
-		else if (!strcmp(key, "name"))
-			r = get_string(c, val, sub, &mod->name);
-		else if (!strcmp(key, "params"))
-			r = get_string(c, val, sub, &mod->params);
-		else
-			r = field_error(c, sub, "unknown field (known: path, name, params)");
-		if (r)
-			return -1;
-	}
+	if (each_field(c, v, field, "expected a path, a module name or an object", module_field,
+		       mod))
+		return -1;
 	if (!!mod->path == !!mod->name)
 		return field_error(c, field, "needs exactly one of 'path' and 'name'");
 	return 0;
@@ -150,6 +170,34 @@ static int param_value(json_object *v, char **out)
 
 static int check_workload(const struct ctx *c);
 
+static int param_field(const struct ctx *c, void *arg, const char *key, json_object *val,
+		       const char *sub)
+{
+	struct trial_manifest *m = arg;
+	struct manifest_param *p;
+
+	if (m->n_params == MANIFEST_MAX_PARAMS)
+		return field_error(c, sub, "too many parameters");
+	p = &m->params[m->n_params];
+	if (param_value(val, &p->value))
+		return field_error(c, sub, "expected a string, number or boolean");
+	p->key = xstrdup(key);
+	m->n_params++;
+	return 0;
+}
+
+static int workload_field(const struct ctx *c, void *arg, const char *key, json_object *val,
+			  const char *sub)
+{
+	struct trial_manifest *m = arg;
+
+	if (!strcmp(key, "name"))
+		return get_string(c, val, sub, &m->workload);
+	if (!strcmp(key, "params"))
+		return each_field(c, val, sub, "expected an object", param_field, m);
+	return field_error(c, sub, "unknown field (known: name, params)");
+}
+
 static int parse_workload(const struct ctx *c, json_object *v)
 {
 	struct trial_manifest *m = c->m;
@@ -159,35 +207,8 @@ static int parse_workload(const struct ctx *c, json_object *v)
 			return -1;
 		return check_workload(c);
 	}
-	if (!json_object_is_type(v, json_type_object))
-		return field_error(c, "workload", "expected a name or an object");
-	json_object_object_foreach(v, key, val) {
-		if (!strcmp(key, "name")) {
-			if (get_string(c, val, "workload.name", &m->workload))
-				return -1;
-		} else if (!strcmp(key, "params")) {
-			if (!json_object_is_type(val, json_type_object))
-				return field_error(c, "workload.params", "expected an object");
-			json_object_object_foreach(val, pk, pv) {
-				char sub[96];
-				struct manifest_param *p;
-
-				snprintf(sub, sizeof(sub), "workload.params.%s", pk);
-				if (m->n_params == MANIFEST_MAX_PARAMS)
-					return field_error(c, sub, "too many parameters");
-				p = &m->params[m->n_params];
-				if (param_value(pv, &p->value))
-					return field_error(c, sub, "expected a string, number or boolean");
-				p->key = xstrdup(pk);
-				m->n_params++;
-			}
-		} else {
-			char sub[96];
-
-			snprintf(sub, sizeof(sub), "workload.%s", key);
-			return field_error(c, sub, "unknown field (known: name, params)");
-		}
-	}
+	if (each_field(c, v, "workload", "expected a name or an object", workload_field, m))
+		return -1;
 	if (!m->workload)
 		return field_error(c, "workload.name", "missing");
 	return check_workload(c);
@@ -225,59 +246,50 @@ static int parse_seconds(const struct ctx *c, json_object *v, const char *field,
 	return 0;
 }
 
+static int deadline_field(const struct ctx *c, void *arg, const char *key, json_object *val,
+			  const char *sub)
+{
+	struct trial_manifest *m = arg;
+
+	if (!strcmp(key, "boot_s"))
+		return parse_seconds(c, val, sub, &m->boot_ms);
+	if (!strcmp(key, "heartbeat_s"))
+		return parse_seconds(c, val, sub, &m->heartbeat_ms);
+	if (!strcmp(key, "total_s"))
+		return parse_seconds(c, val, sub, &m->total_ms);
+	return field_error(c, sub, "unknown field (known: boot_s, heartbeat_s, total_s)");
+}
+
 static int parse_deadlines(const struct ctx *c, json_object *v)
 {
-	if (!json_object_is_type(v, json_type_object))
-		return field_error(c, "deadlines", "expected an object");
-	json_object_object_foreach(v, key, val) {
-		char sub[96];
-		int r;
+	return each_field(c, v, "deadlines", "expected an object", deadline_field, c->m);
+}
 
-		snprintf(sub, sizeof(sub), "deadlines.%s", key);
-		if (!strcmp(key, "boot_s"))
-			r = parse_seconds(c, val, sub, &c->m->boot_ms);
-		else if (!strcmp(key, "heartbeat_s"))
-			r = parse_seconds(c, val, sub, &c->m->heartbeat_ms);
-		else if (!strcmp(key, "total_s"))
-			r = parse_seconds(c, val, sub, &c->m->total_ms);
-		else
-			r = field_error(c, sub, "unknown field (known: boot_s, heartbeat_s, total_s)");
-		if (r)
-			return -1;
-	}
+static int inject_field(const struct ctx *c, void *arg, const char *key, json_object *val,
+			const char *sub)
+{
+	struct trial_manifest *m = arg;
+	double d;
+
+	if (!strcmp(key, "cmd"))
+		return get_string(c, val, sub, &m->inject_cmd);
+	if (!strcmp(key, "phase"))
+		return get_string(c, val, sub, &m->inject_phase);
+	if (strcmp(key, "after_s"))
+		return field_error(c, sub, "unknown field (known: cmd, after_s, phase)");
+	d = json_object_get_double(val);
+	if ((!json_object_is_type(val, json_type_int) &&
+	     !json_object_is_type(val, json_type_double)) || !(d >= 0 && d <= MAX_DEADLINE_S))
+		return field_error(c, sub, "expected a number of seconds 0..86400");
+	m->inject_after_ms = (unsigned)(d * 1000.0 + 0.5);
 	return 0;
 }
 
 static int parse_inject(const struct ctx *c, json_object *v)
 {
-	struct trial_manifest *m = c->m;
-
-	if (!json_object_is_type(v, json_type_object))
-		return field_error(c, "inject", "expected an object");
-	json_object_object_foreach(v, key, val) {
-		char sub[96];
-		int r;
-
-		snprintf(sub, sizeof(sub), "inject.%s", key);
-		if (!strcmp(key, "cmd"))
-			r = get_string(c, val, sub, &m->inject_cmd);
-		else if (!strcmp(key, "phase"))
-			r = get_string(c, val, sub, &m->inject_phase);
-		else if (!strcmp(key, "after_s")) {
-			double d = json_object_get_double(val);
-
-			r = 0;
-			if ((!json_object_is_type(val, json_type_int) &&
-			     !json_object_is_type(val, json_type_double)) || !(d >= 0 && d <= MAX_DEADLINE_S))
-				r = field_error(c, sub, "expected a number of seconds 0..86400");
-			else
-				m->inject_after_ms = (unsigned)(d * 1000.0 + 0.5);
-		} else
-			r = field_error(c, sub, "unknown field (known: cmd, after_s, phase)");
-		if (r)
-			return -1;
-	}
-	if (!m->inject_cmd)
+	if (each_field(c, v, "inject", "expected an object", inject_field, c->m))
+		return -1;
+	if (!c->m->inject_cmd)
 		return field_error(c, "inject.cmd", "missing");
 	return 0;
 }

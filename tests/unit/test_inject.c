@@ -71,6 +71,25 @@ static struct mutation one(struct injector *j, const char *type, const char *fn,
 	return r;
 }
 
+/* A check of one mutation, the injector still open; returns bits to or. */
+typedef int (*seed_check)(struct injector *j, const struct mutation *m);
+
+/* Apply type to fn with seeds 0..n-1, check each mutation; the or of the checks. */
+static int each_seed(const char *type, const char *fn, uint64_t n, seed_check check)
+{
+	struct injector j;
+	struct mutation m;
+	uint64_t s;
+	int bits = 0;
+
+	for (s = 0; s < n; s++) {
+		m = one(&j, type, fn, s);
+		bits |= check(&j, &m);
+		inj_close(&j);
+	}
+	return bits;
+}
+
 static uint64_t func_off(struct injector *j, const char *fn)
 {
 	size_t i;
@@ -128,20 +147,18 @@ static void test_nop(void **state)
 	inj_close(&j);
 }
 
+static int check_fentry(struct injector *j, const struct mutation *m)
+{
+	assert_int_equal(m->off, func_off(j, "fx_fentry") + 5);
+	assert_bytes(m->oldb, "c3", 1);
+	return 0;
+}
+
 static void test_nop_skips_kernel_patched_sites(void **state)
 {
-	struct injector j;
-	struct mutation m;
-	uint64_t s;
-
 	(void)state;
 	/* call __fentry__ is in __mcount_loc: ftrace validates it; only ret is a site */
-	for (s = 0; s < 8; s++) {
-		m = one(&j, "nop", "fx_fentry", s);
-		assert_int_equal(m.off, func_off(&j, "fx_fentry") + 5);
-		assert_bytes(m.oldb, "c3", 1);
-		inj_close(&j);
-	}
+	each_seed("nop", "fx_fentry", 8, check_fentry);
 }
 
 static void test_text(void **state)
@@ -159,61 +176,60 @@ static void test_text(void **state)
 	inj_close(&j);
 }
 
+/* mov %rbx,%rax = 48 89 d8: modrm reg field = rbx (src), rm = rax (dst) */
+static int check_src(struct injector *j, const struct mutation *m)
+{
+	(void)j;
+	assert_int_equal(m->len, 3);
+	assert_int_equal(m->newb[0] & 0xf8, 0x48);
+	assert_int_equal(m->newb[1], 0x89);
+	assert_int_equal(m->newb[2] & 0xc7, 0xc0);	/* rm still rax */
+	assert_true(strstr(m->after, ", %rax") != NULL);
+	assert_true(strncmp(m->after, "mov %rbx", 8) != 0);
+	assert_true(strstr(m->detail, "source operand 1: rbx -> ") != NULL);
+	return 0;
+}
+
+static int check_dst(struct injector *j, const struct mutation *m)
+{
+	(void)j;
+	assert_int_equal(m->len, 3);
+	assert_int_equal(m->newb[2] & 0xf8, 0xd8);	/* reg still rbx */
+	assert_true(strncmp(m->after, "mov %rbx, ", 10) == 0);
+	assert_string_not_equal(m->after, "mov %rbx, %rax");
+	return 0;
+}
+
 static void test_src_dst(void **state)
 {
-	struct injector j;
-	struct mutation m;
-	uint64_t s;
-
 	(void)state;
-	for (s = 0; s < 4; s++) {
-		/* mov %rbx,%rax = 48 89 d8: modrm reg field = rbx (src), rm = rax (dst) */
-		m = one(&j, "src", "fx_regs", s);
-		assert_int_equal(m.len, 3);
-		assert_int_equal(m.newb[0] & 0xf8, 0x48);
-		assert_int_equal(m.newb[1], 0x89);
-		assert_int_equal(m.newb[2] & 0xc7, 0xc0);	/* rm still rax */
-		assert_true(strstr(m.after, ", %rax") != NULL);
-		assert_true(strncmp(m.after, "mov %rbx", 8) != 0);
-		assert_true(strstr(m.detail, "source operand 1: rbx -> ") != NULL);
-		inj_close(&j);
+	each_seed("src", "fx_regs", 4, check_src);
+	each_seed("dst", "fx_regs", 4, check_dst);
+}
 
-		m = one(&j, "dst", "fx_regs", s);
-		assert_int_equal(m.len, 3);
-		assert_int_equal(m.newb[2] & 0xf8, 0xd8);	/* reg still rbx */
-		assert_true(strncmp(m.after, "mov %rbx, ", 10) == 0);
-		assert_string_not_equal(m.after, "mov %rbx, %rax");
-		inj_close(&j);
+/* mov 0x8(%rbx),%rcx = 48 8b 4b 08: 1 for a displacement flip, 2 for a base register */
+static int check_ptr(struct injector *j, const struct mutation *m)
+{
+	(void)j;
+	assert_int_equal(m->len, 4);
+	assert_bytes(m->oldb, "48 8b 4b 08", 4);
+	assert_true(strncmp(m->after, "mov ", 4) == 0);
+	assert_true(strstr(m->after, "%rcx") != NULL);
+	if (strstr(m->detail, "displacement")) {
+		assert_bytes(m->newb, "48 8b 4b", 3);
+		assert_int_equal(__builtin_popcount(m->newb[3] ^ 0x08), 1);
+		return 1;
 	}
+	assert_true(strstr(m->detail, "base register rbx -> ") != NULL);
+	assert_true(strstr(m->after, "%rbx") == NULL);
+	return 2;
 }
 
 static void test_ptr(void **state)
 {
-	struct injector j;
-	struct mutation m;
-	uint64_t s;
-	int kinds = 0;
-
 	(void)state;
-	for (s = 0; s < 16; s++) {
-		/* mov 0x8(%rbx),%rcx = 48 8b 4b 08 */
-		m = one(&j, "ptr", "fx_ptr", s);
-		assert_int_equal(m.len, 4);
-		assert_bytes(m.oldb, "48 8b 4b 08", 4);
-		assert_true(strncmp(m.after, "mov ", 4) == 0);
-		assert_true(strstr(m.after, "%rcx") != NULL);
-		if (strstr(m.detail, "displacement")) {
-			assert_bytes(m.newb, "48 8b 4b", 3);
-			assert_int_equal(__builtin_popcount(m.newb[3] ^ 0x08), 1);
-			kinds |= 1;
-		} else {
-			assert_true(strstr(m.detail, "base register rbx -> ") != NULL);
-			assert_true(strstr(m.after, "%rbx") == NULL);
-			kinds |= 2;
-		}
-		inj_close(&j);
-	}
-	assert_int_equal(kinds, 3);	/* both kinds drawn over 16 seeds */
+	/* both kinds drawn over 16 seeds */
+	assert_int_equal(each_seed("ptr", "fx_ptr", 16, check_ptr), 3);
 }
 
 static void test_branch_invert_loop(void **state)
@@ -299,22 +315,21 @@ static void test_interface(void **state)
 	inj_close(&j);
 }
 
+/* movq $ext_data,%rsi = 48 c7 c6 + 4 relocated bytes */
+static int check_reloc_kept(struct injector *j, const struct mutation *m)
+{
+	(void)j;
+	if (m->len == 7) {
+		assert_memory_equal(m->newb + 3, m->oldb + 3, 4);
+		assert_int_equal(m->nneut, 0);
+	}
+	return 0;
+}
+
 static void test_reloc_bytes_never_flipped(void **state)
 {
-	struct injector j;
-	struct mutation m;
-	uint64_t s;
-
 	(void)state;
-	/* movq $ext_data,%rsi = 48 c7 c6 + 4 relocated bytes */
-	for (s = 0; s < 64; s++) {
-		m = one(&j, "text", "fx_reloc", s);
-		if (m.len == 7) {
-			assert_memory_equal(m.newb + 3, m.oldb + 3, 4);
-			assert_int_equal(m.nneut, 0);
-		}
-		inj_close(&j);
-	}
+	each_seed("text", "fx_reloc", 64, check_reloc_kept);
 }
 
 static void test_reloc_neutralized_in_file(void **state)
