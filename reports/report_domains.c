@@ -111,43 +111,41 @@ static void table_wp(struct table *t, const struct rep_campaign *c)
 	}
 }
 
+/* A section's heading in fmt (html or md), then its table t. */
+static void section(FILE *f, enum fmt fmt, const char *html, const char *md, struct table *t)
+{
+	fputs(fmt == HTML ? html : md, f);
+	rep_table_render(t, fmt == HTML, f);
+}
+
 static void sections(FILE *f, const struct rep_campaign *c, enum fmt fmt)
 {
 	struct table t;
 
-	if (fmt == HTML)
-		fputs("<h3>NIM detection</h3>\n<p>How the NIM detected the first fault of each "
-		      "trial: <code>write_protect</code> when a protection domain caught a write it "
-		      "did not grant, otherwise the kind of the NIM's fault line (page_fault, gpf, "
-		      "wrapper_check, leaked_lock, ...).</p>\n", f);
-	else
-		fputs("\n## NIM detection\n\nHow the NIM detected the first fault of each trial "
-		      "(`write_protect`: a write its protection domain did not grant; otherwise the "
-		      "fault's kind).\n\n", f);
 	table_detection(&t, c);
-	rep_table_render(&t, fmt == HTML, f);
+	section(f, fmt, "<h3>NIM detection</h3>\n<p>How the NIM detected the first fault of each "
+		"trial: <code>write_protect</code> when a protection domain caught a write it "
+		"did not grant, otherwise the kind of the NIM's fault line (page_fault, gpf, "
+		"wrapper_check, leaked_lock, ...).</p>\n",
+		"\n## NIM detection\n\nHow the NIM detected the first fault of each trial "
+		"(`write_protect`: a write its protection domain did not grant; otherwise the "
+		"fault's kind).\n\n", &t);
 	if (!rep_mode_shown(c, REP_DOMAINS))
 		return;
-	if (fmt == HTML)
-		fputs("<h3>Native crashing faults survived, per mode</h3>\n<p>Paired: the same "
-		      "fault descriptor ran natively and in each mode; the denominator counts the "
-		      "descriptors whose native trial crashed or hung and whose trial in that mode "
-		      "counted.</p>\n", f);
-	else
-		fputs("\n## Native crashing faults survived, per mode (paired)\n\n", f);
 	table_paired(&t, c);
-	rep_table_render(&t, fmt == HTML, f);
-	if (fmt == HTML)
-		fputs("<h3>Caught by write protection that stage 1 missed</h3>\n<p>Fault "
-		      "descriptors whose nooks trial detected nothing (outcome not recovered, "
-		      "recovered_degraded or detected_unrecovered) while their domains trial caught "
-		      "a write-protection fault.</p>\n", f);
-	else
-		fputs("\n## Caught by write protection that stage 1 missed\n\nDescriptors whose "
-		      "nooks trial detected nothing while their domains trial caught a "
-		      "write-protection fault.\n\n", f);
+	section(f, fmt, "<h3>Native crashing faults survived, per mode</h3>\n<p>Paired: the same "
+		"fault descriptor ran natively and in each mode; the denominator counts the "
+		"descriptors whose native trial crashed or hung and whose trial in that mode "
+		"counted.</p>\n",
+		"\n## Native crashing faults survived, per mode (paired)\n\n", &t);
 	table_wp_summary(&t, c);
-	rep_table_render(&t, fmt == HTML, f);
+	section(f, fmt, "<h3>Caught by write protection that stage 1 missed</h3>\n<p>Fault "
+		"descriptors whose nooks trial detected nothing (outcome not recovered, "
+		"recovered_degraded or detected_unrecovered) while their domains trial caught "
+		"a write-protection fault.</p>\n",
+		"\n## Caught by write protection that stage 1 missed\n\nDescriptors whose "
+		"nooks trial detected nothing while their domains trial caught a "
+		"write-protection fault.\n\n", &t);
 	if (fmt == MD)
 		fputc('\n', f);
 	table_wp(&t, c);
