@@ -28,13 +28,19 @@ SELFTEST_CTXS="process softirq hardirq kthread"
 # guest_cmd FILE...: a guest command: tests/vm/guest_lib.sh, then FILE...
 guest_cmd() { cat "$TOP/tests/vm/guest_lib.sh" "$@"; }
 
-# nim_nic_vm DIR TIMEOUT EXT.ko DEVICE SCRIPT: boot the NIM and an isolated
-# extension with QEMU device DEVICE and a virtio-net peer, oops=panic
-# panic_on_oops=1, run guest_cmd SCRIPT; sets out (its stdout) and rc.
-nim_nic_vm() {
+# nic_vm DIR TIMEOUT EXT.ko DEVICE APPEND CMD: boot the NIM and an isolated
+# extension with QEMU device DEVICE and a virtio-net peer, kernel command
+# line APPEND, run CMD; sets out (its stdout) and rc.
+nic_vm() {
 	out=$("$NOOKS" vm run --out "$1" --timeout "$2" --module "$NIM" --module "$3" \
-		--device "$4" --device virtio-net --append "oops=panic panic_on_oops=1" \
-		--cmd "$(guest_cmd "$5")" 2>/dev/null); rc=$?
+		--device "$4" --device virtio-net --append "$5" \
+		--cmd "$6" 2>/dev/null); rc=$?
+}
+
+# nim_nic_vm DIR TIMEOUT EXT.ko DEVICE SCRIPT: nic_vm with oops=panic
+# panic_on_oops=1, running guest_cmd SCRIPT.
+nim_nic_vm() {
+	nic_vm "$1" "$2" "$3" "$4" "oops=panic panic_on_oops=1" "$(guest_cmd "$5")"
 }
 
 # need_built WHAT PATH...: `make all` builds the injector and every PATH;

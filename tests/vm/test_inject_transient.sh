@@ -17,6 +17,20 @@
 . "$(dirname "$0")/lib.sh"
 
 SWIFI="$KMOD/swifi/swifi.ko"
+# swifi_vm NAME DIR TIMEOUT CMD MODULE...: boot swifi and MODULE... with
+# oops=panic panic_on_oops=1, run CMD; sets out (its stdout) and rc, and
+# checks "NAME: guest stays up".
+swifi_vm() {
+	_name=$1 _dir=$2 _timeout=$3 _cmd=$4
+	shift 4
+	for _m; do
+		set -- "$@" --module "$_m"
+		shift
+	done
+	out=$("$NOOKS" vm run --out "$_dir" --timeout "$_timeout" --module "$SWIFI" "$@" \
+		--append "oops=panic panic_on_oops=1" --cmd "$_cmd" 2>/dev/null); rc=$?
+	expect_eq "$_name: guest stays up" 0 "$rc"
+}
 isolate_selftest
 # fault_code_site (straight-line code): the injector's nop of `inc %eax`
 # (counter = counter * 3 + 1 becomes counter * 3); the seed is searched
@@ -57,10 +71,7 @@ echo "SITES2 \$(cat \$S/code_sites | tr '\n' '|')"
 echo code_site@process > \$P/fault; echo "AFTER rc=\$? \$(cs)"
 dmesg | grep -E 'swifi: event=|nooks: (fault|recovered|detail)' | sed 's/^\[[ 0-9.]*\] //'
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 120 --module "$SWIFI" --module "$NIM" \
-	--module "$T_TMP/st.ko" --append "oops=panic panic_on_oops=1" \
-	--cmd "$(guest_cmd "$T_TMP/nim.sh")" 2>/dev/null); rc=$?
-expect_eq "isolated: guest stays up" 0 "$rc"
+swifi_vm isolated "$T_TMP/r1" 120 "$(guest_cmd "$T_TMP/nim.sh")" "$NIM" "$T_TMP/st.ko"
 expect_match "pristine code: counter 0 -> 1" "^BEFORE rc=0 1$" "$out"
 expect_match "live patch accepted" "^PATCH rc=0$" "$out"
 expect_match "site armed: int3 + mutant bytes in the text" "^SITES0 0 nooks_selftest \\+0x[0-9a-f]+ armed armed$" "$out"
@@ -94,9 +105,7 @@ rmmod swifi && echo "RMMOD ok"
 echo code_site@process > \$P/fault; echo "AGAIN rc=\$? \$(cs)"
 dmesg | grep -E 'swifi: ' | sed 's/^\[[ 0-9.]*\] //'
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r2" --timeout 90 --module "$SWIFI" --module "$ST" \
-	--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/native.sh")" 2>/dev/null); rc=$?
-expect_eq "native: guest stays up" 0 "$rc"
+swifi_vm native "$T_TMP/r2" 90 "$(cat "$T_TMP/native.sh")" "$ST"
 expect_match "native: two sites patched at once" "swifi: event=code_patched module=nooks_selftest sites=2$" "$out"
 expect_match "native: the mutant ran (counter 0 -> 0)" "^MUTANT rc=0 0$" "$out"
 expect_match "native: code_fired" "swifi: event=code_fired module=nooks_selftest site=0 .*at=fault_code_site\\+" "$out"
@@ -138,9 +147,7 @@ rmmod nooks_selftest; echo "GONE \$(cat \$S/patch_at)"
 rmmod swifi && echo "RMMOD ok"
 dmesg | grep -E 'swifi: ' | sed 's/^\[[ 0-9.]*\] //'
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r3" --timeout 90 --module "$SWIFI" --module "$ST" \
-	--append "oops=panic panic_on_oops=1" --cmd "$(cat "$T_TMP/trigger.sh")" 2>/dev/null); rc=$?
-expect_eq "trigger: guest stays up" 0 "$rc"
+swifi_vm trigger "$T_TMP/r3" 90 "$(cat "$T_TMP/trigger.sh")" "$ST"
 expect_match "trigger: a function the module lacks is refused" "^NOFUNC rc=1$" "$out"
 expect_match "trigger: a kernel function outside the module is refused" "^NOTOURS rc=1$" "$out"
 expect_match "trigger: a zero count is refused" "^ZERO rc=1$" "$out"

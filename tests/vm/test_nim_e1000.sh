@@ -35,9 +35,8 @@ ping -c 20 -i 0.05 -W 2 10.9.0.2 | tail -1
 ip link set eth0 down
 rmmod e1000 && echo "RMMOD ok"
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 170 --module "$NIM" --module "$T_TMP/e1000.ko" \
-	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1" \
-	--cmd "$(cat "$T_TMP/clean.sh")" 2>/dev/null); rc=$?
+nic_vm "$T_TMP/r1" 170 "$T_TMP/e1000.ko" e1000 "oops=panic panic_on_oops=1" \
+	"$(cat "$T_TMP/clean.sh")"
 expect_eq "clean isolated e1000: guest ok" 0 "$rc"
 expect_eq "clean: every round passed" "CLEAN $CLEAN_ROUNDS" "$(printf '%s\n' "$out" | grep '^CLEAN')"
 expect_eq "clean: no fault detected" "FAULTS 0" "$(printf '%s\n' "$out" | grep '^FAULTS')"
@@ -74,9 +73,8 @@ ip link set eth0 down
 rmmod e1000 && echo "RMMOD ok"
 EOS
 # page_poison: a DMA write into a freed page is reported when it is reused
-out=$("$NOOKS" vm run --out "$T_TMP/r2" --timeout 170 --module "$NIM" --module "$T_TMP/e1000.ko" \
-	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1 page_poison=1" \
-	--cmd "$(cat "$T_TMP/fault.sh")" 2>/dev/null); rc=$?
+nic_vm "$T_TMP/r2" 170 "$T_TMP/e1000.ko" e1000 "oops=panic panic_on_oops=1 page_poison=1" \
+	"$(cat "$T_TMP/fault.sh")"
 expect_eq "faulting e1000: guest stays up" 0 "$rc"
 if [ "$rc" != 0 ]; then	# keep the evidence
 	mkdir -p "$TOP/build/test-logs"

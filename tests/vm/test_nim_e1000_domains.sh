@@ -46,9 +46,8 @@ echo "WP \$(cat $NP/pd_write_faults)"
 echo "SYNCS \$(cat $NP/pd_syncs) INVAL \$(cat $NP/pd_invalidations) TABLES \$(cat $NP/pd_table_pages)"
 rmmod e1000 && echo "RMMOD ok"
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout $((60 + RUNS * 20)) --module "$NIM" --module "$T_TMP/e1000.ko" \
-	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1" \
-	--cmd "$(cat "$T_TMP/clean.sh")" 2>/dev/null); rc=$?
+nic_vm "$T_TMP/r1" $((60 + RUNS * 20)) "$T_TMP/e1000.ko" e1000 "oops=panic panic_on_oops=1" \
+	"$(cat "$T_TMP/clean.sh")"
 expect_eq "clean e1000 in a domain: guest ok" 0 "$rc"
 expect_match "clean: domain built" "PD created" "$out"
 expect_eq "clean: netdev workload passed $RUNS/$RUNS times" "PASSED $RUNS" "$(printf '%s\n' "$out" | grep '^PASSED')"
@@ -96,9 +95,8 @@ dmesg | grep 'write_protect=' | sed 's/^\[[ 0-9.]*\] //'
 ip link set eth0 down
 rmmod e1000 && echo "RMMOD ok"
 EOS
-out=$("$NOOKS" vm run --out "$T_TMP/r2" --timeout 200 --module "$NIM" --module "$T_TMP/e1000.ko" \
-	--device e1000 --device virtio-net --append "oops=panic panic_on_oops=1" \
-	--cmd "$(cat "$T_TMP/fault.sh")" 2>/dev/null); rc=$?
+nic_vm "$T_TMP/r2" 200 "$T_TMP/e1000.ko" e1000 "oops=panic panic_on_oops=1" \
+	"$(cat "$T_TMP/fault.sh")"
 expect_eq "faulting e1000 in a domain: guest stays up" 0 "$rc"
 expect_eq "stage 1: the wild write is not detected and changes the kernel word" \
 	"STAGE1 faults=0 target=24590" "$(printf '%s\n' "$out" | grep '^STAGE1')"

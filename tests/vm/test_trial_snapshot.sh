@@ -17,6 +17,14 @@ ko="$KMOD/selftest/nooks_selftest.ko"
 field() { jq -r "$1" "$2" 2>/dev/null; }
 out() { jq -r 'select(.event == "output") | .line' "$1/agent.log"; }
 run() { "$NOOKS" trial run "$@" --image "$img" >/dev/null 2>&1; }
+# expect_new_snapshot NAME DIR: the trial in DIR was restored from a
+# snapshot it created (a check; on failure its snapshot fields and evidence)
+expect_new_snapshot() {
+	expect_eq "$1" "restore true" \
+		"$(field .reset "$2/result.json") $(field .snapshot.created "$2/result.json")" ||
+		{ jq -c '{reset, reset_reason, snapshot}' "$2/result.json" | sed 's/^/# /'
+		  keep_evidence test_trial_snapshot "$2"; }
+}
 
 # Two runners at once on an empty cache: one creates, both restore.
 cat >"$T_TMP/t1.json" <<JSON
@@ -85,18 +93,12 @@ expect_eq "broken snapshot: removed from the cache" 0 "$(ls -d "$NOOKS_CACHE"/sn
 # A changed image invalidates its snapshots.
 run "$T_TMP/t2.json" --out "$T_TMP/e"
 k1=$(field .snapshot.key "$T_TMP/e/result.json")
-expect_eq "recreated after the broken one" "restore true" \
-	"$(field .reset "$T_TMP/e/result.json") $(field .snapshot.created "$T_TMP/e/result.json")" ||
-	{ jq -c '{reset, reset_reason, snapshot}' "$T_TMP/e/result.json" | sed 's/^/# /'
-	  keep_evidence test_trial_snapshot "$T_TMP/e"; }
+expect_new_snapshot "recreated after the broken one" "$T_TMP/e"
 (cd "$T_TMP" && mkdir -p extra && echo changed >extra/file && echo extra/file | cpio -o -H newc 2>/dev/null) \
 	>>"$img/initramfs.cpio"
 run "$T_TMP/t2.json" --out "$T_TMP/f"
 k2=$(field .snapshot.key "$T_TMP/f/result.json")
-expect_eq "changed image: restored from a new snapshot" "restore true" \
-	"$(field .reset "$T_TMP/f/result.json") $(field .snapshot.created "$T_TMP/f/result.json")" ||
-	{ jq -c '{reset, reset_reason, snapshot}' "$T_TMP/f/result.json" | sed 's/^/# /'
-	  keep_evidence test_trial_snapshot "$T_TMP/f"; }
+expect_new_snapshot "changed image: restored from a new snapshot" "$T_TMP/f"
 if [ -n "$k2" ] && [ "$k1" != "$k2" ]; then pass "changed image: new key"
 else fail "changed image: new key" "'$k1' then '$k2'"; fi
 expect_eq "changed image: old snapshot removed" "$k2" \
