@@ -24,6 +24,24 @@ isolate_selftest() {
 # contexts it faults in.
 SELFTEST_KINDS="null_read:page_fault null_write:page_fault null_call:page_fault gpf:gpf divide:trap ud2:trap bug:bug ro_write:page_fault stack_protector:fortify double_free:wrapper_check panic:panic"
 SELFTEST_CTXS="process softirq hardirq kthread"
+SELFTEST_NAMES=$(for k in $SELFTEST_KINDS; do printf '%s ' "${k%%:*}"; done)
+
+# selftest_fault_re NAME KIND CONTEXT: the regex of the NIM's fault event
+# for the self-test's fault NAME of KIND in CONTEXT: attributed to the
+# faulting function (ip=, or from= for a wild call); a kthread is process
+# context.
+selftest_fault_re() {
+	case $1 in
+	# tail calls: the second kfree and fn() are jmps out of fault_*()
+	double_free) _site='run_fault\+' ;;
+	null_call) _site='0x0 from=run_fault\+' ;;
+	stack_protector) _site='fault_stack_protector.cold\+' ;;	# fortify_panic call
+	*) _site="fault_$1\\+" ;;
+	esac
+	_ctx=$3
+	[ "$3" = kthread ] && _ctx=process
+	printf '%s\n' "fault domain=nooks_selftest kind=$2 ip=$_site.* ctx=$_ctx state=failed"
+}
 
 # guest_cmd FILE...: a guest command: tests/vm/guest_lib.sh, then FILE...
 guest_cmd() { cat "$TOP/tests/vm/guest_lib.sh" "$@"; }

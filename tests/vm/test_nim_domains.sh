@@ -13,9 +13,6 @@
 
 isolate_selftest
 
-KINDS=$SELFTEST_KINDS
-CTXS=$SELFTEST_CTXS
-names=$(for k in $KINDS; do printf '%s ' "${k%%:*}"; done)
 cat >"$T_TMP/run.sh" <<EOS
 P=/sys/module/nooks_selftest/parameters
 N=/sys/module/nooks/parameters
@@ -49,8 +46,8 @@ echo "AFTER kg=\$(cat /proc/sys/kernel/randomize_va_space) value=\$(cat \$V/valu
 echo "WP \$(cat \$N/pd_write_faults)"
 f0=\$(cat /sys/kernel/nooks/faults)
 for round in 1; do
-	for k in $names; do
-		for c in $CTXS; do
+	for k in $SELFTEST_NAMES; do
+		for c in $SELFTEST_CTXS; do
 			wait_running || exit 3
 			echo \$k@\$c > \$P/fault 2>/dev/null
 			echo "T \$k@\$c rc=\$? \$(dmesg | grep 'nooks: fault ' | tail -n 1)"
@@ -82,18 +79,13 @@ for SMP in 1 2; do
 	expect_match "module data named in the event (smp $SMP)" "write_protect=[0-9a-f]+ target=value\\+0x0/.* \\[nooks_victim\\]" "$out"
 	expect_eq "targets unchanged after 9 wild writes (smp $SMP)" "AFTER kg=2 value=30583 obj=3333" "$(printf '%s\n' "$out" | grep '^AFTER')"
 	expect_eq "9 write-protection faults counted (smp $SMP)" "WP 9" "$(printf '%s\n' "$out" | grep '^WP')"
-	n=$(echo $KINDS | wc -w)
+	n=$(echo $SELFTEST_KINDS | wc -w)
 	expect_eq "stage 1 matrix: every fault counted (smp $SMP)" "MATRIX faults=$((n * 4))" "$(printf '%s\n' "$out" | grep '^MATRIX')"
-	for k in $KINDS; do
-		for c in $CTXS; do
-			name=${k%%:*} kind=${k#*:} ctx=$c
-			[ $c = kthread ] && ctx=process
-			site="fault_$name\\+"
-			[ $name = double_free ] && site="run_fault\\+"
-			[ $name = null_call ] && site="0x0 from=run_fault\\+"
-			[ $name = stack_protector ] && site="fault_stack_protector.cold\\+"
+	for k in $SELFTEST_KINDS; do
+		for c in $SELFTEST_CTXS; do
+			name=${k%%:*} kind=${k#*:}
 			expect_match "domains on: $name@$c caught as $kind (smp $SMP)" \
-				"^T $name@$c rc=1 .*nooks: fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" "$out"
+				"^T $name@$c rc=1 .*nooks: $(selftest_fault_re $name $kind $c)" "$out"
 		done
 	done
 	expect_match "clean unload (smp $SMP)" "RMMOD ok" "$out"

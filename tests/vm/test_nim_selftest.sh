@@ -7,13 +7,10 @@
 
 isolate_selftest
 
-KINDS=$SELFTEST_KINDS
-CTXS=$SELFTEST_CTXS
-names=$(for k in $KINDS; do printf '%s ' "${k%%:*}"; done)
 cat >"$T_TMP/run.sh" <<EOS
 for round in 1 2; do
-	for k in $names; do
-		for c in $CTXS; do
+	for k in $SELFTEST_NAMES; do
+		for c in $SELFTEST_CTXS; do
 			wait_running || exit 3
 			echo \$k@\$c > /sys/module/nooks_selftest/parameters/fault 2>/dev/null
 			echo "T \$round \$k@\$c rc=\$? \$(dmesg | grep 'nooks: fault' | tail -n 1)"
@@ -31,7 +28,7 @@ EOS
 out=$("$NOOKS" vm run --out "$T_TMP/r1" --timeout 170 --module "$NIM" --module "$T_TMP/st.ko" \
 	--append "oops=panic panic_on_oops=1" --cmd "$(guest_cmd "$T_TMP/run.sh")" 2>/dev/null); rc=$?
 expect_eq "guest stays up through all faults" 0 "$rc"
-n=$(echo $KINDS | wc -w)
+n=$(echo $SELFTEST_KINDS | wc -w)
 expected=$((2 * n * 4))
 expect_eq "every fault counted" "FAULTS $expected" "$(printf '%s\n' "$out" | grep '^FAULTS')"
 expect_eq "every fault recovered" "RECOVERIES $expected" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
@@ -39,16 +36,10 @@ expect_eq "only the WARN returned normally" "SURVIVED 1" "$(printf '%s\n' "$out"
 # Each trigger is followed by its own fault event: right kind, right
 # context (a kthread is process context), attributed to the faulting
 # function (ip=, or from= for a wild call), in both rounds.
-for k in $KINDS; do
-	for c in $CTXS; do
-		name=${k%%:*} kind=${k#*:} ctx=$c
-		[ $c = kthread ] && ctx=process
-		site="fault_$name\\+"
-		# tail calls: the second kfree and fn() are jmps out of fault_*()
-		[ $name = double_free ] && site="run_fault\\+"
-		[ $name = null_call ] && site="0x0 from=run_fault\\+"
-		[ $name = stack_protector ] && site="fault_stack_protector.cold\\+" # fortify_panic call
-		cnt=$(printf '%s\n' "$out" | grep -E "^T [12] $name@$c rc=1 .*fault domain=nooks_selftest kind=$kind ip=$site.* ctx=$ctx state=failed" | wc -l)
+for k in $SELFTEST_KINDS; do
+	for c in $SELFTEST_CTXS; do
+		name=${k%%:*} kind=${k#*:}
+		cnt=$(printf '%s\n' "$out" | grep -E "^T [12] $name@$c rc=1 .*$(selftest_fault_re $name $kind $c)" | wc -l)
 		expect_eq "$name@$c caught as $kind, twice" 2 "$cnt"
 	done
 done
