@@ -119,6 +119,16 @@ console_clean() {
 	pass "$1"
 }
 
+# console_no_oops NAME LOG: pass unless console LOG shows an oops, BUG or
+# panic (a WARN may be expected: the self-test triggers one).
+console_no_oops() {
+	if grep -Eq 'Oops|kernel BUG at|Kernel panic -|general protection fault,|invalid opcode:|Call Trace' "$2"; then
+		fail "$1" "$(grep -E 'Oops|BUG at|panic -|protection fault,|opcode:|Call Trace' "$2" | head -3)"
+	else
+		pass "$1"
+	fi
+}
+
 # keep_evidence NAME DIR: copy a failed run's directory (console, agent
 # log, trial.json) out of T_TMP to build/test-evidence/NAME.PID, so an
 # intermittent failure leaves what is needed to find its cause.

@@ -89,12 +89,7 @@ for SMP in 1 2; do
 		done
 	done
 	expect_match "clean unload (smp $SMP)" "RMMOD ok" "$out"
-	con=$(cat "$T_TMP/r$SMP/console.log")
-	if printf '%s\n' "$con" | grep -Eq 'Oops|kernel BUG at|Kernel panic -|general protection fault,|invalid opcode:|Call Trace'; then
-		fail "no oops on the console (smp $SMP)" "$(printf '%s\n' "$con" | grep -E 'Oops|BUG at|panic -|protection fault,|opcode:|Call Trace' | head -3)"
-	else
-		pass "no oops on the console (smp $SMP)"
-	fi
+	console_no_oops "no oops on the console (smp $SMP)" "$T_TMP/r$SMP/console.log"
 	printf '%s\n' "$out" | grep '^STAT'
 done
 no_qemu_left "no qemu left"
