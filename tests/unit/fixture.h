@@ -2,8 +2,8 @@
  * fixture.h - what the unit tests share: recorded fixtures (tests/fixtures/
  * ...): read one, its expectations from its "# key: value" header lines,
  * its body after them; and the test program's temporary directory (a
- * cmocka group setup and teardown).  Header-only: static, for the test
- * files.
+ * cmocka group setup and teardown); output captured in memory.  Header-only:
+ * static, for the test files.
  */
 #ifndef NOOKS_TEST_FIXTURE_H
 #define NOOKS_TEST_FIXTURE_H
@@ -88,6 +88,29 @@ static inline int fixture_tmp_teardown(void **state)
 	(void)state;
 	remove_tree(fixture_tmp);
 	return 0;
+}
+
+/* Output written in memory: mem_open() a stream, write, mem_text() its text. */
+struct mem_out {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+/* A stream into m (NULL if it cannot be opened). */
+static inline FILE *mem_open(struct mem_out *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	return m->f;
+}
+
+/* Closes m's stream; what was written (malloc'd, for free()). */
+static inline char *mem_text(struct mem_out *m)
+{
+	fclose(m->f);
+	return m->buf;
 }
 
 #endif

@@ -84,9 +84,8 @@ static void test_fs_counts(void **state)
 	struct rep_campaign c;
 	struct store *st;
 	int64_t cid;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	struct mem_out m;
+	char *buf;
 
 	(void)state;
 	st = make_db("a.db", &cid);
@@ -100,16 +99,14 @@ static void test_fs_counts(void **state)
 	assert_int_equal(c.ext[0].fs_corrupt[1], 0);
 	assert_int_equal(c.ext[1].fs_checked[0], 0);
 	assert_true(rep_has_fs(&c));
-	f = open_memstream(&buf, &len);
-	report_print_summary(&c, f);
-	fclose(f);
+	report_print_summary(&c, mem_open(&m));
+	buf = mem_text(&m);
 	assert_non_null(strstr(buf, "fat: fs corrupt after trial (fsck.vfat -n): native 1 of 3 "
 				    "(dirty bit left: 2), nooks 0 of 1 (dirty bit left: 0)\n"));
 	assert_null(strstr(buf, "e1000: fs corrupt"));
 	free(buf);
-	f = open_memstream(&buf, &len);
-	report_write_md(&c, f);
-	fclose(f);
+	report_write_md(&c, mem_open(&m));
+	buf = mem_text(&m);
 	assert_non_null(strstr(buf, "## Filesystem left corrupt"));
 	assert_non_null(strstr(buf, "| fat | native | 3 | 1 | 2 |"));
 	free(buf);
@@ -122,8 +119,8 @@ static void test_no_disk_no_fs_section(void **state)
 	struct rep_campaign c;
 	struct store *st;
 	int64_t cid, img, e, f;
-	char *p = xasprintf("%s/n.db", fixture_tmp), *buf = NULL;
-	size_t len = 0;
+	char *p = xasprintf("%s/n.db", fixture_tmp), *buf;
+	struct mem_out m;
 	FILE *o;
 
 	(void)state;
@@ -139,10 +136,10 @@ static void test_no_disk_no_fs_section(void **state)
 	put(st, cid, f, "e1000/0000/native", "native", "crash", 0, 0, 0);
 	assert_int_equal(report_load(st, cid, &c), 0);
 	assert_false(rep_has_fs(&c));
-	o = open_memstream(&buf, &len);
+	o = mem_open(&m);
 	report_print_summary(&c, o);
 	report_write_md(&c, o);
-	fclose(o);
+	buf = mem_text(&m);
 	assert_null(strstr(buf, "fs corrupt"));
 	assert_null(strstr(buf, "Filesystem left corrupt"));
 	free(buf);
@@ -252,13 +249,10 @@ static struct store *make_domains_db(int64_t *cid)
 
 static char *capture(void (*fn)(const struct rep_campaign *, FILE *), const struct rep_campaign *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *o = open_memstream(&buf, &len);
+	struct mem_out m;
 
-	fn(c, o);
-	fclose(o);
-	return buf;
+	fn(c, mem_open(&m));
+	return mem_text(&m);
 }
 
 static void md(const struct rep_campaign *c, FILE *f) { assert_int_equal(report_write_md(c, f), 0); }
@@ -597,8 +591,8 @@ static void test_compare_within_mixed_kernels(void **state)
 {
 	struct store *st = kernel_db("w.db");
 	struct rep_campaign c;
-	char *buf = NULL;
-	size_t len = 0;
+	struct mem_out m;
+	char *buf;
 	FILE *f;
 
 	(void)state;
@@ -621,10 +615,10 @@ static void test_compare_within_mixed_kernels(void **state)
 	}
 	assert_int_equal(report_load(st, 2, &c), 0);
 	assert_int_equal(c.n_kernels, 2);
-	f = open_memstream(&buf, &len);
+	f = mem_open(&m);
 	assert_int_equal(report_kernel_check(&c, NULL, 0, f), -1);
 	assert_int_equal(report_kernel_check(&c, NULL, 1, f), 0);
-	fclose(f);
+	buf = mem_text(&m);
 	assert_string_equal(buf, "kernels differ (--allow-kernel-change): 6.1.0-56-amd64 (2 trials), "
 				 "6.1.0-57-amd64 (fallback from 6.1.0-58-amd64=6.1.170-1; 1 trial)\n");
 	free(buf);

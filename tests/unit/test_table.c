@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "table.h"
 
 static const struct tab_col cols[] = {
@@ -20,13 +21,10 @@ static const struct tab_col cols[] = {
 
 static char *render(const struct table *t, void (*fn)(const struct table *, FILE *))
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct mem_out m;
 
-	fn(t, f);
-	fclose(f);
-	return buf;
+	fn(t, mem_open(&m));
+	return mem_text(&m);
 }
 
 /* fn renders t exactly as want. */
