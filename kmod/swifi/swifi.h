@@ -8,9 +8,13 @@
 #define SWIFI_H
 
 struct module;
+struct mutex;
 
 /* A live module loaded after swifi, with a reference held, or NULL. */
 struct module *swifi_get_live(const char *name);
+/* fn(a writable copy of val) under lock: its result, or -ENOMEM (a
+ * parameter's set handler that parses its value in place). */
+int swifi_call_locked(struct mutex *lock, const char *val, int (*fn)(char *buf));
 
 int swifi_text_init(void);
 void swifi_text_exit(void);

@@ -22,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "prng.h"
@@ -80,6 +81,20 @@ struct module *swifi_get_live(const char *name)
 		mod = NULL;
 	mutex_unlock(&swifi_lock);
 	return mod;
+}
+
+int swifi_call_locked(struct mutex *lock, const char *val, int (*fn)(char *buf))
+{
+	char *buf = kstrdup(val, GFP_KERNEL);
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	mutex_lock(lock);
+	r = fn(buf);
+	mutex_unlock(lock);
+	kfree(buf);
+	return r;
 }
 
 static int do_flip(const char *name, unsigned long addr, unsigned long len, u64 seed,

@@ -209,16 +209,7 @@ static int do_patch(char *buf)
 
 int swifi_text_patch(const char *val)
 {
-	char *buf = kstrdup(val, GFP_KERNEL);
-	int r;
-
-	if (!buf)
-		return -ENOMEM;
-	mutex_lock(&text_lock);
-	r = do_patch(buf);
-	mutex_unlock(&text_lock);
-	kfree(buf);
-	return r;
+	return swifi_call_locked(&text_lock, val, do_patch);
 }
 
 /* Whether SITES (the part after MODULE) would be accepted for mod now. */

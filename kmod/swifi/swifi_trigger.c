@@ -148,16 +148,7 @@ out_put:
 
 static int patch_at_set(const char *val, const struct kernel_param *kp)
 {
-	char *buf = kstrdup(val, GFP_KERNEL);
-	int r;
-
-	if (!buf)
-		return -ENOMEM;
-	mutex_lock(&trig_lock);
-	r = arm(buf);
-	mutex_unlock(&trig_lock);
-	kfree(buf);
-	return r;
+	return swifi_call_locked(&trig_lock, val, arm);
 }
 
 static int patch_at_get(char *buf, const struct kernel_param *kp)
