@@ -451,7 +451,7 @@ int main(int argc, char **argv)
 	struct client_report rep;
 	struct wl_net n;
 	char buf[256], why[300] = "";
-	int pipe_rep[2], pipe_unload[2], ready, st, unloaded_ok = 1;
+	int pipe_rep[2], pipe_unload[2], ready, st, unloaded_ok = 1, bench;
 	pid_t pid;
 
 	wl_name = "khttpd";
@@ -464,14 +464,12 @@ int main(int argc, char **argv)
 	o.deadline = 180;
 	o.large = 1 << 20;
 	wl_parse(argc, argv, opts, WL_ARRAY_SIZE(opts));
-	if (strcmp(o.mode, "test") && strcmp(o.mode, "bench"))
-		wl_finish(WL_INFRA, "unknown mode '%s' (test or bench)", o.mode);
+	bench = wl_bench(o.mode);
 	if (!o.requests)
-		o.requests = strcmp(o.mode, "bench") ? 400 : 3000;
+		o.requests = bench ? 3000 : 400;
 	if (o.conns < 1 || o.conns > MAX_CONNS)
 		wl_finish(WL_INFRA, "invalid value '%lu' for parameter '--conns' (1..16)", o.conns);
-	if (!o.deadline)
-		wl_finish(WL_INFRA, "invalid value '0' for parameter '--deadline'");
+	wl_check_deadline(o.deadline);
 	wl_set_phase("setup");
 	wl_deadline((unsigned)o.deadline);
 	if (wl_read_str("/sys/module/khttpd/parameters/port", buf, sizeof(buf)))

@@ -382,18 +382,16 @@ int main(int argc, char **argv)
 	};
 	struct wl_net n;
 	uint64_t t_start;
-	int ready;
+	int ready, bench;
 
 	wl_name = "netdev";
 	wl_parse(argc, argv, opts, WL_ARRAY_SIZE(opts));
-	if (strcmp(mode, "test") && strcmp(mode, "bench"))
-		wl_finish(WL_INFRA, "unknown mode '%s' (test or bench)", mode);
+	bench = wl_bench(mode);
 	if (!bytes)
-		bytes = strcmp(mode, "bench") ? 4ul << 20 : 32ul << 20;
+		bytes = bench ? 32ul << 20 : 4ul << 20;
 	if (!pings)
-		pings = strcmp(mode, "bench") ? 10 : 100;
-	if (!deadline)
-		wl_finish(WL_INFRA, "invalid value '0' for parameter '--deadline'");
+		pings = bench ? 100 : 10;
+	wl_check_deadline(deadline);
 	wl_set_phase("setup");
 	t_start = wl_now_ns();
 	wl_deadline((unsigned)deadline);

@@ -320,15 +320,14 @@ int main(int argc, char **argv)
 	uint64_t t0;
 	double secs;
 	size_t i;
+	int bench;
 
 	wl_name = "vfat";
 	wl_parse(argc, argv, opts, WL_ARRAY_SIZE(opts));
-	if (strcmp(mode, "test") && strcmp(mode, "bench"))
-		wl_finish(WL_INFRA, "unknown mode '%s' (test or bench)", mode);
+	bench = wl_bench(mode);
 	if (!rounds)
-		rounds = strcmp(mode, "bench") ? 2 : 5;
-	if (!deadline)
-		wl_finish(WL_INFRA, "invalid value '0' for parameter '--deadline'");
+		rounds = bench ? 5 : 2;
+	wl_check_deadline(deadline);
 	wl_set_phase("mount");
 	wl_deadline((unsigned)deadline);
 	check_device(dev);

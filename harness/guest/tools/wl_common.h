@@ -226,6 +226,21 @@ static inline void wl_parse(int argc, char **argv, const struct wl_opt *opts, si
 	}
 }
 
+/* Whether mode (--mode) is "bench" rather than "test"; another ends with WL_INFRA. */
+static inline int wl_bench(const char *mode)
+{
+	if (strcmp(mode, "test") && strcmp(mode, "bench"))
+		wl_finish(WL_INFRA, "unknown mode '%s' (test or bench)", mode);
+	return !strcmp(mode, "bench");
+}
+
+/* A --deadline of 0 ends with WL_INFRA. */
+static inline void wl_check_deadline(unsigned long deadline)
+{
+	if (!deadline)
+		wl_finish(WL_INFRA, "invalid value '0' for parameter '--deadline'");
+}
+
 /* ---- time, payload, checksum ----------------------------------------- */
 
 static inline uint64_t wl_now_ns(void)
