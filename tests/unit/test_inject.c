@@ -116,15 +116,17 @@ static void assert_bytes(const uint8_t *got, const char *hexs, unsigned len)
 	}
 }
 
-static const struct kreloc *reloc_in(struct injector *j, uint64_t off)
+/* .text has a relocation at off, of type. */
+static void assert_reloc(struct injector *j, uint64_t off, unsigned type)
 {
 	struct ksec *s = kobj_section(&j->obj, ".text");
 	size_t i;
 
 	for (i = 0; i < s->nrel; i++)
 		if (s->rel[i].offset == off)
-			return &s->rel[i];
-	return NULL;
+			break;
+	assert_true(i < s->nrel);
+	assert_int_equal(s->rel[i].type, type);
 }
 
 static void test_nop(void **state)
@@ -279,7 +281,6 @@ static void test_irq(void **state)
 {
 	struct injector j;
 	struct mutation m = one(&j, "irq", "fx_cli", 1);
-	const struct kreloc *r;
 
 	(void)state;
 	assert_bytes(m.oldb, "fa", 1);
@@ -292,9 +293,7 @@ static void test_irq(void **state)
 	assert_bytes(m.newb, "0f 1f 44 00 00", 5);
 	assert_int_equal(m.nneut, 1);
 	assert_true(strstr(m.neut[0], "R_X86_64_PLT32 _raw_spin_lock_irqsave") != NULL);
-	r = reloc_in(&j, m.off + 1);
-	assert_non_null(r);
-	assert_int_equal(r->type, R_X86_64_NONE);
+	assert_reloc(&j, m.off + 1, R_X86_64_NONE);
 	inj_close(&j);
 }
 
@@ -302,16 +301,13 @@ static void test_interface(void **state)
 {
 	struct injector j;
 	struct mutation m = one(&j, "interface", "fx_iface", 1);
-	const struct kreloc *r;
 
 	(void)state;
 	assert_int_equal(m.off, func_off(&j, "fx_iface"));
 	assert_bytes(m.oldb, "bf 07 00 00 00", 5);
 	assert_bytes(m.newb, "0f 1f 44 00 00", 5);
 	assert_int_equal(m.nneut, 0);
-	r = reloc_in(&j, m.off + 6);	/* the call's own relocation stays */
-	assert_non_null(r);
-	assert_int_equal(r->type, R_X86_64_PLT32);
+	assert_reloc(&j, m.off + 6, R_X86_64_PLT32);	/* the call's own relocation stays */
 	inj_close(&j);
 }
 
@@ -337,7 +333,6 @@ static void test_reloc_neutralized_in_file(void **state)
 	struct injector j, k;
 	struct mutation m;
 	char *out = xasprintf("%s/reloc.ko", tmpdir);
-	const struct kreloc *r;
 
 	(void)state;
 	do {	/* nop on fx_reloc until the relocated movq is the one deleted */
@@ -352,9 +347,7 @@ static void test_reloc_neutralized_in_file(void **state)
 	assert_int_equal(kobj_write(&j.obj, out), 0);
 	inj_close(&j);
 	assert_int_equal(inj_open(&k, out), 0);
-	r = reloc_in(&k, m.off + 3);
-	assert_non_null(r);
-	assert_int_equal(r->type, R_X86_64_NONE);
+	assert_reloc(&k, m.off + 3, R_X86_64_NONE);
 	assert_int_equal(k.obj.len, fx_len);	/* same size, same layout */
 	assert_memory_equal(text_at(&k, m.off), m.newb, 7);
 	inj_close(&k);
