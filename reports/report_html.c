@@ -455,13 +455,6 @@ static void trial_mutations(FILE *f, struct store *st, int64_t fault_id)
 	sqlite3_finalize(s);
 }
 
-static void kv(FILE *f, const char *k, const char *v)
-{
-	fprintf(f, "<tr><th class=\"l\">%s</th><td class=\"l\">", k);
-	html_escape(f, v);
-	fputs("</td></tr>\n", f);
-}
-
 static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_stmt *s,
 		      const char *dir)
 {
@@ -476,7 +469,10 @@ static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_st
 		"fs dirty bit left", "fsck", "runtime faults armed", "runtime faults fired",
 		"NIM detection", "write target",
 	};
+	/* a key/value table: the key column is the row's header cell */
+	static const struct tab_col cols[] = { COL_LTH("field"), COL_L("value") };
 	FILE *f = fopen(path, "w");
+	struct table t;
 	size_t len;
 	int i;
 
@@ -490,11 +486,18 @@ static int trial_page(struct store *st, const struct rep_campaign *c, sqlite3_st
 	html_escape(f, c->name);
 	fputs("</a></p><h1>Trial ", f);
 	html_escape(f, col(s, 1));
-	fprintf(f, "</h1>\n<table id=\"tbl-trial\">\n");
+	fputs("</h1>\n", f);
+	tab_init(&t, "tbl-trial", cols, (int)ARRAY_SIZE(cols));
+	tab_no_head(&t);
 	for (i = 1; i < (int)ARRAY_SIZE(names); i++)
-		if (names[i] && sqlite3_column_type(s, i) != SQLITE_NULL)
-			kv(f, names[i], col(s, i));
-	fputs("</table>\n<h2>Fault descriptor and disassembly</h2>\n", f);
+		if (names[i] && sqlite3_column_type(s, i) != SQLITE_NULL) {
+			tab_row(&t);
+			tab_text(&t, names[i]);
+			tab_text(&t, col(s, i));
+		}
+	tab_html(&t, f);
+	tab_release(&t);
+	fputs("<h2>Fault descriptor and disassembly</h2>\n", f);
 	trial_mutations(f, st, sqlite3_column_int64(s, 25));
 	fputs("<h2>Console excerpt</h2>\n", f);
 	if (store_log_get(st, id, "console", &log, &len) == 0) {

@@ -65,7 +65,7 @@ void rep_table_fs(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
 		COL_L("extension"), COL_L("mode"), COL_R("checked"),
-		COL_R("fs corrupt after trial"), { "rate", TAB_RIGHT, TAB_HTML_ONLY, 0, 0 },
+		COL_R("fs corrupt after trial"), { .head = "rate", .align = TAB_RIGHT, .only = TAB_HTML_ONLY },
 		COL_R("dirty bit left"),
 	};
 	int i, m;
@@ -101,8 +101,8 @@ void rep_table_sigs(struct table *t, const struct rep_campaign *c)
 	if (dom)
 		cols[n++] = (struct tab_col)COL_R("domains");
 	cols[n++] = (struct tab_col)COL_L("example");
-	cols[n++] = (struct tab_col){ "first seen", TAB_LEFT, TAB_HTML_ONLY, 0, 0 };
-	cols[n++] = (struct tab_col){ "last seen", TAB_LEFT, TAB_HTML_ONLY, 0, 0 };
+	cols[n++] = (struct tab_col){ .head = "first seen", .align = TAB_LEFT, .only = TAB_HTML_ONLY };
+	cols[n++] = (struct tab_col){ .head = "last seen", .align = TAB_LEFT, .only = TAB_HTML_ONLY };
 	tab_init(t, "tbl-signatures", cols, n);
 	tab_empty(t, "no crash recorded");
 	for (i = 0; i < c->n_sigs; i++) {

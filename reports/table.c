@@ -18,6 +18,11 @@ void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n
 	t->n_cols = n_cols;
 }
 
+void tab_no_head(struct table *t)
+{
+	t->no_head = 1;
+}
+
 void tab_set_cols(struct table *t, const struct tab_col *cols)
 {
 	t->cols = cols;
@@ -185,13 +190,17 @@ void tab_html(const struct table *t, FILE *f)
 	fputs("<table", f);
 	if (t->id)
 		fprintf(f, " id=\"%s\"", t->id);
-	fputs("><tr>", f);
-	for (c = 0; c < t->n_cols; c++) {
-		fprintf(f, "<th%s>", html_class(t, c));
-		html_escape(f, t->cols[c].head);
-		fputs("</th>", f);
+	fputs(">", f);
+	if (!t->no_head) {
+		fputs("<tr>", f);
+		for (c = 0; c < t->n_cols; c++) {
+			fprintf(f, "<th%s>", html_class(t, c));
+			html_escape(f, t->cols[c].head);
+			fputs("</th>", f);
+		}
+		fputs("</tr>", f);
 	}
-	fputs("</tr>\n", f);
+	fputc('\n', f);
 	for (r = 0; r < t->n_rows; r++) {
 		if (t->row_class[r]) {
 			fputs("<tr class=\"", f);
@@ -202,11 +211,12 @@ void tab_html(const struct table *t, FILE *f)
 		}
 		for (c = 0; c < t->n_cols; c++) {
 			const struct tab_cell *cell = &t->cells[r * t->n_cols + c];
+			const char *tag = t->cols[c].th && !cell->span ? "th" : "td";
 
 			if (cell->span)
 				fprintf(f, "<td colspan=\"%d\" class=\"l\">", t->n_cols - c);
 			else
-				fprintf(f, "<td%s>", html_class(t, c));
+				fprintf(f, "<%s%s>", tag, html_class(t, c));
 			if (cell->href) {
 				fputs("<a href=\"", f);
 				html_escape(f, cell->href);
@@ -222,7 +232,7 @@ void tab_html(const struct table *t, FILE *f)
 				fputs("</code>", f);
 			if (cell->href)
 				fputs("</a>", f);
-			fputs("</td>", f);
+			fprintf(f, "</%s>", tag);
 			if (cell->span)
 				break;
 		}

@@ -27,13 +27,15 @@ struct tab_col {
 	enum tab_only only;
 	int width;		/* tab_fixed_render(): the column's width (at least) */
 	int code;		/* HTML: each cell's text inside <code> */
+	int th;			/* HTML: cells are header cells (<th>), as in a key column */
 };
 
-#define COL_L(h) { (h), TAB_LEFT, TAB_ALL, 0, 0 }
-#define COL_R(h) { (h), TAB_RIGHT, TAB_ALL, 0, 0 }
-#define COL_LW(h, w) { (h), TAB_LEFT, TAB_ALL, (w), 0 }
-#define COL_RW(h, w) { (h), TAB_RIGHT, TAB_ALL, (w), 0 }
-#define COL_LCODE(h) { (h), TAB_LEFT, TAB_ALL, 0, 1 }
+#define COL_L(h) { .head = (h), .align = TAB_LEFT }
+#define COL_R(h) { .head = (h), .align = TAB_RIGHT }
+#define COL_LW(h, w) { .head = (h), .align = TAB_LEFT, .width = (w) }
+#define COL_RW(h, w) { .head = (h), .align = TAB_RIGHT, .width = (w) }
+#define COL_LCODE(h) { .head = (h), .align = TAB_LEFT, .code = 1 }
+#define COL_LTH(h) { .head = (h), .align = TAB_LEFT, .th = 1 }
 
 struct tab_cell {
 	char *text;
@@ -50,6 +52,7 @@ struct table {
 	char **row_class;	/* HTML class attribute of each row, NULL: none */
 	int n_rows, cap_rows, at;	/* at: cells filled in the last row */
 	char *empty;		/* one row spanning the table when it has none */
+	int no_head;		/* HTML: no header row (tab_no_head()) */
 };
 
 void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n_cols);
@@ -57,6 +60,8 @@ void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n
  * format's heads, alignments and widths. */
 void tab_set_cols(struct table *t, const struct tab_col *cols);
 void tab_release(struct table *t);
+/* HTML: no header row; the column heads are not written (a key/value table). */
+void tab_no_head(struct table *t);
 /* Text of the one row shown when the table has no rows (default: no row). */
 void tab_empty(struct table *t, const char *text);
 /* Start a row; the cells that follow fill it left to right. */

@@ -178,6 +178,29 @@ static void test_row_class_and_code(void **state)
 	tab_release(&t);
 }
 
+/* A key/value table (a trial page): no header row, the key column in <th>. */
+static void test_key_value(void **state)
+{
+	static const struct tab_col kv[] = { COL_LTH("field"), COL_L("value") };
+	struct table t;
+
+	(void)state;
+	tab_init(&t, "tbl-kv", kv, 2);
+	tab_no_head(&t);
+	tab_row(&t);
+	tab_text(&t, "key");
+	tab_text(&t, "e1000/0000/<native>");
+	tab_row(&t);
+	tab_text(&t, "mode");
+	tab_span(&t, "nooks");
+	assert_renders(&t, tab_html,
+		"<table id=\"tbl-kv\">\n"
+		"<tr><th class=\"l\">key</th><td class=\"l\">e1000/0000/&lt;native&gt;</td></tr>\n"
+		"<tr><th class=\"l\">mode</th><td colspan=\"1\" class=\"l\">nooks</td></tr>\n"
+		"</table>\n");
+	tab_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_html_cell_and_span),
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_row_class_and_code),
+		cmocka_unit_test(test_key_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
