@@ -119,6 +119,13 @@ console_clean() {
 	pass "$1"
 }
 
+# injected_fault_re DOMAIN CONTEXT [FUNCTION]: the regex of the NIM's fault
+# event for a fault injected into extension DOMAIN (a page fault in
+# FUNCTION, default nooks_injected_fault) in CONTEXT.
+injected_fault_re() {
+	printf '%s\n' "fault domain=$1 kind=page_fault ip=${3:-nooks_injected_fault}.* ctx=$2 state=failed"
+}
+
 # console_no_oops NAME LOG: pass unless console LOG shows an oops, BUG or
 # panic (a WARN may be expected: the self-test triggers one).
 console_no_oops() {

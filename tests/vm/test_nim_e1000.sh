@@ -90,7 +90,7 @@ expect_match "DMA rings of the unreset device quarantined" "^DMAQ [1-9][0-9]*" "
 for t in $TARGETS; do
 	name=${t%%:*} ctx=${t#*:}
 	expect_match "$name: recovered, eth0 back, traffic passes" \
-		"^T $name ok  eth0 .*fault domain=e1000 kind=page_fault ip=nooks_injected_fault.* ctx=$ctx state=failed" "$out"
+		"^T $name ok  eth0 .*$(injected_fault_re e1000 $ctx)" "$out"
 done
 expect_match "recovery event with latency" "recovered domain=e1000 kind=page_fault .* latency_us=[0-9]+ quiesce_us=[0-9]+ release_us=[0-9]+ init_us=[0-9]+ recoveries=$n" "$out"
 expect_match "clean unload after recoveries" "RMMOD ok" "$out"

@@ -34,7 +34,7 @@ expect_eq "wl-khttpd passed every clean run" "CLEAN $RUNS" "$(out_lines CLEAN)"
 expect_eq "no fault detected in clean runs" "FAULTS 0" "$(out_lines FAULTS)"
 expect_eq "the faulty run fails (recovery is not transparent)" "FAULTY 1" "$(out_lines FAULTY)"
 expect_match "fault in the worker kthread detected" \
-	"nooks: fault domain=khttpd kind=page_fault ip=nooks_injected_fault.* ctx=process state=failed" "$out"
+	"nooks: $(injected_fault_re khttpd process)" "$out"
 expect_eq "fault recovered" "RECOVERIES 1" "$(out_lines RECOVERIES)"
 expect_match "domain running again" "^DOMAIN khttpd running 1 1 " "$out"
 expect_eq "server serves again after the recovery (2 runs)" "AFTER 0 0" "$(out_lines AFTER)"
