@@ -21,23 +21,48 @@
 #include "stats.h"
 #include "util.h"
 
-static void rate_cell(FILE *f, int k, int n)
+/* The columns of compare's rows, printed as printf("%-12s %-26s %-30s ...")
+ * would; the last column's text starts with its second space. */
+static const struct tab_col cmp_cols[] = {
+	COL_LW("extension", 12), COL_LW("class", 26), COL_LW("A  n/N  rate [95% CI]", 30),
+	COL_LW("B  n/N  rate [95% CI]", 30), COL_L(" two-proportion test"),
+};
+
+static void cmp_table(struct table *t, int head)
+{
+	tab_init(t, NULL, cmp_cols, (int)(sizeof(cmp_cols) / sizeof(cmp_cols[0])));
+	if (!head)
+		tab_no_head(t);
+}
+
+/* Print the rows of t so far; t goes on without a header row. */
+static void cmp_flush(struct table *t, FILE *f)
+{
+	tab_fixed_render(t, f);
+	tab_release(t);
+	cmp_table(t, 0);
+}
+
+static void rate_cell(struct table *t, int k, int n)
 {
 	double lo, hi;
 
 	wilson(k, n, Z95, &lo, &hi);
-	fprintf(f, " %4d/%-4d %5.1f%% [%5.1f-%5.1f]", k, n, 100 * rate(k, n), 100 * lo, 100 * hi);
+	tab_cell(t, "%4d/%-4d %5.1f%% [%5.1f-%5.1f]", k, n, 100 * rate(k, n), 100 * lo, 100 * hi);
 }
 
-static int compare_row(FILE *f, const char *ext, const char *what, int k1, int n1, int k2, int n2)
+static int compare_row(struct table *t, const char *ext, const char *what, int k1, int n1,
+		       int k2, int n2)
 {
 	double p = two_prop_p(k1, n1, k2, n2);
 	int sig = p < 0.05 && n1 && n2;
 
-	fprintf(f, "%-12s %-26s", ext, what);
-	rate_cell(f, k1, n1);
-	rate_cell(f, k2, n2);
-	fprintf(f, "  p=%.3f%s\n", p, sig ? " *" : "");
+	tab_row(t);
+	tab_text(t, ext);
+	tab_text(t, what);
+	rate_cell(t, k1, n1);
+	rate_cell(t, k2, n2);
+	tab_cell(t, " p=%.3f%s", p, sig ? " *" : "");
 	return sig;
 }
 
@@ -52,8 +77,8 @@ static const struct rep_ext *find(const struct rep_campaign *c, const char *name
 }
 
 /* Per class and no crash/hang: cell ca of A against cell cb of B. */
-static int compare_cells(FILE *f, const char *ext, const char *prefix, const struct rep_cell *ca,
-			 const struct rep_cell *cb)
+static int compare_cells(struct table *t, const char *ext, const char *prefix,
+			 const struct rep_cell *ca, const struct rep_cell *cb)
 {
 	char what[64];
 	int k, sig = 0;
@@ -62,10 +87,10 @@ static int compare_cells(FILE *f, const char *ext, const char *prefix, const str
 		if (!ca->n[k] && !cb->n[k])
 			continue;
 		snprintf(what, sizeof(what), "%s%s", prefix, outcome_name(k));
-		sig += compare_row(f, ext, what, ca->n[k], ca->total, cb->n[k], cb->total);
+		sig += compare_row(t, ext, what, ca->n[k], ca->total, cb->n[k], cb->total);
 	}
 	snprintf(what, sizeof(what), "%sno crash/hang", prefix);
-	return sig + compare_row(f, ext, what, rep_no_crash(ca), ca->total, rep_no_crash(cb),
+	return sig + compare_row(t, ext, what, rep_no_crash(ca), ca->total, rep_no_crash(cb),
 				 cb->total);
 }
 
@@ -93,21 +118,22 @@ static int compare_within(const struct rep_campaign *a, FILE *f)
 
 	for (p = 0; p < np; p++) {
 		int x = pairs[p][0], y = pairs[p][1];
+		struct table t;
 
 		fprintf(f, "campaign %s (#%lld): %s (A) vs %s (B)\n", a->name, (long long)a->id,
 			rep_mode_names[x], rep_mode_names[y]);
-		if (!p)
-			fprintf(f, "%-12s %-26s %-30s %-30s  two-proportion test\n", "extension",
-				"class", "A  n/N  rate [95% CI]", "B  n/N  rate [95% CI]");
+		cmp_table(&t, !p);	/* one header, above the first pair */
 		for (i = 0; i < a->n_ext; i++) {
 			const struct rep_ext *e = &a->ext[i];
 
-			sig += compare_cells(f, e->name, "", &e->mode[x], &e->mode[y]);
+			sig += compare_cells(&t, e->name, "", &e->mode[x], &e->mode[y]);
 			if (x && y)
-				sig += compare_row(f, e->name, "survived crashing faults",
+				sig += compare_row(&t, e->name, "survived crashing faults",
 						   e->psurvived[x], e->pcrashing[x], e->psurvived[y],
 						   e->pcrashing[y]);
 		}
+		tab_fixed_render(&t, f);
+		tab_release(&t);
 	}
 	print_detection(f, "", a);
 	return sig;
@@ -117,6 +143,7 @@ int report_compare(const struct rep_campaign *a, const struct rep_campaign *b, F
 {
 	int i, m, sig = 0;
 	char what[64];
+	struct table t;
 
 	if (!b) {
 		sig = compare_within(a, f);
@@ -126,12 +153,12 @@ int report_compare(const struct rep_campaign *a, const struct rep_campaign *b, F
 	}
 	fprintf(f, "A = %s (#%lld), B = %s (#%lld)\n", a->name, (long long)a->id, b->name,
 		(long long)b->id);
-	fprintf(f, "%-12s %-26s %-30s %-30s  two-proportion test\n", "extension", "class",
-		"A  n/N  rate [95% CI]", "B  n/N  rate [95% CI]");
+	cmp_table(&t, 1);
 	for (i = 0; i < a->n_ext; i++) {
 		const struct rep_ext *ea = &a->ext[i], *eb = find(b, ea->name);
 
 		if (!eb) {
+			cmp_flush(&t, f);
 			fprintf(f, "%-12s only in A\n", ea->name);
 			continue;
 		}
@@ -139,14 +166,16 @@ int report_compare(const struct rep_campaign *a, const struct rep_campaign *b, F
 			if (m == REP_DOMAINS && !ea->mode[m].total && !eb->mode[m].total)
 				continue;
 			snprintf(what, sizeof(what), "%s ", rep_mode_names[m]);
-			sig += compare_cells(f, ea->name, what, &ea->mode[m], &eb->mode[m]);
+			sig += compare_cells(&t, ea->name, what, &ea->mode[m], &eb->mode[m]);
 		}
-		sig += compare_row(f, ea->name, "survived crashing faults", ea->survived,
+		sig += compare_row(&t, ea->name, "survived crashing faults", ea->survived,
 				   ea->crashing, eb->survived, eb->crashing);
 		if (ea->mode[REP_DOMAINS].total || eb->mode[REP_DOMAINS].total)
-			sig += compare_row(f, ea->name, "domains survived crashing", ea->psurvived[2],
+			sig += compare_row(&t, ea->name, "domains survived crashing", ea->psurvived[2],
 					   ea->pcrashing[2], eb->psurvived[2], eb->pcrashing[2]);
 	}
+	tab_fixed_render(&t, f);
+	tab_release(&t);
 	for (i = 0; i < b->n_ext; i++)
 		if (!find(a, b->ext[i].name))
 			fprintf(f, "%-12s only in B\n", b->ext[i].name);

@@ -322,7 +322,7 @@ void tab_fixed_render(const struct table *t, FILE *f)
 {
 	int r, c;
 
-	for (r = -1; r < t->n_rows; r++) {
+	for (r = t->no_head ? 0 : -1; r < t->n_rows; r++) {
 		for (c = 0; c < t->n_cols; c++) {
 			const char *s = r < 0 ? t->cols[c].head : text_of(t, r, c);
 

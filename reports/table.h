@@ -52,7 +52,7 @@ struct table {
 	char **row_class;	/* HTML class attribute of each row, NULL: none */
 	int n_rows, cap_rows, at;	/* at: cells filled in the last row */
 	char *empty;		/* one row spanning the table when it has none */
-	int no_head;		/* HTML: no header row (tab_no_head()) */
+	int no_head;		/* HTML and fixed text: no header row (tab_no_head()) */
 };
 
 void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n_cols);
@@ -60,7 +60,8 @@ void tab_init(struct table *t, const char *id, const struct tab_col *cols, int n
  * format's heads, alignments and widths. */
 void tab_set_cols(struct table *t, const struct tab_col *cols);
 void tab_release(struct table *t);
-/* HTML: no header row; the column heads are not written (a key/value table). */
+/* No header row in HTML and tab_fixed_render(): the column heads are not
+ * written (a key/value table, or rows continuing a table printed before). */
 void tab_no_head(struct table *t);
 /* Text of the one row shown when the table has no rows (default: no row). */
 void tab_empty(struct table *t, const char *text);

@@ -178,7 +178,8 @@ static void test_row_class_and_code(void **state)
 	tab_release(&t);
 }
 
-/* A key/value table (a trial page): no header row, the key column in <th>. */
+/* A key/value table (a trial page): no header row, the key column in <th>;
+ * tab_fixed_render() without a header row too. */
 static void test_key_value(void **state)
 {
 	static const struct tab_col kv[] = { COL_LTH("field"), COL_L("value") };
@@ -198,6 +199,8 @@ static void test_key_value(void **state)
 		"<tr><th class=\"l\">key</th><td class=\"l\">e1000/0000/&lt;native&gt;</td></tr>\n"
 		"<tr><th class=\"l\">mode</th><td colspan=\"1\" class=\"l\">nooks</td></tr>\n"
 		"</table>\n");
+	/* fixed text without a header row: rows continuing a table printed before */
+	assert_renders(&t, tab_fixed_render, "key e1000/0000/<native>\nmode nooks\n");
 	tab_release(&t);
 }
 
