@@ -336,6 +336,8 @@ int inj_sites(struct injector *j, unsigned mask, const struct inj_filter *f,
 
 		if (!cs[i].s || (f && f->section && strcmp(f->section, cs[i].s->name)))
 			continue;
+		if (f && f->live && !strncmp(cs[i].s->name, ".init", 5))
+			continue;
 		any_section = true;
 		nf = func_ranges(o, cs[i].s, &starts);
 		for (k = 0; k < nf; k++) {
@@ -354,7 +356,8 @@ int inj_sites(struct injector *j, unsigned mask, const struct inj_filter *f,
 	}
 	if (f && f->function && !any_func) {
 		free(sv.v);
-		return error("no function '%s' in the code sections of '%s'", f->function, o->path);
+		return error("no function '%s' in the %scode sections of '%s'", f->function,
+			     f->live ? "post-init " : "", o->path);
 	}
 	*sites = sv.v;
 	*nsites = sv.n;

@@ -11,6 +11,7 @@
 #ifndef NOOKS_INJECT_H
 #define NOOKS_INJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <Zydis/Zydis.h>
@@ -28,6 +29,8 @@ struct injector {
 struct inj_filter {
 	const char *function;	/* STT_FUNC symbol name */
 	const char *section;	/* code section name */
+	bool live;		/* only code that stays loaded after init (not .init.*):
+				 * transient faults are written into the running module */
 };
 
 struct inj_site {

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "injection.h"
 
+#include <elf.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ static int plan_runtime(struct injection *in, unsigned rt_mask, unsigned kr)
 int injection_plan(struct injection *in)
 {
 	const struct injection_opts *o = &in->o;
-	struct inj_filter f = { o->function, o->section };
+	struct inj_filter f = { o->function, o->section, o->live };
 	unsigned mask, rt_mask;
 
 	if (rt_parse_fault_list(o->faults, &mask, &rt_mask))
@@ -139,6 +140,63 @@ char *injection_describe(const struct injection *in, const char *output)
 						      JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
 	return text;
+}
+
+/* The module's name as the kernel knows it (.modinfo "name="), or NULL. */
+static const char *module_name(struct injection *in)
+{
+	struct ksec *s = kobj_section(&in->j.obj, ".modinfo");
+	const char *p, *end;
+
+	if (!s)
+		return NULL;
+	p = (const char *)kobj_bytes(&in->j.obj, s);
+	for (end = p + s->size; p < end; p += strnlen(p, (size_t)(end - p)) + 1)
+		if (!strncmp(p, "name=", 5) && memchr(p, 0, (size_t)(end - p)))
+			return p + 5;
+	return NULL;
+}
+
+char *injection_live_patch(struct injection *in)
+{
+	char hex[2 * FT_MAX_INSN + 1], *out, *next;
+	const char *name = module_name(in);
+	size_t i;
+
+	if (!name || !*name) {
+		error("'%s' has no module name in .modinfo", in->input);
+		return NULL;
+	}
+	if (!in->n) {
+		error("'%s': the plan has no code fault to write live", in->input);
+		return NULL;
+	}
+	out = xstrdup(name);
+	for (i = 0; i < in->n; i++) {
+		const struct mutation *m = &in->m[i];
+
+		next = xasprintf("%s %s+0x%llx:%s", out, m->secname, (unsigned long long)m->off,
+				 inj_live_hex(m, hex));
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+int injection_has_function(struct injection *in, const char *function)
+{
+	const struct kobj *o = &in->j.obj;
+	size_t i;
+
+	for (i = 0; i < o->nsym; i++) {
+		const struct ksym *y = &o->sym[i];
+
+		if (y->type == STT_FUNC && y->shndx < o->nsec && !strcmp(y->name, function) &&
+		    (o->sec[y->shndx].flags & SHF_EXECINSTR) &&
+		    strncmp(o->sec[y->shndx].name, ".init", 5))
+			return 1;
+	}
+	return 0;
 }
 
 int injection_write(struct injection *in, const char *output)

@@ -26,6 +26,7 @@ struct injection_opts {
 	const char *faults;		/* "nop,alloc": code and runtime types */
 	uint64_t seed, count;		/* count 0 counts as 1 */
 	const char *function, *section;	/* code faults only there */
+	bool live;			/* code faults only in text that stays after init */
 	const char *symbol;		/* runtime faults only on this import */
 	uint32_t nth, nth_max;		/* runtime: fire at call nth / draw in 1..nth_max */
 	const char *profile_path;	/* call profile file (runtime faults), or NULL */
@@ -52,6 +53,15 @@ int injection_plan(struct injection *in);
 char *injection_describe(const struct injection *in, const char *output);
 /* swifi.ko's parameters "arm=..." of the plan (malloc'd), NULL without runtime faults. */
 char *injection_swifi_params(const struct injection *in);
+/*
+ * The live patch of the plan's code faults (transient faults): "MODULE
+ * SECTION+OFF:HEX ..." with MODULE the module's .modinfo name and each HEX
+ * inj_live_hex() of one mutation, what wl_inject.h resolves and kmod/swifi
+ * writes into the running module (malloc'd); NULL with an error.
+ */
+char *injection_live_patch(struct injection *in);
+/* Whether the module has a function named function in text that stays after init. */
+int injection_has_function(struct injection *in, const char *function);
 /* Write the mutated module to output (temp + rename); nothing left there on error. */
 int injection_write(struct injection *in, const char *output);
 /* Count-only module: every import swifi wraps rebound, nothing armed; *n /out/ imports bound. */

@@ -86,10 +86,13 @@ long long nim_event_value(const char *msg, const char *key);
 /* ---- kmod/swifi's lines (triage_swifi.c) ---- */
 
 /*
- * Runtime-fault activation: count "swifi: event=armed ..." and "swifi:
- * event=fired ..." lines of a console log (len bytes, need not be
- * NUL-terminated) into *armed and *fired; both -1 when nothing was armed
- * (unknown: code faults only, a profiling run).
+ * Fault activation: count "swifi: event=armed ..." / "code_armed ..." and
+ * "swifi: event=fired ..." / "code_fired ..." lines of a console log (len
+ * bytes, need not be NUL-terminated) into *armed and *fired: runtime
+ * faults armed and injected, transient code-fault sites written into the
+ * live text and executed.  Both -1 when nothing was armed (unknown for a
+ * persistent code fault or a profiling run; the executor knows a transient
+ * fault whose trigger never came: 0 armed).
  */
 void swifi_activation_scan(const char *console, size_t len, int *armed /* out */,
 			   int *fired /* out */);

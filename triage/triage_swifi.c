@@ -1,6 +1,8 @@
 /*
  * triage_swifi.c - kmod/swifi's console lines (formats: kmod/swifi/
- * swifi_rt.c): "swifi: event=armed|fired ..." (runtime-fault activation)
+ * swifi_rt.c, swifi_text.c): "swifi: event=armed|fired ..." (runtime-fault
+ * activation), "swifi: event=code_armed|code_fired ..." (transient code
+ * fault sites written into the live text / executed)
  * and "swifi: event=calls sym=S count=N" ... "swifi: event=calls_done
  * fired=F" (a profiling run's call counts), see triage.h.  Pure text in,
  * facts out; no I/O.  Lines may carry the kernel's "[   t.ttt] " prefix
@@ -51,9 +53,10 @@ static int count_activation(void *ctx, const char *ev, size_t rest)
 {
 	int *n = ctx;	/* armed, fired */
 
-	if (is_event(ev, rest, "armed "))
+	/* runtime faults armed/fired (swifi_rt.c), code sites written/executed (swifi_text.c) */
+	if (is_event(ev, rest, "armed ") || is_event(ev, rest, "code_armed "))
 		n[0]++;
-	else if (is_event(ev, rest, "fired "))
+	else if (is_event(ev, rest, "fired ") || is_event(ev, rest, "code_fired "))
 		n[1]++;
 	return 0;
 }

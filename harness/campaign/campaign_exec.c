@@ -221,6 +221,27 @@ static int check_disk(const char *disk, struct store_trial *r)
 	return 0;
 }
 
+/*
+ * A transient extension's call trigger names a function of its module, in
+ * text that stays after init (the kprobe of swifi_trigger.c needs it live).
+ */
+static int trigger_check(const struct spec_extension *e, int i, const char *ko, const char *spec)
+{
+	struct injection in;
+	struct injection_opts io = { 0 };
+	int ok;
+
+	if (e->persistence != PERSIST_TRANSIENT || !e->trigger.call)
+		return 0;
+	if (injection_open(&in, ko, &io))
+		return -1;
+	ok = injection_has_function(&in, e->trigger.call);
+	injection_close(&in);
+	return ok ? 0 : error("campaign '%s': field 'extensions[%d].trigger.call': module '%s' has "
+			      "no function '%s' (in text that stays loaded after init)", spec, i,
+			      e->module, e->trigger.call);
+}
+
 /* The first enabled mode that runs under the NIM (for messages), or MODE_COUNT. */
 static enum spec_mode isolated_mode(const struct campaign_spec *sp)
 {
@@ -278,6 +299,10 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 			exec_release(x);
 			return -1;
 		}
+		if (trigger_check(&sp->ext[i], i, x->modules[i], sp->path)) {
+			exec_release(x);
+			return -1;
+		}
 		x->stock[i] = workload_stock_module(&sp->ext[i]);
 		if (disk_prepare_check(&sp->ext[i])) {
 			exec_release(x);
@@ -309,12 +334,30 @@ void exec_release(struct exec_ctx *x)
 	memset(x, 0, sizeof(*x));
 }
 
+/* The workload's environment for a transient fault (wl_inject.h): its live patch and trigger. */
+static struct json_object *transient_env(const struct spec_trigger *t, const char *patch)
+{
+	struct json_object *env = json_object_new_object();
+
+	json_object_object_add(env, "WL_INJECT", json_object_new_string(patch));
+	if (t->call) {
+		char *c = xasprintf("%s %d", t->call, t->n);
+
+		json_object_object_add(env, "WL_INJECT_CALL", json_object_new_string(c));
+		free(c);
+	} else {
+		json_object_object_add(env, "WL_INJECT_AFTER", json_object_new_string(t->phase));
+	}
+	return env;
+}
+
 /* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text:
- * swifi.ko (when armed), the faulty module, then the stock module the
- * workload needs, the devices, the trial's disk (or none), the workload,
- * the deadlines. */
+ * swifi.ko (when armed, or for a transient fault), the faulty module, then
+ * the stock module the workload needs, the devices, the trial's disk (or
+ * none), the workload (with a transient fault's live patch, when patch is
+ * not NULL), the deadlines. */
 static char *manifest_text(const struct trial_request *rq, const char *ko, const char *swifi,
-			   const char *stock, const char *disk)
+			   const char *stock, const char *disk, const char *patch)
 {
 	const struct spec_extension *e = rq->ext;
 	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
@@ -363,6 +406,8 @@ static char *manifest_text(const struct trial_request *rq, const char *ko, const
 				       json_object_new_string(e->workload_args[i + 1]));
 	json_object_object_add(wl, "name", json_object_new_string(e->workload));
 	json_object_object_add(wl, "params", params);
+	if (patch)
+		json_object_object_add(wl, "env", transient_env(&e->trigger, patch));
 	json_object_object_add(o, "workload", wl);
 	if (*rq->spec->kernel_cmdline)
 		json_object_object_add(o, "append", json_object_new_string(rq->spec->kernel_cmdline));
@@ -497,7 +542,7 @@ static char *profiling_trial(const struct exec_ctx *x, const struct trial_reques
 	text = NULL;
 	if (prepare_disk(&prq, &disk, &dr))
 		goto out;
-	text = manifest_text(&prq, ko, "arm=none", x->stock[e], disk);
+	text = manifest_text(&prq, ko, "arm=none", x->stock[e], disk, NULL);
 	if (manifest_parse(text, "profile", &m))
 		goto out;
 	for (attempt = 0; attempt < 3; attempt++) {
@@ -614,27 +659,31 @@ static struct exec_profile *ensure_profile(struct exec_ctx *x, const struct tria
 /*
  * Inject rq's fault into the stock module: describe.json, then the module
  * out, in the trial directory (nothing left at out on error); *describe
- * /out/ the record's text.  The injector's first error goes to r->error.
+ * /out/ the record's text.  A transient extension's code faults are drawn
+ * from text that stays after init, and *patch /out/ their live patch
+ * (injection_live_patch(); NULL: the descriptor has no code fault, it runs
+ * as written).  The injector's first error goes to r->error.
  */
 static int inject_fault(const struct exec_ctx *x, const struct trial_request *rq,
 			const struct exec_profile *prof, const char *out, char **describe,
-			struct store_trial *r)
+			char **patch, struct store_trial *r)
 {
 	const char *stock = x->modules[rq->ext - rq->spec->ext];
+	bool transient = rq->ext->persistence == PERSIST_TRANSIENT;
 	struct injection_opts io = {
 		.faults = rq->fault->types, .seed = rq->fault->seed,
 		.count = (uint64_t)rq->fault->count, .symvers = x->swifi_symvers,
-		.profile_path = prof ? prof->path : NULL,
+		.profile_path = prof ? prof->path : NULL, .live = transient,
 	};
 	char *desc = xasprintf("%s/describe.json", rq->workdir), *text = NULL, *msg;
 	struct injection in;
 	int ret = -1;
 
-	*describe = NULL;
+	*describe = *patch = NULL;
 	error_capture_begin();
 	if (module_file_check(stock) || injection_open(&in, stock, &io))
 		goto out;
-	if (!injection_plan(&in)) {
+	if (!injection_plan(&in) && (!transient || !in.n || (*patch = injection_live_patch(&in)))) {
 		text = injection_describe(&in, out);
 		if (!write_file_atomic(desc, text, strlen(text))) {
 			if (!injection_write(&in, out))
@@ -652,6 +701,8 @@ out:
 		r->error = xasprintf("nooks inject failed: %s", first ? first : "no message");
 		free(first);
 		free(text);
+		free(*patch);
+		*patch = NULL;
 	} else {
 		*describe = text;
 	}
@@ -686,7 +737,8 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 	char *out = xasprintf("%s/fault.ko", rq->workdir);
 	char *iso = xasprintf("%s/fault-isolated.ko", rq->workdir);
 	char *rundir = xasprintf("%s/run", rq->workdir), *text = NULL;
-	char *disk = NULL, *describe;
+	char *disk = NULL, *describe, *patch = NULL;
+	const char *stock = x->modules[rq->ext - rq->spec->ext], *load;
 	struct describe d = { 0 };
 	struct trial_manifest m;
 	struct trial_result t;
@@ -703,19 +755,22 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 		r->profile_key = xstrdup(prof->key);
 		r->profile_json = xstrdup(prof->json);
 	}
-	if (inject_fault(x, rq, prof, out, &describe, r))
+	if (inject_fault(x, rq, prof, out, &describe, &patch, r))
 		goto out;
 	r->describe_json = describe;
 	if (describe_parse(describe, &d))
 		warning("trial '%s': mutations not recorded", rq->key);
 	r->mutations = d.mutations;
 	r->n_mutations = d.n_mutations;
-	if (spec_mode_isolated(rq->mode) && isolate_fault(x, out, iso, r))
+	/* transient: the stock module is loaded (isolated in nooks modes), swifi writes the patch */
+	load = patch ? stock : out;
+	if (spec_mode_isolated(rq->mode) && isolate_fault(x, load, iso, r))
 		goto out;
 	if (prepare_disk(rq, &disk, r))
 		goto out;
-	text = manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : out, d.swifi_params,
-			     x->stock[rq->ext - rq->spec->ext], disk);
+	text = manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : load,
+			     patch ? "arm=none" : d.swifi_params, x->stock[rq->ext - rq->spec->ext],
+			     disk, patch);
 	save_manifest(rq, text);
 	if (manifest_parse(text, rq->key, &m)) {
 		r->error = xstrdup("invalid trial manifest");
@@ -727,6 +782,10 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 		goto out;
 	}
 	take_result(&t, r);
+	if (patch && !r->activation_known) {	/* written or not, the sites are known */
+		r->activation_known = 1;
+		r->fault_armed = r->fault_fired = 0;
+	}
 	if (t.outcome == OUTCOME_INFRA_ERROR)
 		r->error = xstrdup(*t.infra_reason ? t.infra_reason : t.outcome_reason);
 	else if (!check_disk(disk, r))
@@ -736,6 +795,7 @@ out:
 	if (have_m)
 		manifest_release(&m);
 	free(d.swifi_params);
+	free(patch);
 	free(text);
 	free(out);
 	free(iso);

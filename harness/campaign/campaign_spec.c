@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "campaign_spec.h"
+#include "campaign_spec_impl.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -30,13 +31,7 @@ const char *spec_mode_name(enum spec_mode m) { return mode_names[m]; }
 int spec_mode_isolated(enum spec_mode m) { return m == MODE_NOOKS || m == MODE_DOMAINS; }
 const char *spec_mode_nim_params(enum spec_mode m) { return m == MODE_DOMAINS ? "domains=1" : NULL; }
 
-struct ctx {
-	const char *path;
-	char field[128];
-};
-
-static int ferr(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ferr(struct ctx *c, const char *fmt, ...)
+int spec_ferr(struct spec_ctx *c, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -47,8 +42,7 @@ static int ferr(struct ctx *c, const char *fmt, ...)
 	return error("campaign '%s': field '%s': %s", c->path, c->field, msg);
 }
 
-static void set_field(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_field(struct ctx *c, const char *fmt, ...)
+void spec_set_field(struct spec_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,7 +51,7 @@ static void set_field(struct ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int check_keys(struct ctx *c, struct json_object *o, const char *const *allowed,
+int spec_check_keys(struct spec_ctx *c, struct json_object *o, const char *const *allowed,
 		      const char *where)
 {
 	json_object_object_foreach(o, key, val) {
@@ -67,14 +61,14 @@ static int check_keys(struct ctx *c, struct json_object *o, const char *const *a
 		for (a = allowed; *a && strcmp(*a, key); a++)
 			;
 		if (!*a) {
-			set_field(c, "%s%s", where, key);
-			return ferr(c, "unknown field");
+			spec_set_field(c, "%s%s", where, key);
+			return spec_ferr(c, "unknown field");
 		}
 	}
 	return 0;
 }
 
-static int get_string(struct ctx *c, struct json_object *o, const char *key,
+int spec_get_string(struct spec_ctx *c, struct json_object *o, const char *key,
 		      int required, char **out)
 {
 	struct json_object *v;
@@ -83,19 +77,19 @@ static int get_string(struct ctx *c, struct json_object *o, const char *key,
 	*out = NULL;
 	if (!json_object_object_get_ex(o, key, &v)) {
 		if (required)
-			return ferr(c, "missing");
+			return spec_ferr(c, "missing");
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return ferr(c, "expected a string");
+		return spec_ferr(c, "expected a string");
 	s = json_object_get_string(v);
 	if (!*s)
-		return ferr(c, "must not be empty");
+		return spec_ferr(c, "must not be empty");
 	*out = xstrdup(s);
 	return 0;
 }
 
-static int get_int(struct ctx *c, struct json_object *o, const char *key, int64_t def,
+int spec_get_int(struct spec_ctx *c, struct json_object *o, const char *key, int64_t def,
 		   int64_t min, int64_t max, int64_t *out)
 {
 	struct json_object *v;
@@ -104,20 +98,20 @@ static int get_int(struct ctx *c, struct json_object *o, const char *key, int64_
 	*out = def;
 	if (!json_object_object_get_ex(o, key, &v)) {
 		if (def < min)
-			return ferr(c, "missing");
+			return spec_ferr(c, "missing");
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_int))
-		return ferr(c, "expected an integer");
+		return spec_ferr(c, "expected an integer");
 	n = json_object_get_int64(v);
 	if (n < min || n > max)
-		return ferr(c, "%lld out of range %lld..%lld", (long long)n,
+		return spec_ferr(c, "%lld out of range %lld..%lld", (long long)n,
 			    (long long)min, (long long)max);
 	*out = n;
 	return 0;
 }
 
-static int valid_label(const char *s)
+int spec_valid_label(const char *s)
 {
 	for (; *s; s++)
 		if (!(s[0] >= 'a' && s[0] <= 'z') && !(s[0] >= 'A' && s[0] <= 'Z') &&
@@ -132,14 +126,14 @@ static int valid_label(const char *s)
  * native + nooks (the campaign: specs written before the domains mode keep
  * their meaning and their hash).
  */
-static int parse_mode_list(struct ctx *c, struct json_object *o, const char *where,
+static int parse_mode_list(struct spec_ctx *c, struct json_object *o, const char *where,
 			   int modes[MODE_COUNT], int *given, int all_modes)
 {
 	struct json_object *v;
 	size_t i, n;
 	int m;
 
-	set_field(c, "%smodes", where);
+	spec_set_field(c, "%smodes", where);
 	*given = json_object_object_get_ex(o, "modes", &v);
 	if (!*given) {
 		for (m = 0; m < MODE_COUNT; m++)
@@ -147,25 +141,25 @@ static int parse_mode_list(struct ctx *c, struct json_object *o, const char *whe
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_array) || !(n = json_object_array_length(v)))
-		return ferr(c, "expected a non-empty array of \"native\", \"nooks\", \"domains\"");
+		return spec_ferr(c, "expected a non-empty array of \"native\", \"nooks\", \"domains\"");
 	for (i = 0; i < n; i++) {
 		const char *s = json_object_get_string(json_object_array_get_idx(v, i));
 
-		set_field(c, "%smodes[%zu]", where, i);
+		spec_set_field(c, "%smodes[%zu]", where, i);
 		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
-			return ferr(c, "expected a mode name (" MODE_LIST ")");
+			return spec_ferr(c, "expected a mode name (" MODE_LIST ")");
 		for (m = 0; m < MODE_COUNT && strcmp(s, mode_names[m]); m++)
 			;
 		if (m == MODE_COUNT)
-			return ferr(c, "unknown mode '%s' (known: " MODE_LIST ")", s);
+			return spec_ferr(c, "unknown mode '%s' (known: " MODE_LIST ")", s);
 		if (modes[m])
-			return ferr(c, "mode '%s' listed twice", s);
+			return spec_ferr(c, "mode '%s' listed twice", s);
 		modes[m] = 1;
 	}
 	return 0;
 }
 
-static int parse_modes(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+static int parse_modes(struct spec_ctx *c, struct json_object *root, struct campaign_spec *sp)
 {
 	int given;
 
@@ -178,7 +172,7 @@ int spec_ext_runs(const struct campaign_spec *sp, int e, enum spec_mode m)
 }
 
 /* Every extension keeps at least one of the campaign's modes. */
-static int check_ext_modes(struct ctx *c, struct campaign_spec *sp)
+static int check_ext_modes(struct spec_ctx *c, struct campaign_spec *sp)
 {
 	int e, m, any;
 
@@ -186,15 +180,15 @@ static int check_ext_modes(struct ctx *c, struct campaign_spec *sp)
 		for (m = any = 0; m < MODE_COUNT; m++)
 			any |= spec_ext_runs(sp, e, (enum spec_mode)m);
 		if (!any) {
-			set_field(c, "extensions[%d].modes", e);
-			return ferr(c, "none of the campaign's modes: extension '%s' would never run",
+			spec_set_field(c, "extensions[%d].modes", e);
+			return spec_ferr(c, "none of the campaign's modes: extension '%s' would never run",
 				    sp->ext[e].name);
 		}
 	}
 	return 0;
 }
 
-static int add_type(struct ctx *c, struct campaign_spec *sp, const char *name, int64_t w)
+static int add_type(struct spec_ctx *c, struct campaign_spec *sp, const char *name, int64_t w)
 {
 	const char *const *k;
 	int i;
@@ -202,60 +196,60 @@ static int add_type(struct ctx *c, struct campaign_spec *sp, const char *name, i
 	for (k = spec_known_fault_types; *k && strcmp(*k, name); k++)
 		;
 	if (!*k)
-		return ferr(c, "unknown fault type '%s'", name);
+		return spec_ferr(c, "unknown fault type '%s'", name);
 	for (i = 0; i < sp->n_types; i++)
 		if (!strcmp(sp->types[i].name, name))
-			return ferr(c, "fault type '%s' listed twice", name);
+			return spec_ferr(c, "fault type '%s' listed twice", name);
 	if (w < 1 || w > 1000)
-		return ferr(c, "weight %lld out of range 1..1000", (long long)w);
+		return spec_ferr(c, "weight %lld out of range 1..1000", (long long)w);
 	if (sp->n_types == SPEC_MAX_TYPES)
-		return ferr(c, "too many fault types");
+		return spec_ferr(c, "too many fault types");
 	sp->types[sp->n_types].name = xstrdup(name);
 	sp->types[sp->n_types++].weight = (unsigned)w;
 	return 0;
 }
 
-static int parse_types(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+static int parse_types(struct spec_ctx *c, struct json_object *root, struct campaign_spec *sp)
 {
 	struct json_object *v;
 	char *mix;
 	size_t i;
 
-	set_field(c, "fault_types");
+	spec_set_field(c, "fault_types");
 	if (!json_object_object_get_ex(root, "fault_types", &v))
-		return ferr(c, "missing");
+		return spec_ferr(c, "missing");
 	if (json_object_is_type(v, json_type_array)) {
 		for (i = 0; i < json_object_array_length(v); i++) {
 			struct json_object *e = json_object_array_get_idx(v, i);
 
-			set_field(c, "fault_types[%zu]", i);
+			spec_set_field(c, "fault_types[%zu]", i);
 			if (!json_object_is_type(e, json_type_string))
-				return ferr(c, "expected a fault type name");
+				return spec_ferr(c, "expected a fault type name");
 			if (add_type(c, sp, json_object_get_string(e), 1))
 				return -1;
 		}
 	} else if (json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, key, w) {
-			set_field(c, "fault_types.%s", key);
+			spec_set_field(c, "fault_types.%s", key);
 			if (!json_object_is_type(w, json_type_int))
-				return ferr(c, "expected an integer weight");
+				return spec_ferr(c, "expected an integer weight");
 			if (add_type(c, sp, key, json_object_get_int64(w)))
 				return -1;
 		}
 	} else {
-		return ferr(c, "expected an array of names or an object of weights");
+		return spec_ferr(c, "expected an array of names or an object of weights");
 	}
-	set_field(c, "fault_types");
+	spec_set_field(c, "fault_types");
 	if (!sp->n_types)
-		return ferr(c, "no fault type given");
-	set_field(c, "fault_mix");
-	if (get_string(c, root, "fault_mix", 0, &mix))
+		return spec_ferr(c, "no fault type given");
+	spec_set_field(c, "fault_mix");
+	if (spec_get_string(c, root, "fault_mix", 0, &mix))
 		return -1;
 	sp->mix = MIX_SINGLE;
 	if (mix && !strcmp(mix, "mixed"))
 		sp->mix = MIX_MIXED;
 	else if (mix && strcmp(mix, "single")) {
-		ferr(c, "unknown mix '%s' (known: single, mixed)", mix);
+		spec_ferr(c, "unknown mix '%s' (known: single, mixed)", mix);
 		free(mix);
 		return -1;
 	}
@@ -263,55 +257,55 @@ static int parse_types(struct ctx *c, struct json_object *root, struct campaign_
 	return 0;
 }
 
-static int parse_workload_args(struct ctx *c, struct json_object *v, struct spec_extension *e,
+static int parse_workload_args(struct spec_ctx *c, struct json_object *v, struct spec_extension *e,
 			       size_t i)
 {
 	if (!json_object_is_type(v, json_type_object))
-		return ferr(c, "expected an object of option: value");
+		return spec_ferr(c, "expected an object of option: value");
 	json_object_object_foreach(v, key, val) {
-		set_field(c, "extensions[%zu].workload_args.%s", i, key);
+		spec_set_field(c, "extensions[%zu].workload_args.%s", i, key);
 		if (!json_object_is_type(val, json_type_string) &&
 		    !json_object_is_type(val, json_type_int))
-			return ferr(c, "expected a string or an integer");
+			return spec_ferr(c, "expected a string or an integer");
 		if (strpbrk(json_object_get_string(val), "'\n\\"))
-			return ferr(c, "quotes, backslashes and newlines are not allowed");
-		if (!valid_label(key))
-			return ferr(c, "invalid option name");
+			return spec_ferr(c, "quotes, backslashes and newlines are not allowed");
+		if (!spec_valid_label(key))
+			return spec_ferr(c, "invalid option name");
 		if (e->n_workload_args == SPEC_MAX_ARGS * 2)
-			return ferr(c, "too many workload arguments");
+			return spec_ferr(c, "too many workload arguments");
 		e->workload_args[e->n_workload_args++] = xstrdup(key);
 		e->workload_args[e->n_workload_args++] = xstrdup(json_object_get_string(val));
 	}
 	return 0;
 }
 
-static int add_device(struct ctx *c, struct spec_extension *e, struct json_object *v)
+static int add_device(struct spec_ctx *c, struct spec_extension *e, struct json_object *v)
 {
 	const char *d = json_object_get_string(v);
 
 	if (!json_object_is_type(v, json_type_string))
-		return ferr(c, "expected a device name");
+		return spec_ferr(c, "expected a device name");
 	if (vm_device_known(d))
-		return ferr(c, "unknown device '%s' (known: %s)", d, vm_device_names());
+		return spec_ferr(c, "unknown device '%s' (known: %s)", d, vm_device_names());
 	if (e->n_devices == SPEC_MAX_DEVICES)
-		return ferr(c, "at most %d devices", SPEC_MAX_DEVICES);
+		return spec_ferr(c, "at most %d devices", SPEC_MAX_DEVICES);
 	e->devices[e->n_devices++] = xstrdup(d);
 	e->device = e->devices[0];
 	return 0;
 }
 
 /* "device": "e1000" or ["e1000", "virtio-net"] (device under test first). */
-static int parse_devices(struct ctx *c, struct json_object *v, struct spec_extension *e, size_t i)
+static int parse_devices(struct spec_ctx *c, struct json_object *v, struct spec_extension *e, size_t i)
 {
 	size_t k;
 
-	set_field(c, "extensions[%zu].device", i);
+	spec_set_field(c, "extensions[%zu].device", i);
 	if (!json_object_is_type(v, json_type_array))
 		return add_device(c, e, v);
 	if (!json_object_array_length(v))
-		return ferr(c, "expected a device name or a non-empty array of them");
+		return spec_ferr(c, "expected a device name or a non-empty array of them");
 	for (k = 0; k < json_object_array_length(v); k++) {
-		set_field(c, "extensions[%zu].device[%zu]", i, k);
+		spec_set_field(c, "extensions[%zu].device[%zu]", i, k);
 		if (add_device(c, e, json_object_array_get_idx(v, k)))
 			return -1;
 	}
@@ -334,7 +328,7 @@ static const char *workload_arg(const struct spec_extension *e, const char *key)
  * workload needs: the NIC named by workload_args.nic (else e1000) plus the
  * virtio-net peer, a fresh FAT image.  Fields given in the spec win.
  */
-static int apply_workload_defaults(struct ctx *c, struct spec_extension *e, size_t i)
+static int apply_workload_defaults(struct spec_ctx *c, struct spec_extension *e, size_t i)
 {
 	const struct workload *w = NULL;
 	const char *devs[WORKLOAD_MAX_DEVICES];
@@ -345,18 +339,18 @@ static int apply_workload_defaults(struct ctx *c, struct spec_extension *e, size
 		;
 	w = k < (int)n ? &w[k] : NULL;
 	if (e->disk) {
-		set_field(c, "extensions[%zu].disk", i);
+		spec_set_field(c, "extensions[%zu].disk", i);
 		if (!workload_disk_known(e->disk))
-			return ferr(c, "unknown disk '%s' (known: vfat, none, or the path of a FAT "
+			return spec_ferr(c, "unknown disk '%s' (known: vfat, none, or the path of a FAT "
 				    "image)", e->disk);
 	} else if (w && w->disk) {
 		e->disk = xstrdup(w->disk);
 	}
 	if (e->n_devices || !w)
 		return 0;
-	set_field(c, "extensions[%zu].workload_args.nic", i);
+	spec_set_field(c, "extensions[%zu].workload_args.nic", i);
 	if ((w->flags & WORKLOAD_NEEDS_NIC) && !workload_nic_device(workload_arg(e, "nic")))
-		return ferr(c, "unknown NIC '%s' (known: e1000, pcnet, rtl8139; or give "
+		return spec_ferr(c, "unknown NIC '%s' (known: e1000, pcnet, rtl8139; or give "
 			    "extensions[%zu].device)", workload_arg(e, "nic"), i);
 	if (workload_devices(w, workload_arg(e, "nic"), devs, &nd))
 		return -1;
@@ -367,39 +361,40 @@ static int apply_workload_defaults(struct ctx *c, struct spec_extension *e, size
 	return 0;
 }
 
-static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
+static int parse_extension(struct spec_ctx *c, struct json_object *o, size_t i,
 			   struct spec_extension *e)
 {
 	static const char *const keys[] = { "name", "module", "device", "workload",
-					    "workload_args", "disk", "modes", NULL };
+					    "workload_args", "disk", "modes", "persistence",
+					    "trigger", NULL };
 	struct json_object *v;
 	char where[48];
 
-	set_field(c, "extensions[%zu]", i);
+	spec_set_field(c, "extensions[%zu]", i);
 	if (!json_object_is_type(o, json_type_object))
-		return ferr(c, "expected an object");
+		return spec_ferr(c, "expected an object");
 	snprintf(where, sizeof(where), "extensions[%zu].", i);
-	if (check_keys(c, o, keys, where))
+	if (spec_check_keys(c, o, keys, where))
 		return -1;
-	set_field(c, "extensions[%zu].name", i);
-	if (get_string(c, o, "name", 1, &e->name))
+	spec_set_field(c, "extensions[%zu].name", i);
+	if (spec_get_string(c, o, "name", 1, &e->name))
 		return -1;
-	if (!valid_label(e->name))
-		return ferr(c, "'%s' may only hold letters, digits, '_', '.', '-'", e->name);
-	set_field(c, "extensions[%zu].module", i);
-	if (get_string(c, o, "module", 1, &e->module))
+	if (!spec_valid_label(e->name))
+		return spec_ferr(c, "'%s' may only hold letters, digits, '_', '.', '-'", e->name);
+	spec_set_field(c, "extensions[%zu].module", i);
+	if (spec_get_string(c, o, "module", 1, &e->module))
 		return -1;
 	if (json_object_object_get_ex(o, "device", &v) && parse_devices(c, v, e, i))
 		return -1;
-	set_field(c, "extensions[%zu].workload", i);
-	if (get_string(c, o, "workload", 1, &e->workload))
+	spec_set_field(c, "extensions[%zu].workload", i);
+	if (spec_get_string(c, o, "workload", 1, &e->workload))
 		return -1;
-	if (!valid_label(e->workload))
-		return ferr(c, "invalid workload name '%s'", e->workload);
-	set_field(c, "extensions[%zu].disk", i);
-	if (get_string(c, o, "disk", 0, &e->disk))
+	if (!spec_valid_label(e->workload))
+		return spec_ferr(c, "invalid workload name '%s'", e->workload);
+	spec_set_field(c, "extensions[%zu].disk", i);
+	if (spec_get_string(c, o, "disk", 0, &e->disk))
 		return -1;
-	set_field(c, "extensions[%zu].workload_args", i);
+	spec_set_field(c, "extensions[%zu].workload_args", i);
 	if (json_object_object_get_ex(o, "workload_args", &v) &&
 	    parse_workload_args(c, v, e, i))
 		return -1;
@@ -408,59 +403,72 @@ static int parse_extension(struct ctx *c, struct json_object *o, size_t i,
 	return apply_workload_defaults(c, e, i);
 }
 
-static int parse_extensions(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+static int parse_extensions(struct spec_ctx *c, struct json_object *root, struct campaign_spec *sp)
 {
 	struct json_object *v;
 	size_t i, n;
 	int j;
 
-	set_field(c, "extensions");
+	spec_set_field(c, "extensions");
 	if (!json_object_object_get_ex(root, "extensions", &v))
-		return ferr(c, "missing");
+		return spec_ferr(c, "missing");
 	if (!json_object_is_type(v, json_type_array) || !(n = json_object_array_length(v)))
-		return ferr(c, "expected a non-empty array");
+		return spec_ferr(c, "expected a non-empty array");
 	if (n > SPEC_MAX_EXT)
-		return ferr(c, "at most %d extensions", SPEC_MAX_EXT);
+		return spec_ferr(c, "at most %d extensions", SPEC_MAX_EXT);
 	for (i = 0; i < n; i++) {
 		if (parse_extension(c, json_object_array_get_idx(v, i), i, &sp->ext[i]))
 			return -1;
 		sp->n_ext++;
 		for (j = 0; j < (int)i; j++)
 			if (!strcmp(sp->ext[j].name, sp->ext[i].name)) {
-				set_field(c, "extensions[%zu].name", i);
-				return ferr(c, "'%s' used twice", sp->ext[i].name);
+				spec_set_field(c, "extensions[%zu].name", i);
+				return spec_ferr(c, "'%s' used twice", sp->ext[i].name);
 			}
 	}
 	return 0;
 }
 
-static int parse_timeouts(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+/* persistence and trigger (spec_persistence.c), with each extension's object. */
+static int parse_fault_model(struct spec_ctx *c, struct json_object *root,
+			     struct campaign_spec *sp)
+{
+	struct json_object *v, *objs[SPEC_MAX_EXT];
+	int i;
+
+	json_object_object_get_ex(root, "extensions", &v);
+	for (i = 0; i < sp->n_ext; i++)
+		objs[i] = json_object_array_get_idx(v, (size_t)i);
+	return spec_parse_fault_model(c, root, objs, sp);
+}
+
+static int parse_timeouts(struct spec_ctx *c, struct json_object *root, struct campaign_spec *sp)
 {
 	static const char *const keys[] = { "boot_s", "heartbeat_s", "total_s", NULL };
 	struct json_object *v = NULL;
 	int64_t b, h, t;
 
-	set_field(c, "timeouts");
+	spec_set_field(c, "timeouts");
 	if (json_object_object_get_ex(root, "timeouts", &v)) {
 		if (!json_object_is_type(v, json_type_object))
-			return ferr(c, "expected an object");
-		if (check_keys(c, v, keys, "timeouts."))
+			return spec_ferr(c, "expected an object");
+		if (spec_check_keys(c, v, keys, "timeouts."))
 			return -1;
 	} else {
 		v = json_object_new_object();
 		json_object_object_add(root, "timeouts", v);
 	}
-	set_field(c, "timeouts.boot_s");
-	if (get_int(c, v, "boot_s", 30, 1, 3600, &b))
+	spec_set_field(c, "timeouts.boot_s");
+	if (spec_get_int(c, v, "boot_s", 30, 1, 3600, &b))
 		return -1;
-	set_field(c, "timeouts.heartbeat_s");
-	if (get_int(c, v, "heartbeat_s", 10, 1, 3600, &h))
+	spec_set_field(c, "timeouts.heartbeat_s");
+	if (spec_get_int(c, v, "heartbeat_s", 10, 1, 3600, &h))
 		return -1;
-	set_field(c, "timeouts.total_s");
-	if (get_int(c, v, "total_s", 120, 1, 86400, &t))
+	spec_set_field(c, "timeouts.total_s");
+	if (spec_get_int(c, v, "total_s", 120, 1, 86400, &t))
 		return -1;
 	if (t < b)
-		return ferr(c, "%lld is shorter than timeouts.boot_s (%lld)", (long long)t,
+		return spec_ferr(c, "%lld is shorter than timeouts.boot_s (%lld)", (long long)t,
 			    (long long)b);
 	sp->boot_timeout_s = (unsigned)b;
 	sp->heartbeat_timeout_s = (unsigned)h;
@@ -468,12 +476,12 @@ static int parse_timeouts(struct ctx *c, struct json_object *root, struct campai
 	return 0;
 }
 
-static int parse_cmdline(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+static int parse_cmdline(struct spec_ctx *c, struct json_object *root, struct campaign_spec *sp)
 {
 	struct json_object *v;
 	size_t i, len = 0;
 
-	set_field(c, "kernel_cmdline");
+	spec_set_field(c, "kernel_cmdline");
 	if (!json_object_object_get_ex(root, "kernel_cmdline", &v)) {
 		sp->kernel_cmdline = xstrdup("");
 		return 0;
@@ -486,10 +494,10 @@ static int parse_cmdline(struct ctx *c, struct json_object *root, struct campaig
 			struct json_object *e = json_object_array_get_idx(v, i);
 			char *n;
 
-			set_field(c, "kernel_cmdline[%zu]", i);
+			spec_set_field(c, "kernel_cmdline[%zu]", i);
 			if (!json_object_is_type(e, json_type_string) ||
 			    !*json_object_get_string(e) || strchr(json_object_get_string(e), ' '))
-				return ferr(c, "expected one option without spaces");
+				return spec_ferr(c, "expected one option without spaces");
 			n = xasprintf("%s%s%s", sp->kernel_cmdline, len ? " " : "",
 				      json_object_get_string(e));
 			free(sp->kernel_cmdline);
@@ -497,10 +505,10 @@ static int parse_cmdline(struct ctx *c, struct json_object *root, struct campaig
 			len = strlen(n);
 		}
 	} else {
-		return ferr(c, "expected a string or an array of strings");
+		return spec_ferr(c, "expected a string or an array of strings");
 	}
 	if (strpbrk(sp->kernel_cmdline, "\"\n\\"))
-		return ferr(c, "quotes, backslashes and newlines are not allowed");
+		return spec_ferr(c, "quotes, backslashes and newlines are not allowed");
 	return 0;
 }
 
@@ -556,6 +564,7 @@ static void canonicalize(struct campaign_spec *sp)
 		json_object_object_add(x, "workload_args", w);
 		if (e->disk && strcmp(e->disk, "none"))
 			json_object_object_add(x, "disk", json_object_new_string(e->disk));
+		spec_fault_model_canonical(sp, e, x);
 		if (e->modes_given) {
 			struct json_object *ms = json_object_new_array();
 
@@ -574,56 +583,59 @@ static void canonicalize(struct campaign_spec *sp)
 	json_object_object_add(o, "timeouts", t);
 	json_object_object_add(o, "kernel_cmdline", json_object_new_string(sp->kernel_cmdline));
 	json_object_object_add(o, "retries", json_object_new_int(sp->retries));
+	json_object_object_add(o, "persistence",
+			       json_object_new_string(spec_persistence_name(sp->persistence)));
 	sp->canonical = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								  JSON_C_TO_STRING_SPACED));
 	sp->hash = xasprintf("%016llx", (unsigned long long)fnv1a(sp->canonical));
 	json_object_put(o);
 }
 
-static int parse_root(struct ctx *c, struct json_object *root, struct campaign_spec *sp)
+static int parse_root(struct spec_ctx *c, struct json_object *root, struct campaign_spec *sp)
 {
 	static const char *const keys[] = {
 		"name", "description", "seed", "trials", "faults_per_trial", "modes",
 		"fault_types", "fault_mix", "extensions", "timeouts", "kernel_cmdline",
-		"jobs", "retries", "$comment", NULL
+		"jobs", "retries", "persistence", "trigger", "$comment", NULL
 	};
 	int64_t n;
 
-	set_field(c, "(top level)");
+	spec_set_field(c, "(top level)");
 	if (!json_object_is_type(root, json_type_object))
-		return ferr(c, "expected a JSON object");
-	if (check_keys(c, root, keys, ""))
+		return spec_ferr(c, "expected a JSON object");
+	if (spec_check_keys(c, root, keys, ""))
 		return -1;
-	set_field(c, "name");
-	if (get_string(c, root, "name", 1, &sp->name))
+	spec_set_field(c, "name");
+	if (spec_get_string(c, root, "name", 1, &sp->name))
 		return -1;
-	if (!valid_label(sp->name))
-		return ferr(c, "'%s' may only hold letters, digits, '_', '.', '-'", sp->name);
-	set_field(c, "description");
-	if (get_string(c, root, "description", 0, &sp->description))
+	if (!spec_valid_label(sp->name))
+		return spec_ferr(c, "'%s' may only hold letters, digits, '_', '.', '-'", sp->name);
+	spec_set_field(c, "description");
+	if (spec_get_string(c, root, "description", 0, &sp->description))
 		return -1;
-	set_field(c, "seed");
-	if (get_int(c, root, "seed", -1, 0, INT64_MAX, &n))
+	spec_set_field(c, "seed");
+	if (spec_get_int(c, root, "seed", -1, 0, INT64_MAX, &n))
 		return -1;
 	sp->seed = (uint64_t)n;
-	set_field(c, "trials");
-	if (get_int(c, root, "trials", -1, 1, 100000, &n))
+	spec_set_field(c, "trials");
+	if (spec_get_int(c, root, "trials", -1, 1, 100000, &n))
 		return -1;
 	sp->trials = (int)n;
-	set_field(c, "faults_per_trial");
-	if (get_int(c, root, "faults_per_trial", 5, 1, 100, &n))
+	spec_set_field(c, "faults_per_trial");
+	if (spec_get_int(c, root, "faults_per_trial", 5, 1, 100, &n))
 		return -1;
 	sp->faults_per_trial = (int)n;
-	set_field(c, "jobs");
-	if (get_int(c, root, "jobs", 0, 0, 256, &n))
+	spec_set_field(c, "jobs");
+	if (spec_get_int(c, root, "jobs", 0, 0, 256, &n))
 		return -1;
 	sp->jobs = (int)n;
-	set_field(c, "retries");
-	if (get_int(c, root, "retries", 2, 0, 10, &n))
+	spec_set_field(c, "retries");
+	if (spec_get_int(c, root, "retries", 2, 0, 10, &n))
 		return -1;
 	sp->retries = (int)n;
 	if (parse_modes(c, root, sp) || parse_types(c, root, sp) ||
 	    parse_extensions(c, root, sp) || check_ext_modes(c, sp) ||
+	    parse_fault_model(c, root, sp) ||
 	    parse_timeouts(c, root, sp) || parse_cmdline(c, root, sp))
 		return -1;
 	canonicalize(sp);
@@ -632,7 +644,7 @@ static int parse_root(struct ctx *c, struct json_object *root, struct campaign_s
 
 int spec_parse(const char *text, const char *path, struct campaign_spec *sp)
 {
-	struct ctx c = { .path = path };
+	struct spec_ctx c = { .path = path };
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root;
 	int r;
@@ -724,6 +736,7 @@ void spec_release(struct campaign_spec *sp)
 		free(e->disk);
 		for (j = 0; j < e->n_workload_args; j++)
 			free(e->workload_args[j]);
+		spec_fault_model_release(e);
 	}
 	free(sp->kernel_cmdline);
 	free(sp->canonical);

@@ -32,6 +32,23 @@ struct spec_fault_type {
 	unsigned weight;	/* relative weight in the mix, >= 1 */
 };
 
+/*
+ * How a code fault meets the extension (docs/CAMPAIGNS.md "persistence").
+ * Transient (the default, the Nooks/Rio model): the module is loaded
+ * pristine and kmod/swifi writes the descriptor's mutation bytes into its
+ * live text at the trigger; a NIM recovery restores the pristine text.
+ * Persistent: the mutant .ko is loaded, and reloaded by a recovery.
+ */
+enum spec_persistence { PERSIST_TRANSIENT, PERSIST_PERSISTENT };
+
+/* When a transient fault is written: when workload phase `phase` ends, or
+ * at the n-th call of the module's function `call` (exactly one is set). */
+struct spec_trigger {
+	char *phase;
+	char *call;
+	int n;
+};
+
 struct spec_extension {
 	char *name;		/* unique label, e.g. "e1000" */
 	char *module;		/* module name in the image, or a path to a .ko */
@@ -45,6 +62,9 @@ struct spec_extension {
 	int modes[MODE_COUNT];	/* modes this extension runs in (a subset of the
 				 * campaign's; all of them unless "modes" is given) */
 	int modes_given;	/* "modes" was in the spec (kept in the canonical form) */
+	enum spec_persistence persistence;	/* the campaign's unless overridden */
+	struct spec_trigger trigger;	/* transient only: resolved (given, the campaign's,
+					 * or after the workload's warm-up phase) */
 };
 
 struct campaign_spec {
@@ -64,6 +84,7 @@ struct campaign_spec {
 	char *kernel_cmdline;	/* extra options, space separated */
 	int jobs;		/* 0: number of cores */
 	int retries;		/* infra_error retries per trial */
+	enum spec_persistence persistence;	/* "persistence" (default transient) */
 	char *canonical;	/* canonical JSON text of the spec (stored) */
 	char *hash;		/* 16 hex digits of FNV-1a over canonical */
 };
@@ -83,6 +104,8 @@ int spec_parse(const char *text, const char *path, struct campaign_spec *spec /*
 void spec_release(struct campaign_spec *spec);
 /* Whether extension e runs in mode m (campaign and extension modes). */
 int spec_ext_runs(const struct campaign_spec *spec, int e, enum spec_mode m);
+/* "transient" / "persistent". */
+const char *spec_persistence_name(enum spec_persistence p);
 /* Override the modes from a list "native,nooks,domains" (recomputes the hash). */
 int spec_override_modes(struct campaign_spec *spec, const char *list);
 

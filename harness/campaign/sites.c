@@ -19,16 +19,17 @@ bool sites_type_injectable(const char *name)
 }
 
 /* Per code type and per runtime type: the sites of the module. */
-static int count_all(struct injector *j, unsigned code_mask, unsigned rt_mask,
+static int count_all(struct injector *j, unsigned code_mask, unsigned rt_mask, bool live,
 		     int64_t code[FT_COUNT], int64_t rt[RT_NTYPES])
 {
+	struct inj_filter f = { .live = live };
 	struct inj_site *cs = NULL;
 	struct rt_site *rs = NULL;
 	const char **names;
 	size_t n = 0, nn, i;
 	int r = 0;
 
-	if (code_mask && inj_sites(j, code_mask, NULL, &cs, &n))
+	if (code_mask && inj_sites(j, code_mask, &f, &cs, &n))
 		return -1;
 	for (i = 0; i < n; i++)
 		code[cs[i].type]++;
@@ -45,7 +46,7 @@ static int count_all(struct injector *j, unsigned code_mask, unsigned rt_mask,
 	return r;
 }
 
-int sites_count(const char *ko, const char *const *types, int n, int64_t *counts)
+int sites_count(const char *ko, const char *const *types, int n, bool live, int64_t *counts)
 {
 	int64_t code[FT_COUNT] = { 0 }, rt[RT_NTYPES] = { 0 };
 	unsigned code_mask = 0, rt_mask = 0;
@@ -61,7 +62,7 @@ int sites_count(const char *ko, const char *const *types, int n, int64_t *counts
 	}
 	if (inj_open(&j, ko))
 		return -1;
-	r = count_all(&j, code_mask, rt_mask, code, rt);
+	r = count_all(&j, code_mask, rt_mask, live, code, rt);
 	inj_close(&j);
 	if (r)
 		return error("cannot count the candidate sites of '%s'", ko);
@@ -84,7 +85,8 @@ int sites_count_spec(const struct campaign_spec *sp, char *const *modules,
 	for (t = 0; t < sp->n_types; t++)
 		names[t] = sp->types[t].name;
 	for (e = 0; e < sp->n_ext; e++)
-		if (sites_count(modules[e], names, sp->n_types, out->n[e]))
+		if (sites_count(modules[e], names, sp->n_types,
+				sp->ext[e].persistence == PERSIST_TRANSIENT, out->n[e]))
 			return -1;
 	return 0;
 }

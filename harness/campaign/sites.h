@@ -20,7 +20,8 @@
 /* Whether `nooks inject` injects fault type name (a code or runtime type). */
 bool sites_type_injectable(const char *name);
 /* Sites of types[0..n) in module ko into counts[0..n); one-line error, -1. */
-int sites_count(const char *ko, const char *const *types, int n, int64_t *counts /* out */);
+int sites_count(const char *ko, const char *const *types, int n, bool live,
+		int64_t *counts /* out */);
 /* sites_count() of every extension's module (modules[e]) for the spec's types. */
 int sites_count_spec(const struct campaign_spec *spec, char *const *modules,
 		     struct plan_sites *out /* out */);

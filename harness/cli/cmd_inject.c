@@ -24,11 +24,11 @@
 
 static const char inject_usage[] =
 "usage: nooks inject --fault TYPE[,TYPE...] --seed N [--count K] [--function F]\n"
-"                    [--section S] [--symbol S] [--nth N] [--nth-max M]\n"
+"                    [--section S] [--live] [--symbol S] [--nth N] [--nth-max M]\n"
 "                    [--symvers F] IN.ko -o OUT.ko [--describe OUT.json]\n"
 "                    [--params OUT.txt] [--profile FILE]\n"
 "   or: nooks inject --count-only [--symvers F] IN.ko -o OUT.ko\n"
-"   or: nooks inject --sites [--fault TYPE[,TYPE...]] [--function F] [--section S]\n"
+"   or: nooks inject --sites [--fault TYPE[,TYPE...]] [--function F] [--section S] [--live]\n"
 "                    [--verbose] IN.ko\n"
 "\n"
 "Corrupt a kernel module the way the Rio/Nooks SWIFI injector did: K faults\n"
@@ -45,6 +45,8 @@ static const char inject_usage[] =
 "  --count K        number of faults (default 1), at distinct sites\n"
 "  --function F     code faults only inside function symbol F\n"
 "  --section S      code faults only in code section S (default: all)\n"
+"  --live           code faults only in text that stays loaded after init (not\n"
+"                   .init.*): what a transient fault can be written into\n"
 "  --symbol S       runtime faults only on imported function S\n"
 "  --nth N          runtime faults fire at call N (default: drawn in 1..M)\n"
 "  --nth-max M      runtime faults draw N in 1..M (default 16; with --profile\n"
@@ -68,7 +70,7 @@ struct inject_opts {
 	struct injection_opts in;
 	const char *output, *describe, *input, *params;
 	uint64_t nth, nth_max;
-	int have_seed, sites, verbose, count_only;
+	int have_seed, sites, verbose, count_only, live;
 };
 
 /* -1: go on with o filled; otherwise the exit status (messages printed). */
@@ -92,6 +94,7 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 		OPT_FLAG("count-only", &o->count_only),
 		OPT_FLAG("sites", &o->sites),
 		OPT_FLAG("verbose", &o->verbose),
+		OPT_FLAG("live", &o->live),
 		OPT_END()
 	};
 	int first, r;
@@ -108,6 +111,7 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 	o->input = argv[first];
 	o->in.nth = (uint32_t)o->nth;
 	o->in.nth_max = (uint32_t)o->nth_max;
+	o->in.live = o->live;
 	if (o->sites)
 		return -1;
 	if (o->count_only) {
@@ -159,7 +163,7 @@ static void list_runtime(struct injection *in, const struct inject_opts *o, unsi
 static int list_sites(struct injection *in, const struct inject_opts *o)
 {
 	unsigned mask = (1u << FT_COUNT) - 1, rt_mask = (1u << RT_NTYPES) - 1;
-	struct inj_filter f = { o->in.function, o->in.section };
+	struct inj_filter f = { o->in.function, o->in.section, o->live };
 	struct injector *j = &in->j;
 	struct inj_site *s;
 	size_t n, i, per[FT_COUNT] = { 0 };

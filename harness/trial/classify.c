@@ -11,7 +11,7 @@
  *  5. the VM ended before the agent's "done" (no report)          → crash (VM died)
  *  6. heartbeat or total deadline                                  → hang
  *  7. the NIM reported a failed recovery                          → detected_unrecovered
- *  8. the NIM detected or recovered, workload passed              → recovered
+ *  8. the NIM recovered (recovery completed), workload passed     → recovered
  *  9. the NIM detected or recovered, workload failed/unknown      → recovered_degraded
  * 10. workload setup error (exit 2) and every module loaded        → infra_error
  * 11. workload passed (and every module loaded)                    → no_effect
@@ -71,10 +71,12 @@ enum outcome classify_trial(const struct classify_input *in, const char **why)
 		RET(OUTCOME_HANG, "the trial did not finish before the total deadline");
 	if (in->nim_failed)
 		RET(OUTCOME_DETECTED_UNRECOVERED, "the NIM detected a fault and failed to recover");
-	if (nim && in->workload == WL_PASS && !in->module_failed)
+	if (in->nim_recovered && in->workload == WL_PASS && !in->module_failed)
 		RET(OUTCOME_RECOVERED, "the NIM recovered and the workload passed");
 	if (nim)
-		RET(OUTCOME_RECOVERED_DEGRADED, "the NIM recovered but the workload failed");
+		RET(OUTCOME_RECOVERED_DEGRADED, in->nim_recovered ?
+		    "the NIM recovered but the workload failed" :
+		    "the NIM detected a fault but reported no completed recovery");
 	if (in->workload == WL_SETUP_ERROR && !in->module_failed)
 		RET(OUTCOME_INFRA_ERROR, "workload setup or usage error (exit 2)");
 	if (in->workload == WL_PASS && !in->module_failed)

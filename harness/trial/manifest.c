@@ -186,6 +186,28 @@ static int param_field(const struct ctx *c, void *arg, const char *key, json_obj
 	return 0;
 }
 
+/* One "workload.env" variable: a WL_* name (the workloads' own settings only). */
+static int env_field(const struct ctx *c, void *arg, const char *key, json_object *val,
+		     const char *sub)
+{
+	struct trial_manifest *m = arg;
+	const char *s;
+
+	if (m->n_env == MANIFEST_MAX_ENV)
+		return field_error(c, sub, "too many variables");
+	if (strncmp(key, "WL_", 3))
+		return field_error(c, sub, "only WL_* variables (the workloads' settings)");
+	for (s = key; *s; s++)
+		if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return field_error(c, sub, "a variable name is [A-Z0-9_]");
+	if (!json_object_is_type(val, json_type_string))
+		return field_error(c, sub, "expected a string");
+	m->env[m->n_env].key = xstrdup(key);
+	m->env[m->n_env].value = xstrdup(json_object_get_string(val));
+	m->n_env++;
+	return 0;
+}
+
 static int workload_field(const struct ctx *c, void *arg, const char *key, json_object *val,
 			  const char *sub)
 {
@@ -195,7 +217,9 @@ static int workload_field(const struct ctx *c, void *arg, const char *key, json_
 		return get_string(c, val, sub, &m->workload);
 	if (!strcmp(key, "params"))
 		return each_field(c, val, sub, "expected an object", param_field, m);
-	return field_error(c, sub, "unknown field (known: name, params)");
+	if (!strcmp(key, "env"))
+		return each_field(c, val, sub, "expected an object", env_field, m);
+	return field_error(c, sub, "unknown field (known: name, params, env)");
 }
 
 static int parse_workload(const struct ctx *c, json_object *v)
@@ -448,6 +472,10 @@ void manifest_release(struct trial_manifest *m)
 		free(m->params[i].key);
 		free(m->params[i].value);
 	}
+	for (i = 0; i < m->n_env; i++) {
+		free(m->env[i].key);
+		free(m->env[i].value);
+	}
 	free(m->workload);
 	free(m->append);
 	free(m->inject_cmd);
@@ -494,6 +522,14 @@ char *manifest_guest_json(const struct trial_manifest *m, const char *key)
 		json_object_object_add(params, m->params[i].key,
 				       json_object_new_string(m->params[i].value));
 	json_object_object_add(wl, "params", params);
+	if (m->n_env) {
+		json_object *env = json_object_new_object();
+
+		for (i = 0; i < m->n_env; i++)
+			json_object_object_add(env, m->env[i].key,
+					       json_object_new_string(m->env[i].value));
+		json_object_object_add(wl, "env", env);
+	}
 	json_object_object_add(o, "workload", wl);
 	if (m->inject_cmd) {
 		json_object *in = json_object_new_object();

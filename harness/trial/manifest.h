@@ -15,6 +15,7 @@
 #define MANIFEST_MAX_MODULES 16
 #define MANIFEST_MAX_DEVICES 8
 #define MANIFEST_MAX_PARAMS 32
+#define MANIFEST_MAX_ENV 8
 
 struct manifest_module {
 	char *path;		/* host .ko (copied into the trial cpio), or NULL */
@@ -37,6 +38,8 @@ struct trial_manifest {
 	char *workload;		/* "none", "cmd" or X for /bin/wl-X */
 	struct manifest_param params[MANIFEST_MAX_PARAMS];
 	int n_params;
+	struct manifest_param env[MANIFEST_MAX_ENV];	/* "workload.env": WL_* variables */
+	int n_env;
 	char *append;		/* extra kernel command line, or NULL */
 	unsigned mem_mb;	/* default 512 */
 	bool coldplug;		/* modprobe drivers for present devices (default true) */

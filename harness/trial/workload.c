@@ -33,12 +33,14 @@ static const char *const khttpd_params[] = {
 
 static const struct workload table[] = {
 	{ "netdev", "wl-netdev", "ping + checksummed TCP streams both ways across the NIC under test",
-	  WORKLOAD_NEEDS_NIC, netdev_params, "send_MBps send_pps recv_MBps recv_pps", NULL, NULL },
+	  WORKLOAD_NEEDS_NIC, netdev_params, "send_MBps send_pps recv_MBps recv_pps", NULL, NULL,
+	  "setup link ping send recv", "link" },
 	{ "vfat", "wl-vfat", "unpack a source tree on vfat, compile-like file mix, fsck afterwards",
-	  WORKLOAD_NEEDS_FAT, vfat_params, "ops_per_s", "vfat", "vfat" },
+	  WORKLOAD_NEEDS_FAT, vfat_params, "ops_per_s", "vfat", "vfat",
+	  "mount unpack compile verify unmount", "mount" },
 	{ "khttpd", "wl-khttpd", "keep-alive HTTP client in the peer netns against kmod/khttpd",
 	  WORKLOAD_NEEDS_NIC | WORKLOAD_NEEDS_KHTTPD, khttpd_params, "req_per_s MBps", "khttpd",
-	  NULL },
+	  NULL, "setup pages fetch unload", "pages" },
 };
 
 static const struct { const char *name, *device; } nics[] = {
@@ -50,6 +52,19 @@ const struct workload *workload_table(size_t *n)
 {
 	*n = ARRAY_SIZE(table);
 	return table;
+}
+
+bool workload_has_phase(const struct workload *w, const char *phase)
+{
+	size_t n = strlen(phase);
+	const char *p;
+
+	if (!strcmp(phase, "start"))
+		return true;
+	for (p = w->phases; p && (p = strstr(p, phase)); p += n)
+		if ((p == w->phases || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
 }
 
 const struct workload *workload_find(const char *name)

@@ -29,6 +29,10 @@ struct workload {
 	const char *stock_module;	/* stock module it needs loaded (after the
 					 * extension under test), or NULL */
 	const char *disk;		/* default disk kind ("vfat"), or NULL */
+	const char *phases;		/* its progress phases in order, space-separated
+					 * ("start" precedes them all) */
+	const char *warmup;		/* the phase after which transient faults go in
+					 * by default (docs/CAMPAIGNS.md) */
 };
 
 /* Post-trial verdict on the FAT image. */
@@ -41,6 +45,8 @@ struct fsck_verdict {
 
 /* The table; *n /out/ gets its length. */
 const struct workload *workload_table(size_t *n);
+/* Whether phase is "start" or one of w's phases. */
+bool workload_has_phase(const struct workload *w, const char *phase);
 /* Find by name; NULL with an error naming the known workloads. */
 const struct workload *workload_find(const char *name);
 /* 0 if key (without "--") is a parameter of w, else -1 with an error. */

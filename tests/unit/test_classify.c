@@ -86,6 +86,9 @@ static void test_table(void **state)
 	assert_int_equal(run(&in), OUTCOME_RECOVERED);
 	in = clean(); in.nim_recovered = 1; in.workload = WL_FAIL;
 	assert_int_equal(run(&in), OUTCOME_RECOVERED_DEGRADED);
+	/* recovered needs a completed recovery, not only a detection (issue 14) */
+	in = clean(); in.nim_detected = 1;
+	assert_int_equal(run(&in), OUTCOME_RECOVERED_DEGRADED);
 	in = clean(); in.nim_detected = 1; in.nim_failed = 1; in.workload = WL_FAIL;
 	assert_int_equal(run(&in), OUTCOME_DETECTED_UNRECOVERED);
 	in = clean(); in.nim_detected = 1; in.nim_failed = 1; in.triage = &oops;

@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "inject.h"
+#include "injection.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test-inject-XXXXXX";
@@ -57,7 +58,7 @@ static int teardown_all(void **state)
 /* Apply one fault of type to function fn with seed; returns the mutation. */
 static struct mutation one(struct injector *j, const char *type, const char *fn, uint64_t seed)
 {
-	struct inj_filter f = { fn, NULL };
+	struct inj_filter f = { fn, NULL, false };
 	struct mutation *m = NULL, r;
 	unsigned mask;
 	size_t n = 0;
@@ -357,7 +358,7 @@ static void test_reloc_neutralized_in_file(void **state)
 static void apply_many(unsigned char **out, size_t *len, uint64_t seed, unsigned count)
 {
 	struct injector j;
-	struct inj_filter f = { "fx_many", NULL };
+	struct inj_filter f = { "fx_many", NULL, false };
 	struct mutation *m;
 	size_t n;
 	unsigned mask;
@@ -489,7 +490,7 @@ static void test_sites_counts(void **state)
 	struct injector j;
 	struct inj_site *s;
 	size_t n, i, per[FT_COUNT] = { 0 };
-	struct inj_filter f = { NULL, ".text" };
+	struct inj_filter f = { NULL, ".text", false };
 
 	(void)state;
 	assert_int_equal(inj_open_mem(&j, "fixture", fx_buf, fx_len), 0);
@@ -620,6 +621,52 @@ static void test_live_patch_equals_file_mutation(void **state)
 	}
 }
 
+/*
+ * Issue 14: a transient plan of the stock e1000 draws only from text that
+ * stays after init, and its live patch is "e1000 SEC+OFF:HEX ..." with one
+ * site per mutation, each HEX exactly inj_live_hex() of that mutation; the
+ * call trigger's function check sees core text only.
+ */
+static void test_live_plan_e1000(void **state)
+{
+	static const char *e1000 =
+		"build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko";
+	unsigned seed;
+
+	(void)state;
+	for (seed = 1; seed <= 40; seed++) {
+		struct injection_opts io = { .faults = seed % 2 ? "nop" : "ptr,text", .seed = seed,
+					     .count = 5, .live = true };
+		struct injection in;
+		char *patch, *tok, *save = NULL, hex[2 * FT_MAX_INSN + 1], want[128];
+		size_t i = 0;
+
+		assert_int_equal(injection_open(&in, e1000, &io), 0);
+		assert_int_equal(injection_plan(&in), 0);
+		assert_int_equal(in.n, 5);
+		patch = injection_live_patch(&in);
+		assert_non_null(patch);
+		tok = strtok_r(patch, " ", &save);
+		assert_string_equal(tok, "e1000");
+		while ((tok = strtok_r(NULL, " ", &save))) {
+			assert_true(i < in.n);
+			assert_null(strstr(in.m[i].secname, ".init"));
+			snprintf(want, sizeof(want), "%s+0x%llx:%s", in.m[i].secname,
+				 (unsigned long long)in.m[i].off, inj_live_hex(&in.m[i], hex));
+			assert_string_equal(tok, want);
+			i++;
+		}
+		assert_int_equal(i, in.n);
+		if (seed == 1) {
+			assert_true(injection_has_function(&in, "e1000_clean"));
+			assert_false(injection_has_function(&in, "e1000_init_module"));	/* .init.text */
+			assert_false(injection_has_function(&in, "no_such_function"));
+		}
+		free(patch);
+		injection_close(&in);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_reloc_bytes_never_flipped),
 		cmocka_unit_test(test_reloc_neutralized_in_file),
 		cmocka_unit_test(test_live_patch_equals_file_mutation),
+		cmocka_unit_test(test_live_plan_e1000),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_cli_deterministic_output),
 		cmocka_unit_test(test_bad_inputs),

@@ -199,7 +199,7 @@ static void check_like_cli(const char *ko)
 	char *out, *line, *save = NULL;
 	int r, k, seen = 0;
 
-	assert_int_equal(sites_count(ko, all_types, (int)ARRAY_SIZE(all_types), n), 0);
+	assert_int_equal(sites_count(ko, all_types, (int)ARRAY_SIZE(all_types), false, n), 0);
 	r = capture_run(inject_sites, (void *)ko, &out, NULL);
 	assert_int_equal(r, 0);
 	assert_non_null(out);
@@ -227,17 +227,39 @@ static void test_sites_real_modules(void **state)
 	(void)state;
 	check_like_cli(KHTTPD);
 	check_like_cli(E1000);
-	assert_int_equal(sites_count(KHTTPD, all_types, 11, n), 0);
+	assert_int_equal(sites_count(KHTTPD, all_types, 11, false, n), 0);
 	for (k = 0; k < 10; k++)
 		assert_true(n[k] > 0);
 	assert_int_equal(n[10], 0);		/* khttpd.ko: no irq site */
-	assert_int_equal(sites_count(E1000, all_types, 11, n), 0);
+	assert_int_equal(sites_count(E1000, all_types, 11, false, n), 0);
 	for (k = 0; k < 11; k++)
 		assert_true(n[k] > 0);		/* e1000.ko: every code type */
-	assert_int_equal(sites_count("/nonexistent.ko", all_types, 1, n), -1);
+	assert_int_equal(sites_count("/nonexistent.ko", all_types, 1, false, n), -1);
 	assert_false(sites_type_injectable("data"));
 	assert_true(sites_type_injectable("irq"));
 	assert_true(sites_type_injectable("leak"));
+}
+
+/* Transient faults count only text that stays after init: fewer sites, never more. */
+static void test_live_sites(void **state)
+{
+	static const char *const mods[] = { E1000, KHTTPD };
+	int64_t all[11], live[11], sum_all = 0, sum_live = 0;
+	size_t m;
+	int t;
+
+	(void)state;
+	for (m = 0; m < 2; m++) {
+		assert_int_equal(sites_count(mods[m], all_types, 11, false, all), 0);
+		assert_int_equal(sites_count(mods[m], all_types, 11, true, live), 0);
+		for (t = 0; t < 11; t++) {
+			assert_true(live[t] <= all[t]);
+			sum_all += all[t];
+			sum_live += live[t];
+		}
+	}
+	assert_true(sum_live > 0);
+	assert_true(sum_live < sum_all);	/* both have .init.text sites */
 }
 
 /* Parse text, count the sites of the modules mods[e] (real .ko files). */
@@ -406,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_extension_modes),
 		cmocka_unit_test(test_weights_respected),
 		cmocka_unit_test(test_sites_real_modules),
+		cmocka_unit_test(test_live_sites),
 		cmocka_unit_test(test_renormalised_weights),
 		cmocka_unit_test(test_mixed_never_missing_type),
 		cmocka_unit_test(test_plan_time_errors),

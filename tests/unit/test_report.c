@@ -382,7 +382,7 @@ static int64_t kernel_campaign(struct store *st, const char *name, const struct 
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(store_extension_insert(st, cid, names[i], names[i], NULL, "w", NULL,
 							&e), 0);
-		assert_int_equal(sites_count(mods[i], code_types, (int)ARRAY_SIZE(code_types), n), 0);
+		assert_int_equal(sites_count(mods[i], code_types, (int)ARRAY_SIZE(code_types), false, n), 0);
 		for (k = 0; k < (int)ARRAY_SIZE(code_types); k++)
 			assert_int_equal(store_extension_sites_insert(st, e, code_types[k], n[k]), 0);
 		assert_int_equal(store_fault_insert(st, cid, e, 0, "nop", 5, 7, &f), 0);

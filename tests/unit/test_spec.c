@@ -128,6 +128,31 @@ static const struct bad_case bad[] = {
 	{ "\"device\": \"e1000\",\n                    \"workload\": \"net\", \"workload_args\": { \"seconds\": 3 }",
 	  "\"workload\": \"netdev\", \"workload_args\": { \"nic\": \"ne2000\" }",
 	  "field 'extensions[0].workload_args.nic': unknown NIC 'ne2000'" },
+	/* issue 14: persistence and trigger */
+	{ "\"trials\": 3,", "\"trials\": 3, \"persistence\": \"sometimes\",",
+	  "field 'persistence': unknown persistence 'sometimes' (known: transient, persistent)" },
+	{ "\"workload\": \"net\",", "\"workload\": \"net\", \"persistence\": 1,",
+	  "field 'extensions[0].persistence': expected \"transient\" or \"persistent\"" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"persistence\": \"persistent\", \"trigger\": {\"phase\": \"ping\"},",
+	  "field 'trigger': a trigger applies to transient faults only" },
+	{ "\"workload\": \"net\",", "\"workload\": \"net\", \"persistence\": \"persistent\", \"trigger\": {\"call\": \"f\"},",
+	  "field 'extensions[0].trigger': a trigger applies to transient faults only" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"trigger\": {\"phase\": \"a\", \"call\": \"f\"},",
+	  "field 'trigger': give exactly one of \"phase\" and \"call\"" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"trigger\": {},", "field 'trigger': give exactly one" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"trigger\": {\"phase\": \"a\", \"n\": 2},",
+	  "field 'trigger.n': only with \"call\"" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"trigger\": {\"call\": \"f\", \"n\": 0},",
+	  "field 'trigger.n': 0 out of range" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"trigger\": {\"when\": 3},", "field 'trigger.when': unknown field" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"trigger\": \"ping\",", "field 'trigger': expected {" },
+	{ "\"trials\": 3,", "\"trials\": 3, \"trigger\": {\"call\": \"a b\"},",
+	  "field 'trigger.call': invalid function name 'a b'" },
+	{ "\"device\": \"e1000\",\n                    \"workload\": \"net\", \"workload_args\": { \"seconds\": 3 }",
+	  "\"workload\": \"netdev\", \"trigger\": {\"phase\": \"dance\"}",
+	  "field 'extensions[0].trigger.phase': workload 'netdev' has no phase 'dance'" },
+	{ "\"fault_types\": { \"text\": 2, \"nop\": 1 },", "\"fault_types\": { \"text\": 2, \"alloc\": 1 }, \"fault_mix\": \"mixed\",",
+	  "field 'persistence': a transient trial cannot mix code and runtime fault types" },
 };
 
 static void test_bad_inputs(void **state)
@@ -291,6 +316,54 @@ static void test_e1000_domains_pairs_with_e1000(void **state)
 	spec_release(&b);
 }
 
+/* Issue 14: transient by default, triggers resolved per extension, all in the hash. */
+static void test_persistence_and_trigger(void **state)
+{
+	const char *text =
+		"{ \"name\": \"p\", \"seed\": 1, \"trials\": 1, \"fault_types\": [\"nop\"],\n"
+		"  %s\n"
+		"  \"extensions\": [ { \"name\": \"a\", \"module\": \"e1000\", \"workload\": \"netdev\" },\n"
+		"    { \"name\": \"b\", \"module\": \"khttpd\", \"workload\": \"khttpd\" %s },\n"
+		"    { \"name\": \"c\", \"module\": \"x\", \"workload\": \"mine\" } ] }";
+	struct campaign_spec sp, pers, call;
+	char buf[1024];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), text, "", "");
+	assert_int_equal(spec_parse(buf, "p.json", &sp), 0);
+	assert_int_equal(sp.persistence, PERSIST_TRANSIENT);
+	assert_int_equal(sp.ext[0].persistence, PERSIST_TRANSIENT);
+	assert_string_equal(sp.ext[0].trigger.phase, "link");	/* netdev's warm-up */
+	assert_string_equal(sp.ext[1].trigger.phase, "pages");	/* khttpd's */
+	assert_string_equal(sp.ext[2].trigger.phase, "start");	/* unknown workload */
+	assert_null(sp.ext[0].trigger.call);
+	assert_non_null(strstr(sp.canonical, "\"persistence\": \"transient\""));
+	assert_non_null(strstr(sp.canonical, "\"phase\": \"pages\""));
+
+	/* persistent campaign, one extension transient at a call */
+	snprintf(buf, sizeof(buf), text, "\"persistence\": \"persistent\",",
+		 ", \"persistence\": \"transient\", \"trigger\": { \"call\": \"khttpd_worker\" }");
+	assert_int_equal(spec_parse(buf, "p.json", &call), 0);
+	assert_int_equal(call.ext[0].persistence, PERSIST_PERSISTENT);
+	assert_null(call.ext[0].trigger.phase);
+	assert_null(call.ext[0].trigger.call);
+	assert_int_equal(call.ext[1].persistence, PERSIST_TRANSIENT);
+	assert_string_equal(call.ext[1].trigger.call, "khttpd_worker");
+	assert_int_equal(call.ext[1].trigger.n, 1);
+	assert_null(call.ext[1].trigger.phase);
+	assert_string_not_equal(call.hash, sp.hash);
+
+	/* a campaign trigger applies to every extension without its own */
+	snprintf(buf, sizeof(buf), text, "\"trigger\": { \"call\": \"g\", \"n\": 5 },", "");
+	assert_int_equal(spec_parse(buf, "p.json", &pers), 0);
+	assert_string_equal(pers.ext[2].trigger.call, "g");
+	assert_int_equal(pers.ext[2].trigger.n, 5);
+	assert_string_not_equal(pers.hash, sp.hash);
+	spec_release(&sp);
+	spec_release(&call);
+	spec_release(&pers);
+}
+
 static void test_shipped_specs_parse(void **state)
 {
 	const char *files[] = { "campaigns/smoke.json", "campaigns/e1000.json",
@@ -316,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_hash_ignores_layout_and_jobs),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_shipped_specs_parse),
+		cmocka_unit_test(test_persistence_and_trigger),
 		cmocka_unit_test(test_domains_mode),
 		cmocka_unit_test(test_e1000_domains_pairs_with_e1000),
 	};

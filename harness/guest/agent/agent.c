@@ -12,6 +12,8 @@
  *   output), workload_exit, nim (a /dev/kmsg line starting "nooks:"),
  *   heartbeat (every 500 ms, from a separate process), inject (the
  *   manifest's fault trigger ran), recovery_agent (recover.c), done.
+ * "workload":{"env":{"WL_X":"v"}} is set in the workload's environment
+ * (the transient-fault trigger of wl_inject.h uses it).
  * Manifest extras: "inject": {"cmd", "after_s", "phase"} runs cmd once,
  * after_s seconds after the workload started or reported that phase;
  * "recovery_agent": false turns the user-mode recovery agent off.
@@ -420,7 +422,13 @@ static int run_workload(json_object *wl, struct inject *in)
 	pid = fork();
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDONLY);
+		json_object *env;
 
+		if (json_object_object_get_ex(wl, "env", &env) &&
+		    json_object_is_type(env, json_type_object)) {
+			json_object_object_foreach(env, key, val)
+				setenv(key, json_object_get_string(val), 1);
+		}
 		dup2(fd, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);

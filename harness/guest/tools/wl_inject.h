@@ -12,11 +12,20 @@
  * workload as an infrastructure failure (exit 2): the trial did not get its
  * fault.  A workload whose PHASE never ends never writes it; the trial sees
  * no inject line.
+ *
+ * The call trigger: with WL_INJECT_CALL="FUNCTION N" instead of
+ * WL_INJECT_AFTER, the workload writes "MODULE FUNCTION N SITES..." into
+ * swifi.ko's "patch_at" parameter when its first phase starts (the module
+ * is loaded by then): swifi writes the patch at the module's Nth call of
+ * FUNCTION (kmod/swifi/swifi_trigger.c).  It prints
+ *   {"event":"progress","workload":W,"inject":{"call":F,"n":N,"module":M,"sites":K}}
+ * and a refusal is an infrastructure failure as above.
  */
 #ifndef WL_INJECT_H
 #define WL_INJECT_H
 
 #define WL_SWIFI_PATCH "/sys/module/swifi/parameters/patch"
+#define WL_SWIFI_PATCH_AT "/sys/module/swifi/parameters/patch_at"
 
 /* "MODULE SEC+OFF:HEX ..." with each SEC an address: 0, or -1 (why in err). */
 static inline int wl_inject_resolve(const char *spec, char *out, size_t n, int *sites,
@@ -60,31 +69,58 @@ static inline int wl_inject_resolve(const char *spec, char *out, size_t n, int *
 	return 0;
 }
 
-/* Called as phase `ending` ends: write the patch if it is the one named. */
-static inline void wl_inject_phase_end(const char *ending)
+/* Write line to the swifi parameter at path, or end the workload as an infrastructure failure. */
+static inline void wl_inject_write(const char *path, const char *line, const char *when)
 {
-	static int done;
-	const char *after = getenv("WL_INJECT_AFTER"), *spec = getenv("WL_INJECT");
-	char line[4096], err[600];
-	int fd, sites;
+	int fd = open(path, O_WRONLY);
 
-	if (done || !after || !spec || strcmp(after, ending))
-		return;
-	done = 1;
-	if (wl_inject_resolve(spec, line, sizeof(line), &sites, err, sizeof(err)))
-		wl_finish(WL_INFRA, "transient fault after phase %s: %s", ending, err);
-	fd = open(WL_SWIFI_PATCH, O_WRONLY);
 	if (fd < 0 || wl_write_full(fd, line, strlen(line))) {
 		int e = errno;
 
 		if (fd >= 0)
 			close(fd);
-		wl_finish(WL_INFRA, "transient fault after phase %s: %s refused it: %s", ending,
-			  WL_SWIFI_PATCH, strerror(e));
+		wl_finish(WL_INFRA, "transient fault %s: %s refused it: %s", when, path,
+			  strerror(e));
 	}
 	close(fd);
+}
+
+/* Called as phase `ending` ends: write the patch (or arm the call trigger) if due. */
+static inline void wl_inject_phase_end(const char *ending)
+{
+	static int done;
+	const char *after = getenv("WL_INJECT_AFTER"), *spec = getenv("WL_INJECT");
+	const char *call = getenv("WL_INJECT_CALL");
+	char line[4096], when[160], func[128], err[600];
+	unsigned n = 0;
+	int sites;
+	size_t ml;
+
+	if (done || !spec || !(call ? !strcmp(ending, "start") : after && !strcmp(after, ending)))
+		return;
+	done = 1;
+	if (call) {
+		snprintf(when, sizeof(when), "at a call of %s", call);
+		if (sscanf(call, "%127s %u", func, &n) != 2 || !n)
+			wl_finish(WL_INFRA, "WL_INJECT_CALL '%s' is not 'FUNCTION N'", call);
+	} else {
+		snprintf(when, sizeof(when), "after phase %s", ending);
+	}
+	if (wl_inject_resolve(spec, line, sizeof(line), &sites, err, sizeof(err)))
+		wl_finish(WL_INFRA, "transient fault %s: %s", when, err);
+	ml = strcspn(line, " ");
+	if (call) {
+		char at[4096 + 160];
+
+		snprintf(at, sizeof(at), "%.*s %s %u%s", (int)ml, line, func, n, line + ml);
+		wl_inject_write(WL_SWIFI_PATCH_AT, at, when);
+		wl_progress("\"inject\":{\"call\":\"%s\",\"n\":%u,\"module\":\"%.*s\",\"sites\":%d}",
+			    func, n, (int)ml, line, sites);
+		return;
+	}
+	wl_inject_write(WL_SWIFI_PATCH, line, when);
 	wl_progress("\"inject\":{\"after\":\"%s\",\"module\":\"%.*s\",\"sites\":%d}",
-		    ending, (int)strcspn(line, " "), line, sites);
+		    ending, (int)ml, line, sites);
 }
 
 #endif
