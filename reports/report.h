@@ -51,6 +51,8 @@ struct rep_ext {
 	char *name;
 	struct rep_cell mode[REP_MODES];
 	int crashing, survived;		/* paired: native crash/hang, nooks survived */
+	int failing, eliminated;	/* paired: native workload failed (crash or not),
+					 * nooks passed (no_effect, recovered) */
 	/* paired per isolated mode (v_survival_modes): native crash/hang faults whose
 	 * trial in mode m counted, and how many of those survived */
 	int pcrashing[REP_MODES], psurvived[REP_MODES];
@@ -172,6 +174,7 @@ void report_md_domains(FILE *f, const struct rep_campaign *c);
  * with rep_table_render(), which also releases the table. */
 void rep_table_outcomes(struct table *t, const struct rep_campaign *c);
 void rep_table_survival(struct table *t, const struct rep_campaign *c);
+void rep_table_nonfatal(struct table *t, const struct rep_campaign *c);
 void rep_table_fs(struct table *t, const struct rep_campaign *c);
 void rep_table_sigs(struct table *t, const struct rep_campaign *c);
 /* A row per (extension, fault types, mode) with trials, its first cells

@@ -226,6 +226,13 @@ static void fill_survival(struct rep_campaign *c, struct rep_ext *e, int m, sqli
 	e->survived = sqlite3_column_int(s, 2);
 }
 
+static void fill_nonfatal(struct rep_campaign *c, struct rep_ext *e, int m, sqlite3_stmt *s)
+{
+	(void)c, (void)m;
+	e->failing = sqlite3_column_int(s, 1);
+	e->eliminated = sqlite3_column_int(s, 2);
+}
+
 static void fill_latency(struct rep_campaign *c, struct rep_ext *e, int m, sqlite3_stmt *s)
 {
 	(void)c, (void)m;
@@ -252,6 +259,12 @@ static int load_exts(struct store *st, struct rep_campaign *c)
 			    "WHERE campaign_id = ?1", 1, fill_outcomes) ||
 	       each_ext_row(st, c, "SELECT extension, crashing, survived FROM v_survival "
 			    "WHERE campaign_id = ?1", 0, fill_survival) ||
+	       each_ext_row(st, c, "SELECT n.extension, COUNT(*), "
+			    "SUM(k.outcome IN ('no_effect', 'recovered')) FROM v_trials n "
+			    "JOIN v_trials k ON k.fault_id = n.fault_id AND k.mode = 'nooks' "
+			    "WHERE n.campaign_id = ?1 AND n.mode = 'native' AND "
+			    "n.outcome IN ('functional', 'crash', 'hang') AND "
+			    "k.outcome <> 'infra_error' GROUP BY n.extension", 0, fill_nonfatal) ||
 	       each_ext_row(st, c, "SELECT extension, recovery_ms FROM v_trials WHERE "
 			    "campaign_id = ?1 AND mode = 'nooks' AND recovery_ms IS NOT NULL "
 			    "ORDER BY recovery_ms", 0, fill_latency) ? -1 : 0;

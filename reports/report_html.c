@@ -253,6 +253,10 @@ static void table_survival(FILE *f, const struct rep_campaign *c)
 
 	rep_table_survival(&t, c);
 	rep_table_render(&t, 1, f);
+	fputs("<h3>Failures eliminated by the NIM</h3>\n<p>Native descriptors whose workload "
+	      "failed (crash or not) and whose nooks trial passed (paired).</p>\n", f);
+	rep_table_nonfatal(&t, c);
+	rep_table_render(&t, 1, f);
 }
 
 /* Trials whose FAT image fsck.vfat -n found corrupt after the VM exited. */
@@ -268,7 +272,7 @@ static void table_fs(FILE *f, const struct rep_campaign *c)
 	rep_table_render(&t, 1, f);
 }
 
-/* Activation cells of index.html: counts, rate, 95% Wilson interval; code faults: unknown. */
+/* Activation cells of index.html: counts, rate, 95% Wilson interval; persistent code faults: unknown. */
 static void fill_activation(struct table *t, const struct rep_type *ty, int m)
 {
 	const struct rep_act *a = &ty->act[m];
@@ -295,7 +299,7 @@ static void fill_activation(struct table *t, const struct rep_type *ty, int m)
 	tab_cell(t, "%d of %d", a->trials_fired, a->known);
 }
 
-/* Runtime faults fired per fault type; code faults: activation unknown. */
+/* Faults fired per fault type; persistent code faults: activation unknown. */
 static void table_activation(FILE *f, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
@@ -306,9 +310,10 @@ static void table_activation(FILE *f, const struct rep_campaign *c)
 	struct table t;
 
 	fputs("<h3>Fault activation</h3>\n<p>Runtime faults (alloc, free, leak, bcopy) report "
-	      "when they fire; code faults are not instrumented, so whether the mutated "
-	      "instruction ever ran is unknown (not zero).  Filter the trial list below by "
-	      "activation.</p>\n", f);
+	      "when they fire; transient code faults, each mutated site written into the live "
+	      "module (armed) and executed (fired: a one-shot breakpoint).  Persistent code "
+	      "faults are not instrumented, so whether the mutated instruction ever ran is "
+	      "unknown (not zero).  Filter the trial list below by activation.</p>\n", f);
 	tab_init(&t, "tbl-activation", cols, (int)ARRAY_SIZE(cols));
 	rep_type_rows(&t, c, fill_activation);
 	rep_table_render(&t, 1, f);

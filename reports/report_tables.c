@@ -1,6 +1,7 @@
 /*
  * report_tables.c - the campaign tables that index.html and report.md
- * share (outcomes per extension and mode, crashing faults survived, the
+ * share (outcomes per extension and mode, crashing faults survived,
+ * failures eliminated, the
  * filesystem left corrupt, crash signatures) and report.md's tables per
  * fault type (outcomes, activation), each built once as a table model
  * (table.h) that the caller renders in its format.
@@ -57,6 +58,34 @@ void rep_table_survival(struct table *t, const struct rep_campaign *c)
 		tab_cell(t, "%d", e->crashing);
 		tab_cell(t, "%d", e->survived);
 		tab_pct(t, rate(e->survived, e->crashing));
+		tab_interval(t, lo, hi);
+	}
+}
+
+/*
+ * The paper's second figure: native descriptors whose workload failed
+ * (functional, crash or hang) and whose nooks trial passed (no_effect or
+ * recovered: the workload's verdict for the whole trial).
+ */
+void rep_table_nonfatal(struct table *t, const struct rep_campaign *c)
+{
+	static const struct tab_col cols[] = {
+		COL_L("extension"), COL_R("failures (native workload failed)"),
+		COL_R("eliminated with nooks"), COL_R("rate"), COL_R("95% Wilson interval"),
+	};
+	int i;
+
+	tab_init(t, "tbl-nonfatal", cols, 5);
+	for (i = 0; i < c->n_ext; i++) {
+		const struct rep_ext *e = &c->ext[i];
+		double lo, hi;
+
+		wilson(e->eliminated, e->failing, Z95, &lo, &hi);
+		tab_row(t);
+		tab_text(t, e->name);
+		tab_cell(t, "%d", e->failing);
+		tab_cell(t, "%d", e->eliminated);
+		tab_pct(t, rate(e->eliminated, e->failing));
 		tab_interval(t, lo, hi);
 	}
 }

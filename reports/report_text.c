@@ -129,6 +129,10 @@ void report_print_summary(const struct rep_campaign *c, FILE *f)
 		fprintf(f, "%s: nooks survived %d of %d crashing faults (%.0f%%, 95%% CI %.0f-%.0f%%)\n",
 			e->name, e->survived, e->crashing, 100 * rate(e->survived, e->crashing),
 			100 * lo, 100 * hi);
+		wilson(e->eliminated, e->failing, Z95, &lo, &hi);
+		fprintf(f, "%s: nooks eliminated %d of %d failures (native workload failed; "
+			"%.0f%%, 95%% CI %.0f-%.0f%%)\n", e->name, e->eliminated, e->failing,
+			100 * rate(e->eliminated, e->failing), 100 * lo, 100 * hi);
 	}
 	print_domains(c, f);
 	print_detection(c, f);
@@ -174,14 +178,18 @@ int report_write_md(const struct rep_campaign *c, FILE *f)
 		c->planned, c->infra_attempts);
 	md_table(f, "## Outcomes\n\n", c, rep_table_outcomes);
 	md_table(f, "\n## Crashing faults survived by the NIM\n\n", c, rep_table_survival);
+	md_table(f, "\n## Failures eliminated by the NIM\n\nNative descriptors whose workload "
+		 "failed (crash or not) and whose nooks trial passed (paired).\n\n", c,
+		 rep_table_nonfatal);
 	report_md_domains(f, c);
 	if (rep_has_fs(c))
 		md_table(f, "\n## Filesystem left corrupt (fsck.vfat -n after the trial)\n\n", c,
 			 rep_table_fs);
 	md_table(f, "\n## Per fault type\n\n", c, rep_table_types_md);
 	md_table(f, "\n## Fault activation\n\nRuntime faults (alloc, free, leak, bcopy) report "
-		 "when they fire (swifi's console events); code faults are not instrumented, so "
-		 "whether the mutated instruction ever ran is unknown.\n\n", c,
+		 "when they fire (swifi's console events); transient code faults, each mutated "
+		 "site written and executed (a one-shot breakpoint); persistent code faults are "
+		 "not instrumented (unknown).\n\n", c,
 		 rep_table_activation_md);
 	md_sites(c, f);
 	md_table(f, "\n## Crash signatures\n\n", c, rep_table_sigs);

@@ -275,6 +275,10 @@ static void test_domains_report(void **state)
 	/* paired: native crash/hang = descriptors 0, 1, 2 (4 has no counted domains trial) */
 	assert_int_equal(e->crashing, 4);		/* v_survival: native vs nooks */
 	assert_int_equal(e->survived, 3);
+	/* failures eliminated: native 0, 1, 2, 4 failed; nooks passed on 0 and 4 only
+	 * (recovered_degraded and crash are failures; native no_effect 3 is not counted) */
+	assert_int_equal(e->failing, 4);
+	assert_int_equal(e->eliminated, 2);
 	assert_int_equal(e->pcrashing[1], 4);
 	assert_int_equal(e->psurvived[1], 3);
 	assert_int_equal(e->pcrashing[REP_DOMAINS], 3);
@@ -303,8 +307,11 @@ static void test_domains_report(void **state)
 				    "nooks no_effect, domains recovered_degraded); mutated e1000_clean+0x1c"));
 	assert_non_null(strstr(buf, "e1000: domains: NIM detection: write_protect 3, page_fault 1"));
 	assert_non_null(strstr(buf, "e1000: nooks: NIM detection: wrapper_check 1"));
+	assert_non_null(strstr(buf, "e1000: nooks eliminated 2 of 4 failures (native workload "
+				    "failed; 50%, 95% CI 15-85%)"));
 	free(buf);
 	buf = capture(md, &c);
+	assert_non_null(strstr(buf, "## Failures eliminated by the NIM"));
 	assert_non_null(strstr(buf, "| e1000 | domains | 3 | 2 | 66.7% |"));
 	assert_non_null(strstr(buf, "## Caught by write protection that stage 1 missed"));
 	assert_non_null(strstr(buf, "| e1000 | 4 | 2 | 50.0% |"));
@@ -323,6 +330,7 @@ static void test_domains_report(void **state)
 	assert_non_null(strstr(buf, "<table id=\"tbl-paired-modes\">"));
 	assert_non_null(strstr(buf, "<td class=\"l\">domains</td><td>3</td><td>2</td><td>66.7%</td>"));
 	assert_non_null(strstr(buf, "<table id=\"tbl-wp\">"));
+	assert_non_null(strstr(buf, "<table id=\"tbl-nonfatal\">"));
 	assert_non_null(strstr(buf, "jiffies+0x0/0x8"));
 	assert_non_null(strstr(buf, "write_protect 3, page_fault 1"));
 	free(buf);
