@@ -406,7 +406,7 @@ static int load_types(struct store *st, struct rep_campaign *c)
 void rep_act_text(const struct rep_act *a, int trials, char *buf, size_t len)
 {
 	if (!a->known)
-		snprintf(buf, len, "unknown (code faults: activation not observed)");
+		snprintf(buf, len, "unknown (persistent code faults: activation not observed)");
 	else if (a->known < trials)
 		snprintf(buf, len, "%d/%d fired (%.0f%%) in %d of %d trials; rest unknown",
 			 a->fired, a->armed, a->armed ? 100.0 * a->fired / a->armed : 0.0,

@@ -10,6 +10,8 @@
  */
 #include "report.h"
 
+#include <stddef.h>
+
 #include "stats.h"
 #include "util.h"
 
@@ -38,6 +40,27 @@ void rep_table_outcomes(struct table *t, const struct rep_campaign *c)
 		}
 }
 
+/* One row per extension: the count at whole, the part of it at part (offsets
+ * into struct rep_ext), the rate and its 95% Wilson interval. */
+static void rate_rows(struct table *t, const struct rep_campaign *c, size_t whole, size_t part)
+{
+	int i;
+
+	for (i = 0; i < c->n_ext; i++) {
+		const char *e = (const char *)&c->ext[i];
+		int n = *(const int *)(e + whole), k = *(const int *)(e + part);
+		double lo, hi;
+
+		wilson(k, n, Z95, &lo, &hi);
+		tab_row(t);
+		tab_text(t, c->ext[i].name);
+		tab_cell(t, "%d", n);
+		tab_cell(t, "%d", k);
+		tab_pct(t, rate(k, n));
+		tab_interval(t, lo, hi);
+	}
+}
+
 void rep_table_survival(struct table *t, const struct rep_campaign *c)
 {
 	static const struct tab_col cols[] = {
@@ -45,21 +68,9 @@ void rep_table_survival(struct table *t, const struct rep_campaign *c)
 		COL_R("survived with nooks"), COL_R("rate"),
 		COL_R("95% Wilson interval"),
 	};
-	int i;
 
 	tab_init(t, "tbl-survival", cols, 5);
-	for (i = 0; i < c->n_ext; i++) {
-		const struct rep_ext *e = &c->ext[i];
-		double lo, hi;
-
-		wilson(e->survived, e->crashing, Z95, &lo, &hi);
-		tab_row(t);
-		tab_text(t, e->name);
-		tab_cell(t, "%d", e->crashing);
-		tab_cell(t, "%d", e->survived);
-		tab_pct(t, rate(e->survived, e->crashing));
-		tab_interval(t, lo, hi);
-	}
+	rate_rows(t, c, offsetof(struct rep_ext, crashing), offsetof(struct rep_ext, survived));
 }
 
 /*
@@ -73,21 +84,9 @@ void rep_table_nonfatal(struct table *t, const struct rep_campaign *c)
 		COL_L("extension"), COL_R("failures (native workload failed)"),
 		COL_R("eliminated with nooks"), COL_R("rate"), COL_R("95% Wilson interval"),
 	};
-	int i;
 
 	tab_init(t, "tbl-nonfatal", cols, 5);
-	for (i = 0; i < c->n_ext; i++) {
-		const struct rep_ext *e = &c->ext[i];
-		double lo, hi;
-
-		wilson(e->eliminated, e->failing, Z95, &lo, &hi);
-		tab_row(t);
-		tab_text(t, e->name);
-		tab_cell(t, "%d", e->failing);
-		tab_cell(t, "%d", e->eliminated);
-		tab_pct(t, rate(e->eliminated, e->failing));
-		tab_interval(t, lo, hi);
-	}
+	rate_rows(t, c, offsetof(struct rep_ext, failing), offsetof(struct rep_ext, eliminated));
 }
 
 void rep_table_fs(struct table *t, const struct rep_campaign *c)

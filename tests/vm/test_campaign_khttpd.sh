@@ -4,11 +4,13 @@
 # (no devices in the spec: e1000 + virtio-net peer come from the workload
 # table).  Every trial is stored with a counted outcome, the trial manifest
 # loads the faulty khttpd.ko and attaches both NICs, and the faulty module
-# is really different from the stock one.
+# is really different from the stock one (persistent faults: the mutant
+# .ko is what loads; transient faults: test_campaign_transient.sh).
 . "$(dirname "$0")/lib.sh"
 need_built "khttpd campaign on real guests" "$TOP/build/guest/bin/wl-khttpd" "$KMOD/khttpd/khttpd.ko"
 cat >"$T_TMP/k.json" <<'JSON'
 { "name": "ktiny", "seed": 11, "trials": 2, "faults_per_trial": 3, "modes": ["native"],
+  "persistence": "persistent",
   "fault_types": ["nop", "branch"],
   "extensions": [ { "name": "khttpd", "module": "khttpd", "workload": "khttpd",
                     "workload_args": { "requests": 24, "conns": 2, "link": 10, "deadline": 30 } } ],

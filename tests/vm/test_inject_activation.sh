@@ -9,7 +9,8 @@
 # that most profiled runtime faults fire, that fault_armed/fault_fired are
 # stored (NULL for the code fault), the profile is recorded in the describe
 # record and the database, a rerun does not profile again, and the report
-# shows the activation table, the filter and "unknown" for code faults.
+# shows the activation table, the filter and "unknown" for (persistent)
+# code faults.
 . "$(dirname "$0")/lib.sh"
 if ! [ -x "$TOP/build/guest/bin/wl-netdev" ] || ! [ -f "$KMOD/swifi/Module.symvers" ]; then
 	skip "activation campaign" "needs wl-netdev in the image and kmod/swifi built"
@@ -19,6 +20,7 @@ unset NOOKS_CACHE NOOKS_RT_PROFILE	# profiles under the runs directory of this t
 spec() {	# spec NAME TYPES TRIALS
 	cat <<JSON
 { "name": "$1", "seed": 31, "trials": $3, "faults_per_trial": 1, "modes": ["native"],
+  "persistence": "persistent",
   "fault_types": $2,
   "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
                     "workload_args": { "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 } } ],

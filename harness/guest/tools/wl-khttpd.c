@@ -17,7 +17,11 @@
  * a missing module or NIC is a set-up error (exit 2), any wrong answer a
  * functional failure (exit 1).  Registers a recovery script (wl_common.h)
  * so that a driver restart of the NIC under test by the NIM gets the
- * server's address back; it does not retry phases.
+ * server's address back; it does not retry phases.  A GET that fails after
+ * the NIM restarted the server (a recovery completed since its connection
+ * was opened: /sys/kernel/nooks/recoveries) is redone once on a new
+ * connection, as a browser redoes an idempotent GET on a reset connection;
+ * the metric "retries" counts them.  Without the NIM nothing is redone.
  */
 #include "wl_common.h"
 
@@ -54,6 +58,7 @@ struct client_report {
 	unsigned long requests;
 	unsigned long long bytes;
 	double secs;
+	unsigned long retries;	/* requests redone after a server restart */
 };
 
 static struct opts o;
@@ -65,7 +70,14 @@ struct conn {
 	int fd;
 	char buf[16384];
 	size_t off, len;
+	unsigned long long gen;	/* the NIM's recovery count when it was opened */
 };
+
+/* Recoveries the NIM has completed (/sys/kernel/nooks/recoveries); 0 without the NIM. */
+static unsigned long long nim_recoveries(void)
+{
+	return wl_read_ull("/sys/kernel/nooks/recoveries");
+}
 
 static int conn_fill(struct conn *c)
 {
@@ -172,6 +184,7 @@ static int send_str(struct conn *c, const char *s)
 static int conn_open(struct conn *c)
 {
 	c->off = c->len = 0;
+	c->gen = nim_recoveries();
 	c->fd = wl_tcp_connect(WL_ADDR_DUT, (unsigned)o.port, 10);
 	return c->fd < 0 ? -1 : 0;
 }
@@ -207,6 +220,36 @@ static int get_page(struct conn *c, const struct page *p, struct client_report *
 	return 0;
 }
 
+/*
+ * After a failed request on c: was the server restarted (a NIM recovery
+ * completed since c was opened, waited for up to --link seconds)?  Then c
+ * is reopened (the restarted server listens again) and the caller redoes
+ * the request once, as a browser redoes an idempotent GET on a reset
+ * connection.  Never without the NIM: a native failure stays a failure.
+ */
+static int reopen_after_restart(struct conn *c, struct client_report *rep)
+{
+	uint64_t t_end = wl_now_ns() + o.link * 1000000000ull;
+
+	if (access("/sys/kernel/nooks", F_OK))
+		return -1;	/* native: nothing restarts the server */
+	while (nim_recoveries() <= c->gen)
+		if (wl_now_ns() > t_end)
+			return -1;
+		else
+			usleep(100000);
+	close(c->fd);
+	while (conn_open(c))
+		if (wl_now_ns() > t_end)
+			return -1;
+		else
+			usleep(100000);
+	rep->code = 0;
+	rep->reason[0] = 0;
+	rep->retries++;
+	return 0;
+}
+
 static int fetch_phase(struct conn *cs, struct client_report *rep)
 {
 	uint64_t t0 = wl_now_ns();
@@ -215,8 +258,10 @@ static int fetch_phase(struct conn *cs, struct client_report *rep)
 	for (i = 0; i < o.requests; i++) {
 		/* mostly small pages: the large one every 8th request */
 		const struct page *p = i % 8 == 7 ? &pages[4] : &pages[i % 4];
+		struct conn *c = &cs[i % o.conns];
 
-		if (get_page(&cs[i % o.conns], p, rep))
+		if (get_page(c, p, rep) &&
+		    (reopen_after_restart(c, rep) || get_page(c, p, rep)))
 			return WL_FAIL;
 		if (i % 200 == 199)
 			wl_progress("\"phase\":\"fetch\",\"requests\":%lu", i + 1);
@@ -504,13 +549,14 @@ int main(int argc, char **argv)
 	waitpid(pid, &st, 0);
 	wl_children[0] = 0;
 	if (rep.requests && rep.secs > 0)
-		wl_metric("\"requests\":%lu,\"bytes\":%llu,\"req_per_s\":%.1f,\"MBps\":%.2f",
-			  rep.requests, rep.bytes, (double)rep.requests / rep.secs,
-			  (double)rep.bytes / rep.secs / 1e6);
+		wl_metric("\"requests\":%lu,\"bytes\":%llu,\"req_per_s\":%.1f,\"MBps\":%.2f,"
+			  "\"retries\":%lu", rep.requests, rep.bytes, (double)rep.requests / rep.secs,
+			  (double)rep.bytes / rep.secs / 1e6, rep.retries);
 	if (rep.code)
 		wl_finish(rep.code, "%s", rep.reason);
 	if (!unloaded_ok)
 		wl_finish(WL_FAIL, "%s", why);
-	wl_finish(WL_PASS, "%lu requests over %lu connections intact, errors answered%s",
-		  rep.requests, o.conns, o.unload ? ", clean unload with connections open" : "");
+	wl_finish(WL_PASS, "%lu requests over %lu connections intact, errors answered%s%s",
+		  rep.requests, o.conns, o.unload ? ", clean unload with connections open" : "",
+		  rep.retries ? " (requests redone after a server restart)" : "");
 }
