@@ -3,31 +3,35 @@
  *
  * One trial: the injector (injector/injection.h, in-process) turns the
  * fault descriptor into fault.ko and describe.json (same bytes for the same
- * seed), read once by describe.h; in nooks mode the isolation
- * (injector/isolate.h, in-process) binds it to the NIM as
- * fault-isolated.ko and the manifest loads nooks.ko first (in
- * domains mode with the parameter domains=1: the extension gets a stage-2
- * page-table protection domain; otherwise the trial is a nooks trial); then
- * the harness's trial runner (trial.h: fresh guest, agent heartbeats,
+ * seed), read once by describe.h.  A persistent extension loads fault.ko;
+ * a transient one (docs/CAMPAIGNS.md "persistence", the default) loads the
+ * stock module and swifi.ko, and the workload writes the descriptor's live
+ * patch (injection_live_patch(): fault.ko's bytes, relocated bytes left as
+ * loaded) into the running module at the spec's trigger (manifest
+ * workload.env, wl_inject.h): native and nooks trials of a descriptor get
+ * the same bytes at the same trigger, and a trial's activation (sites
+ * written, executed) is always known.  In nooks mode the isolation
+ * (injector/isolate.h, in-process) binds the loaded module to the NIM as
+ * fault-isolated.ko and the manifest loads nooks.ko first (in domains mode
+ * with the parameter domains=1: a stage-2 page-table protection domain);
+ * then the harness's trial runner (trial.h: fresh guest, agent heartbeats,
  * deadlines, console triage, classification) runs the workload and gives
  * the outcome class.  A descriptor with runtime faults (alloc/free/leak/
  * bcopy) gets its module rebound to kmod/swifi, and the manifest loads
  * swifi.ko first with the describe record's "swifi_params" (native mode
  * only: the NIM has no fault hooks yet, so nooks mode is refused up front
- * for such specs).  Before its first runtime-fault trial, an extension
- * gets a call profile (make_profile: one count-only profiling trial, cached
- * as a file; the injection's profile then draws N among the calls the
- * workload really makes).  swifi's and the NIM's Module.symvers are the
- * image's (exec_ctx), passed explicitly; no child process of our own
- * binary is run (only QEMU and fsck.vfat).  The injector's error messages
- * are captured into the trial's infra_error detail.  An extension with a disk (VFAT) gets a fresh copy of
- * its image in the trial directory before the guest boots (prepare_disk)
- * and `fsck.vfat -n` on it after the guest is gone (check_disk): the
- * trial records whether the filesystem was left corrupt.  infra_error
- * results are returned as failures so the campaign loop retries them.
- * Nooks mode is refused up front while the isolation cannot bind the
- * extension.  Must never classify a
- * host-side failure as a guest outcome.
+ * for such specs), after a call profile (exec_profile.c).  swifi's and the
+ * NIM's Module.symvers are the image's (exec_ctx), passed explicitly; no
+ * child process of our own binary is run (only QEMU and fsck.vfat).  The
+ * injector's error messages are captured into the trial's infra_error
+ * detail.  An extension with a disk (VFAT) gets a fresh copy of its image
+ * in the trial directory before the guest boots (exec_prepare_disk) and
+ * `fsck.vfat -n` on it after the guest is gone (check_disk): the trial
+ * records whether the filesystem was left corrupt.  infra_error results
+ * are returned as failures so the campaign loop retries them.  Nooks mode
+ * is refused up front while the isolation cannot bind the extension, and a
+ * call trigger naming a function the module lacks before anything is
+ * written.  Must never classify a host-side failure as a guest outcome.
  */
 #define _GNU_SOURCE
 #include "campaign_exec.h"
@@ -40,16 +44,14 @@
 #include <unistd.h>
 
 #include "describe.h"
+#include "exec_impl.h"
 #include "injection.h"
 #include "isolate.h"
 #include "manifest.h"
 #include "modcheck.h"
-#include "profile.h"
 #include "qemu.h"
 #include "rtfault.h"
-#include "runtime.h"
 #include "sites.h"
-#include "triage.h"
 #include "trial.h"
 #include "util.h"
 #include "workload.h"
@@ -190,7 +192,7 @@ static int disk_prepare_check(const struct spec_extension *e)
 }
 
 /* A fresh copy of the extension's disk in the trial directory (*disk NULL: none). */
-static int prepare_disk(const struct trial_request *rq, char **disk, struct store_trial *r)
+int exec_prepare_disk(const struct trial_request *rq, char **disk, struct store_trial *r)
 {
 	*disk = NULL;
 	if (!has_disk(rq->ext))
@@ -356,8 +358,8 @@ static struct json_object *transient_env(const struct spec_trigger *t, const cha
  * the stock module the workload needs, the devices, the trial's disk (or
  * none), the workload (with a transient fault's live patch, when patch is
  * not NULL), the deadlines. */
-static char *manifest_text(const struct trial_request *rq, const char *ko, const char *swifi,
-			   const char *stock, const char *disk, const char *patch)
+char *exec_manifest_text(const struct trial_request *rq, const char *ko, const char *swifi,
+			 const char *stock, const char *disk, const char *patch)
 {
 	const struct spec_extension *e = rq->ext;
 	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
@@ -470,192 +472,6 @@ static void take_result(const struct trial_result *t, struct store_trial *r)
 	r->agent_path = t->agent_log ? xstrdup(t->agent_log) : NULL;
 }
 
-/* ---- call profiles (runtime faults) ---------------------------------------- */
-
-/*
- * Where profiles are cached: $NOOKS_CACHE/profiles, else "profiles" in the
- * campaign's runs directory (the parent of every trial's workdir).
- */
-static char *profile_dir(const struct trial_request *rq)
-{
-	const char *env = getenv("NOOKS_CACHE");
-	char *d, *slash, *p;
-
-	if (env && *env)
-		return xasprintf("%s/profiles", env);
-	d = xstrdup(rq->workdir);
-	slash = strrchr(d, '/');
-	if (slash)
-		*slash = '\0';
-	p = xasprintf("%s/profiles", slash ? d : ".");
-	free(d);
-	return p;
-}
-
-/* The fault descriptor has a runtime fault type and profiles are not turned off. */
-static bool wants_profile(const char *types)
-{
-	const char *env = getenv("NOOKS_RT_PROFILE");
-	unsigned code, rt;
-
-	if (env && !strcmp(env, "off"))		/* N uniform in 1..16, as without a profile */
-		return false;
-	return !rt_parse_fault_list(types, &code, &rt) && rt;
-}
-
-/* Run the profiling trial of rq's extension in dir; console log path (malloc'd) or NULL. */
-static char *profiling_trial(const struct exec_ctx *x, const struct trial_request *rq,
-			     const char *dir)
-{
-	int e = (int)(rq->ext - rq->spec->ext), attempt;
-	char *ko = xasprintf("%s/count.ko", dir), *msg = NULL;
-	char *rundir = xasprintf("%s/run", dir), *text = NULL, *disk = NULL, *log = NULL;
-	struct injection_opts io = { .symvers = x->swifi_symvers };
-	struct injection in;
-	struct trial_request prq = *rq;
-	struct store_trial dr;
-	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
-	struct trial_manifest m;
-	struct trial_result t;
-
-	prq.mode = MODE_NATIVE;
-	prq.workdir = dir;
-	store_trial_init(&dr);
-	error_capture_begin();
-	if (!injection_open(&in, x->modules[e], &io)) {
-		size_t n;
-
-		if (!injection_count_only(&in, ko, &n))
-			msg = xstrdup("");
-		injection_close(&in);
-	}
-	text = error_capture_end();
-	if (!msg) {
-		msg = error_capture_first(text);
-		error("'nooks inject --count-only %s' failed: %s", x->modules[e],
-		      msg ? msg : "no message");
-		free(text);
-		text = NULL;
-		goto out;
-	}
-	free(text);
-	text = NULL;
-	if (prepare_disk(&prq, &disk, &dr))
-		goto out;
-	text = manifest_text(&prq, ko, "arm=none", x->stock[e], disk, NULL);
-	if (manifest_parse(text, "profile", &m))
-		goto out;
-	for (attempt = 0; attempt < 3; attempt++) {
-		if (trial_run(&m, &to, &t))
-			break;
-		if (t.outcome != OUTCOME_INFRA_ERROR) {
-			if (t.outcome == OUTCOME_CRASH || t.outcome == OUTCOME_HANG)
-				error("the profiling trial of extension '%s' ended in %s (see '%s')",
-				      rq->ext->name, outcome_name(t.outcome), t.console_log);
-			else
-				log = xstrdup(t.console_log);
-			trial_result_release(&t);
-			break;
-		}
-		trial_result_release(&t);
-	}
-	manifest_release(&m);
-out:
-	store_trial_free(&dr);
-	free(ko);
-	free(msg);
-	free(rundir);
-	free(text);
-	free(disk);
-	return log;
-}
-
-/* Profile document (malloc'd) from a profiling run of rq's extension, NULL with an error. */
-static char *new_profile(const struct exec_ctx *x, const struct trial_request *rq,
-			 const char *dir, const char *key, uint64_t hash)
-{
-	const struct spec_extension *e = rq->ext;
-	char *log = NULL, *console = NULL, *text = NULL;
-	struct json_object *calls = NULL;
-	size_t len;
-	int r;
-
-	if (mkdir_p(dir, 0755))
-		return NULL;
-	log = profiling_trial(x, rq, dir);
-	console = log ? read_file(log, &len) : NULL;
-	if (!console)
-		goto out;
-	r = swifi_calls_scan(console, len, RT_NTH_LIMIT, &calls);
-	if (r > 0)
-		error("the profiling trial of extension '%s' has no swifi call counts ('%s')",
-		      e->name, log);
-	if (!r)
-		text = profile_text(key, e->module, hash, e->workload,
-				    (const char *const *)e->workload_args, e->n_workload_args,
-				    x->img.kernel_version, calls);
-out:
-	json_object_put(calls);
-	free(console);
-	free(log);
-	return text;
-}
-
-/* Make (profiling trial) or load (cache file) the call profile of rq's extension. */
-static int make_profile(const struct exec_ctx *x, const struct trial_request *rq,
-			struct exec_profile *p)
-{
-	const struct spec_extension *e = rq->ext;
-	int i = (int)(e - rq->spec->ext), ret = -1;
-	char *dir = profile_dir(rq), *key = NULL, *path = NULL, *run = NULL, *text = NULL;
-	struct rt_profile check;
-	uint64_t h;
-
-	if (profile_file_hash(x->modules[i], &h))
-		goto out;
-	key = profile_key(h, e->workload, (const char *const *)e->workload_args,
-			  e->n_workload_args, x->img.kernel_version);
-	path = xasprintf("%s/%s-%s.json", dir, e->name, key);
-	run = xasprintf("%s/%s-%s.run", dir, e->name, key);
-	if (file_exists(path)) {
-		text = read_file(path, NULL);
-	} else {
-		text = new_profile(x, rq, run, key, h);
-		if (text && write_file_atomic(path, text, strlen(text))) {
-			free(text);
-			text = NULL;
-		}
-	}
-	if (!text || rt_profile_parse(text, path, &check))
-		goto out;
-	rt_profile_release(&check);
-	p->path = path;
-	p->key = key;
-	p->json = text;
-	path = key = text = NULL;
-	ret = 0;
-out:
-	free(dir);
-	free(key);
-	free(path);
-	free(run);
-	free(text);
-	return ret;
-}
-
-/* The extension's call profile, made once per run (workers wait for it). */
-static struct exec_profile *ensure_profile(struct exec_ctx *x, const struct trial_request *rq)
-{
-	struct exec_profile *p = &x->profile[rq->ext - rq->spec->ext];
-	int r = 0;
-
-	pthread_mutex_lock(&x->profile_lock);
-	if (!p->path)
-		r = make_profile(x, rq, p);
-	pthread_mutex_unlock(&x->profile_lock);
-	return r ? NULL : p;
-}
-
 /*
  * Inject rq's fault into the stock module: describe.json, then the module
  * out, in the trial directory (nothing left at out on error); *describe
@@ -745,8 +561,8 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
 	int ret = -1, have_m = 0;
 
-	if (wants_profile(rq->fault->types)) {
-		prof = ensure_profile(x, rq);
+	if (exec_wants_profile(rq->fault->types)) {
+		prof = exec_ensure_profile(x, rq);
 		if (!prof) {
 			r->error = xasprintf("no call profile for extension '%s' (profiling trial "
 					     "failed)", rq->ext->name);
@@ -766,9 +582,9 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 	load = patch ? stock : out;
 	if (spec_mode_isolated(rq->mode) && isolate_fault(x, load, iso, r))
 		goto out;
-	if (prepare_disk(rq, &disk, r))
+	if (exec_prepare_disk(rq, &disk, r))
 		goto out;
-	text = manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : load,
+	text = exec_manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : load,
 			     patch ? "arm=none" : d.swifi_params, x->stock[rq->ext - rq->spec->ext],
 			     disk, patch);
 	save_manifest(rq, text);
