@@ -52,7 +52,8 @@ struct rep_ext {
 	struct rep_cell mode[REP_MODES];
 	int crashing, survived;		/* paired: native crash/hang, nooks survived */
 	int failing, eliminated;	/* paired: native workload failed (crash or not),
-					 * nooks passed (no_effect, recovered) */
+					 * nooks passed: no_effect, recovered, or the workload
+					 * passed and the guest neither crashed nor hung */
 	/* paired per isolated mode (v_survival_modes): native crash/hang faults whose
 	 * trial in mode m counted, and how many of those survived */
 	int pcrashing[REP_MODES], psurvived[REP_MODES];

@@ -260,7 +260,8 @@ static int load_exts(struct store *st, struct rep_campaign *c)
 	       each_ext_row(st, c, "SELECT extension, crashing, survived FROM v_survival "
 			    "WHERE campaign_id = ?1", 0, fill_survival) ||
 	       each_ext_row(st, c, "SELECT n.extension, COUNT(*), "
-			    "SUM(k.outcome IN ('no_effect', 'recovered')) FROM v_trials n "
+			    "SUM(k.outcome IN ('no_effect', 'recovered') OR (k.workload_pass = 1 "
+			    "AND k.outcome NOT IN ('crash', 'hang'))) FROM v_trials n "
 			    "JOIN v_trials k ON k.fault_id = n.fault_id AND k.mode = 'nooks' "
 			    "WHERE n.campaign_id = ?1 AND n.mode = 'native' AND "
 			    "n.outcome IN ('functional', 'crash', 'hang') AND "

@@ -75,8 +75,10 @@ void rep_table_survival(struct table *t, const struct rep_campaign *c)
 
 /*
  * The paper's second figure: native descriptors whose workload failed
- * (functional, crash or hang) and whose nooks trial passed (no_effect or
- * recovered: the workload's verdict for the whole trial).
+ * (functional, crash or hang) and whose nooks trial passed: no_effect,
+ * recovered, or the workload's verdict for the whole trial passed and the
+ * guest neither crashed nor hung (a fault the NIM contained at power-off,
+ * after the workload, is recovered_degraded with the workload passed).
  */
 void rep_table_nonfatal(struct table *t, const struct rep_campaign *c)
 {

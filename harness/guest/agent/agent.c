@@ -494,16 +494,35 @@ static int run_workload(json_object *wl, struct inject *in)
 	return status;
 }
 
+/*
+ * Power the guest off.  A child makes the call; PID 1 goes on forwarding
+ * the NIM's kernel lines until the guest is gone, so that a fault the NIM
+ * contains while devices shut down (the driver's shutdown callback, after
+ * "done") still reaches the host as a "nim" event.
+ */
 static void power_off(pid_t heartbeat)
 {
+	pid_t pid;
+
 	if (heartbeat > 0) {
 		kill(heartbeat, SIGKILL);
 		waitpid(heartbeat, NULL, 0);
 	}
 	sync();
-	reboot(RB_POWER_OFF);
-	for (;;)
-		pause();
+	pid = fork();
+	if (pid <= 0) {
+		reboot(RB_POWER_OFF);
+		if (pid == 0)
+			_exit(1);
+	}
+	for (;;) {
+		struct pollfd p = { kmsg, POLLIN, 0 };
+
+		if (kmsg < 0 || poll(&p, 1, 1000) < 0)
+			pause();
+		else
+			drain_kmsg();
+	}
 }
 
 static unsigned long read_hex(const char *dir, const char *file)
