@@ -527,15 +527,10 @@ static void test_kernel_per_trial(void **state)
 	free(db);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_complete_and_resume),
-		cmocka_unit_test(test_kill9_at_random_points),
-		cmocka_unit_test(test_store_error_stops_promptly),
-		cmocka_unit_test(test_plan_error_writes_nothing),
-		cmocka_unit_test(test_sites_stored_and_used),
-		cmocka_unit_test(test_kernel_per_trial),
-	};
-	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
-}
+FIXTURE_MAIN(fixture_tmp_setup, fixture_tmp_teardown,
+	     cmocka_unit_test(test_complete_and_resume),
+	     cmocka_unit_test(test_kill9_at_random_points),
+	     cmocka_unit_test(test_store_error_stops_promptly),
+	     cmocka_unit_test(test_plan_error_writes_nothing),
+	     cmocka_unit_test(test_sites_stored_and_used),
+	     cmocka_unit_test(test_kernel_per_trial))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "manifest.h"
 #include "util.h"
 
@@ -197,15 +198,9 @@ static void test_load_rebases_relative_paths(void **state)
 	free(path);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_inject_and_recovery_agent),
-		cmocka_unit_test(test_load_rebases_relative_paths),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_defaults),
+	     cmocka_unit_test(test_full),
+	     cmocka_unit_test(test_errors),
+	     cmocka_unit_test(test_inject_and_recovery_agent),
+	     cmocka_unit_test(test_load_rebases_relative_paths))

@@ -596,19 +596,14 @@ static void test_full_disk_atomic(void **state)
 	store_close(st);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_and_put),
-		cmocka_unit_test(test_migration_upgrades),
-		cmocka_unit_test(test_migration_3_fsck_verdict),
-		cmocka_unit_test(test_migration_4_activation),
-		cmocka_unit_test(test_migration_5_domains),
-		cmocka_unit_test(test_migration_6_kernels_and_sites),
-		cmocka_unit_test(test_concurrent_migration),
-		cmocka_unit_test(test_newer_schema_refused_unchanged),
-		cmocka_unit_test(test_readonly_refused),
-		cmocka_unit_test(test_full_disk_atomic),
-	};
-	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
-}
+FIXTURE_MAIN(fixture_tmp_setup, fixture_tmp_teardown,
+	     cmocka_unit_test(test_create_and_put),
+	     cmocka_unit_test(test_migration_upgrades),
+	     cmocka_unit_test(test_migration_3_fsck_verdict),
+	     cmocka_unit_test(test_migration_4_activation),
+	     cmocka_unit_test(test_migration_5_domains),
+	     cmocka_unit_test(test_migration_6_kernels_and_sites),
+	     cmocka_unit_test(test_concurrent_migration),
+	     cmocka_unit_test(test_newer_schema_refused_unchanged),
+	     cmocka_unit_test(test_readonly_refused),
+	     cmocka_unit_test(test_full_disk_atomic))
