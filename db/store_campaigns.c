@@ -17,12 +17,19 @@
 /* ---- campaigns ------------------------------------------------------------ */
 
 /* Step an INSERT ... RETURNING id prepared by store_stmt() (s NULL: it failed). */
-static int insert_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what)
+static int step_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what)
 {
 	if (!s)
 		return -1;
 	return store_step_int(st, s, id) ? store_db_error(st, what) : 0;
 }
+
+/*
+ * Run the INSERT ... RETURNING id sql, its parameters bound as store_stmt()
+ * binds them: 0 with the new row's *id, or -1 with an error naming what.
+ */
+#define insert_id(st, id, what, sql, types, ...) \
+	step_id(st, store_stmt(st, sql, types, __VA_ARGS__), id, what)
 
 /* sql with the five identity fields of img bound to ?1..?5; NULL on error. */
 static sqlite3_stmt *image_stmt(struct store *st, const char *sql, const struct store_image *img)
@@ -70,24 +77,20 @@ int store_campaign_insert(struct store *st, const char *name, const char *spec_j
 			  const char *spec_hash, int64_t seed, int64_t image_id,
 			  int planned, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st,
-		"INSERT INTO campaigns (name, spec_json, spec_hash, seed, image_id, planned) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "tttind", name, spec_json,
-		spec_hash, seed, image_id, planned);
-
-	return insert_id(st, s, id, "cannot insert the campaign");
+	return insert_id(st, id, "cannot insert the campaign",
+			 "INSERT INTO campaigns (name, spec_json, spec_hash, seed, image_id, "
+			 "planned) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "tttind", name,
+			 spec_json, spec_hash, seed, image_id, planned);
 }
 
 int store_extension_insert(struct store *st, int64_t campaign_id, const char *name,
 			   const char *module, const char *device, const char *workload,
 			   const char *disk, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st,
-		"INSERT INTO extensions (campaign_id, name, module, device, workload, disk) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "ittttt", campaign_id, name,
-		module, device, workload, disk);
-
-	return insert_id(st, s, id, "cannot insert an extension");
+	return insert_id(st, id, "cannot insert an extension",
+			 "INSERT INTO extensions (campaign_id, name, module, device, workload, "
+			 "disk) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "ittttt",
+			 campaign_id, name, module, device, workload, disk);
 }
 
 int store_extension_sites_insert(struct store *st, int64_t extension_id, const char *type,
@@ -105,12 +108,10 @@ int store_extension_sites_insert(struct store *st, int64_t extension_id, const c
 int store_fault_insert(struct store *st, int64_t campaign_id, int64_t extension_id,
 		       int idx, const char *types, int count, uint64_t seed, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st,
-		"INSERT INTO faults (campaign_id, extension_id, idx, types, count, seed) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "iidtdi", campaign_id,
-		extension_id, idx, types, count, (int64_t)seed);
-
-	return insert_id(st, s, id, "cannot insert a fault");
+	return insert_id(st, id, "cannot insert a fault",
+			 "INSERT INTO faults (campaign_id, extension_id, idx, types, count, seed) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", "iidtdi", campaign_id,
+			 extension_id, idx, types, count, (int64_t)seed);
 }
 
 int store_fault_id(struct store *st, int64_t campaign_id, const char *extension,

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -660,12 +661,23 @@ static json_object *jbool(bool b) { return json_object_new_boolean(b); }
 static json_object *jint(int64_t v) { return json_object_new_int64(v); }
 static json_object *jstring(const char *s) { return json_object_new_string(s ? s : ""); }
 
+/* A new object of the (key, value) pairs given, in order, up to a NULL key. */
+static json_object * __attribute__((sentinel)) jobject(const char *key, ...)
+{
+	json_object *o = json_object_new_object();
+	va_list ap;
+
+	va_start(ap, key);
+	for (; key; key = va_arg(ap, const char *))
+		json_object_object_add(o, key, va_arg(ap, json_object *));
+	va_end(ap);
+	return o;
+}
+
 json_object *trial_result_json(const struct trial_result *r)
 {
 	static const char *const wl[] = { "unknown", "pass", "fail", "setup_error" };
-	json_object *o = json_object_new_object(), *w = json_object_new_object();
-	json_object *d = json_object_new_object(), *nim = json_object_new_array();
-	json_object *dur = json_object_new_object(), *logs = json_object_new_object();
+	json_object *o = json_object_new_object(), *nim = json_object_new_array();
 	int i;
 
 	json_object_object_add(o, "outcome", jstring(outcome_name(r->outcome)));
@@ -673,11 +685,10 @@ json_object *trial_result_json(const struct trial_result *r)
 	if (r->infra_reason[0])
 		json_object_object_add(o, "infra_reason", jstring(r->infra_reason));
 	json_object_object_add(o, "triage", triage_to_json(&r->triage));
-	json_object_object_add(w, "verdict", jstring(wl[r->workload]));
-	json_object_object_add(w, "exit_status", jint(r->workload_exit));
-	json_object_object_add(w, "reason", jstring(r->workload_reason));
-	json_object_object_add(w, "metrics", r->metrics ? json_object_get(r->metrics) : NULL);
-	json_object_object_add(o, "workload", w);
+	json_object_object_add(o, "workload", jobject(
+		"verdict", jstring(wl[r->workload]), "exit_status", jint(r->workload_exit),
+		"reason", jstring(r->workload_reason),
+		"metrics", r->metrics ? json_object_get(r->metrics) : NULL, NULL));
 	for (i = 0; i < r->n_nim_events; i++)
 		json_object_array_add(nim, jstring(r->nim_events[i]));
 	json_object_object_add(o, "nim_events", nim);
@@ -699,33 +710,25 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(o, "modules_failed", jint(r->modules_failed));
 	json_object_object_add(o, "vm_exited", jbool(r->vm_exited));
 	json_object_object_add(o, "vm_exit_status", jint(r->vm_exit_status));
-	json_object_object_add(d, "boot", jbool(r->boot_deadline));
-	json_object_object_add(d, "heartbeat", jbool(r->heartbeat_deadline));
-	json_object_object_add(d, "total", jbool(r->total_deadline));
-	json_object_object_add(o, "deadlines_hit", d);
-	json_object_object_add(dur, "boot_ms", jint((int64_t)r->boot_ms));
-	json_object_object_add(dur, "vm_ms", jint((int64_t)r->vm_ms));
-	json_object_object_add(dur, "wall_ms", jint((int64_t)r->wall_ms));
-	json_object_object_add(o, "durations", dur);
+	json_object_object_add(o, "deadlines_hit", jobject(
+		"boot", jbool(r->boot_deadline), "heartbeat", jbool(r->heartbeat_deadline),
+		"total", jbool(r->total_deadline), NULL));
+	json_object_object_add(o, "durations", jobject(
+		"boot_ms", jint((int64_t)r->boot_ms), "vm_ms", jint((int64_t)r->vm_ms),
+		"wall_ms", jint((int64_t)r->wall_ms), NULL));
 	json_object_object_add(o, "attempts", jint(r->attempts));
 	json_object_object_add(o, "reset", jstring(r->restored ? "restore" : "boot"));
 	if (r->reset_reason[0])
 		json_object_object_add(o, "reset_reason", jstring(r->reset_reason));
-	if (r->snapshot_key[0]) {
-		json_object *sn = json_object_new_object();
-
-		json_object_object_add(sn, "key", jstring(r->snapshot_key));
-		json_object_object_add(sn, "created", jbool(r->snapshot_created));
-		json_object_object_add(sn, "create_ms", jint((int64_t)r->snapshot_ms));
-		json_object_object_add(o, "snapshot", sn);
-	}
-	json_object_object_add(logs, "console", jstring(r->console_log));
-	json_object_object_add(logs, "agent", jstring(r->agent_log));
-	json_object_object_add(logs, "qemu", jstring(r->qemu_log));
-	json_object_object_add(logs, "console_truncated", jbool(r->console_truncated));
-	json_object_object_add(logs, "agent_forged", json_object_new_int(r->agent_forged));
-	json_object_object_add(logs, "agent_truncated", jbool(r->agent_truncated));
-	json_object_object_add(o, "logs", logs);
+	if (r->snapshot_key[0])
+		json_object_object_add(o, "snapshot", jobject(
+			"key", jstring(r->snapshot_key), "created", jbool(r->snapshot_created),
+			"create_ms", jint((int64_t)r->snapshot_ms), NULL));
+	json_object_object_add(o, "logs", jobject(
+		"console", jstring(r->console_log), "agent", jstring(r->agent_log),
+		"qemu", jstring(r->qemu_log), "console_truncated", jbool(r->console_truncated),
+		"agent_forged", json_object_new_int(r->agent_forged),
+		"agent_truncated", jbool(r->agent_truncated), NULL));
 	return o;
 }
 

@@ -2,8 +2,9 @@
  * fixture.h - what the unit tests share: recorded fixtures (tests/fixtures/
  * ...): read one, its expectations from its "# key: value" header lines,
  * its body after them; and the test program's temporary directory (a
- * cmocka group setup and teardown); output captured in memory.  Header-only:
- * static, for the test files.
+ * cmocka group setup and teardown); output captured in memory; the test
+ * program's main() (FIXTURE_MAIN).  Header-only: static, for the test
+ * files; FIXTURE_MAIN needs cmocka.h included first.
  */
 #ifndef NOOKS_TEST_FIXTURE_H
 #define NOOKS_TEST_FIXTURE_H
@@ -112,5 +113,17 @@ static inline char *mem_text(struct mem_out *m)
 	fclose(m->f);
 	return m->buf;
 }
+
+/*
+ * The test program's main(): the tests given (cmocka_unit_test(fn), ...)
+ * run as one cmocka group between setup and teardown (NULL: none).
+ */
+#define FIXTURE_MAIN(setup, teardown, ...)					\
+	int main(void)								\
+	{									\
+		const struct CMUnitTest tests[] = { __VA_ARGS__ };		\
+										\
+		return cmocka_run_group_tests(tests, setup, teardown);		\
+	}
 
 #endif

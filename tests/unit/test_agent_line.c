@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "trial.h"
 
 #define KEY "0123456789abcdef0123456789abcdef"
@@ -93,12 +94,7 @@ static void test_no_key_takes_every_line(void **state)
 	trial_result_release(&r);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forged_lines_ignored),
-		cmocka_unit_test(test_before_the_key),
-		cmocka_unit_test(test_no_key_takes_every_line),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_forged_lines_ignored),
+	     cmocka_unit_test(test_before_the_key),
+	     cmocka_unit_test(test_no_key_takes_every_line))

@@ -477,38 +477,40 @@ static void test_sites_stored_and_used(void **state)
 
 static int run_sites_cb(void *a) { return run_sites(a); }
 
-/* run_sites with stderr captured: its text (malloc'd). */
-static char *run_sites_stderr(struct site_run *a, int *ret)
+/*
+ * Running a on kernel after the campaign's trials ran on kernel ran, without
+ * leave to mix kernels: refused with one line naming both.
+ */
+static void expect_kernel_refused(struct site_run *a, const char *kernel, const char *ran)
 {
-	char *err = NULL;
+	char *err = NULL, *want = xasprintf("campaign 'sites' #1 ran on kernel %s, the image "
+					    "runs kernel %s", ran, kernel);
 
-	*ret = capture_run(run_sites_cb, a, NULL, &err);
+	a->kernel = kernel;
+	a->allow = 0;
+	assert_int_equal(capture_run(run_sites_cb, a, NULL, &err), -1);
 	assert_non_null(err);
-	return err;
+	assert_non_null(strstr(err, want));
+	assert_string_equal(strchr(err, '\n'), "\n");	/* one line */
+	free(want);
+	free(err);
 }
 
 /* Every trial records its kernel; another kernel resumes only when allowed. */
 static void test_kernel_per_trial(void **state)
 {
 	static const char *const ek[] = { E1000, KHTTPD };
-	char *db = xasprintf("%s/kernel.db", fixture_tmp), *err;
+	char *db = xasprintf("%s/kernel.db", fixture_tmp);
 	struct site_run a = { .db = db, .spec = site_spec, .kernel = "6.1.0-56-amd64", .mods = ek,
 			      .max = 6 };
-	int r;
 
 	(void)state;
 	assert_int_equal(run_sites(&a), 0);
 	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM trials t JOIN images i ON "
 				    "i.id = t.image_id WHERE i.kernel_version = '6.1.0-56-amd64' "
 				    "AND i.kernel_source = 'lock'"), 6);
-	a.kernel = "6.1.0-57-amd64";
 	a.max = 0;
-	err = run_sites_stderr(&a, &r);
-	assert_int_equal(r, -1);
-	assert_non_null(strstr(err, "campaign 'sites' #1 ran on kernel 6.1.0-56-amd64, the image "
-				    "runs kernel 6.1.0-57-amd64"));
-	assert_string_equal(strchr(err, '\n'), "\n");	/* one line */
-	free(err);
+	expect_kernel_refused(&a, "6.1.0-57-amd64", "6.1.0-56-amd64");
 	assert_int_equal(db_int(db, "SELECT COUNT(*) FROM trials"), 6);
 	a.allow = 1;
 	assert_int_equal(run_sites(&a), 0);
@@ -517,25 +519,14 @@ static void test_kernel_per_trial(void **state)
 	assert_int_equal(db_int(db, "SELECT trials FROM v_kernels WHERE kernel_version = "
 				    "'6.1.0-57-amd64'"), 34);
 	/* back on the first kernel: its trials now include the second */
-	a.kernel = "6.1.0-56-amd64";
-	a.allow = 0;
-	err = run_sites_stderr(&a, &r);
-	assert_int_equal(r, -1);
-	assert_non_null(strstr(err, "ran on kernel 6.1.0-57-amd64, the image runs kernel "
-				    "6.1.0-56-amd64"));
-	free(err);
+	expect_kernel_refused(&a, "6.1.0-56-amd64", "6.1.0-57-amd64");
 	free(db);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_complete_and_resume),
-		cmocka_unit_test(test_kill9_at_random_points),
-		cmocka_unit_test(test_store_error_stops_promptly),
-		cmocka_unit_test(test_plan_error_writes_nothing),
-		cmocka_unit_test(test_sites_stored_and_used),
-		cmocka_unit_test(test_kernel_per_trial),
-	};
-	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
-}
+FIXTURE_MAIN(fixture_tmp_setup, fixture_tmp_teardown,
+	     cmocka_unit_test(test_complete_and_resume),
+	     cmocka_unit_test(test_kill9_at_random_points),
+	     cmocka_unit_test(test_store_error_stops_promptly),
+	     cmocka_unit_test(test_plan_error_writes_nothing),
+	     cmocka_unit_test(test_sites_stored_and_used),
+	     cmocka_unit_test(test_kernel_per_trial))

@@ -129,13 +129,7 @@ static void test_missing_inputs_fail_cleanly(void **state)
 	free(missing);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_entries_in_order),
-		cmocka_unit_test(test_appended_to_base),
-		cmocka_unit_test(test_missing_inputs_fail_cleanly),
-	};
-
-	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
-}
+FIXTURE_MAIN(fixture_tmp_setup, fixture_tmp_teardown,
+	     cmocka_unit_test(test_entries_in_order),
+	     cmocka_unit_test(test_appended_to_base),
+	     cmocka_unit_test(test_missing_inputs_fail_cleanly))

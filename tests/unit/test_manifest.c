@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "manifest.h"
 #include "util.h"
 
@@ -49,6 +50,30 @@ static void expect_error(const char *text, const char *needle)
 	free(e);
 }
 
+/*
+ * m's guest rendering contains each string given, or with a leading '!'
+ * does not contain the rest of it; NULL ends the list.
+ */
+static void __attribute__((sentinel)) expect_guest_json(const struct trial_manifest *m, ...)
+{
+	char *g = manifest_guest_json(m, NULL);
+	const char *want;
+	va_list ap;
+
+	assert_non_null(g);
+	va_start(ap, m);
+	while ((want = va_arg(ap, const char *))) {
+		bool absent = want[0] == '!', found = strstr(g, want + absent);
+
+		if (found == absent)
+			print_error("guest JSON %s '%s': %s\n", absent ? "has" : "lacks",
+				    want + absent, g);
+		assert_true(found != absent);
+	}
+	va_end(ap);
+	free(g);
+}
+
 static void test_defaults(void **state)
 {
 	struct trial_manifest m;
@@ -75,7 +100,7 @@ static void test_full(void **state)
 		" \"append\": \"oops=panic\", \"mem_mb\": 256, \"coldplug\": false,"
 		" \"deadlines\": {\"boot_s\": 20, \"heartbeat_s\": 2.5, \"total_s\": 90}}";
 	struct trial_manifest m;
-	char *g, *gp;
+	char *gp;
 
 	(void)state;
 	assert_int_equal(manifest_parse(text, "m.json", &m), 0);
@@ -99,14 +124,10 @@ static void test_full(void **state)
 	assert_int_equal(m.total_ms, 90000);
 	gp = manifest_guest_module_path(&m, 2);
 	assert_string_equal(gp, "/trial/modules/02-fat.ko");
-	g = manifest_guest_json(&m, NULL);
-	assert_non_null(strstr(g, "{\"file\":\"/trial/modules/00-e1000.ko\"}"));
-	assert_non_null(strstr(g, "{\"name\":\"mii\"}"));
-	assert_non_null(strstr(g, "\"params\":\"a=1\""));
-	assert_non_null(strstr(g, "\"coldplug\":false"));
-	assert_non_null(strstr(g, "\"workload\":{\"name\":\"netdev\",\"params\":{\"seconds\":\"5\""));
-	assert_null(strstr(g, "/x/"));		/* no host paths reach the guest */
-	free(g);
+	expect_guest_json(&m, "{\"file\":\"/trial/modules/00-e1000.ko\"}", "{\"name\":\"mii\"}",
+			  "\"params\":\"a=1\"", "\"coldplug\":false",
+			  "\"workload\":{\"name\":\"netdev\",\"params\":{\"seconds\":\"5\"",
+			  "!/x/", NULL);	/* no host paths reach the guest */
 	free(gp);
 	manifest_release(&m);
 }
@@ -145,7 +166,6 @@ static void test_errors(void **state)
 static void test_inject_and_recovery_agent(void **state)
 {
 	struct trial_manifest m;
-	char *g;
 
 	(void)state;
 	assert_int_equal(manifest_parse("{\"workload\": \"netdev\", \"recovery_agent\": false,"
@@ -155,18 +175,13 @@ static void test_inject_and_recovery_agent(void **state)
 	assert_string_equal(m.inject_phase, "send");
 	assert_int_equal(m.inject_after_ms, 500);
 	assert_true(m.no_recovery_agent);
-	g = manifest_guest_json(&m, NULL);
-	assert_non_null(strstr(g, "\"inject\":{\"cmd\":\"echo x > /y\",\"after_s\":0.5,\"phase\":\"send\"}"));
-	assert_non_null(strstr(g, "\"recovery_agent\":false"));
-	free(g);
+	expect_guest_json(&m, "\"inject\":{\"cmd\":\"echo x > /y\",\"after_s\":0.5,\"phase\":\"send\"}",
+			  "\"recovery_agent\":false", NULL);
 	manifest_release(&m);
 	assert_int_equal(manifest_parse("{\"workload\": \"none\"}", "m.json", &m), 0);
 	assert_false(m.no_recovery_agent);
 	assert_null(m.inject_cmd);
-	g = manifest_guest_json(&m, NULL);
-	assert_null(strstr(g, "inject"));
-	assert_null(strstr(g, "recovery_agent"));
-	free(g);
+	expect_guest_json(&m, "!inject", "!recovery_agent", NULL);
 	manifest_release(&m);
 	expect_error("{\"workload\": \"none\", \"inject\": {\"after_s\": 1}}", "field 'inject.cmd': missing");
 	expect_error("{\"workload\": \"none\", \"inject\": {\"cmd\": \"x\", \"after_s\": -1}}",
@@ -197,15 +212,9 @@ static void test_load_rebases_relative_paths(void **state)
 	free(path);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_inject_and_recovery_agent),
-		cmocka_unit_test(test_load_rebases_relative_paths),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_defaults),
+	     cmocka_unit_test(test_full),
+	     cmocka_unit_test(test_errors),
+	     cmocka_unit_test(test_inject_and_recovery_agent),
+	     cmocka_unit_test(test_load_rebases_relative_paths))

@@ -16,12 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "modbind.h"
 #include "util.h"
 
 #define E1000 "build/image/modules/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
-
-static char tmpdir[64];
 
 static const struct modbind_import *find(const struct modbind_import *im, size_t n,
 					 const char *name)
@@ -34,7 +33,7 @@ static const struct modbind_import *find(const struct modbind_import *im, size_t
 
 static void test_imports(void **state)
 {
-	char *out = xasprintf("%s/a.ko", tmpdir);
+	char *out = xasprintf("%s/a.ko", fixture_tmp);
 	struct modbind *mb = modbind_open(E1000, out);
 	const struct modbind_import *im;
 	size_t n;
@@ -83,7 +82,7 @@ static int version_of(const char *path, const char *name, uint64_t *crc)
 
 static void test_rename(void **state)
 {
-	char *out = xasprintf("%s/b.ko", tmpdir);
+	char *out = xasprintf("%s/b.ko", fixture_tmp);
 	struct modbind *mb = modbind_open(E1000, out);
 	const struct modbind_import *im;
 	uint64_t crc = 0;
@@ -101,7 +100,7 @@ static void test_rename(void **state)
 	assert_int_equal(modbind_commit(mb), 0);
 	modbind_close(mb);
 
-	char *out2 = xasprintf("%s/c.ko", tmpdir);
+	char *out2 = xasprintf("%s/c.ko", fixture_tmp);
 
 	mb = modbind_open(out, out2);
 	free(out2);
@@ -124,8 +123,8 @@ static void test_rename(void **state)
 
 static void test_bad_input(void **state)
 {
-	char *out = xasprintf("%s/d.ko", tmpdir);
-	char *junk = xasprintf("%s/junk.ko", tmpdir);
+	char *out = xasprintf("%s/d.ko", fixture_tmp);
+	char *junk = xasprintf("%s/junk.ko", fixture_tmp);
 
 	(void)state;
 	assert_int_equal(write_file_atomic(junk, "not an elf file at all", 22), 0);
@@ -138,7 +137,7 @@ static void test_bad_input(void **state)
 
 static void test_symvers(void **state)
 {
-	char *p = xasprintf("%s/Module.symvers", tmpdir);
+	char *p = xasprintf("%s/Module.symvers", fixture_tmp);
 	const char *txt = "0x1a2b\tnooks_w_kfree\tkmod/nooks/nooks\tEXPORT_SYMBOL_GPL\t\n"
 			  "0x00000003\tnooks_w__printk\tkmod/nooks/nooks\tEXPORT_SYMBOL_GPL\t\n";
 	struct symvers *sv;
@@ -158,20 +157,8 @@ static void test_symvers(void **state)
 	free(p);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_imports),
-		cmocka_unit_test(test_rename),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_symvers),
-	};
-	int rc;
-
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_modbind.XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	remove_tree(tmpdir);
-	return rc;
-}
+FIXTURE_MAIN(fixture_tmp_setup, fixture_tmp_teardown,
+	     cmocka_unit_test(test_imports),
+	     cmocka_unit_test(test_rename),
+	     cmocka_unit_test(test_bad_input),
+	     cmocka_unit_test(test_symvers))

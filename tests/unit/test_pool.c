@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "pool.h"
 #include "util.h"
 
@@ -147,13 +148,7 @@ static void test_end_drops_results(void **state)
 	pool_end(p, free);	/* the other two freed here (ASan: no leak) */
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_job_once),
-		cmocka_unit_test(test_stop_jobs),
-		cmocka_unit_test(test_end_drops_results),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_every_job_once),
+	     cmocka_unit_test(test_stop_jobs),
+	     cmocka_unit_test(test_end_drops_results))

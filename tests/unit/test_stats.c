@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <math.h>
 
+#include "fixture.h"
 #include "stats.h"
 
 #define near(a, b, eps) assert_true(fabs((a) - (b)) < (eps))
@@ -65,12 +66,7 @@ static void test_newcombe(void **state)
 	assert_true(lo < 0.0 && hi > 0.0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_wilson),
-		cmocka_unit_test(test_two_prop),
-		cmocka_unit_test(test_newcombe),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_wilson),
+	     cmocka_unit_test(test_two_prop),
+	     cmocka_unit_test(test_newcombe))

@@ -156,16 +156,24 @@ static const char old_rows[] =
 	"INSERT INTO trials (campaign_id, fault_id, key, mode, outcome) "
 	"  VALUES (1, 1, 'vfat/0000/native', 'native', 'hang');";
 
-/* A database of schema version `from` holding old_rows and rows, reopened
- * (migrated) read-write; its path in *path (malloc'd). */
-static struct store *migrated(const char *name, int from, const char *rows, char **path)
+/*
+ * A database of schema version `from` holding old_rows and rows (NULL:
+ * none), checked by before (NULL: not) while still at that version, then
+ * reopened (migrated) read-write; its path in *path (malloc'd).
+ */
+static struct store *migrated(const char *name, int from, const char *rows,
+			      void (*before)(struct store *st), char **path)
 {
 	struct store *st;
 
 	*path = xstrdup(path_of(name));
 	assert_int_equal(store_open_at(*path, from, &st), 0);
+	assert_int_equal(one_int(st, "PRAGMA user_version"), from);
 	assert_int_equal(store_exec(st, old_rows), 0);
-	assert_int_equal(store_exec(st, rows), 0);
+	if (rows)
+		assert_int_equal(store_exec(st, rows), 0);
+	if (before)
+		before(st);
 	store_close(st);
 	assert_int_equal(store_open(*path, STORE_RW, &st), 0);
 	return st;
@@ -190,6 +198,16 @@ static void test_migration_upgrades(void **state)
 	free(p);
 }
 
+/* Schema 2 has no verdict columns. */
+static void no_verdict_columns(struct store *st)
+{
+	sqlite3_stmt *q = NULL;
+
+	assert_int_not_equal(sqlite3_prepare_v2(store_db(st), "SELECT fs_corrupt FROM trials",
+						-1, &q, NULL), SQLITE_OK);
+	sqlite3_finalize(q);
+}
+
 /*
  * Migration 3 (the VFAT verdict): a version-2 database with a trial in it
  * gains the fsck columns (NULL for the old trial: no disk was checked) and
@@ -204,20 +222,7 @@ static void test_migration_3_fsck_verdict(void **state)
 	char *p;
 
 	(void)state;
-	p = xstrdup(path_of("m3.db"));
-	assert_int_equal(store_open_at(p, 2, &st), 0);
-	assert_int_equal(one_int(st, "PRAGMA user_version"), 2);
-	assert_int_equal(store_exec(st, old_rows), 0);
-	/* schema 2 has no verdict columns */
-	{
-		sqlite3_stmt *q = NULL;
-
-		assert_int_not_equal(sqlite3_prepare_v2(store_db(st), "SELECT fs_corrupt FROM trials",
-							-1, &q, NULL), SQLITE_OK);
-		sqlite3_finalize(q);
-	}
-	store_close(st);
-	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	st = migrated("m3.db", 2, NULL, no_verdict_columns, &p);
 	assert_true(store_schema_version() >= 3);
 	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE fs_corrupt IS NULL "
 				     "AND fs_dirty IS NULL AND fsck_summary IS NULL"), 1);
@@ -265,7 +270,7 @@ static void test_migration_4_activation(void **state)
 	char *p;
 
 	(void)state;
-	st = migrated("m4.db", 3, v3_rows, &p);
+	st = migrated("m4.db", 3, v3_rows, NULL, &p);
 	assert_true(store_schema_version() >= 4);
 	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials WHERE key = 'vfat/0000/native' "
 				     "AND outcome = 'hang' AND fs_corrupt = 1 AND fsck_summary = 'bad' "
@@ -306,6 +311,13 @@ static void test_migration_4_activation(void **state)
 	free(p);
 }
 
+/* Schema 4's CHECK refuses the mode 'domains'. */
+static void no_domains_mode(struct store *st)
+{
+	assert_int_equal(store_exec(st, "INSERT INTO trials (campaign_id, fault_id, key, mode, "
+				   "outcome) VALUES (1, 1, 'x', 'domains', 'crash')"), -1);
+}
+
 /*
  * Migration 5 rebuilds trials (mode 'domains' in the CHECK): a version-4
  * database keeps every trial, its logs (the rebuild must not cascade),
@@ -331,15 +343,7 @@ static void test_migration_5_domains(void **state)
 	char *p;
 
 	(void)state;
-	p = xstrdup(path_of("m5.db"));
-	assert_int_equal(store_open_at(p, 4, &st), 0);
-	assert_int_equal(store_exec(st, old_rows), 0);
-	assert_int_equal(store_exec(st, v4_rows), 0);
-	/* before: the CHECK refuses the mode */
-	assert_int_equal(store_exec(st, "INSERT INTO trials (campaign_id, fault_id, key, mode, "
-				   "outcome) VALUES (1, 1, 'x', 'domains', 'crash')"), -1);
-	store_close(st);
-	assert_int_equal(store_open(p, STORE_RW, &st), 0);
+	st = migrated("m5.db", 4, v4_rows, no_domains_mode, &p);
 	assert_true(store_schema_version() >= 5);
 	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM trials"), 2);
 	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM logs"), 2);
@@ -403,7 +407,7 @@ static void test_migration_6_kernels_and_sites(void **state)
 	char *p;
 
 	(void)state;
-	st = migrated("m6.db", 5, v5_rows, &p);
+	st = migrated("m6.db", 5, v5_rows, NULL, &p);
 	assert_true(store_schema_version() >= 6);
 	assert_int_equal(one_int(st, "SELECT COUNT(*) FROM images WHERE kernel_source IS NULL "
 				     "AND kernel_locked IS NULL"), 2);
@@ -596,19 +600,14 @@ static void test_full_disk_atomic(void **state)
 	store_close(st);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_and_put),
-		cmocka_unit_test(test_migration_upgrades),
-		cmocka_unit_test(test_migration_3_fsck_verdict),
-		cmocka_unit_test(test_migration_4_activation),
-		cmocka_unit_test(test_migration_5_domains),
-		cmocka_unit_test(test_migration_6_kernels_and_sites),
-		cmocka_unit_test(test_concurrent_migration),
-		cmocka_unit_test(test_newer_schema_refused_unchanged),
-		cmocka_unit_test(test_readonly_refused),
-		cmocka_unit_test(test_full_disk_atomic),
-	};
-	return cmocka_run_group_tests(tests, fixture_tmp_setup, fixture_tmp_teardown);
-}
+FIXTURE_MAIN(fixture_tmp_setup, fixture_tmp_teardown,
+	     cmocka_unit_test(test_create_and_put),
+	     cmocka_unit_test(test_migration_upgrades),
+	     cmocka_unit_test(test_migration_3_fsck_verdict),
+	     cmocka_unit_test(test_migration_4_activation),
+	     cmocka_unit_test(test_migration_5_domains),
+	     cmocka_unit_test(test_migration_6_kernels_and_sites),
+	     cmocka_unit_test(test_concurrent_migration),
+	     cmocka_unit_test(test_newer_schema_refused_unchanged),
+	     cmocka_unit_test(test_readonly_refused),
+	     cmocka_unit_test(test_full_disk_atomic))

@@ -204,18 +204,12 @@ static void test_key_value(void **state)
 	tab_release(&t);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_html),
-		cmocka_unit_test(test_md),
-		cmocka_unit_test(test_text),
-		cmocka_unit_test(test_empty_and_short),
-		cmocka_unit_test(test_html_cell_and_span),
-		cmocka_unit_test(test_fixed),
-		cmocka_unit_test(test_row_class_and_code),
-		cmocka_unit_test(test_key_value),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_html),
+	     cmocka_unit_test(test_md),
+	     cmocka_unit_test(test_text),
+	     cmocka_unit_test(test_empty_and_short),
+	     cmocka_unit_test(test_html_cell_and_span),
+	     cmocka_unit_test(test_fixed),
+	     cmocka_unit_test(test_row_class_and_code),
+	     cmocka_unit_test(test_key_value))

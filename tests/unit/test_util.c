@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "util.h"
 
 static void test_write_then_read(void **state)
@@ -105,14 +106,8 @@ static void test_error_capture(void **state)
 	free(t);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_write_then_read),
-		cmocka_unit_test(test_parse_u64),
-		cmocka_unit_test(test_error_returns_minus_one),
-		cmocka_unit_test(test_error_capture),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_write_then_read),
+	     cmocka_unit_test(test_parse_u64),
+	     cmocka_unit_test(test_error_returns_minus_one),
+	     cmocka_unit_test(test_error_capture))

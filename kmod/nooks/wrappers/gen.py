@@ -42,47 +42,47 @@ HEADER = """// SPDX-License-Identifier: GPL-2.0
 #include "nooks_wrappers.h"
 """
 
-PASS = r'''
-asm(".pushsection .text, \"ax\"\n"
+# The thunk of a pass, lib or modpass import: the argument registers saved,
+# CALL (asm lines: the check, or the lookup of the target) run with the
+# caller's return address at 56(%rsp), the registers restored, then a jump
+# to TARGET; SLOT (C, may be empty) comes before it.
+THUNK = r'''
+%(slot)sasm(".pushsection .text, \"ax\"\n"
     ".globl nooks_w_%(s)s\n"
     ".type nooks_w_%(s)s, @function\n"
     "nooks_w_%(s)s:\n"
     "\tpushq %%rdi\n\tpushq %%rsi\n\tpushq %%rdx\n\tpushq %%rcx\n"
     "\tpushq %%r8\n\tpushq %%r9\n\tpushq %%rax\n"
-    "\t%(load)s 56(%%rsp), %%rdi\n"
-    "\tcall %(check)s\n"
+%(call)s
     "\tpopq %%rax\n\tpopq %%r9\n\tpopq %%r8\n\tpopq %%rcx\n"
     "\tpopq %%rdx\n\tpopq %%rsi\n\tpopq %%rdi\n"
-    "\tjmp %(s)s\n"
+    "\tjmp %(target)s\n"
     ".size nooks_w_%(s)s, .-nooks_w_%(s)s\n"
     ".popsection\n");
 extern void nooks_w_%(s)s(void);
 EXPORT_SYMBOL_GPL(nooks_w_%(s)s);
 '''
 
-# modpass: like PASS, but the target lives in another module; the slot
-# nooks_mp_SYM is resolved by nooks_modpass_target() (never NULL: a
-# missing module is a wrapper check fault or a stub returning -ENOENT).
-MODPASS = r'''
-struct nooks_modpass nooks_mp_%(s)s = { .sym = "%(s)s", .mod = "%(m)s" };
-asm(".pushsection .text, \"ax\"\n"
-    ".globl nooks_w_%(s)s\n"
-    ".type nooks_w_%(s)s, @function\n"
-    "nooks_w_%(s)s:\n"
-    "\tpushq %%rdi\n\tpushq %%rsi\n\tpushq %%rdx\n\tpushq %%rcx\n"
-    "\tpushq %%r8\n\tpushq %%r9\n\tpushq %%rax\n"
-    "\tmovq 56(%%rsp), %%rdi\n"
-    "\tleaq nooks_mp_%(s)s(%%rip), %%rsi\n"
+
+def gen_pass(sym, load, check):
+    """pass/lib: the fail-fast check (LOAD: leaq or movq of the return
+    slot), then the jump to SYM itself."""
+    call = r'''    "\t%s 56(%%rsp), %%rdi\n"
+    "\tcall %s\n"''' % (load, check)
+    return THUNK % {'s': sym, 'slot': '', 'call': call, 'target': sym}
+
+
+def gen_modpass(sym, mod):
+    """modpass: like pass, but the target lives in another module; the slot
+    nooks_mp_SYM is resolved by nooks_modpass_target() (never NULL: a
+    missing module is a wrapper check fault or a stub returning -ENOENT)."""
+    slot = 'struct nooks_modpass nooks_mp_%s = { .sym = "%s", .mod = "%s" };\n' % (sym, sym, mod)
+    call = r'''    "\tmovq 56(%%rsp), %%rdi\n"
+    "\tleaq nooks_mp_%s(%%rip), %%rsi\n"
     "\tcall nooks_modpass_target\n"
-    "\tmovq %%rax, %%r11\n"
-    "\tpopq %%rax\n\tpopq %%r9\n\tpopq %%r8\n\tpopq %%rcx\n"
-    "\tpopq %%rdx\n\tpopq %%rsi\n\tpopq %%rdi\n"
-    "\tjmp __x86_indirect_thunk_r11\n"
-    ".size nooks_w_%(s)s, .-nooks_w_%(s)s\n"
-    ".popsection\n");
-extern void nooks_w_%(s)s(void);
-EXPORT_SYMBOL_GPL(nooks_w_%(s)s);
-'''
+    "\tmovq %%rax, %%r11\n"''' % sym
+    return THUNK % {'s': sym, 'slot': slot, 'call': call,
+                    'target': '__x86_indirect_thunk_r11'}
 
 
 def die(where, msg):
@@ -191,8 +191,10 @@ def main(files):
                     sym = rest
                     # stage 2: pass gets the return slot (the kernel part
                     # runs in the kernel's tables), lib stays in the domain
-                    body.append(PASS % {'s': sym, 'load': 'leaq' if kind == 'pass' else 'movq',
-                                        'check': 'nooks_pass_check' if kind == 'pass' else 'nooks_lib_check'})
+                    if kind == 'pass':
+                        body.append(gen_pass(sym, 'leaq', 'nooks_pass_check'))
+                    else:
+                        body.append(gen_pass(sym, 'movq', 'nooks_lib_check'))
                 elif kind == 'wrap':
                     proto, _, eff = rest.partition(':')
                     sym, code = gen_wrap(where, proto.strip(),
@@ -203,7 +205,7 @@ def main(files):
                     sym = sym.strip()
                     if not re.match(r'^\w+$', mod):
                         die(where, "bad module '%s'" % mod)
-                    body.append(MODPASS % {'s': sym, 'm': mod})
+                    body.append(gen_modpass(sym, mod))
                     modpass.append(sym)
                 elif kind in ('custom', 'data'):
                     sym = rest
