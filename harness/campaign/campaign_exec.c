@@ -18,9 +18,10 @@
  * deadlines, console triage, classification) runs the workload and gives
  * the outcome class.  A descriptor with runtime faults (alloc/free/leak/
  * bcopy) gets its module rebound to kmod/swifi, and the manifest loads
- * swifi.ko first with the describe record's "swifi_params" (native mode
- * only: the NIM has no fault hooks yet, so nooks mode is refused up front
- * for such specs), after a call profile (exec_profile.c).  swifi's and the
+ * swifi.ko first with the describe record's "swifi_params", after a call
+ * profile (exec_profile.c); in nooks modes its swifi_w_ imports bind to
+ * the NIM's twins of their wrappers (nooks_w_swifi_w_SYM: the NIM tracks
+ * what swifi's wrapper allocates and frees, wrappers/gen.py --swifi).  swifi's and the
  * NIM's Module.symvers are the image's (exec_ctx), passed explicitly; no
  * child process of our own binary is run (only QEMU and fsck.vfat).  The
  * injector's error messages are captured into the trial's infra_error
@@ -104,17 +105,6 @@ static int isolate_check(const struct exec_ctx *x, const char *ko, const char *e
 		return error("modes 'nooks' and 'domains': the NIM cannot isolate extension '%s' yet "
 			     "('nooks isolate %s' fails); use --modes native", ext, ko);
 	return 0;
-}
-
-/* A spec fault type injected through swifi's runtime wrappers, or NULL. */
-static const char *runtime_type(const struct campaign_spec *sp)
-{
-	int i;
-
-	for (i = 0; i < sp->n_types; i++)
-		if (rt_type_by_name(sp->types[i].name, strlen(sp->types[i].name)) >= 0)
-			return sp->types[i].name;
-	return NULL;
 }
 
 /* Keep the trial's manifest next to its logs (`nooks trial run` reruns it). */
@@ -265,13 +255,6 @@ int exec_prepare(const struct campaign_spec *sp, const char *image_dir, struct e
 	/* the injector and the isolation bind against this image's modules */
 	x->swifi_symvers = image_kmod_file(&x->img, "swifi", "symvers");
 	x->nooks_symvers = image_kmod_file(&x->img, "nooks", "symvers");
-	if (isolated && runtime_type(sp)) {
-		error("mode '%s': runtime fault type '%s' needs the NIM's fault hooks, which "
-		      "this build lacks; use --modes native", spec_mode_name(isolated_mode(sp)),
-		      runtime_type(sp));
-		exec_release(x);
-		return -1;
-	}
 	if (isolated) {
 		tmp = xasprintf("%s/extra/nooks.ko", x->img.modules_dir);
 		if (!file_exists(tmp)) {

@@ -17,6 +17,9 @@
  * of I/O ports, pcnet32) are tracked by (start) with parent and size, and
  * released at recovery.
  *
+ * The same slots serve the swifi_w_ twins (wrappers/gen.py --swifi):
+ * runtime faults of kmod/swifi in an isolated module, resolved in swifi.ko.
+ *
  * Must never: sleep in nooks_modpass_target (any context: IRQ handlers
  * and timers of the extension call mii helpers).
  */
@@ -29,26 +32,49 @@ static long nooks_modpass_missing(void)
 	return -ENOENT;
 }
 
-/* Called by the modpass thunks: the target of @mp, never NULL. */
-void *nooks_modpass_target(unsigned long ret_ip, struct nooks_modpass *mp)
+/* The target of @mp, resolved (a reference on its module taken) at the first call; or NULL. */
+static void *modpass_resolve(struct nooks_modpass *mp)
 {
-	struct nooks_domain *d = nooks_wrap_enter(ret_ip);
 	void *fn = READ_ONCE(mp->fn);
 
 	if (likely(fn))
 		return fn;
 	fn = __symbol_get(mp->sym);	/* preempt-disabled lookup, no sleep */
-	if (fn) {
-		if (cmpxchg(&mp->fn, NULL, fn) != NULL) {
-			symbol_put_addr(fn);	/* another CPU won */
-			fn = READ_ONCE(mp->fn);
-		}
-		return fn;
+	if (fn && cmpxchg(&mp->fn, NULL, fn) != NULL) {
+		symbol_put_addr(fn);	/* another CPU won */
+		fn = READ_ONCE(mp->fn);
 	}
+	return fn;
+}
+
+/* Called by the modpass thunks: the target of @mp, never NULL. */
+void *nooks_modpass_target(unsigned long ret_ip, struct nooks_modpass *mp)
+{
+	struct nooks_domain *d = nooks_wrap_enter(ret_ip);
+	void *fn = modpass_resolve(mp);
+
+	if (fn)
+		return fn;
 	pr_err("nooks: detail modpass=%s module=%s not loaded\n", mp->sym, mp->mod);
 	if (d)
 		nooks_wrap_violation(d, "modpass: module not loaded", mp, ret_ip);
 	return nooks_modpass_missing;
+}
+
+/*
+ * The swifi_w_ twins (gen.py --swifi): the C wrappers call this inside
+ * their nooks_wrap_enter()/leave() pair.  Without swifi.ko (a module
+ * rebound to swifi loaded without it) the kernel function itself runs.
+ */
+void *nooks_swifi_fn(struct nooks_modpass *mp, void *fallback)
+{
+	void *fn = modpass_resolve(mp);
+
+	if (unlikely(!fn)) {
+		pr_warn_once("nooks: detail modpass=%s module=%s not loaded\n", mp->sym, mp->mod);
+		return fallback;
+	}
+	return fn;
 }
 
 /* nooks.ko unload: drop the module references taken at resolution. */

@@ -190,11 +190,14 @@ void nooks_net_exit(void)
 	unregister_netdevice_notifier(&nooks_netdev_nb);
 }
 
-struct net_device *nooks_w_alloc_etherdev_mqs(int sizeof_priv, unsigned int txqs,
-					      unsigned int rxqs)
+/* alloc_etherdev_mqs through fn (itself, or swifi's wrapper: gen.py --swifi) */
+struct net_device *nooks_wc_alloc_etherdev_mqs(unsigned long ret_ip,
+					       typeof(&alloc_etherdev_mqs) fn,
+					       int sizeof_priv, unsigned int txqs,
+					       unsigned int rxqs)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	struct net_device *dev = alloc_etherdev_mqs(sizeof_priv, txqs, rxqs);
+	struct nooks_domain *d = nooks_wrap_enter(ret_ip);
+	struct net_device *dev = fn(sizeof_priv, txqs, rxqs);
 	struct nooks_obj *o;
 
 	if (d && dev) {
@@ -210,18 +213,24 @@ struct net_device *nooks_w_alloc_etherdev_mqs(int sizeof_priv, unsigned int txqs
 	nooks_wrap_leave(d);
 	return dev;
 }
+
+struct net_device *nooks_w_alloc_etherdev_mqs(int sizeof_priv, unsigned int txqs,
+					      unsigned int rxqs)
+{
+	return nooks_wc_alloc_etherdev_mqs(_RET_IP_, alloc_etherdev_mqs, sizeof_priv, txqs, rxqs);
+}
 EXPORT_SYMBOL_GPL(nooks_w_alloc_etherdev_mqs);
 
-void nooks_w_free_netdev(struct net_device *dev)
+/* free_netdev through fn (itself, or swifi's wrapper: gen.py --swifi) */
+void nooks_wc_free_netdev(unsigned long ret_ip, typeof(&free_netdev) fn, struct net_device *dev)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_domain *d = nooks_wrap_enter(ret_ip);
 	struct nooks_obj *o;
 
 	if (d) {
 		o = nooks_find(&nooks_obj_netdev, dev);
 		if (!o || o->dom != d) {
-			nooks_wrap_violation(d, "free_netdev: device not owned", dev,
-					     _RET_IP_);
+			nooks_wrap_violation(d, "free_netdev: device not owned", dev, ret_ip);
 			return;
 		}
 		/* NAPI, work and timers inside the device die with it */
@@ -229,8 +238,13 @@ void nooks_w_free_netdev(struct net_device *dev)
 				   o->aux[0] - (char *)dev);
 		nooks_untrack(d, &nooks_obj_netdev, dev);
 	}
-	free_netdev(dev);
+	fn(dev);
 	nooks_wrap_leave(d);
+}
+
+void nooks_w_free_netdev(struct net_device *dev)
+{
+	nooks_wc_free_netdev(_RET_IP_, free_netdev, dev);
 }
 EXPORT_SYMBOL_GPL(nooks_w_free_netdev);
 

@@ -208,12 +208,13 @@ static const struct nooks_obj_type nooks_obj_coherent = {
 	.granted = true,	/* descriptor rings the driver writes */
 };
 
-void *nooks_w_dma_alloc_attrs(struct device *dev, size_t size,
-			      dma_addr_t *dma_handle, gfp_t flag,
-			      unsigned long attrs)
+/* dma_alloc_attrs through fn (itself, or swifi's wrapper: gen.py --swifi) */
+void *nooks_wc_dma_alloc_attrs(unsigned long ret_ip, typeof(&dma_alloc_attrs) fn,
+			       struct device *dev, size_t size, dma_addr_t *dma_handle,
+			       gfp_t flag, unsigned long attrs)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	void *p = dma_alloc_attrs(dev, size, dma_handle, flag, attrs);
+	struct nooks_domain *d = nooks_wrap_enter(ret_ip);
+	void *p = fn(dev, size, dma_handle, flag, attrs);
 	struct nooks_obj *o;
 
 	if (d && p) {
@@ -231,22 +232,37 @@ void *nooks_w_dma_alloc_attrs(struct device *dev, size_t size,
 	nooks_wrap_leave(d);
 	return p;
 }
+
+void *nooks_w_dma_alloc_attrs(struct device *dev, size_t size,
+			      dma_addr_t *dma_handle, gfp_t flag,
+			      unsigned long attrs)
+{
+	return nooks_wc_dma_alloc_attrs(_RET_IP_, dma_alloc_attrs, dev, size, dma_handle, flag,
+					attrs);
+}
 EXPORT_SYMBOL_GPL(nooks_w_dma_alloc_attrs);
+
+/* dma_free_attrs through fn (itself, or swifi's wrapper: gen.py --swifi) */
+void nooks_wc_dma_free_attrs(unsigned long ret_ip, typeof(&dma_free_attrs) fn,
+			     struct device *dev, size_t size, void *cpu_addr,
+			     dma_addr_t dma_handle, unsigned long attrs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(ret_ip);
+
+	if (d && cpu_addr && !nooks_owns(d, &nooks_obj_coherent, cpu_addr)) {
+		nooks_wrap_violation(d, "dma_free_attrs: buffer not owned", cpu_addr, ret_ip);
+		return;
+	}
+	fn(dev, size, cpu_addr, dma_handle, attrs);
+	if (d && cpu_addr)
+		nooks_untrack(d, &nooks_obj_coherent, cpu_addr);
+	nooks_wrap_leave(d);
+}
 
 void nooks_w_dma_free_attrs(struct device *dev, size_t size, void *cpu_addr,
 			    dma_addr_t dma_handle, unsigned long attrs)
 {
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	if (d && cpu_addr && !nooks_owns(d, &nooks_obj_coherent, cpu_addr)) {
-		nooks_wrap_violation(d, "dma_free_attrs: buffer not owned",
-				     cpu_addr, _RET_IP_);
-		return;
-	}
-	dma_free_attrs(dev, size, cpu_addr, dma_handle, attrs);
-	if (d && cpu_addr)
-		nooks_untrack(d, &nooks_obj_coherent, cpu_addr);
-	nooks_wrap_leave(d);
+	nooks_wc_dma_free_attrs(_RET_IP_, dma_free_attrs, dev, size, cpu_addr, dma_handle, attrs);
 }
 EXPORT_SYMBOL_GPL(nooks_w_dma_free_attrs);
 

@@ -46,6 +46,20 @@ struct nooks_modpass {
 };
 extern struct nooks_modpass *const nooks_modpass_table[];	/* generated */
 void *nooks_modpass_target(unsigned long ret_ip, struct nooks_modpass *mp);
+/* The bodies of custom wrappers whose function kmod/swifi wraps (their swifi_w_ twins). */
+struct net_device *nooks_wc_alloc_etherdev_mqs(unsigned long ret_ip,
+					       typeof(&alloc_etherdev_mqs) fn,
+					       int sizeof_priv, unsigned int txqs,
+					       unsigned int rxqs);
+void nooks_wc_free_netdev(unsigned long ret_ip, typeof(&free_netdev) fn, struct net_device *dev);
+void *nooks_wc_dma_alloc_attrs(unsigned long ret_ip, typeof(&dma_alloc_attrs) fn,
+			       struct device *dev, size_t size, dma_addr_t *dma_handle,
+			       gfp_t flag, unsigned long attrs);
+void nooks_wc_dma_free_attrs(unsigned long ret_ip, typeof(&dma_free_attrs) fn,
+			     struct device *dev, size_t size, void *cpu_addr,
+			     dma_addr_t dma_handle, unsigned long attrs);
+/* The target of @mp (a swifi_w_ twin's slot), or @fallback when its module is not loaded. */
+void *nooks_swifi_fn(struct nooks_modpass *mp, void *fallback);
 void nooks_modpass_release(void);
 
 /* object types named by the .def files (nooks_track.c, nooks_pci.c,

@@ -65,4 +65,30 @@ expect_eq "nothing written for junk" "" "$(ls "$T_TMP" | grep '^y.ko')"
 "$NOOKS" isolate "$ST" -o "$T_TMP/z.ko" --symvers "$T_TMP/none" >/dev/null 2>"$T_TMP/err"; rc=$?
 expect_eq "missing symvers exits 1" 1 "$rc"
 out=$("$NOOKS" isolate --help); expect_match "--help" "usage: nooks isolate" "$out"
+
+# Runtime faults under the NIM: every import of e1000 that swifi can rebind
+# (the runtime sites of all four types) has a NIM twin nooks_w_swifi_w_S.
+SV="$TOP/build/image/symvers/swifi.symvers"
+for t in alloc free leak bcopy; do
+	for seed in 1 2 3 4 5 6; do
+		"$NOOKS" inject --fault "$t" --seed "$seed" --count 3 --symvers "$SV" "$E1000" \
+			-o "$T_TMP/rt.ko" >/dev/null 2>&1 || { fail "inject $t seed $seed"; continue; }
+		"$NOOKS" isolate "$T_TMP/rt.ko" -o "$T_TMP/rt-iso.ko" >/dev/null 2>"$T_TMP/err" ||
+			fail "$t seed $seed: rebound e1000 isolates" "$(cat "$T_TMP/err")"
+	done
+done
+sites=$("$NOOKS" inject --sites --fault alloc,free,leak,bcopy --verbose "$E1000" 2>/dev/null |
+	grep -oE 'swifi_w_[A-Za-z0-9_]+' | sort -u)
+expect_eq "e1000 has runtime sites" 1 "$([ -n "$sites" ] && echo 1)"
+nv="$TOP/build/image/symvers/nooks.symvers"
+missing=$(for w in $sites; do grep -q "[[:space:]]nooks_w_$w[[:space:]]" "$nv" || echo "$w"; done)
+expect_eq "a NIM twin for every swifi wrapper e1000 can be rebound to" "" "$missing"
+undef=$(nm -u "$T_TMP/rt-iso.ko" | awk '{print $2}')
+expect_eq "rebound and isolated: no swifi_w_ import left" 0 "$(printf '%s\n' "$undef" | grep -c '^swifi_w_')"
+# gen.py: a custom wrapper swifi wraps needs its prototype ('swifi' line)
+printf 'custom kfree\n' >"$T_TMP/c.def"
+python3 "$TOP/kmod/nooks/wrappers/gen.py" --swifi "$TOP/injector/rtfault_syms.h" "$T_TMP/c.def" \
+	>/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "gen.py: custom swifi function without its prototype exits 1" 1 "$rc"
+expect_match "gen.py: names it" "custom 'kfree' is wrapped by swifi" "$(cat "$T_TMP/err")"
 finish

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """gen.py - generate nooks_wrappers_gen.c from the wrapper declarations.
 
-Usage: gen.py FILE.def... > nooks_wrappers_gen.c
+Usage: gen.py [--swifi RTFAULT_SYMS_H] FILE.def... > nooks_wrappers_gen.c
 
 Each non-comment line of a .def file declares one kernel function an
 extension may import (this docstring is the full format):
@@ -21,6 +21,17 @@ extension may import (this docstring is the full format):
                                       the table is complete)
   data   SYM                          an import that stays bound to the
                                       kernel (documentation only)
+  swifi  PROTOTYPE                    the prototype of a custom SYM that
+                                      kmod/swifi wraps (below)
+With --swifi (injector/rtfault_syms.h, the functions kmod/swifi wraps for
+runtime faults), every declared SYM swifi wraps gets a twin for a module
+whose SYM import swifi's injector rebound to swifi_w_SYM:
+nooks_w_swifi_w_SYM does what nooks_w_SYM does but calls swifi_w_SYM in
+swifi.ko (resolved like a modpass; SYM itself if swifi is not loaded), so
+runtime faults run under the NIM.  wrap: the same effects; pass, lib: a
+modpass thunk; custom: nooks_wc_SYM(ret_ip, fn, args...), which the
+hand-written nooks_w_SYM calls with SYM, takes swifi_w_SYM (a `swifi
+PROTOTYPE` line gives its signature).
 EFFECTs: track(TYPE, EXPR[, COND]) after the call if EXPR is a valid
 pointer (and COND holds, e.g. `ret == 0`);
 free(TYPE, EXPR) the domain must own EXPR (else: wrapper check fault, the
@@ -134,10 +145,21 @@ def parse_effects(where, text):
     return effects
 
 
-def gen_wrap(where, proto, effects):
+def swifi_slot(sym):
+    """The modpass slot of swifi_w_SYM and the C expression of its target."""
+    slot = ('struct nooks_modpass nooks_mp_swifi_w_%s = '
+            '{ .sym = "swifi_w_%s", .mod = "swifi" };\n' % (sym, sym))
+    fn = ('((typeof(&%s))nooks_swifi_fn(&nooks_mp_swifi_w_%s, (void *)%s))'
+          % (sym, sym, sym))
+    return slot, fn
+
+
+def gen_wrap(where, proto, effects, twin=False):
     ret, name, args, names = parse_proto(where, proto)
     void = ret == 'void'
-    out = ['\n%s nooks_w_%s(%s)\n{' % (ret, name, args),
+    slot, callee = swifi_slot(name) if twin else ('', name)
+    wname = ('swifi_w_' if twin else '') + name
+    out = ['\n%s%s nooks_w_%s(%s)\n{' % (slot, ret, wname, args),
            '\tstruct nooks_domain *d = nooks_wrap_enter(_RET_IP_);']
     if not void:
         out.append('\t%s ret;' % ret)
@@ -154,7 +176,7 @@ def gen_wrap(where, proto, effects):
         if kind == 'forget':
             out.append('\tif (d && %s)' % t)
             out.append('\t\tnooks_forget_range(d, %s, %s);' % (t, expr))
-    call = '%s(%s);' % (name, ', '.join(names))
+    call = '%s(%s);' % (callee, ', '.join(names))
     out.append('\t' + (call if void else 'ret = ' + call))
     for kind, t, expr, cond in effects:
         if kind == 'track':
@@ -170,12 +192,50 @@ def gen_wrap(where, proto, effects):
     out.append('\tnooks_wrap_leave(d);')
     if not void:
         out.append('\treturn ret;')
-    out.append('}\nEXPORT_SYMBOL_GPL(nooks_w_%s);' % name)
+    out.append('}\nEXPORT_SYMBOL_GPL(nooks_w_%s);' % wname)
     return name, '\n'.join(out) + '\n'
 
 
-def main(files):
+def gen_custom_twin(where, proto):
+    """The twin of a hand-written wrapper: nooks_wc_SYM with swifi_w_SYM."""
+    ret, name, args, names = parse_proto(where, proto)
+    slot, fn = swifi_slot(name)
+    call = 'nooks_wc_%s(_RET_IP_, %s)' % (name, ', '.join([fn] + names))
+    return ('\n%s%s nooks_w_swifi_w_%s(%s)\n{\n\t%s;\n}\nEXPORT_SYMBOL_GPL(nooks_w_swifi_w_%s);\n'
+            % (slot, ret, name, args, call if ret == 'void' else 'return ' + call, name))
+
+
+def swifi_twins(rt_path, decl, swifi_protos):
+    """Twins of the declared functions that kmod/swifi wraps; (code, slots)."""
+    with open(rt_path) as f:
+        rt = re.findall(r'^RT_(?:ALLOC|FREE|COPY)\((\w+)', f.read(), re.M)
+    body, slots = [], []
+    for sym in rt:
+        if sym not in decl:
+            continue	# no extension the NIM isolates imports it
+        kind, rest, where = decl[sym]
+        if len('nooks_w_swifi_w_' + sym) >= 56:
+            die(where, "'nooks_w_swifi_w_%s' does not fit __versions" % sym)
+        if kind == 'wrap':
+            proto, _, eff = rest.partition(':')
+            body.append(gen_wrap(where, proto.strip(), parse_effects(where, eff), True)[1])
+        elif kind in ('pass', 'lib'):
+            body.append(gen_modpass('swifi_w_' + sym, 'swifi'))
+        elif kind == 'custom':
+            if sym not in swifi_protos:
+                die(where, "custom '%s' is wrapped by swifi: give its prototype in a "
+                    "'swifi PROTOTYPE' line" % sym)
+            body.append(gen_custom_twin(*swifi_protos[sym]))
+        else:
+            continue
+        slots.append('swifi_w_' + sym)
+    return body, slots
+
+
+def main(files, rt_path=None):
     seen = {}
+    decl = {}
+    swifi_protos = {}
     body = []
     modpass = []
     for path in files:
@@ -209,6 +269,10 @@ def main(files):
                     modpass.append(sym)
                 elif kind in ('custom', 'data'):
                     sym = rest
+                elif kind == 'swifi':
+                    sym = parse_proto(where, rest)[1]
+                    swifi_protos[sym] = (where, rest)
+                    continue
                 else:
                     die(where, "unknown kind '%s'" % kind)
                 if not re.match(r'^\w+$', sym):
@@ -218,6 +282,11 @@ def main(files):
                 if len('nooks_w_' + sym) >= 56:
                     die(where, "'nooks_w_%s' does not fit __versions" % sym)
                 seen[sym] = where
+                decl[sym] = (kind, rest, where)
+    if rt_path:
+        twins, slots = swifi_twins(rt_path, decl, swifi_protos)
+        body += twins
+        modpass += slots
     sys.stdout.write(HEADER % ', '.join(p.split('/')[-1] for p in files))
     sys.stdout.write(''.join(body))
     sys.stdout.write('\nstruct nooks_modpass *const nooks_modpass_table[] = {\n%s\tNULL\n};\n'
@@ -225,6 +294,12 @@ def main(files):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) < 2:
-        die('usage', 'gen.py FILE.def...')
-    main(sys.argv[1:])
+    argv = sys.argv[1:]
+    rt = None
+    if argv[:1] == ['--swifi']:
+        if len(argv) < 2:
+            die('usage', 'gen.py [--swifi RTFAULT_SYMS_H] FILE.def...')
+        rt, argv = argv[1], argv[2:]
+    if not argv:
+        die('usage', 'gen.py [--swifi RTFAULT_SYMS_H] FILE.def...')
+    main(argv, rt)
