@@ -22,13 +22,13 @@
 extern char **environ;
 
 static const char *const netdev_params[] = {
-	"nic", "mode", "bytes", "pings", "seed", "link", "deadline", NULL
+	"nic", "mode", "bytes", "pings", "seed", "link", "deadline", "restart", NULL
 };
 static const char *const vfat_params[] = {
 	"dev", "mnt", "mode", "rounds", "deadline", NULL
 };
 static const char *const khttpd_params[] = {
-	"nic", "mode", "requests", "conns", "large", "unload", "link", "deadline", NULL
+	"nic", "mode", "requests", "conns", "large", "unload", "link", "deadline", "restart", NULL
 };
 
 static const struct workload table[] = {

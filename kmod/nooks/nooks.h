@@ -90,6 +90,8 @@ enum nooks_fault {
 	NOOKS_F_RCU_LEAK,	/* RCU read-side nesting changed */
 	NOOKS_F_DEADLOCK,	/* took a spinlock this CPU already holds */
 	NOOKS_F_STACK,		/* stage 2: private stack overflow (#DF) */
+	NOOKS_F_REQUESTED,	/* user space declared the extension failed
+				 * (/sys/kernel/nooks/fail: a failed health check) */
 	NOOKS_F_NR,
 };
 

@@ -59,6 +59,7 @@ const char *const nooks_fault_names[NOOKS_F_NR] = {
 	[NOOKS_F_RCU_LEAK] = "rcu_leak",
 	[NOOKS_F_DEADLOCK] = "deadlock",
 	[NOOKS_F_STACK] = "stack_overflow",
+	[NOOKS_F_REQUESTED] = "requested",
 };
 
 static const char *const state_names[] = {

@@ -142,13 +142,42 @@ static ssize_t fault_next_store(struct kobject *k, struct kobj_attribute *a,
 	return len;
 }
 
+/*
+ * /sys/kernel/nooks/fail: write a domain's name to declare it failed from
+ * user space (an application or agent whose health check failed: the
+ * extension misbehaves without faulting).  Recovery runs as for a detected
+ * fault, with kind=requested.  -ENOENT: no such domain; -EBUSY: it is not
+ * running (failed, recovering or dead already).
+ */
+static ssize_t fail_store(struct kobject *k, struct kobj_attribute *a,
+			  const char *buf, size_t len)
+{
+	char name[MODULE_NAME_LEN];
+	int i;
+
+	if (sscanf(buf, "%55s", name) != 1)
+		return -EINVAL;
+	for (i = 0; i < NOOKS_MAX_DOMAINS; i++) {
+		struct nooks_domain *d = &nooks_domains[i];
+
+		if (READ_ONCE(d->state) == NOOKS_UNUSED || strcmp(d->name, name))
+			continue;
+		if (READ_ONCE(d->state) != NOOKS_RUNNING)
+			return -EBUSY;
+		nooks_domain_fault(d, NOOKS_F_REQUESTED, 0);
+		return len;
+	}
+	return -ENOENT;
+}
+
 static struct kobj_attribute faults_attr = __ATTR_RO(faults);
 static struct kobj_attribute recoveries_attr = __ATTR_RO(recoveries);
 static struct kobj_attribute domains_attr = __ATTR_RO(domains);
 static struct kobj_attribute fault_next_attr = __ATTR_RW_MODE(fault_next, 0600);
+static struct kobj_attribute fail_attr = __ATTR_WO(fail);
 static struct attribute *nooks_attrs[] = {
 	&faults_attr.attr, &recoveries_attr.attr, &domains_attr.attr,
-	&fault_next_attr.attr, NULL,
+	&fault_next_attr.attr, &fail_attr.attr, NULL,
 };
 static const struct attribute_group nooks_group = { .attrs = nooks_attrs };
 

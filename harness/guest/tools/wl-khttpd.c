@@ -22,6 +22,9 @@
  * was opened: /sys/kernel/nooks/recoveries) is redone once on a new
  * connection, as a browser redoes an idempotent GET on a reset connection;
  * the metric "retries" counts them.  Without the NIM nothing is redone.
+ * With --restart 1 (application-level failure detection) a failed GET
+ * that no restart follows within 1 s asks the NIM to restart khttpd
+ * (/sys/kernel/nooks/fail) first.
  */
 #include "wl_common.h"
 
@@ -46,7 +49,7 @@ static struct page pages[] = {
 
 struct opts {
 	const char *nic, *mode;
-	unsigned long requests, conns, unload, deadline, link, large;
+	unsigned long requests, conns, unload, deadline, link, large, restart;
 	unsigned long port;
 	char docroot[256];
 };
@@ -231,13 +234,22 @@ static int reopen_after_restart(struct conn *c, struct client_report *rep)
 {
 	uint64_t t_end = wl_now_ns() + o.link * 1000000000ull;
 
+	uint64_t t_ask = wl_now_ns() + 1000000000ull;
+	int asked = 0;
+
 	if (access("/sys/kernel/nooks", F_OK))
 		return -1;	/* native: nothing restarts the server */
-	while (nim_recoveries() <= c->gen)
+	while (nim_recoveries() <= c->gen) {
+		/* --restart 1: no restart within 1 s, declare the server failed */
+		if (o.restart && !asked && wl_now_ns() > t_ask) {
+			if (wl_nim_request_restart("khttpd"))
+				return -1;
+			asked = 1;
+		}
 		if (wl_now_ns() > t_end)
 			return -1;
-		else
-			usleep(100000);
+		usleep(100000);
+	}
 	close(c->fd);
 	while (conn_open(c))
 		if (wl_now_ns() > t_end)
@@ -492,6 +504,8 @@ int main(int argc, char **argv)
 		{ "unload", 0, &o.unload, "1: rmmod khttpd with connections open (default 1)" },
 		{ "link", 0, &o.link, "seconds to wait for the first connection (20)" },
 		{ "deadline", 0, &o.deadline, "fail after this many seconds (180)" },
+		{ "restart", 0, &o.restart, "1: a GET failing with no server restart within 1 s asks "
+		  "the NIM to restart khttpd (/sys/kernel/nooks/fail), then is redone once (0)" },
 	};
 	struct client_report rep;
 	struct wl_net n;

@@ -16,7 +16,11 @@
  * again.  A TCP stream survives a restart when that happens within its
  * retransmission window.  A phase that fails after the NIC was seen
  * restarted (new ifindex) is run once more, if the NIC is back configured
- * within 15 s (and the deadline); any other failure fails at once.  I/O
+ * within 15 s (and the deadline); any other failure fails at once, unless
+ * --restart 1 (application-level failure detection): then the workload
+ * asks the NIM to restart the driver (/sys/kernel/nooks/fail; nothing in
+ * native mode or when the driver is not isolated) and the phase is retried
+ * once after that restart, as after one the NIM detected.  I/O
  * calls stalled for a quarter of --deadline fail a phase.  The same rule holds in
  * native mode (where nothing restarts a driver).  Metrics nic_restarts,
  * reconfigured, retries say what happened.
@@ -304,7 +308,7 @@ static int do_stream(struct wl_net *n, uint32_t dir, uint64_t bytes, uint64_t se
 
 struct run {
 	struct wl_net *n;
-	unsigned long pings, link;
+	unsigned long pings, link, restart;
 	uint64_t bytes, seed;
 	unsigned io_s;
 	uint64_t end_ns;	/* the deadline */
@@ -341,17 +345,24 @@ static void run_phases(struct run *r)
 			continue;
 		}
 		wl_net_restarted(r->n);
-		if (r->n->restarts == restarts0 || r->n->retries) {
-			restart_metrics(r->n);
-			wl_finish(WL_FAIL, "%s%s", fail_reason,
-				  r->n->restarts == restarts0 ? "" : " (NIC restarted; already retried once)");
-		}
 		uint64_t now = wl_now_ns();
 		unsigned wait = now + 2000000000ull < r->end_ns ?
 				(unsigned)((r->end_ns - now) / 1000000000ull) - 1 : 0;
 
 		if (wait > RECONFIG_WAIT_S)
 			wait = RECONFIG_WAIT_S;
+		if (r->n->restarts == restarts0 && !r->n->retries && r->restart &&
+		    !wl_nim_request_restart(r->n->driver)) {
+			uint64_t end = wl_now_ns() + (uint64_t)wait * 1000000000ull;
+
+			while (!wl_net_restarted(r->n) && wl_now_ns() < end)
+				usleep(100000);
+		}
+		if (r->n->restarts == restarts0 || r->n->retries) {
+			restart_metrics(r->n);
+			wl_finish(WL_FAIL, "%s%s", fail_reason,
+				  r->n->restarts == restarts0 ? "" : " (NIC restarted; already retried once)");
+		}
 		if (wl_net_wait_reconfigured(r->n, wait)) {
 			restart_metrics(r->n);
 			wl_finish(WL_FAIL, "%s; the NIC under test was restarted (now %s) and not "
@@ -370,7 +381,7 @@ static void run_phases(struct run *r)
 int main(int argc, char **argv)
 {
 	const char *nic = "e1000", *mode = "test";
-	unsigned long bytes = 0, pings = 0, deadline = 120, seed = 1, link = 20;
+	unsigned long bytes = 0, pings = 0, deadline = 120, seed = 1, link = 20, restart = 0;
 	const struct wl_opt opts[] = {
 		{ "nic", 1, &nic, "NIC under test: e1000, pcnet (pcnet32), rtl8139 (8139cp)" },
 		{ "mode", 1, &mode, "test (default) or bench (bigger transfers)" },
@@ -379,6 +390,8 @@ int main(int argc, char **argv)
 		{ "seed", 0, &seed, "payload seed (default 1)" },
 		{ "link", 0, &link, "seconds to wait for the first echo reply (20)" },
 		{ "deadline", 0, &deadline, "fail after this many seconds (120)" },
+		{ "restart", 0, &restart, "1: a phase failing with no driver restart asks the NIM to "
+		  "restart the driver (/sys/kernel/nooks/fail), then is retried once (0)" },
 	};
 	struct wl_net n;
 	uint64_t t_start;
@@ -405,7 +418,7 @@ int main(int argc, char **argv)
 		wl_finish(WL_INFRA, "cannot register the recovery script in " WL_RECOVER_DIR ": %s",
 			  strerror(errno));
 	/* an I/O call stalled for a quarter of the deadline fails the phase (room for a retry) */
-	struct run r = { &n, pings, link, bytes, seed,
+	struct run r = { &n, pings, link, restart, bytes, seed,
 			 deadline / 4 > 5 ? (unsigned)deadline / 4 : 5,
 			 t_start + (uint64_t)deadline * 1000000000ull };
 

@@ -702,6 +702,25 @@ static inline int wl_net_wait_reconfigured(struct wl_net *n, unsigned timeout_s)
 #define WL_RECOVER_DIR "/run/nooks/recover.d"
 
 /*
+ * Application-level failure detection (--restart 1): declare the isolated
+ * extension `domain` failed (/sys/kernel/nooks/fail); the NIM restarts it
+ * as after a detected fault (kind=requested).  0 when the NIM took it, -1
+ * otherwise (no NIM, the extension is not isolated or not running).
+ */
+static inline int wl_nim_request_restart(const char *domain)
+{
+	int fd = open("/sys/kernel/nooks/fail", O_WRONLY), r = -1;
+
+	if (fd >= 0) {
+		r = wl_write_full(fd, domain, strlen(domain));
+		close(fd);
+	}
+	if (!r)
+		wl_progress("\"restart_requested\":\"%s\"", domain);
+	return r;
+}
+
+/*
  * Register with the guest agent's recovery agent how to restore the NIC
  * under test after a driver restart: an executable WL_RECOVER_DIR/<name>
  * that finds the interface by driver (its name may change) and gives it
