@@ -102,6 +102,11 @@ static enum rt_action swifi_hit(int id, u64 *seed)
 	return act;
 }
 
+/*
+ * The wrappers are exported GPL-only: besides the rebound (GPL) modules
+ * that link to them, nooks.ko's twins resolve them with __symbol_get(),
+ * which 6.1 refuses for a non-GPL export.
+ */
 #define RT_ALLOC(sym, ret_t, params, args, free_stmt)			\
 ret_t swifi_w_##sym params;						\
 ret_t swifi_w_##sym params						\
@@ -117,7 +122,7 @@ ret_t swifi_w_##sym params						\
 		free_stmt;						\
 	return ret;							\
 }									\
-EXPORT_SYMBOL(swifi_w_##sym);
+EXPORT_SYMBOL_GPL(swifi_w_##sym);
 
 #define RT_FREE(sym, params, args)					\
 void swifi_w_##sym params;						\
@@ -129,7 +134,7 @@ void swifi_w_##sym params						\
 		return;							\
 	sym args;							\
 }									\
-EXPORT_SYMBOL(swifi_w_##sym);
+EXPORT_SYMBOL_GPL(swifi_w_##sym);
 
 #define RT_COPY(sym, ret_t, params, args, len)				\
 ret_t swifi_w_##sym params;						\
@@ -141,7 +146,7 @@ ret_t swifi_w_##sym params						\
 		len += rt_bcopy_delta(seed);				\
 	return sym args;						\
 }									\
-EXPORT_SYMBOL(swifi_w_##sym);
+EXPORT_SYMBOL_GPL(swifi_w_##sym);
 
 #include "rtfault_syms.h"
 #undef RT_ALLOC
