@@ -19,7 +19,8 @@
  * stalls, whose stacks come from other CPUs).  The guilty frame is the
  * header's own function, else the first reliable frame from the report's
  * first kernel RIP (lockdep, sleep in atomic: from its "stack backtrace:" or
- * "Call Trace:") that is not kernel machinery (triage_families.c).
+ * "Call Trace:") that is not kernel machinery (triage_families.c).  A
+ * report the NIM contained (its fault line follows, no oops) is no report.
  */
 #define _GNU_SOURCE
 #include "triage.h"
@@ -181,6 +182,29 @@ static const struct report *open_report(const struct tlog *l, const struct repor
 	return NULL;
 }
 
+/*
+ * A report at line i that the NIM contained: its "nooks: fault domain="
+ * line follows within PART_WINDOW lines, with no oops ("[#N]"), panic or
+ * end-of-trace line before it.  A BUG() or a list/fortify check hit in
+ * kernel code an isolated extension called: the NIM's die notifier took
+ * it, no oops was printed and the kernel went on (docs/NIM.md).
+ */
+static bool nim_contained(const struct tlog *l, int i)
+{
+	int j;
+
+	for (j = i + 1; j < l->n && j <= i + PART_WINDOW; j++) {
+		const char *s = head(l, j);
+
+		if (line_starts(s, "nooks: fault domain="))
+			return true;
+		if (strstr(s, " [#") || line_starts(s, panic_prefix) ||
+		    line_starts(s, "---[ end trace"))
+			return false;
+	}
+	return false;
+}
+
 static void find_reports(const struct tlog *l, struct reports *rs)
 {
 	regmatch_t m[FAMILY_GROUPS];
@@ -190,7 +214,8 @@ static void find_reports(const struct tlog *l, struct reports *rs)
 		const struct report *open;
 
 		f = family_match(head(l, i), m);
-		if (f < 0 || ((families[f].flags & F_CONFIRM) && !confirmed(l, i)))
+		if (f < 0 || ((families[f].flags & F_CONFIRM) && !confirmed(l, i)) ||
+		    nim_contained(l, i))
 			continue;
 		open = open_report(l, rs, i);
 		if (open && continues(l, open, i, f))
