@@ -319,92 +319,59 @@ void exec_release(struct exec_ctx *x)
 	memset(x, 0, sizeof(*x));
 }
 
-/* The workload's environment for a transient fault (wl_inject.h): its live patch and trigger. */
-static struct json_object *transient_env(const struct spec_trigger *t, const char *patch)
+static void add_module(struct trial_manifest *m, const char *path, const char *name,
+		       const char *params)
 {
-	struct json_object *env = json_object_new_object();
+	struct manifest_module *mm = &m->modules[m->n_modules++];
 
-	json_object_object_add(env, "WL_INJECT", json_object_new_string(patch));
-	if (t->call) {
-		char *c = xasprintf("%s %d", t->call, t->n);
-
-		json_object_object_add(env, "WL_INJECT_CALL", json_object_new_string(c));
-		free(c);
-	} else {
-		json_object_object_add(env, "WL_INJECT_AFTER", json_object_new_string(t->phase));
-	}
-	return env;
+	mm->path = path ? xstrdup(path) : NULL;
+	mm->name = name ? xstrdup(name) : NULL;
+	mm->params = params ? xstrdup(params) : NULL;
 }
 
-/* The trial manifest (docs/OUTCOMES.md) for the faulty module, as JSON text:
- * swifi.ko (when armed, or for a transient fault), the faulty module, then
- * the stock module the workload needs, the devices, the trial's disk (or
- * none), the workload (with a transient fault's live patch, when patch is
- * not NULL), the deadlines. */
-char *exec_manifest_text(const struct trial_request *rq, const char *ko, const char *swifi,
-			 const char *stock, const char *disk, const char *patch)
+static void add_env(struct trial_manifest *m, const char *key, char *value /* taken */)
+{
+	m->env[m->n_env].key = xstrdup(key);
+	m->env[m->n_env++].value = value;
+}
+
+void exec_manifest(const struct trial_request *rq, const char *ko, const char *swifi,
+		   const char *stock, const char *disk, const char *patch,
+		   struct trial_manifest *m)
 {
 	const struct spec_extension *e = rq->ext;
-	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
-	struct json_object *devs = json_object_new_array(), *wl = json_object_new_object();
-	struct json_object *params = json_object_new_object(), *dl = json_object_new_object();
-	struct json_object *mod = json_object_new_object();
-	char *text;
+	const struct spec_trigger *t = &e->trigger;
 	int i;
 
-	if (spec_mode_isolated(rq->mode)) {
-		struct json_object *nim = json_object_new_object();
-		const char *nim_params = spec_mode_nim_params(rq->mode);
-
-		json_object_object_add(nim, "name", json_object_new_string("nooks"));
-		if (nim_params)
-			json_object_object_add(nim, "params", json_object_new_string(nim_params));
-		json_object_array_add(mods, nim);
-	}
-	if (swifi) {	/* runtime faults: the armed shim before the faulty module */
-		struct json_object *sw = json_object_new_object();
-
-		json_object_object_add(sw, "name", json_object_new_string("swifi"));
-		json_object_object_add(sw, "params", json_object_new_string(swifi));
-		json_object_array_add(mods, sw);
-	}
-	json_object_object_add(mod, "path", json_object_new_string(ko));
-	json_object_array_add(mods, mod);
-	if (stock) {
-		struct json_object *sm = json_object_new_object();
-
-		json_object_object_add(sm, "name", json_object_new_string(stock));
-		json_object_array_add(mods, sm);
-	}
-	json_object_object_add(o, "modules", mods);
+	manifest_init(m);
+	if (spec_mode_isolated(rq->mode))
+		add_module(m, NULL, "nooks", spec_mode_nim_params(rq->mode));
+	if (swifi)	/* runtime faults armed, or a transient fault's writer */
+		add_module(m, NULL, "swifi", swifi);
+	add_module(m, ko, NULL, NULL);
+	if (stock)
+		add_module(m, NULL, stock, NULL);
 	for (i = 0; i < e->n_devices; i++)
-		json_object_array_add(devs, json_object_new_string(e->devices[i]));
-	json_object_object_add(o, "devices", devs);
-	if (disk) {
-		struct json_object *dk = json_object_new_array();
-
-		json_object_array_add(dk, json_object_new_string(disk));
-		json_object_object_add(o, "disks", dk);
+		m->devices[m->n_devices++] = xstrdup(e->devices[i]);
+	if (disk)
+		m->disks[m->n_disks++] = xstrdup(disk);
+	m->workload = xstrdup(e->workload);
+	for (i = 0; i < e->n_workload_args; i += 2) {
+		m->params[m->n_params].key = xstrdup(e->workload_args[i]);
+		m->params[m->n_params++].value = xstrdup(e->workload_args[i + 1]);
 	}
-	for (i = 0; i < e->n_workload_args; i += 2)
-		json_object_object_add(params, e->workload_args[i],
-				       json_object_new_string(e->workload_args[i + 1]));
-	json_object_object_add(wl, "name", json_object_new_string(e->workload));
-	json_object_object_add(wl, "params", params);
-	if (patch)
-		json_object_object_add(wl, "env", transient_env(&e->trigger, patch));
-	json_object_object_add(o, "workload", wl);
+	if (patch) {	/* the live patch and its trigger (wl_inject.h) */
+		add_env(m, "WL_INJECT", xstrdup(patch));
+		if (t->call)
+			add_env(m, "WL_INJECT_CALL", xasprintf("%s %d", t->call, t->n));
+		else
+			add_env(m, "WL_INJECT_AFTER", xstrdup(t->phase));
+	}
 	if (*rq->spec->kernel_cmdline)
-		json_object_object_add(o, "append", json_object_new_string(rq->spec->kernel_cmdline));
-	json_object_object_add(dl, "boot_s", json_object_new_int((int)rq->spec->boot_timeout_s));
-	json_object_object_add(dl, "heartbeat_s",
-			       json_object_new_int((int)rq->spec->heartbeat_timeout_s));
-	json_object_object_add(dl, "total_s", json_object_new_int((int)rq->spec->total_timeout_s));
-	json_object_object_add(o, "deadlines", dl);
-	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return text;
+		m->append = xstrdup(rq->spec->kernel_cmdline);
+	m->boot_ms = rq->spec->boot_timeout_s * 1000;
+	m->heartbeat_ms = rq->spec->heartbeat_timeout_s * 1000;
+	m->total_ms = rq->spec->total_timeout_s * 1000;
 }
 
 static char *nonempty(const char *s) { return s && *s ? xstrdup(s) : NULL; }
@@ -567,15 +534,12 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 		goto out;
 	if (exec_prepare_disk(rq, &disk, r))
 		goto out;
-	text = exec_manifest_text(rq, spec_mode_isolated(rq->mode) ? iso : load,
-			     patch ? "arm=none" : d.swifi_params, x->stock[rq->ext - rq->spec->ext],
-			     disk, patch);
-	save_manifest(rq, text);
-	if (manifest_parse(text, rq->key, &m)) {
-		r->error = xstrdup("invalid trial manifest");
-		goto out;
-	}
+	exec_manifest(rq, spec_mode_isolated(rq->mode) ? iso : load,
+		      patch ? "arm=none" : d.swifi_params, x->stock[rq->ext - rq->spec->ext], disk,
+		      patch, &m);
 	have_m = 1;
+	text = manifest_json(&m);
+	save_manifest(rq, text);
 	if (trial_run(&m, &to, &t)) {
 		r->error = xstrdup("trial runner refused the manifest");
 		goto out;

@@ -8,10 +8,20 @@
 #include <stdbool.h>
 
 #include "campaign_exec.h"
+#include "manifest.h"
 
-/* The trial manifest (JSON text, malloc'd) of rq: see campaign_exec.c. */
-char *exec_manifest_text(const struct trial_request *rq, const char *ko, const char *swifi,
-			 const char *stock, const char *disk, const char *patch);
+/*
+ * The trial manifest of rq, built in m (manifest_release() frees it):
+ * nooks.ko in the isolated modes, swifi.ko with params swifi (runtime faults
+ * armed, or "arm=none" as a transient fault's writer; NULL: none), the
+ * module ko, the stock module the workload needs, the devices, the trial's
+ * disk (or none), the workload with a transient fault's live patch and
+ * trigger in its environment (patch NULL: none), the spec's kernel options
+ * and deadlines.
+ */
+void exec_manifest(const struct trial_request *rq, const char *ko, const char *swifi,
+		   const char *stock, const char *disk, const char *patch,
+		   struct trial_manifest *m /* out */);
 /* A fresh copy of rq's extension's disk in its trial directory (*disk NULL: none). */
 int exec_prepare_disk(const struct trial_request *rq, char **disk, struct store_trial *r);
 /* The fault types include a runtime type and profiles are not turned off. */

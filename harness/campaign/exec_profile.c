@@ -93,9 +93,7 @@ static char *profiling_trial(const struct exec_ctx *x, const struct trial_reques
 	text = NULL;
 	if (exec_prepare_disk(&prq, &disk, &dr))
 		goto out;
-	text = exec_manifest_text(&prq, ko, "arm=none", x->stock[e], disk, NULL);
-	if (manifest_parse(text, "profile", &m))
-		goto out;
+	exec_manifest(&prq, ko, "arm=none", x->stock[e], disk, NULL, &m);
 	for (attempt = 0; attempt < 3; attempt++) {
 		if (trial_run(&m, &to, &t))
 			break;

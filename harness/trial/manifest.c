@@ -372,6 +372,16 @@ static int parse_top(const struct ctx *c, const char *key, json_object *val)
 	return field_error(c, key, what);
 }
 
+void manifest_init(struct trial_manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->mem_mb = 512;
+	m->coldplug = true;
+	m->boot_ms = 60000;
+	m->heartbeat_ms = 10000;
+	m->total_ms = 300000;
+}
+
 int manifest_parse(const char *text, const char *origin, struct trial_manifest *m)
 {
 	struct ctx c = { origin, m };
@@ -379,12 +389,7 @@ int manifest_parse(const char *text, const char *origin, struct trial_manifest *
 	json_object *root;
 	int ret = 0;
 
-	memset(m, 0, sizeof(*m));
-	m->mem_mb = 512;
-	m->coldplug = true;
-	m->boot_ms = 60000;
-	m->heartbeat_ms = 10000;
-	m->total_ms = 300000;
+	manifest_init(m);
 	root = json_tokener_parse_verbose(text, &jerr);
 	if (!root)
 		return error("manifest '%s': invalid JSON: %s", origin,
@@ -490,33 +495,12 @@ char *manifest_guest_module_path(const struct trial_manifest *m, int i)
 	return xasprintf("/trial/modules/%02d-%s", i, s ? s + 1 : p);
 }
 
-char *manifest_guest_json(const struct trial_manifest *m, const char *key)
+/* "workload": name, params, env. */
+static json_object *workload_json(const struct trial_manifest *m)
 {
-	json_object *o = json_object_new_object(), *mods = json_object_new_array();
 	json_object *wl = json_object_new_object(), *params = json_object_new_object();
-	char *out;
 	int i;
 
-	for (i = 0; i < m->n_modules; i++) {
-		json_object *e = json_object_new_object();
-
-		if (m->modules[i].path) {
-			char *gp = manifest_guest_module_path(m, i);
-
-			json_object_object_add(e, "file", json_object_new_string(gp));
-			free(gp);
-		} else {
-			json_object_object_add(e, "name", json_object_new_string(m->modules[i].name));
-		}
-		if (m->modules[i].params)
-			json_object_object_add(e, "params",
-					       json_object_new_string(m->modules[i].params));
-		json_object_array_add(mods, e);
-	}
-	if (key && *key)
-		json_object_object_add(o, "key", json_object_new_string(key));
-	json_object_object_add(o, "modules", mods);
-	json_object_object_add(o, "coldplug", json_object_new_boolean(m->coldplug));
 	json_object_object_add(wl, "name", json_object_new_string(m->workload));
 	for (i = 0; i < m->n_params; i++)
 		json_object_object_add(params, m->params[i].key,
@@ -530,7 +514,12 @@ char *manifest_guest_json(const struct trial_manifest *m, const char *key)
 					       json_object_new_string(m->env[i].value));
 		json_object_object_add(wl, "env", env);
 	}
-	json_object_object_add(o, "workload", wl);
+	return wl;
+}
+
+/* "inject" and "recovery_agent", when set, into o. */
+static void extras_json(const struct trial_manifest *m, json_object *o)
+{
 	if (m->inject_cmd) {
 		json_object *in = json_object_new_object();
 
@@ -543,8 +532,85 @@ char *manifest_guest_json(const struct trial_manifest *m, const char *key)
 	}
 	if (m->no_recovery_agent)
 		json_object_object_add(o, "recovery_agent", json_object_new_boolean(0));
-	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* A module entry: {"file": GUEST_PATH} (guest form, file given) or {"path"|"name"}, "params". */
+static json_object *module_json(const struct manifest_module *mm, const char *file)
+{
+	json_object *e = json_object_new_object();
+
+	if (file)
+		json_object_object_add(e, "file", json_object_new_string(file));
+	else if (mm->path)
+		json_object_object_add(e, "path", json_object_new_string(mm->path));
+	else
+		json_object_object_add(e, "name", json_object_new_string(mm->name));
+	if (mm->params)
+		json_object_object_add(e, "params", json_object_new_string(mm->params));
+	return e;
+}
+
+static json_object *string_array(char *const *v, int n)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static char *render(json_object *o, int flags)
+{
+	char *out = xstrdup(json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+
 	json_object_put(o);
 	return out;
+}
+
+char *manifest_json(const struct trial_manifest *m)
+{
+	json_object *o = json_object_new_object(), *mods = json_object_new_array();
+	json_object *dl = json_object_new_object();
+	int i;
+
+	for (i = 0; i < m->n_modules; i++)
+		json_object_array_add(mods, module_json(&m->modules[i], NULL));
+	json_object_object_add(o, "modules", mods);
+	json_object_object_add(o, "devices", string_array(m->devices, m->n_devices));
+	if (m->n_disks)
+		json_object_object_add(o, "disks", string_array(m->disks, m->n_disks));
+	json_object_object_add(o, "workload", workload_json(m));
+	if (m->append)
+		json_object_object_add(o, "append", json_object_new_string(m->append));
+	json_object_object_add(dl, "boot_s", json_object_new_double(m->boot_ms / 1000.0));
+	json_object_object_add(dl, "heartbeat_s", json_object_new_double(m->heartbeat_ms / 1000.0));
+	json_object_object_add(dl, "total_s", json_object_new_double(m->total_ms / 1000.0));
+	json_object_object_add(o, "deadlines", dl);
+	json_object_object_add(o, "coldplug", json_object_new_boolean(m->coldplug));
+	json_object_object_add(o, "mem_mb", json_object_new_int((int)m->mem_mb));
+	if (m->fresh_boot)
+		json_object_object_add(o, "reset", json_object_new_string("boot"));
+	extras_json(m, o);
+	return render(o, JSON_C_TO_STRING_PRETTY);
+}
+
+char *manifest_guest_json(const struct trial_manifest *m, const char *key)
+{
+	json_object *o = json_object_new_object(), *mods = json_object_new_array();
+	int i;
+
+	for (i = 0; i < m->n_modules; i++) {
+		char *gp = m->modules[i].path ? manifest_guest_module_path(m, i) : NULL;
+
+		json_object_array_add(mods, module_json(&m->modules[i], gp));
+		free(gp);
+	}
+	if (key && *key)
+		json_object_object_add(o, "key", json_object_new_string(key));
+	json_object_object_add(o, "modules", mods);
+	json_object_object_add(o, "coldplug", json_object_new_boolean(m->coldplug));
+	json_object_object_add(o, "workload", workload_json(m));
+	extras_json(m, o);
+	return render(o, JSON_C_TO_STRING_PLAIN);
 }

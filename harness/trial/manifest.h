@@ -53,6 +53,11 @@ struct trial_manifest {
 	bool no_recovery_agent;	/* "recovery_agent": false: no recovery scripts after a NIM recovery */
 };
 
+/* An empty manifest with the defaults, for a caller that fills it (manifest_release() frees). */
+void manifest_init(struct trial_manifest *m /* out */);
+/* The host form of m (JSON text, malloc'd), what a manifest file holds: manifest_parse() of it
+ * gives m back (host paths kept as they are). */
+char *manifest_json(const struct trial_manifest *m);
 /* Parse JSON text; origin names the source in errors.  0, or -1 with one error line. */
 int manifest_parse(const char *text, const char *origin, struct trial_manifest *m /* out */);
 /* Read and parse a manifest file. */

@@ -212,9 +212,76 @@ static void test_load_rebases_relative_paths(void **state)
 	free(path);
 }
 
+/* manifest_json() is the inverse of manifest_parse(): every field back, the text a fixed point. */
+static void test_host_json_round_trip(void **state)
+{
+	static const char text[] =
+		"{\"modules\": [\"/k/nooks.ko\", {\"name\": \"swifi\", \"params\": \"arm=none\"},\n"
+		"  {\"path\": \"/t/fault-isolated.ko\", \"params\": \"a=1 b=2\"}, {\"name\": \"khttpd\"}],\n"
+		" \"devices\": [\"e1000\", \"virtio-net\"], \"disks\": [\"/t/fat.img\"],\n"
+		" \"workload\": {\"name\": \"netdev\", \"params\": {\"nic\": \"e1000\", \"deadline\": 60},\n"
+		"   \"env\": {\"WL_INJECT\": \"e1000 .text+0x10:9090\", \"WL_INJECT_AFTER\": \"link\"}},\n"
+		" \"append\": \"oops=panic panic=-1\", \"deadlines\": {\"boot_s\": 30, \"heartbeat_s\": 2.5,\n"
+		" \"total_s\": 90}, \"coldplug\": false, \"mem_mb\": 768, \"reset\": \"boot\",\n"
+		" \"inject\": {\"cmd\": \"true\", \"after_s\": 1.5, \"phase\": \"send\"},\n"
+		" \"recovery_agent\": false}";
+	struct trial_manifest a, b, d;
+	char *ja, *jb, *jd;
+	int i;
+
+	(void)state;
+	assert_int_equal(manifest_parse(text, "t", &a), 0);
+	ja = manifest_json(&a);
+	assert_int_equal(manifest_parse(ja, "json", &b), 0);
+	jb = manifest_json(&b);
+	assert_string_equal(ja, jb);
+	assert_int_equal(b.n_modules, 4);
+	for (i = 0; i < 4; i++) {
+		assert_true(!a.modules[i].path == !b.modules[i].path);
+		assert_true(!a.modules[i].params == !b.modules[i].params);
+	}
+	assert_string_equal(b.modules[0].path, "/k/nooks.ko");
+	assert_string_equal(b.modules[1].name, "swifi");
+	assert_string_equal(b.modules[1].params, "arm=none");
+	assert_string_equal(b.modules[2].params, "a=1 b=2");
+	assert_int_equal(b.n_devices, 2);
+	assert_string_equal(b.disks[0], "/t/fat.img");
+	assert_int_equal(b.n_params, 2);
+	assert_int_equal(b.n_env, 2);
+	assert_string_equal(b.env[0].value, "e1000 .text+0x10:9090");
+	assert_string_equal(b.append, "oops=panic panic=-1");
+	assert_int_equal(b.boot_ms, 30000);
+	assert_int_equal(b.heartbeat_ms, 2500);
+	assert_int_equal(b.total_ms, 90000);
+	assert_false(b.coldplug);
+	assert_int_equal(b.mem_mb, 768);
+	assert_true(b.fresh_boot);
+	assert_string_equal(b.inject_cmd, "true");
+	assert_string_equal(b.inject_phase, "send");
+	assert_int_equal(b.inject_after_ms, 1500);
+	assert_true(b.no_recovery_agent);
+	/* and the defaults of a manifest built in code (manifest_init) */
+	manifest_init(&d);
+	d.workload = xstrdup("none");
+	jd = manifest_json(&d);
+	manifest_release(&d);
+	assert_int_equal(manifest_parse(jd, "init", &d), 0);
+	assert_int_equal(d.boot_ms, 60000);
+	assert_int_equal(d.total_ms, 300000);
+	assert_true(d.coldplug);
+	assert_false(d.fresh_boot);
+	manifest_release(&d);
+	manifest_release(&a);
+	manifest_release(&b);
+	free(ja);
+	free(jb);
+	free(jd);
+}
+
 FIXTURE_MAIN(NULL, NULL,
 	     cmocka_unit_test(test_defaults),
 	     cmocka_unit_test(test_full),
 	     cmocka_unit_test(test_errors),
 	     cmocka_unit_test(test_inject_and_recovery_agent),
-	     cmocka_unit_test(test_load_rebases_relative_paths))
+	     cmocka_unit_test(test_load_rebases_relative_paths),
+	     cmocka_unit_test(test_host_json_round_trip))

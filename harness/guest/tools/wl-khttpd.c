@@ -15,7 +15,7 @@
  *
  * Needs khttpd loaded (port and docroot come from its module parameters);
  * a missing module or NIC is a set-up error (exit 2), any wrong answer a
- * functional failure (exit 1).  Registers a recovery script (wl_common.h)
+ * functional failure (exit 1).  Registers a recovery script (wl_net.h)
  * so that a driver restart of the NIC under test by the NIM gets the
  * server's address back; it does not retry phases.  A GET that fails after
  * the NIM restarted the server (a recovery completed since its connection

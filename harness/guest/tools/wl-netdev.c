@@ -11,7 +11,7 @@
  * (packet counts from the NIC's own statistics), ping round trip.
  *
  * Driver restarts (the NIM re-probing a faulted driver): at set-up the
- * workload registers a recovery script (wl_common.h) that the guest
+ * workload registers a recovery script (wl_net.h) that the guest
  * agent runs after a NIM recovery to bring the NIC up with its address
  * again.  A TCP stream survives a restart when that happens within its
  * retransmission window.  A phase that fails after the NIC was seen
