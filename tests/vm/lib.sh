@@ -64,6 +64,21 @@ nim_nic_vm() {
 # need_built WHAT PATH...: `make all` builds the injector and every PATH;
 # if one is missing or `nooks inject --help` fails, that is a failure of
 # the build, not a reason to skip: FAIL naming it and stop the test.
+# e1000_spec NAME SEED TRIALS FAULTS MODES TYPES WORKLOAD_ARGS TOTAL_S [TOP_FIELDS]:
+# a campaign spec of the stock e1000 under the netdev workload (virtio-net
+# peer), 2 jobs, 1 retry; MODES, TYPES and WORKLOAD_ARGS are JSON, TOP_FIELDS
+# more top-level fields ('"persistence": "persistent"').
+e1000_spec() {
+	cat <<JSON
+{ "name": "$1", "seed": $2, "trials": $3, "faults_per_trial": $4, "modes": $5,
+  "fault_types": $6,${9:+ $9,}
+  "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
+                    "workload_args": $7 } ],
+  "timeouts": { "boot_s": 30, "heartbeat_s": 10, "total_s": $8 },
+  "kernel_cmdline": ["oops=panic", "panic=-1"], "jobs": 2, "retries": 1 }
+JSON
+}
+
 need_built() {
 	what=$1; shift
 	if ! "$NOOKS" inject --help >/dev/null 2>&1; then

@@ -6,14 +6,8 @@
 # A missing injector or wl-netdev is a FAIL (need_built in lib.sh).
 . "$(dirname "$0")/lib.sh"
 need_built "campaign on real guests" "$TOP/build/guest/bin/wl-netdev"
-cat >"$T_TMP/tiny.json" <<'JSON'
-{ "name": "tiny", "seed": 77, "trials": 4, "faults_per_trial": 2, "modes": ["native"],
-  "fault_types": ["nop", "branch"],
-  "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
-                    "workload_args": { "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 } } ],
-  "timeouts": { "boot_s": 30, "heartbeat_s": 10, "total_s": 40 },
-  "kernel_cmdline": ["oops=panic", "panic=-1"], "jobs": 2, "retries": 1 }
-JSON
+e1000_spec tiny 77 4 2 '["native"]' '["nop", "branch"]' \
+	'{ "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 }' 40 >"$T_TMP/tiny.json"
 DB="$T_TMP/tiny.db"
 kills=0
 for round in 1 2 3; do

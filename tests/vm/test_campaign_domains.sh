@@ -10,14 +10,8 @@
 # Outcomes are not asserted (e1000 under domains is work in progress).
 . "$(dirname "$0")/lib.sh"
 need_built "domains campaign" "$TOP/build/guest/bin/wl-netdev"
-cat >"$T_TMP/pd.json" <<'JSON'
-{ "name": "pd", "seed": 77, "trials": 2, "faults_per_trial": 1, "modes": ["nooks", "domains"],
-  "fault_types": ["nop"],
-  "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
-                    "workload_args": { "nic": "e1000", "bytes": 65536, "pings": 2, "deadline": 20 } } ],
-  "timeouts": { "boot_s": 30, "heartbeat_s": 10, "total_s": 35 },
-  "kernel_cmdline": ["oops=panic", "panic=-1"], "jobs": 2, "retries": 1 }
-JSON
+e1000_spec pd 77 2 1 '["nooks", "domains"]' '["nop"]' \
+	'{ "nic": "e1000", "bytes": 65536, "pings": 2, "deadline": 20 }' 35 >"$T_TMP/pd.json"
 DB="$T_TMP/pd.db"
 R="$T_TMP/runs"
 "$NOOKS" campaign run "$T_TMP/pd.json" --db "$DB" --runs "$R" --keep-runs --no-summary \

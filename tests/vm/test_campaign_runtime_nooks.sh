@@ -9,14 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 need_built "runtime faults under the NIM" "$TOP/build/guest/bin/wl-netdev" \
 	"$KMOD/swifi/swifi.ko" "$KMOD/nooks/nooks.ko"
-cat >"$T_TMP/rt.json" <<'JSON'
-{ "name": "rtn", "seed": 41, "trials": 4, "faults_per_trial": 1, "modes": ["native", "nooks"],
-  "fault_types": ["alloc", "free", "leak", "bcopy"],
-  "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
-                    "workload_args": { "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 } } ],
-  "timeouts": { "boot_s": 30, "heartbeat_s": 10, "total_s": 40 },
-  "kernel_cmdline": ["oops=panic", "panic=-1"], "jobs": 2, "retries": 1 }
-JSON
+e1000_spec rtn 41 4 1 '["native", "nooks"]' '["alloc", "free", "leak", "bcopy"]' \
+	'{ "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 }' 40 >"$T_TMP/rt.json"
 DB="$T_TMP/rt.db"
 R="$T_TMP/runs"
 "$NOOKS" campaign run "$T_TMP/rt.json" --db "$DB" --runs "$R" --keep-runs --no-summary \

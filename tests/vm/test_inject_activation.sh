@@ -18,15 +18,9 @@ if ! [ -x "$TOP/build/guest/bin/wl-netdev" ] || ! [ -f "$KMOD/swifi/Module.symve
 fi
 unset NOOKS_CACHE NOOKS_RT_PROFILE	# profiles under the runs directory of this test
 spec() {	# spec NAME TYPES TRIALS
-	cat <<JSON
-{ "name": "$1", "seed": 31, "trials": $3, "faults_per_trial": 1, "modes": ["native"],
-  "persistence": "persistent",
-  "fault_types": $2,
-  "extensions": [ { "name": "e1000", "module": "e1000", "device": ["e1000", "virtio-net"], "workload": "netdev",
-                    "workload_args": { "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 } } ],
-  "timeouts": { "boot_s": 30, "heartbeat_s": 10, "total_s": 40 },
-  "kernel_cmdline": ["oops=panic", "panic=-1"], "jobs": 2, "retries": 1 }
-JSON
+	e1000_spec "$1" 31 "$3" 1 '["native"]' "$2" \
+		'{ "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 }' 40 \
+		'"persistence": "persistent"'
 }
 rate() {	# rate DB: "fired armed"
 	sqlite3 "$1" "SELECT COALESCE(SUM(fault_fired),0) || ' ' || COALESCE(SUM(fault_armed),0) FROM v_trials WHERE outcome <> 'infra_error'"
