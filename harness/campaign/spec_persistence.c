@@ -154,7 +154,7 @@ int spec_parse_fault_model(struct spec_ctx *c, struct json_object *root,
 			   struct json_object *const *ext_objs, struct campaign_spec *sp)
 {
 	struct spec_trigger top = { 0 };
-	int given, top_trigger, r = -1;
+	int given, top_trigger, any_transient = 0, r = -1;
 	char where[48];
 	int i;
 
@@ -178,10 +178,11 @@ int spec_parse_fault_model(struct spec_ctx *c, struct json_object *root,
 			goto out;
 		}
 		if (e->persistence == PERSIST_TRANSIENT &&
-		    (check_mix(c, sp) || resolve_trigger(c, (size_t)i, e, &top, top_trigger)))
+		    resolve_trigger(c, (size_t)i, e, &top, top_trigger))
 			goto out;
+		any_transient |= e->persistence == PERSIST_TRANSIENT;
 	}
-	r = 0;
+	r = any_transient ? check_mix(c, sp) : 0;
 out:
 	free(top.phase);
 	free(top.call);

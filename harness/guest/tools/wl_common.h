@@ -311,6 +311,20 @@ static inline int wl_write_full(int fd, const void *buf, size_t n)
 	return wl_io_full(fd, (char *)buf, n, 1);
 }
 
+/* Write s to a sysfs file (one write(2): a parameter's setter sees it whole); 0, or -1 with errno. */
+static inline int wl_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), r, e;
+
+	if (fd < 0)
+		return -1;
+	r = wl_write_full(fd, s, strlen(s));
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 /* Read a small sysfs/proc file into buf (trailing newline removed). */
 static inline int wl_read_str(const char *path, char *buf, size_t n)
 {

@@ -72,17 +72,9 @@ static inline int wl_inject_resolve(const char *spec, char *out, size_t n, int *
 /* Write line to the swifi parameter at path, or end the workload as an infrastructure failure. */
 static inline void wl_inject_write(const char *path, const char *line, const char *when)
 {
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0 || wl_write_full(fd, line, strlen(line))) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
+	if (wl_write_str(path, line))
 		wl_finish(WL_INFRA, "transient fault %s: %s refused it: %s", when, path,
-			  strerror(e));
-	}
-	close(fd);
+			  strerror(errno));
 }
 
 /* Called as phase `ending` ends: write the patch (or arm the call trigger) if due. */

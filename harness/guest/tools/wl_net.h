@@ -377,15 +377,10 @@ static inline int wl_net_wait_reconfigured(struct wl_net *n, unsigned timeout_s)
  */
 static inline int wl_nim_request_restart(const char *domain)
 {
-	int fd = open("/sys/kernel/nooks/fail", O_WRONLY), r = -1;
-
-	if (fd >= 0) {
-		r = wl_write_full(fd, domain, strlen(domain));
-		close(fd);
-	}
-	if (!r)
-		wl_progress("\"restart_requested\":\"%s\"", domain);
-	return r;
+	if (wl_write_str("/sys/kernel/nooks/fail", domain))
+		return -1;
+	wl_progress("\"restart_requested\":\"%s\"", domain);
+	return 0;
 }
 
 /*
