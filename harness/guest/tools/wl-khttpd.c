@@ -20,7 +20,8 @@
  * server's address back; it does not retry phases.  A GET that fails after
  * the NIM restarted the server (a recovery completed since its connection
  * was opened: /sys/kernel/nooks/recoveries) is redone once on a new
- * connection, as a browser redoes an idempotent GET on a reset connection;
+ * connection, as a browser redoes an idempotent GET on a reset connection
+ * (a connection refused while the server restarts is likewise reopened);
  * the metric "retries" counts them.  Without the NIM nothing is redone.
  * With --restart 1 (application-level failure detection) a failed GET
  * that no restart follows within 1 s asks the NIM to restart khttpd
@@ -224,10 +225,10 @@ static int get_page(struct conn *c, const struct page *p, struct client_report *
 }
 
 /*
- * After a failed request on c: was the server restarted (a NIM recovery
- * completed since c was opened, waited for up to --link seconds)?  Then c
- * is reopened (the restarted server listens again) and the caller redoes
- * the request once, as a browser redoes an idempotent GET on a reset
+ * After a failed request or connect on c: was the server restarted (a NIM
+ * recovery completed since c was opened, waited for up to --link seconds)?
+ * Then c is reopened (the restarted server listens again) and the caller
+ * redoes the request once, as a browser redoes an idempotent GET on a reset
  * connection.  Never without the NIM: a native failure stays a failure.
  */
 static int reopen_after_restart(struct conn *c, struct client_report *rep)
@@ -390,8 +391,9 @@ static int client_main(void *arg)
 			usleep(100000);
 		}
 	wl_progress("\"phase\":\"fetch\"");
+	/* a connection refused while the NIM restarts the server is reopened */
 	for (i = 1; i < o.conns; i++)
-		if (conn_open(&cs[i])) {
+		if (conn_open(&cs[i]) && reopen_after_restart(&cs[i], &rep)) {
 			snprintf(rep.reason, sizeof(rep.reason), "connect %lu: %s", i,
 				 strerror(errno));
 			rep.code = WL_FAIL;
