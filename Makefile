@@ -16,7 +16,7 @@
 CC      ?= gcc
 CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_FILE_OFFSET_BITS=64 $(EXTRA_CFLAGS)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS  := -ljson-c -larchive -lelf -lZydis -lsqlite3 -lz -lm
+LDLIBS  := -ljson-c -larchive -lelf -lbpf -lZydis -lsqlite3 -lz -lm
 
 # Rooms and their arrows: USES_<room> lists the rooms <room> may include.
 ROOMS := common triage injector db reports harness/vm harness/trial harness/campaign harness/cli
@@ -109,8 +109,9 @@ build/guest/bin/%: harness/guest/tools/%.c $(wildcard harness/guest/tools/*.h)
 # NOOKS_KERNEL=6.1.0-NN-amd64): kmod/* built against its headers and the
 # guest image, in build/k/<KVER>/; build/image, build/kmod and
 # build/kernel.env then point at it.  Kbuild and build-image.sh are
-# incremental, so the script runs every time.
-kmods image: guest
+# incremental, so the script runs every time.  bin/nooks writes the
+# kernel's export table (nooks btf exports) the NIM's wrappers come from.
+kmods image: guest bin/nooks
 	@vm-images/build-kernel.sh --select build
 
 check: all

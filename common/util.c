@@ -257,6 +257,13 @@ bool file_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 long long file_mtime(const char *path)
 {
 	struct stat st;

@@ -51,6 +51,7 @@ int mkdir_p(const char *path, unsigned mode);
 /* Remove a directory tree (best effort, no error output). */
 void remove_tree(const char *path);
 bool file_exists(const char *path);
+bool dir_exists(const char *path);	/* a directory (following symlinks) */
 /* Modification time of path in seconds since the epoch, 0 if it cannot be stat'ed. */
 long long file_mtime(const char *path);
 /* Monotonic clock in milliseconds. */

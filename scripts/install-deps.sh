@@ -16,7 +16,7 @@ PKGS=${NOOKS_DEPS:-"build-essential pkg-config git make gcc
 qemu-system-x86 busybox-static kmod cpio xz-utils zstd dosfstools mtools
 libsqlite3-dev sqlite3 libjson-c-dev libcmocka-dev libelf-dev libzydis-dev
 libzstd-dev zlib1g-dev libarchive-dev binutils elfutils iproute2 file
-chromium python3 jq clang-14 libclang-rt-14-dev"}
+chromium python3 jq clang-14 libclang-rt-14-dev libbpf-dev dwarves"}
 
 missing=""
 for p in $PKGS; do

@@ -35,15 +35,10 @@ rm -rf "$tmp"
 mkdir -p "$tmp/root"
 root="$tmp/root"
 
-# vmlinux: the uncompressed kernel inside vmlinuz is an XZ stream.
-vmlinuz="$KROOT/boot/vmlinuz-$KVER"
-off=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$vmlinuz" | head -n 1 | cut -d: -f1)
-[ -n "$off" ] || die "no XZ stream in '$vmlinuz'"
-tail -c +$((off + 1)) "$vmlinuz" | xz -dc 2>/dev/null >"$tmp/vmlinux" || true
-[ "$(head -c 4 "$tmp/vmlinux" | od -An -c | tr -d ' ')" = "177ELF" ] ||
-	die "extracted vmlinux from '$vmlinuz' is not an ELF file"
+# vmlinux: cut out of vmlinuz once by fetch-kernel.sh (KVMLINUX).
+[ -f "${KVMLINUX:-}" ] || die "no vmlinux in '$env' (run vm-images/fetch-kernel.sh)"
+cp "$KVMLINUX" "$tmp/vmlinux"
 
-# Base tree.
 mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" \
 	"$root/tmp" "$root/trial" "$root/etc" "$root/lib/modules/$KVER"
 cp /bin/busybox "$root/bin/busybox"
@@ -75,7 +70,10 @@ if [ $# -gt 0 ]; then
 	mkdir -p "$root/lib/modules/$KVER/extra"
 	for ko in "$@"; do
 		[ -f "$ko" ] || die "module '$ko' not found"
-		cp "$ko" "$root/lib/modules/$KVER/extra/"
+		# without debug info (build/kmod keeps it): nooks.ko's wrapper
+		# of every kernel export is 30 MB of DWARF the guest never reads
+		strip --strip-debug -o "$root/lib/modules/$KVER/extra/$(basename "$ko")" "$ko" ||
+			die "cannot copy module '$ko'"
 		# the exports of our modules, for `nooks isolate` and `nooks inject`
 		sv="$(dirname "$ko")/Module.symvers"
 		if [ -f "$sv" ]; then

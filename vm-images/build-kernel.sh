@@ -4,6 +4,8 @@
 # fallback), into a directory of its own:
 #
 #   BUILD/k/<KVER>/kernel.env    what fetch-kernel.sh resolved
+#   BUILD/k/<KVER>/exports.json  the kernel's exports and their BTF
+#                                prototypes (nooks btf exports)
 #   BUILD/k/<KVER>/kmod/<name>/  kmod/<name> built against its headers
 #                                (the sources are symlinked; kbuild's
 #                                objects stay here, so each kernel keeps
@@ -28,12 +30,21 @@ mkdir -p "$1/k"
 build=$(cd "$1" && pwd)
 
 envtmp=$(mktemp "$build/k/kernel.env.XXXXXX")
-trap 'rm -f "$envtmp"' EXIT
+trap 'rm -f "$envtmp" ${exports:+"$exports.new"}' EXIT
 "$here/fetch-kernel.sh" "$envtmp"
 . "$envtmp"
 kd="$build/k/$KVER"
 mkdir -p "$kd/kmod"
 if cmp -s "$envtmp" "$kd/kernel.env"; then rm -f "$envtmp"; else mv "$envtmp" "$kd/kernel.env"; fi
+
+# The kernel's exports with their BTF prototypes: what the NIM's wrappers
+# are generated from (kmod/nooks/wrappers/gen.py --exports).
+exports="$kd/exports.json"
+"$top/bin/nooks" btf exports --vmlinux "$KVMLINUX" --symvers "$KHDR/Module.symvers" \
+	--modules "$KROOT/lib/modules/$KVER" -o "$exports.new" >/dev/null ||
+	die "cannot write the export table of $KVER"
+# replaced only when it changed: nooks.ko is rebuilt from it
+if cmp -s "$exports.new" "$exports"; then rm -f "$exports.new"; else mv "$exports.new" "$exports"; fi
 
 # Our modules: a directory per kernel whose sources are symlinks to kmod/.
 kos=""
@@ -54,7 +65,8 @@ for kb in "$top"/kmod/*/Kbuild; do
 		if [ -L "$t" ] && [ ! -e "$t" ]; then rm -f "$t"; fi
 	done
 	log="$obj/.build.log"
-	if ! make --no-print-directory -s -C "$KHDR" M="$obj" modules >"$log" 2>&1; then
+	if ! make --no-print-directory -s -C "$KHDR" M="$obj" NOOKS_EXPORTS="$exports" \
+		modules >"$log" 2>&1; then
 		cat "$log" >&2
 		die "building kmod/$name against $KVER failed"
 	fi

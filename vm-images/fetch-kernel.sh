@@ -16,7 +16,9 @@
 # locked kernel) on every use, and unpacked there.  Never installed.
 #
 # Usage: fetch-kernel.sh OUT.env   write KVER KPKG KPKGVER KDEB KDEB_SHA256
-#                                  KROOT KHDR KSOURCE KLOCKED to OUT.env
+#                                  KROOT KVMLINUX KHDR KSOURCE KLOCKED to
+#                                  OUT.env (KVMLINUX: the ELF vmlinux cut out
+#                                  of vmlinuz, with the kernel's BTF)
 #        fetch-kernel.sh --resolve print the resolution (KVER= KPKGVER=
 #                                  KSOURCE= KLOCKED=), change nothing
 #        fetch-kernel.sh --served  list the ABIs whose image and headers apt
@@ -162,6 +164,19 @@ if [ ! -f "$root/.complete" ]; then
 	[ -f "$root/boot/vmlinuz-$kver" ] || { rm -rf "$root"; die "'$deb' has no boot/vmlinuz-$kver"; }
 	touch "$root/.complete"
 fi
+# vmlinux (ELF, with the kernel's BTF in .BTF): the XZ payload of vmlinuz,
+# cut out once; the image boots it and the NIM's wrappers read its BTF
+vmlinux="$root/vmlinux"
+if [ ! -f "$vmlinux" ]; then
+	vmlinuz="$root/boot/vmlinuz-$kver"
+	off=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$vmlinuz" | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || die "no XZ stream in '$vmlinuz'"
+	tail -c +$((off + 1)) "$vmlinuz" | xz -dc --single-stream >"$vmlinux.tmp" 2>/dev/null ||
+		{ rm -f "$vmlinux.tmp"; die "cannot decompress the kernel in '$vmlinuz'"; }
+	[ "$(head -c 4 "$vmlinux.tmp" | od -An -c | tr -d ' ')" = "177ELF" ] ||
+		{ rm -f "$vmlinux.tmp"; die "extracted vmlinux from '$vmlinuz' is not an ELF file"; }
+	mv "$vmlinux.tmp" "$vmlinux"
+fi
 
 cat >"$out.tmp" <<ENV
 KVER=$kver
@@ -170,6 +185,7 @@ KPKGVER=$ver
 KDEB=$deb
 KDEB_SHA256=$want
 KROOT=$root
+KVMLINUX=$vmlinux
 KHDR=$hdr
 KSOURCE=$source
 KLOCKED=$locked

@@ -3,8 +3,9 @@
  * nooks_modpass.c - pass-through wrappers into other stock modules, and
  * tracked I/O resource regions.
  *
- * `modpass MODULE SYM` lines (wrappers/mii.def) generate a thunk that
- * jumps to SYM in MODULE (mii.ko's mii_* helpers).  nooks.ko must not
+ * Every function a stock module exports (mii.ko's mii_* helpers, libphy,
+ * ...: wrappers/gen.py, from the kernel's export table) gets a thunk that
+ * jumps to SYM in MODULE.  nooks.ko must not
  * depend on those modules (it is loaded before any extension, and most
  * extensions never use them), so the target is resolved with
  * __symbol_get() at the first call and a reference on MODULE is held until

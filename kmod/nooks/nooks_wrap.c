@@ -3,7 +3,7 @@
  * nooks_wrap.c - the common entry/exit of every kernel wrapper, and the
  * hand-written wrappers that are detectors or block on the domain's behalf.
  *
- * The generated wrappers (nooks_wrappers_gen.c, from the wrappers/ .def files) call
+ * The generated wrappers (nooks_wrappers_gen.c: wrappers/gen.py) call
  * nooks_wrap_enter() first and nooks_wrap_leave() last; pass-through
  * thunks call nooks_pass_check().  A call from a failed domain does not
  * reach the kernel: it unwinds the caller's XPC (fail fast).

@@ -37,8 +37,8 @@
 
 void nooks_pass_check(unsigned long *ret_slot);
 
-/* modpass thunks (wrappers/mii.def; nooks_modpass.c): a symbol of another
- * stock module, resolved at first use */
+/* modpass thunks (wrappers/gen.py; nooks_modpass.c): a function another
+ * stock module exports, resolved at first use */
 struct nooks_modpass {
 	void *fn;		/* resolved target (holds a module reference) */
 	const char *sym;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_nim_pcnet.sh - the second NIC driver: a stock pcnet32.ko isolated by
 # `nooks isolate` with the wrappers written for e1000 plus wrappers/
-# netlib.def and mii.def (the mii.ko helpers, `modpass` thunks resolved at
-# first use).  The isolated driver passes wl-netdev --nic pcnet (QEMU
+# netlib.def and the default thunks of every other export (the mii.ko
+# helpers: module exports resolved at first use).  The isolated driver passes wl-netdev --nic pcnet (QEMU
 # -device pcnet, virtio-net peer) RUNS times with no fault detected; a
 # fault injected through fault_next into each entry point (NAPI poll =
 # softirq, interrupt handler = hardirq, ndo_start_xmit, the watchdog

@@ -1,0 +1,228 @@
+#!/bin/sh
+# test_btf.sh - `nooks btf` (host only, no guest): prototypes and struct
+# layouts of a module built here and of vmlinux, the exports table of a
+# small Module.symvers and of the whole kernel, and bad input refused with
+# one error and nothing written.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/build/kernel.env"
+
+VM=$KVMLINUX
+J=$T_TMP/out.json
+
+# A module with distinctive exports: variadic, callbacks, data, an ops struct.
+M=$T_TMP/mod
+mkdir -p "$M"
+cat >"$M/btftest.c" <<'EOF'
+#include <linux/module.h>
+#include <linux/percpu.h>
+
+struct btftest_ops {
+	int (*open)(void *priv, int flags);
+	int id;
+	void (*close)(void *priv);
+	long (*ioctl)(void *priv, unsigned int cmd, unsigned long arg);
+};
+
+int btftest_counter;
+EXPORT_SYMBOL(btftest_counter);
+DEFINE_PER_CPU(int, btftest_pcpu);
+EXPORT_PER_CPU_SYMBOL(btftest_pcpu);
+
+int btftest_sum(const char *name, unsigned long flags, void (*cb)(int), ...)
+{
+	return name[0] + (int)flags + (cb != NULL);
+}
+EXPORT_SYMBOL(btftest_sum);
+
+long btftest_call(struct btftest_ops *ops, void (*done)(void *priv), unsigned int n)
+{
+	return ops->id + n + (done != NULL);
+}
+EXPORT_SYMBOL_GPL(btftest_call);
+
+static int btftest_open(void *priv, int flags) { return flags; }
+struct btftest_ops btftest_default_ops = { .open = btftest_open, .id = 7 };
+EXPORT_SYMBOL(btftest_default_ops);
+
+MODULE_LICENSE("GPL");
+EOF
+echo 'obj-m := btftest.o' >"$M/Makefile"
+make -s -C "$KHDR" M="$M" modules >"$T_TMP/build.log" 2>&1; rc=$?
+expect_eq "test module builds" 0 "$rc" || { sed 's/^/# /' "$T_TMP/build.log" | tail -n 20; finish; }
+KO=$M/btftest.ko
+expect_match "module has DWARF (for pahole)" '\.debug_info' "$(readelf -SW "$KO")"
+cp "$KO" "$T_TMP/nobtf.ko"
+objcopy --remove-section .BTF "$T_TMP/nobtf.ko" 2>/dev/null
+# The headers package has no vmlinux: kbuild skips module BTF; add it.
+readelf -SW "$KO" | grep -q '\.BTF ' || pahole -J --btf_base "$VM" "$KO" >/dev/null 2>&1
+expect_match "module has .BTF" '\.BTF ' "$(readelf -SW "$KO")"
+
+# proto: the module's exports, split on vmlinux's BTF
+out=$("$NOOKS" btf proto --vmlinux "$VM" --module "$KO" btftest_sum); rc=$?
+expect_eq "proto btftest_sum exits 0" 0 "$rc"
+expect_eq "proto btftest_sum: variadic, callback" \
+	"int btftest_sum(const char *name, long unsigned int flags, void (*cb)(int), ...);" "$out"
+out=$("$NOOKS" btf proto --vmlinux "$VM" --module "$KO" btftest_call)
+expect_eq "proto btftest_call" \
+	"long int btftest_call(struct btftest_ops *ops, void (*done)(void *), unsigned int n);" "$out"
+# vmlinux lookups still work through the module's split BTF
+expect_eq "proto through module falls back to vmlinux" "void kfree(const void *object);" \
+	"$("$NOOKS" btf proto --vmlinux "$VM" --module "$KO" kfree)"
+
+# struct: size and function-pointer slots (LP64: open 0, id 8, close 16, ioctl 24)
+out=$("$NOOKS" btf struct --vmlinux "$VM" --module "$KO" btftest_ops); rc=$?
+expect_eq "struct btftest_ops exits 0" 0 "$rc"
+expect_eq "struct btftest_ops layout" "struct btftest_ops: 32 bytes, 3 function pointers
+  0     open
+  16    close
+  24    ioctl" "$out"
+# slots as pahole sees them: "(*name)(...); /* offset size */"
+ph=$(pahole -C btftest_ops "$KO")
+expect_eq "btftest_ops size matches pahole" \
+	"$(printf '%s\n' "$ph" | sed -n 's/.*size: \([0-9]*\),.*/\1/p')" \
+	"$(printf '%s\n' "$out" | sed -n 's/^struct btftest_ops: \([0-9]*\) bytes.*/\1/p')"
+expect_eq "btftest_ops slots match pahole" \
+	"$(printf '%s\n' "$ph" | sed -n 's/.*(\*\([a-z_]*\))(.*\/\* *\([0-9]*\) .*/\2 \1/p')" \
+	"$(printf '%s\n' "$out" | sed -n 's/^  \([0-9]*\) *\([a-z_]*\)$/\1 \2/p')"
+
+# vmlinux
+expect_eq "proto __kmalloc" "void *__kmalloc(size_t size, gfp_t flags);" \
+	"$("$NOOKS" btf proto --vmlinux "$VM" __kmalloc)"
+expect_eq "proto _printk is variadic" "int _printk(const char *fmt, ...);" \
+	"$("$NOOKS" btf proto --vmlinux "$VM" _printk)"
+expect_eq "proto without --vmlinux reads the guest image's" "void kfree(const void *object);" \
+	"$("$NOOKS" btf proto kfree)"
+out=$("$NOOKS" btf struct --vmlinux "$VM" net_device_ops)
+ph=$(pahole -C net_device_ops "$VM")
+expect_eq "net_device_ops size and slot count match pahole" \
+	"struct net_device_ops: $(printf '%s\n' "$ph" | sed -n 's/.*size: \([0-9]*\),.*/\1/p') bytes, $(printf '%s\n' "$ph" | grep -c '(\*') function pointers" \
+	"$(printf '%s\n' "$out" | head -n 1)"
+expect_eq "net_device_ops ndo_start_xmit offset matches pahole" \
+	"$(printf '%s\n' "$ph" | sed -n 's/.*(\*ndo_start_xmit)(.*\/\* *\([0-9]*\) .*/\1/p')" \
+	"$(printf '%s\n' "$out" | awk '$2 == "ndo_start_xmit" { print $1 }')"
+
+# exports of a small Module.symvers: vmlinux lines, the test module at
+# MODDIR/kernel/extra/btftest.ko, a module without BTF, one without a .ko
+D=$T_TMP/mods
+mkdir -p "$D/kernel/extra"
+cp "$KO" "$D/kernel/extra/btftest.ko"
+cp "$T_TMP/nobtf.ko" "$D/kernel/extra/btf-nobtf.ko"
+SV=$T_TMP/Module.symvers
+grep -P '\t(kfree|__kmalloc|_printk|cpu_number|jiffies)\tvmlinux\t' "$KHDR/Module.symvers" >"$SV"
+sed "s#\t$M/btftest\t#\textra/btftest\t#" "$M/Module.symvers" >>"$SV"
+printf '0x00000001\tbtftest_call\textra/btf-nobtf\tEXPORT_SYMBOL_GPL\t\n' >>"$SV"
+printf '0x00000002\tbtfgone_fn\textra/btfgone\tEXPORT_SYMBOL\t\n' >>"$SV"
+expect_eq "small symvers has 12 lines" 12 "$(wc -l <"$SV")"
+out=$("$NOOKS" btf exports --vmlinux "$VM" --symvers "$SV" --modules "$D" -o "$J" 2>"$T_TMP/err"); rc=$?
+expect_eq "small exports exits 0" 0 "$rc"
+expect_match "small exports summary" "^$J: 12 exports, 5 functions with a prototype, [0-9]+ without one, [0-9]+ data \(2 exporting modules without BTF\)$" "$out"
+rec() { jq -c --arg s "$1" --arg m "${2:-btftest}" '.exports[] | select(.sym == $s and .module == $m)' "$J"; }
+expect_eq "record btftest_sum" \
+	'{"sym":"btftest_sum","module":"btftest","gpl":false,"kind":"func","ret":"int","params":["const char *name","long unsigned int flags","void (*cb)(int)"],"names":["name","flags","cb"],"variadic":true,"callbacks":1}' \
+	"$(rec btftest_sum)"
+expect_eq "record btftest_call: gpl, one callback" \
+	'{"sym":"btftest_call","module":"btftest","gpl":true,"kind":"func","ret":"long int","params":["struct btftest_ops *ops","void (*done)(void *)","unsigned int n"],"names":["ops","done","n"],"variadic":false,"callbacks":1}' \
+	"$(rec btftest_call)"
+expect_eq "record kfree" \
+	'{"sym":"kfree","module":"vmlinux","gpl":false,"kind":"func","ret":"void","params":["const void *object"],"names":["object"],"variadic":false,"callbacks":0}' \
+	"$(rec kfree vmlinux)"
+expect_eq "record _printk: variadic, params without the ..." '["const char *fmt"] true' \
+	"$(jq -r '.exports[] | select(.sym == "_printk") | "\(.params | tojson) \(.variadic)"' "$J")"
+expect_eq "per-cpu variables are var" "var var" \
+	"$(printf '%s %s' "$(rec btftest_pcpu | jq -r .kind)" "$(rec cpu_number vmlinux | jq -r .kind)")"
+expect_eq "exported data is not a function, without a prototype" "0 0" \
+	"$(for s in btftest_counter btftest_default_ops; do rec $s; done | jq -s -r '
+		"\([.[] | select(.kind == "func" or .kind == "var")] | length) \([.[] | select(has("ret") or has("params"))] | length)"')"
+expect_eq "records sorted by symbol, one per line of symvers" \
+	"$(cut -f2 "$SV" | LC_ALL=C sort | tr '\n' ' ')" "$(jq -r '.exports[].sym' "$J" | tr '\n' ' ')"
+expect_eq "module name: '-' becomes '_'" 1 "$(jq '[.exports[] | select(.module == "btf_nobtf")] | length' "$J")"
+expect_match "module without .BTF: why says so" "cannot read the BTF of '$D/kernel/extra/btf-nobtf.ko': no .BTF section" \
+	"$(rec btftest_call btf_nobtf | jq -r '"\(.kind) \(.why)"' | grep -v '^func ')"
+expect_match "missing .ko: why names it" "$D/kernel/extra/btfgone.ko" \
+	"$(rec btfgone_fn btfgone | jq -r '"\(.kind) \(.why)"' | grep -v '^func ')"
+
+# bad input: non-zero exit, one error, nothing written
+# err1 NAME: stderr is exactly one "nooks: error:" line (libbpf's own
+# diagnostics are silenced)
+err1() {
+	expect_eq "$1: one error line" 1 "$(grep -c '^nooks: error: ' "$T_TMP/err")"
+	expect_eq "$1: nothing else on stderr" 1 "$(wc -l <"$T_TMP/err")"
+}
+"$NOOKS" btf proto --vmlinux "$T_TMP/none" kfree >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+expect_eq "missing vmlinux exits 1" 1 "$rc"
+expect_eq "missing vmlinux: exactly one stderr line" 1 "$(wc -l <"$T_TMP/err")"
+expect_match "missing vmlinux named" "cannot read the kernel's BTF from '$T_TMP/none'" "$(cat "$T_TMP/err")"
+expect_eq "missing vmlinux: no stdout" "" "$(cat "$T_TMP/out")"
+"$NOOKS" btf proto --vmlinux "$VM" no_such_function_x >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+expect_eq "unknown symbol exits 1" 1 "$rc"
+expect_eq "unknown symbol: one error" "nooks: error: no prototype of 'no_such_function_x' in the kernel's BTF" "$(cat "$T_TMP/err")"
+expect_eq "unknown symbol: no stdout" "" "$(cat "$T_TMP/out")"
+"$NOOKS" btf proto --vmlinux "$VM" jiffies >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "a variable has no prototype (exit 1)" 1 "$rc"
+"$NOOKS" btf struct --vmlinux "$VM" --module "$KO" no_such_struct_x >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+expect_eq "unknown struct exits 1" 1 "$rc"
+expect_eq "unknown struct: one error" "nooks: error: no struct 'no_such_struct_x' in the kernel's BTF" "$(cat "$T_TMP/err")"
+expect_eq "unknown struct: no stdout" "" "$(cat "$T_TMP/out")"
+out=$("$NOOKS" btf proto --vmlinux "$VM" kfree no_such_function_x __kmalloc 2>"$T_TMP/err"); rc=$?
+expect_eq "one unknown among several exits 1" 1 "$rc"
+expect_eq "the others still printed" 2 "$(printf '%s\n' "$out" | grep -c '^void')"
+"$NOOKS" btf proto --vmlinux "$VM" --module "$T_TMP/nobtf.ko" btftest_sum >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+expect_eq "module without .BTF exits 1" 1 "$rc"
+err1 "module without .BTF"
+expect_match "module without .BTF: says so" "nooks: error: cannot read the BTF of '$T_TMP/nobtf.ko': no .BTF section" "$(cat "$T_TMP/err")"
+expect_eq "module without .BTF: no stdout" "" "$(cat "$T_TMP/out")"
+head -c 100 /dev/urandom >"$T_TMP/junk.ko"
+"$NOOKS" btf struct --vmlinux "$VM" --module "$T_TMP/junk.ko" btftest_ops >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+expect_eq "non-ELF module exits 1" 1 "$rc"
+err1 "non-ELF module"
+expect_match "non-ELF module named" "nooks: error: cannot read the BTF of '$T_TMP/junk.ko': not an ELF file" "$(cat "$T_TMP/err")"
+expect_eq "non-ELF module: no stdout" "" "$(cat "$T_TMP/out")"
+
+"$NOOKS" btf exports --vmlinux "$T_TMP/none" --symvers "$SV" --modules "$D" -o "$T_TMP/x.json" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "exports: missing vmlinux exits 1" 1 "$rc"
+expect_eq "exports: missing vmlinux: exactly one stderr line" 1 "$(wc -l <"$T_TMP/err")"
+expect_eq "exports: missing vmlinux: nothing written" "" "$(ls "$T_TMP" | grep '^x.json')"
+{ head -n 3 "$SV"; printf 'not a symvers record\n'; tail -n 2 "$SV"; } >"$T_TMP/bad.symvers"
+"$NOOKS" btf exports --vmlinux "$VM" --symvers "$T_TMP/bad.symvers" --modules "$D" -o "$T_TMP/x.json" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "exports: corrupt symvers exits 1" 1 "$rc"
+expect_eq "exports: corrupt symvers: the line named" "nooks: error: '$T_TMP/bad.symvers' line 4 is not a Module.symvers record" "$(cat "$T_TMP/err")"
+expect_eq "exports: corrupt symvers: nothing written" "" "$(ls "$T_TMP" | grep 'x.json')"
+printf '0xabc\tkfree\tvmlinux\n' >"$T_TMP/short.symvers"
+"$NOOKS" btf exports --vmlinux "$VM" --symvers "$T_TMP/short.symvers" --modules "$D" -o "$T_TMP/x.json" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "exports: record with 3 fields exits 1, nothing written" "1 0" "$rc $(ls "$T_TMP" | grep -c 'x.json')"
+"$NOOKS" btf exports --vmlinux "$VM" --symvers "$T_TMP/none" --modules "$D" -o "$T_TMP/x.json" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "exports: missing symvers exits 1, nothing written" "1 0" "$rc $(ls "$T_TMP" | grep -c 'x.json')"
+"$NOOKS" btf exports --vmlinux "$VM" --symvers "$SV" -o "$T_TMP/x.json" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "exports: missing --modules is a usage error (2), nothing written" "2 0" "$rc $(ls "$T_TMP" | grep -c 'x.json')"
+expect_match "exports: missing option named" "needs --vmlinux, --symvers, --modules and -o" "$(head -n 1 "$T_TMP/err")"
+"$NOOKS" btf exports --vmlinux "$VM" --symvers "$SV" --modules "$T_TMP/nodir" -o "$T_TMP/x.json" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "exports: a missing module directory exits 1, nothing written" "1 0" "$rc $(ls "$T_TMP" | grep -c 'x.json')"
+expect_eq "exports: missing module directory named" "nooks: error: no module directory '$T_TMP/nodir'" "$(cat "$T_TMP/err")"
+"$NOOKS" btf frob x >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "unknown command is a usage error (2)" 2 "$rc"
+expect_match "unknown command named" "unknown 'nooks btf' command 'frob'" "$(head -n 1 "$T_TMP/err")"
+
+# the whole kernel: every export of Module.symvers, module BTF from KROOT
+FULL=$T_TMP/full.json
+out=$("$NOOKS" btf exports --vmlinux "$VM" --symvers "$KHDR/Module.symvers" \
+	--modules "$KROOT/lib/modules/$KVER" -o "$FULL" 2>"$T_TMP/err"); rc=$?
+expect_eq "full exports exits 0" 0 "$rc"
+n=$(jq '.exports | length' "$FULL")
+expect_eq "full: one record per Module.symvers line" "$(wc -l <"$KHDR/Module.symvers")" "$n"
+expect_eq "full: more than 20000 records" 1 "$([ "${n:-0}" -gt 20000 ] && echo 1)"
+nf=$(jq '[.exports[] | select(.kind == "func")] | length' "$FULL")
+expect_eq "full: more than 20000 functions with a prototype" 1 "$([ "${nf:-0}" -gt 20000 ] && echo 1)"
+expect_match "full: summary counts them" "^$FULL: $n exports, $nf functions with a prototype, [0-9]+ without one, [0-9]+ data \(0 exporting modules without BTF\)$" "$out"
+expect_eq "full: kfree" "func void" \
+	"$(jq -r '.exports[] | select(.sym == "kfree") | "\(.kind) \(.ret)"' "$FULL")"
+expect_eq "full: mii_link_ok from module mii" 'mii func ["struct mii_if_info *mii"]' \
+	"$(jq -r '.exports[] | select(.sym == "mii_link_ok") | "\(.module) \(.kind) \(.params | tojson)"' "$FULL")"
+expect_eq "full: request_threaded_irq has two callbacks" 2 \
+	"$(jq '.exports[] | select(.sym == "request_threaded_irq") | .callbacks' "$FULL")"
+expect_eq "full: an assembly function is code, a variable of the kernel data" "code data" \
+	"$(jq -r '[.exports[] | select(.sym == "__x86_indirect_thunk_rax" or .sym == "jiffies") | .kind] | join(" ")' "$FULL")"
+expect_eq "full: a namespaced export carries its namespace" "CXL" \
+	"$(jq -r '[.exports[] | select(.ns == "CXL")][0].ns' "$FULL")"
+expect_eq "full: every func record is complete" 0 \
+	"$(jq '[.exports[] | select(.kind == "func") | select((.ret | type) != "string" or (.params | length) != (.names | length) or (.variadic | type) != "boolean" or (.callbacks | type) != "number")] | length' "$FULL")"
+finish
