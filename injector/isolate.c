@@ -15,9 +15,10 @@
  *             kernel function put into an ops table such as
  *             delayed_work_timer_fn): stays bound, identity matters
  * Also keeps .init sections resident (recovery re-runs init), drops the
- * module signature, and hides .static_call_sites (all of them target the
+ * module signature, and hides .static_call_sites (when some target the
  * scheduler trampolines, now wrapped) from the loader, which would
- * otherwise patch those calls to the kernel function directly.  Refuses,
+ * otherwise patch those calls to the kernel function directly; the other
+ * sites (tracepoints) then call their trampolines (modbind.h).  Refuses,
  * listing them all, called imports without a wrapper; then nothing is
  * written.  Prints nothing but errors.
  */

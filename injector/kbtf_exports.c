@@ -102,6 +102,18 @@ static struct json_object *strings(char **v, size_t n)
 	return a;
 }
 
+/* kbtf_proto without its error line: a function it cannot print (one
+ * returning a function pointer) is recorded as code without a prototype. */
+static int proto_quiet(struct kbtf *btf, const char *sym, struct kbtf_proto *p)
+{
+	int ret;
+
+	error_capture_begin();
+	ret = kbtf_proto(btf, sym, p);
+	free(error_capture_end());
+	return ret;
+}
+
 /*
  * The record of one export; btf NULL: its module has no BTF (why); code:
  * its exporter's code symbols.
@@ -124,7 +136,7 @@ static struct json_object *record(const struct export *e, struct kbtf *btf,
 	if (e->ns)
 		json_object_object_add(o, "ns", json_object_new_string(e->ns));
 	free(name);
-	if (kind == KBTF_FUNC && kbtf_proto(btf, e->sym, &p) == 0) {
+	if (kind == KBTF_FUNC && proto_quiet(btf, e->sym, &p) == 0) {
 		json_object_object_add(o, "kind", json_object_new_string("func"));
 		json_object_object_add(o, "ret", json_object_new_string(p.ret));
 		json_object_object_add(o, "params", strings(p.params, p.nparams));

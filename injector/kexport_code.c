@@ -145,59 +145,29 @@ static int open_elf(const char *path, int *fd, Elf **e)
 	return 0;
 }
 
-struct kexport_code *kexport_code_vmlinux(const char *vmlinux)
+/* The code symbols of vmlinux: its ksymtabs' entries in executable sections. */
+static int fill_vmlinux(Elf *e, const char *vmlinux, struct kexport_code *c)
 {
-	struct kexport_code *c = xcalloc(1, sizeof(*c));
 	GElf_Shdr strsh;
-	Elf_Scn *strs;
-	Elf_Data *sd;
-	Elf *e;
-	int fd, err;
+	Elf_Scn *strs = section(e, "__ksymtab_strings", &strsh);
+	Elf_Data *sd = strs ? elf_getdata(strs, NULL) : NULL;
 
-	if (open_elf(vmlinux, &fd, &e)) {
-		free(c);
-		return NULL;
-	}
-	strs = section(e, "__ksymtab_strings", &strsh);
-	sd = strs ? elf_getdata(strs, NULL) : NULL;
 	if (!sd || sd->d_size != strsh.sh_size)
-		err = error("'%s' has no __ksymtab_strings section", vmlinux);
-	else
-		err = walk_ksymtab(e, vmlinux, "__ksymtab", sd, &strsh, c) ||
-		      walk_ksymtab(e, vmlinux, "__ksymtab_gpl", sd, &strsh, c);
-	elf_end(e);
-	close(fd);
-	if (err) {
-		kexport_code_free(c);
-		return NULL;
-	}
-	qsort(c->names, c->n, sizeof(*c->names), by_name);
-	return c;
+		return error("'%s' has no __ksymtab_strings section", vmlinux);
+	return walk_ksymtab(e, vmlinux, "__ksymtab", sd, &strsh, c) ||
+	       walk_ksymtab(e, vmlinux, "__ksymtab_gpl", sd, &strsh, c) ? -1 : 0;
 }
 
-struct kexport_code *kexport_code_module(const char *ko)
+/* The code symbols of a module: its defined STT_FUNC symbols. */
+static int fill_module(Elf *e, const char *ko, struct kexport_code *c)
 {
-	struct kexport_code *c = xcalloc(1, sizeof(*c));
 	GElf_Shdr sh;
-	Elf_Scn *s;
-	Elf_Data *d;
-	Elf *e;
+	Elf_Scn *s = section(e, ".symtab", &sh);
+	Elf_Data *d = s ? elf_getdata(s, NULL) : NULL;
 	size_t i;
-	int fd;
 
-	if (open_elf(ko, &fd, &e)) {
-		free(c);
-		return NULL;
-	}
-	s = section(e, ".symtab", &sh);
-	d = s ? elf_getdata(s, NULL) : NULL;
-	if (!d || !sh.sh_entsize) {
-		elf_end(e);
-		close(fd);
-		free(c);
-		error("'%s' has no symbol table", ko);
-		return NULL;
-	}
+	if (!d || !sh.sh_entsize)
+		return error("'%s' has no symbol table", ko);
 	for (i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
 		GElf_Sym sym;
 		const char *name;
@@ -209,8 +179,37 @@ struct kexport_code *kexport_code_module(const char *ko)
 		if (name && *name)
 			add(c, name);
 	}
+	return 0;
+}
+
+/* The set fill() collects from the ELF file path; NULL + error. */
+static struct kexport_code *collect(const char *path,
+				    int (*fill)(Elf *e, const char *path, struct kexport_code *c))
+{
+	struct kexport_code *c;
+	Elf *e = NULL;
+	int fd = -1, err;
+
+	if (open_elf(path, &fd, &e))
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	err = fill(e, path, c);
 	elf_end(e);
 	close(fd);
+	if (err) {
+		kexport_code_free(c);
+		return NULL;
+	}
 	qsort(c->names, c->n, sizeof(*c->names), by_name);
 	return c;
+}
+
+struct kexport_code *kexport_code_vmlinux(const char *vmlinux)
+{
+	return collect(vmlinux, fill_vmlinux);
+}
+
+struct kexport_code *kexport_code_module(const char *ko)
+{
+	return collect(ko, fill_module);
 }

@@ -371,7 +371,7 @@ int modbind_drop_static_calls(struct modbind *mb, int (*dropped)(const char *sym
 	Elf_Scn *sites = find_section(mb->elf, ".static_call_sites", &sh), *scn = NULL;
 	Elf_Data *d, *names;
 	size_t j, nrel, idx;
-	int n = 0, kept = 0;
+	int n = 0;
 
 	if (!sites)
 		return 0;
@@ -395,14 +395,9 @@ int modbind_drop_static_calls(struct modbind *mb, int (*dropped)(const char *sym
 		name = sym_name(mb, &s);
 		if (name && dropped(name))
 			n++;
-		else
-			kept++;
 	}
 	if (!n)
 		return 0;
-	if (kept)
-		return error("static call sites mix %d wrapped and %d kernel trampolines: not supported",
-			     n, kept);
 	names = shstr_data(mb);
 	if (!names || !gelf_getshdr(sites, &sh) ||
 	    section_rename(mb, names, sites, &sh, ".nooks.static_call_sites_dropped"))

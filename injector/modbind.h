@@ -42,11 +42,13 @@ int modbind_rename(struct modbind *mb, const char *old, const char *new_name,
  */
 int modbind_keep_init(struct modbind *mb);
 /*
- * If every call site in .static_call_sites targets a trampoline for which
- * dropped(name) is true, rename the section so the loader does not patch
- * them (the calls then keep their relocated target, the wrapper).  Returns
- * the number of sites dropped, 0 if none, -1 with a message if the table
- * mixes dropped and kept trampolines.
+ * If a call site in .static_call_sites targets a trampoline for which
+ * dropped(name) is true, rename the whole section so the loader patches no
+ * site: those calls keep their relocated target, the wrapper, and the
+ * others (tracepoints' __SCT__tp_func_*) keep calling their kernel
+ * trampoline, which static_call_update() rewrites as it does the inline
+ * sites, at the cost of one jump.  Returns the number of wrapped sites, 0
+ * if none (the section is then left alone), -1 with a message.
  */
 int modbind_drop_static_calls(struct modbind *mb, int (*dropped)(const char *sym));
 /* True if IN carried an appended module signature (now stripped). */

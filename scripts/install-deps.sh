@@ -8,7 +8,8 @@
 # headers: vm-images/fetch-kernel.sh installs exactly the linux-headers
 # package of the kernel that vm-images/kernel.lock names.  clang-14 and
 # libclang-rt-14-dev (libFuzzer, sanitizer runtimes) build the fuzz targets
-# (make fuzz, docs/FUZZ.md).
+# (make fuzz, docs/FUZZ.md).  libbpf-dev reads the kernel's BTF (nooks btf);
+# dwarves (pahole) adds BTF to the module test_btf.sh builds.
 set -eu
 
 # $NOOKS_DEPS overrides the list (used by the tests to exercise the paths).

@@ -19,8 +19,9 @@ out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-# Stock modules the workloads need; dependencies come from modules.dep.
-STOCK="e1000 pcnet32 8139cp virtio_pci virtio_net virtio_blk fat vfat nls_cp437 nls_iso8859-1 nls_ascii nls_utf8"
+# Stock modules the workloads need (the drivers of every PCI NIC QEMU
+# emulates); dependencies come from modules.dep.
+STOCK="e1000 pcnet32 8139cp e1000e 8139too ne2k-pci e100 tulip virtio_pci virtio_net virtio_blk fat vfat nls_cp437 nls_iso8859-1 nls_ascii nls_utf8"
 
 # Skip the build when no input changed since the last one.
 stamp=$( { cat "$env"; sha256sum "$0" "$top/harness/guest/init" "$@" \

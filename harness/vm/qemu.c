@@ -30,6 +30,10 @@ static const struct device_model models[] = {
 	{ "e1000",      "e1000",          1 },
 	{ "pcnet",      "pcnet",          1 },
 	{ "rtl8139",    "rtl8139",        1 },
+	{ "e1000e",     "e1000e",         1 },
+	{ "ne2k_pci",   "ne2k_pci",       1 },
+	{ "i82559er",   "i82559er",       1 },
+	{ "tulip",      "tulip",          1 },
 	{ "virtio-net", "virtio-net-pci", 1 },
 	{ "es1370",     "ES1370",         0 },
 };
@@ -46,7 +50,7 @@ static int cancelled;	/* vm_cancel_all() was called: no VM may run any more */
 
 const char *vm_device_names(void)
 {
-	return "e1000, pcnet, rtl8139, virtio-net, es1370";
+	return "e1000, pcnet, rtl8139, e1000e, ne2k_pci, i82559er, tulip, virtio-net, es1370";
 }
 
 static const struct device_model *find_model(const char *name)

@@ -252,6 +252,8 @@ enum { NOOKS_OPS_NETDEV, NOOKS_OPS_ETHTOOL, NOOKS_OPS_PCI_ERR, NOOKS_OPS_PM,
 extern unsigned long nooks_fault_next_fn;
 void nooks_injected_fault(void);
 void *nooks_fault_next_take(const void *fn);	/* NULL: not this one */
+void nooks_entry_seen(const void *fn);		/* /sys/kernel/nooks/entries */
+const char *nooks_ctx_name(unsigned long ctx);	/* "hardirq", ... (nooks_domain.c) */
 
 /* wrappers: entry check; returns the calling domain or NULL */
 struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip);

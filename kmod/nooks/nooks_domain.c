@@ -103,7 +103,7 @@ struct nooks_domain *nooks_domain_by_ip(unsigned long ip)
 	return NULL;
 }
 
-static const char *ctx_name(unsigned long ctx)
+const char *nooks_ctx_name(unsigned long ctx)
 {
 	if (ctx & NMI_MASK)
 		return "nmi";
@@ -149,12 +149,12 @@ void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 	if (from)
 		pr_err("nooks: fault domain=%s kind=%s ip=%pS from=%pS ctx=%s state=%s\n",
 		       d->name, nooks_fault_names[kind], (void *)ip, (void *)from,
-		       ctx_name(nooks_ctx_bits()),
+		       nooks_ctx_name(nooks_ctx_bits()),
 		       nooks_state_name(READ_ONCE(d->state)));
 	else
 		pr_err("nooks: fault domain=%s kind=%s ip=%pS ctx=%s state=%s\n",
 		       d->name, nooks_fault_names[kind], (void *)ip,
-		       ctx_name(nooks_ctx_bits()),
+		       nooks_ctx_name(nooks_ctx_bits()),
 		       nooks_state_name(READ_ONCE(d->state)));
 	if (first && READ_ONCE(d->state) == NOOKS_FAILED) {
 		nooks_quiesce_all(d);

@@ -9,9 +9,14 @@
  * function of an isolated module, and the next XPC into it runs
  * nooks_injected_fault() (a NULL read inside the XPC) instead, so tests
  * can fault a driver deterministically in the context that function runs
- * in (e1000_clean: softirq, e1000_intr: hardirq, e1000_watchdog: work).  Must never: be unloaded while a domain is attached
+ * in (e1000_clean: softirq, e1000_intr: hardirq, e1000_watchdog: work).
+ * entries lists the extension functions entered by XPC since the last
+ * write to it (one line each: function, context of its last entry, count):
+ * what a workload exercised, so that tests fault each entry point of any
+ * driver without knowing its names.  Must never: be unloaded while a domain is attached
  * (isolated modules hold a reference through their imports).
  */
+#include <linux/hash.h>
 #include <linux/kobject.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -143,6 +148,65 @@ static ssize_t fault_next_store(struct kobject *k, struct kobj_attribute *a,
 }
 
 /*
+ * The entries table: open addressing on the function's address, filled
+ * lock-free from any context (XPC entry); a write clears it (an entry
+ * racing the clear may lose its count: a test hook, not an account).
+ */
+#define NOOKS_ENTRIES 256
+static struct nooks_entry {
+	unsigned long fn;
+	unsigned long ctx;	/* nooks_ctx_bits() of the last entry */
+	atomic_t count;
+} nooks_entries[NOOKS_ENTRIES];
+
+void nooks_entry_seen(const void *fn)
+{
+	unsigned long f = (unsigned long)fn, cur;
+	unsigned int i, h = hash_long(f, ilog2(NOOKS_ENTRIES));
+
+	for (i = 0; i < NOOKS_ENTRIES; i++) {
+		struct nooks_entry *e = &nooks_entries[(h + i) % NOOKS_ENTRIES];
+
+		cur = READ_ONCE(e->fn);
+		if (!cur)
+			cur = cmpxchg(&e->fn, 0, f) ?: f;
+		if (cur != f)
+			continue;
+		WRITE_ONCE(e->ctx, nooks_ctx_bits());
+		atomic_inc(&e->count);
+		return;
+	}
+}
+
+static ssize_t entries_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NOOKS_ENTRIES; i++) {
+		struct nooks_entry *e = &nooks_entries[i];
+		unsigned long fn = READ_ONCE(e->fn);
+
+		if (fn && n < PAGE_SIZE - KSYM_SYMBOL_LEN - 32)
+			n += sysfs_emit_at(buf, n, "%ps %s %d\n", (void *)fn,
+					   nooks_ctx_name(READ_ONCE(e->ctx)),
+					   atomic_read(&e->count));
+	}
+	return n;
+}
+
+static ssize_t entries_store(struct kobject *k, struct kobj_attribute *a,
+			     const char *buf, size_t len)
+{
+	int i;
+
+	for (i = 0; i < NOOKS_ENTRIES; i++) {
+		WRITE_ONCE(nooks_entries[i].fn, 0);
+		atomic_set(&nooks_entries[i].count, 0);
+	}
+	return len;
+}
+
+/*
  * /sys/kernel/nooks/fail: write a domain's name to declare it failed from
  * user space (an application or agent whose health check failed: the
  * extension misbehaves without faulting).  Recovery runs as for a detected
@@ -175,9 +239,10 @@ static struct kobj_attribute recoveries_attr = __ATTR_RO(recoveries);
 static struct kobj_attribute domains_attr = __ATTR_RO(domains);
 static struct kobj_attribute fault_next_attr = __ATTR_RW_MODE(fault_next, 0600);
 static struct kobj_attribute fail_attr = __ATTR_WO(fail);
+static struct kobj_attribute entries_attr = __ATTR_RW_MODE(entries, 0600);
 static struct attribute *nooks_attrs[] = {
 	&faults_attr.attr, &recoveries_attr.attr, &domains_attr.attr,
-	&fault_next_attr.attr, &fail_attr.attr, NULL,
+	&fault_next_attr.attr, &fail_attr.attr, &entries_attr.attr, NULL,
 };
 static const struct attribute_group nooks_group = { .attrs = nooks_attrs };
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_btf.sh - `nooks btf` (host only, no guest): prototypes and struct
 # layouts of a module built here and of vmlinux, the exports table of a
-# small Module.symvers and of the whole kernel, and bad input refused with
-# one error and nothing written.
+# small Module.symvers and of the whole kernel, bad input refused with one
+# error and nothing written; the NIM's wrapper generator (gen.py) on those
+# tables: default thunks, module thunks, BTF prototypes, .def errors.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/build/kernel.env"
 
@@ -202,6 +203,52 @@ expect_eq "exports: missing module directory named" "nooks: error: no module dir
 expect_eq "unknown command is a usage error (2)" 2 "$rc"
 expect_match "unknown command named" "unknown 'nooks btf' command 'frob'" "$(head -n 1 "$T_TMP/err")"
 
+# gen.py on the small table: the module's exports get module thunks, a
+# wrap line takes the module's prototype from its BTF, vmlinux functions
+# get the default thunk, data and variables none
+GEN="$TOP/kmod/nooks/wrappers/gen.py"
+printf 'wrap   btftest_call : check(mem, ops)\nwrap   kfree : free(mem, object)\n' >"$T_TMP/t.def"
+python3 "$GEN" --exports "$J" "$T_TMP/t.def" >"$T_TMP/gen.c" 2>"$T_TMP/err"; rc=$?
+expect_eq "gen.py on the small table exits 0" 0 "$rc"
+expect_match "wrap: the module's prototype from BTF" \
+	'^long int nooks_w_btftest_call\(struct btftest_ops \*ops, void \(\*done\)\(void \*\), unsigned int n\)$' "$(cat "$T_TMP/gen.c")"
+expect_match "wrap: the call passes BTF's argument names" '^	ret = btftest_call\(ops, done, n\);$' "$(cat "$T_TMP/gen.c")"
+expect_match "wrap: the effect uses BTF's name" 'nooks_owns\(d, &nooks_obj_mem, ops\)' "$(cat "$T_TMP/gen.c")"
+expect_match "wrap kfree: vmlinux's prototype" '^void nooks_w_kfree\(const void \*object\)$' "$(cat "$T_TMP/gen.c")"
+expect_match "a module's export: a thunk resolved in its module" \
+	'nooks_mp_btftest_sum = \{ .sym = "btftest_sum", .mod = "btftest" \}' "$(cat "$T_TMP/gen.c")"
+expect_match "a vmlinux function: the default thunk" '"\\tjmp __kmalloc\\n"' "$(cat "$T_TMP/gen.c")"
+expect_eq "data and variables get no wrapper" 0 \
+	"$(grep -cE 'nooks_w_(btftest_counter|btftest_default_ops|btftest_pcpu|jiffies|cpu_number)\b' "$T_TMP/gen.c")"
+expect_eq "thunks: every function not declared, nothing else" \
+	"__kmalloc _printk btftest_sum" \
+	"$(sed -n 's/^    "\.globl nooks_w_\(.*\)\\n"$/\1/p' "$T_TMP/gen.c" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "module thunks in the release table" "&nooks_mp_btftest_sum," \
+	"$(sed -n '/nooks_modpass_table/,/};/p' "$T_TMP/gen.c" | grep -o '&nooks_mp_[a-z_]*,')"
+
+# gen.py: a .def line it cannot honour is one error naming file:line
+gen_err() {	# NAME DEF-LINE REGEX
+	printf '%s\n' "$2" >"$T_TMP/bad.def"
+	python3 "$GEN" --exports "$J" "$T_TMP/bad.def" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+	expect_eq "gen.py $1: exits 1" 1 "$rc"
+	expect_match "gen.py $1: says why" "^gen.py: error: $T_TMP/bad.def:1: $3" "$(cat "$T_TMP/err")"
+}
+gen_err "pass line" "pass kfree" "unknown kind 'pass'"
+gen_err "variadic wrap" "wrap _printk" "'_printk' is variadic"
+gen_err "unexported symbol" "wrap no_such_fn" "'no_such_fn' is not exported"
+gen_err "wrap of data" "wrap jiffies" "'jiffies' has no prototype"
+gen_err "lib of data" "lib jiffies" "'jiffies' is not a function"
+gen_err "effects on custom" "custom kfree : track(mem, ret)" "only wrap takes effects"
+gen_err "bad effect" "wrap kfree : frob(mem, object)" "bad effect 'frob\(mem, object\)'"
+printf 'custom kfree\nwrap kfree\n' >"$T_TMP/bad.def"
+python3 "$GEN" --exports "$J" "$T_TMP/bad.def" >/dev/null 2>"$T_TMP/err"
+expect_match "gen.py: a symbol declared twice" ":2: 'kfree' already declared at .*bad.def:1" "$(cat "$T_TMP/err")"
+python3 "$GEN" "$T_TMP/t.def" >/dev/null 2>"$T_TMP/err"; rc=$?
+expect_eq "gen.py without --exports exits 1" 1 "$rc"
+echo '{"exp": []}' >"$T_TMP/bad.json"
+python3 "$GEN" --exports "$T_TMP/bad.json" "$T_TMP/t.def" >/dev/null 2>"$T_TMP/err"
+expect_match "gen.py: a table that is not nooks btf's" "bad.json: not an export table" "$(cat "$T_TMP/err")"
+
 # the whole kernel: every export of Module.symvers, module BTF from KROOT
 FULL=$T_TMP/full.json
 out=$("$NOOKS" btf exports --vmlinux "$VM" --symvers "$KHDR/Module.symvers" \
@@ -225,4 +272,25 @@ expect_eq "full: a namespaced export carries its namespace" "CXL" \
 	"$(jq -r '[.exports[] | select(.ns == "CXL")][0].ns' "$FULL")"
 expect_eq "full: every func record is complete" 0 \
 	"$(jq '[.exports[] | select(.kind == "func") | select((.ret | type) != "string" or (.params | length) != (.names | length) or (.variadic | type) != "boolean" or (.callbacks | type) != "number")] | length' "$FULL")"
+# gen.py on the whole kernel with the NIM's own .def files: one wrapper
+# per exported function (less glue and names too long for __versions)
+python3 "$GEN" --exports "$FULL" --swifi "$TOP/injector/rtfault_syms.h" \
+	"$TOP"/kmod/nooks/wrappers/*.def >"$T_TMP/full.c" 2>"$T_TMP/err"; rc=$?
+expect_eq "gen.py on the kernel exits 0" 0 "$rc"
+# want: exported functions less glue and too-long names, less the custom
+# (hand-written) and data ones; got: what gen.py defined
+jq -r '.exports[] | select(.kind == "func" or .kind == "code") | .sym' "$FULL" |
+	grep -vE '^(__fentry__|__x86_return_thunk|__x86_indirect_thunk_.*|__x86_indirect_call_thunk_.*|__SCT__.*)$' |
+	awk 'length($0) < 48' | sort >"$T_TMP/funcs"
+grep -hE '^(custom|data) ' "$TOP"/kmod/nooks/wrappers/*.def | awk '{ print $2 }' | sort >"$T_TMP/decl"
+comm -23 "$T_TMP/funcs" "$T_TMP/decl" >"$T_TMP/want"
+sed -n 's/^    "\.globl nooks_w_\(.*\)\\n"$/\1/p; s/^.*[ *]nooks_w_\([A-Za-z0-9_]*\)(.*$/\1/p' "$T_TMP/full.c" |
+	grep -v '^swifi_w_' | sort -u >"$T_TMP/got"
+expect_eq "over 20000 wrappers generated" 1 "$([ "$(wc -l <"$T_TMP/got")" -gt 20000 ] && echo 1)"
+expect_eq "a wrapper for every exported function but custom ones" "" "$(comm -23 "$T_TMP/want" "$T_TMP/got" | head)"
+expect_eq "no wrapper of anything else" "" "$(comm -13 "$T_TMP/want" "$T_TMP/got" | head)"
+expect_match "mii.ko's helpers: module thunks" 'nooks_mp_mii_link_ok = \{ .sym = "mii_link_ok", .mod = "mii" \}' "$(cat "$T_TMP/full.c")"
+expect_match "namespaced exports imported" '^MODULE_IMPORT_NS\(CXL\);$' "$(cat "$T_TMP/full.c")"
+expect_eq "no hand-written prototype left in the .def files" "" \
+	"$(grep -hE '^(wrap|lib|custom|data) +[^ :]*\(' "$TOP"/kmod/nooks/wrappers/*.def)"
 finish

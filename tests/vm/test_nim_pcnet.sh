@@ -21,7 +21,9 @@ expect_eq "isolated pcnet32 still depends on mii" "mii" "$(modinfo -F depends "$
 TARGETS="pcnet32_poll:softirq pcnet32_interrupt:hardirq pcnet32_start_xmit:process pcnet32_watchdog:softirq pcnet32_get_stats:process"
 cat >"$T_TMP/run.sh" <<EOS
 wl() { wait_peer; wl-netdev --nic pcnet --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
+echo reset > /sys/kernel/nooks/entries
 clean_runs $RUNS
+sed 's/^/E /' /sys/kernel/nooks/entries
 k=0
 for t in $(for t in $TARGETS; do printf '%s ' "${t%%:*}"; done); do
 	echo \$t > /sys/kernel/nooks/fault_next
@@ -39,6 +41,10 @@ nim_nic_vm "$T_TMP/r1" 300 "$T_TMP/pcnet32.ko" pcnet "$T_TMP/run.sh"
 expect_eq "guest ok" 0 "$rc"
 expect_eq "wl-netdev passed every clean run" "CLEAN $RUNS" "$(out_lines CLEAN)"
 expect_eq "no fault detected in clean runs" "FAULTS 0" "$(out_lines FAULTS | head -n 1)"
+# /sys/kernel/nooks/entries: what the workload entered by XPC, and where
+expect_match "entries: the IRQ handler, in hardirq" "^E pcnet32_interrupt \[pcnet32\] hardirq [1-9]" "$(out_lines 'E ')"
+expect_match "entries: NAPI poll, in softirq" "^E pcnet32_poll \[pcnet32\] softirq [1-9]" "$(out_lines 'E ')"
+expect_match "entries: transmit" "^E pcnet32_start_xmit \[pcnet32\] [a-z]+ [1-9]" "$(out_lines 'E ')"
 n=$(echo $TARGETS | wc -w)
 expect_eq "every fault recovered" "RECOVERIES $n" "$(out_lines RECOVERIES)"
 for t in $TARGETS; do

@@ -292,6 +292,8 @@ def read_defs(files, exports):
                     die(where, "'%s' already declared at %s" % (sym, decl[sym][2]))
                 if kind != 'custom' and sym not in exports:
                     die(where, "'%s' is not exported by the kernel" % sym)
+                if kind == 'lib' and exports[sym]['kind'] not in ('func', 'code'):
+                    die(where, "'%s' is not a function" % sym)
                 if not fits(sym):
                     die(where, "'nooks_w_%s' does not fit __versions" % sym)
                 decl[sym] = (kind, rest, where)
