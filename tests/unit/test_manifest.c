@@ -145,7 +145,7 @@ static void test_errors(void **state)
 		     "field 'modules[0]': needs exactly one of 'path' and 'name'");
 	expect_error("{\"workload\": \"none\", \"modules\": [{\"file\": \"a.ko\"}]}",
 		     "field 'modules[0].file': unknown field");
-	expect_error("{\"workload\": \"none\", \"devices\": [\"tulip\"]}", "unknown device 'tulip'");
+	expect_error("{\"workload\": \"none\", \"devices\": [\"sungem\"]}", "unknown device 'sungem'");
 	expect_error("{\"workload\": \"none\", \"deadlines\": {\"boot_s\": 0}}",
 		     "field 'deadlines.boot_s': out of range");
 	expect_error("{\"workload\": \"none\", \"deadlines\": {\"boot_s\": \"10\"}}",
