@@ -7,9 +7,9 @@
  * ...: wrappers/gen.py, from the kernel's export table) gets a thunk that
  * jumps to SYM in MODULE.  nooks.ko must not
  * depend on those modules (it is loaded before any extension, and most
- * extensions never use them), so the target is resolved with
- * __symbol_get() at the first call and a reference on MODULE is held until
- * nooks.ko unloads.  The isolated module keeps MODULE in its modinfo
+ * extensions never use them), so the target is looked up in MODULE's
+ * export table at the first call (module_export()) and a reference on
+ * MODULE is held until nooks.ko unloads.  The isolated module keeps MODULE in its modinfo
  * `depends`, so modprobe / the guest init loads MODULE first.  Calls from
  * MODULE back into the extension (mii_if_info.mdio_read) run under the
  * caller's XPC frame: a fault there is the domain's.
@@ -33,6 +33,61 @@ static long nooks_modpass_missing(void)
 	return -ENOENT;
 }
 
+/* @name in the export table @syms[0..n) of a module, or NULL */
+static void *export_in(const struct kernel_symbol *syms, unsigned int n,
+		       const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct kernel_symbol *k = &syms[i];
+#ifdef CONFIG_HAVE_ARCH_PREL32_RELOCATIONS
+		const char *s = offset_to_ptr(&k->name_offset);
+
+		if (!strcmp(s, name))
+			return offset_to_ptr(&k->value_offset);
+#else
+		if (!strcmp(k->name, name))
+			return (void *)k->value;
+#endif
+	}
+	return NULL;
+}
+
+/*
+ * SYM exported by the loaded module MOD, with a reference on MOD taken;
+ * or NULL.  Not __symbol_get(): since 6.1.53 it refuses symbols not
+ * exported GPL-only (mii.ko's are EXPORT_SYMBOL), and it would find SYM
+ * in whichever module exports it rather than in MOD.  The module list is
+ * walked as the kernel walks it, under RCU-sched (preemption off, any
+ * context); its head is the one node outside module memory.
+ */
+static void *module_export(const char *modname, const char *sym)
+{
+	struct list_head *pos;
+	struct module *mod;
+	void *fn = NULL;
+
+	preempt_disable();
+	for (pos = READ_ONCE(THIS_MODULE->list.next); pos != &THIS_MODULE->list;
+	     pos = READ_ONCE(pos->next)) {
+		if ((unsigned long)pos < MODULES_VADDR ||
+		    (unsigned long)pos >= MODULES_END)
+			continue;	/* the list head, in vmlinux */
+		mod = container_of(pos, struct module, list);
+		if (mod->state == MODULE_STATE_UNFORMED || strcmp(mod->name, modname))
+			continue;
+		fn = export_in(mod->syms, mod->num_syms, sym);
+		if (!fn)
+			fn = export_in(mod->gpl_syms, mod->num_gpl_syms, sym);
+		if (fn && !try_module_get(mod))
+			fn = NULL;	/* going away */
+		break;
+	}
+	preempt_enable();
+	return fn;
+}
+
 /* The target of @mp, resolved (a reference on its module taken) at the first call; or NULL. */
 static void *modpass_resolve(struct nooks_modpass *mp)
 {
@@ -40,7 +95,7 @@ static void *modpass_resolve(struct nooks_modpass *mp)
 
 	if (likely(fn))
 		return fn;
-	fn = __symbol_get(mp->sym);	/* preempt-disabled lookup, no sleep */
+	fn = module_export(mp->mod, mp->sym);	/* no sleep */
 	if (fn && cmpxchg(&mp->fn, NULL, fn) != NULL) {
 		symbol_put_addr(fn);	/* another CPU won */
 		fn = READ_ONCE(mp->fn);

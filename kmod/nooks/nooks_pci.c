@@ -14,7 +14,7 @@
  * Recovery order: quiesce (at the fault) disables the IRQ lines; stop
  * turns bus mastering and INTx off for every enabled device and resets it
  * if it has a reset method, so no DMA or interrupt races the releases;
- * then objects are released newest first (IRQs, DMA, netdevs, mappings,
+ * then objects are released newest first (IRQs, MSI vectors, DMA, netdevs, mappings,
  * regions, the device, the driver).  Bus mastering off only pauses a
  * device that was not reset: it keeps its ring addresses and resumes DMA
  * into them when the re-run probe turns bus mastering on again, so the
@@ -98,31 +98,49 @@ static const struct nooks_obj_type nooks_obj_regions = {
 	.release = regions_release,
 };
 
-static int track_regions(struct nooks_domain *d, struct pci_dev *pdev, long bars)
+/* @ret: the kernel's answer to a request of @bars (-1: all) for @pdev;
+ * on success the regions become the domain's, or are given back. */
+static int track_regions(struct nooks_domain *d, struct pci_dev *pdev,
+			 long bars, int ret)
 {
-	struct nooks_obj *o = nooks_track(d, &nooks_obj_regions, pdev, NULL,
-					  GFP_KERNEL);
+	struct nooks_obj *o;
 
-	if (!o)
-		return -ENOMEM;
-	o->aux[0] = bars;
-	return 0;
-}
-
-int nooks_w_pci_request_selected_regions(struct pci_dev *pdev, int bars,
-					 const char *name)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	int ret = pci_request_selected_regions(pdev, bars, name);
-
-	if (d && !ret && track_regions(d, pdev, bars)) {
-		pci_release_selected_regions(pdev, bars);
-		ret = -ENOMEM;
+	if (!d || ret)
+		return ret;
+	o = nooks_track(d, &nooks_obj_regions, pdev, NULL, GFP_KERNEL);
+	if (o) {
+		o->aux[0] = bars;
+		return 0;
 	}
-	nooks_wrap_leave(d);
-	return ret;
+	if (bars == -1)
+		pci_release_regions(pdev);
+	else
+		pci_release_selected_regions(pdev, bars);
+	return -ENOMEM;
 }
-EXPORT_SYMBOL_GPL(nooks_w_pci_request_selected_regions);
+
+#define NOOKS_W_REQUEST_REGIONS(fn, bars, params, args)			\
+int nooks_w_##fn params							\
+{									\
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);		\
+	int ret = track_regions(d, pdev, bars, fn args);		\
+									\
+	nooks_wrap_leave(d);						\
+	return ret;							\
+}									\
+EXPORT_SYMBOL_GPL(nooks_w_##fn)
+
+/* exclusive or not, a region is given back by pci_release_*regions() */
+NOOKS_W_REQUEST_REGIONS(pci_request_selected_regions, bars,
+			(struct pci_dev *pdev, int bars, const char *name),
+			(pdev, bars, name));
+NOOKS_W_REQUEST_REGIONS(pci_request_selected_regions_exclusive, bars,
+			(struct pci_dev *pdev, int bars, const char *name),
+			(pdev, bars, name));
+NOOKS_W_REQUEST_REGIONS(pci_request_regions, -1,
+			(struct pci_dev *pdev, const char *name), (pdev, name));
+NOOKS_W_REQUEST_REGIONS(pci_request_regions_exclusive, -1,
+			(struct pci_dev *pdev, const char *name), (pdev, name));
 
 void nooks_w_pci_release_selected_regions(struct pci_dev *pdev, int bars)
 {
@@ -134,20 +152,6 @@ void nooks_w_pci_release_selected_regions(struct pci_dev *pdev, int bars)
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w_pci_release_selected_regions);
-
-int nooks_w_pci_request_regions(struct pci_dev *pdev, const char *name)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	int ret = pci_request_regions(pdev, name);
-
-	if (d && !ret && track_regions(d, pdev, -1)) {
-		pci_release_regions(pdev);
-		ret = -ENOMEM;
-	}
-	nooks_wrap_leave(d);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(nooks_w_pci_request_regions);
 
 void nooks_w_pci_release_regions(struct pci_dev *pdev)
 {
@@ -312,51 +316,122 @@ void nooks_w_dma_unmap_page_attrs(struct device *dev, dma_addr_t addr,
 }
 EXPORT_SYMBOL_GPL(nooks_w_dma_unmap_page_attrs);
 
-/* ---- interrupt lines: key dev_id, fn = handler, data = thread_fn,
- * aux[0] = irq, aux[1] = disabled by quiesce -------------------------- */
+/* ---- MSI / MSI-X vectors: key pdev ------------------------------------ */
+
+static void pci_msi_release(struct nooks_obj *o)
+{
+	pci_free_irq_vectors(o->ptr);	/* MSI-X or MSI, whichever is on */
+}
+
+const struct nooks_obj_type nooks_obj_pci_msi = {
+	.name = "pci_msi",
+	.release = pci_msi_release,
+};
+
+/* ---- interrupt lines: key = a struct nooks_irq_line per (irq, dev_id) ---
+ *
+ * One dev_id may own several lines (MSI-X: e1000e asks for rx, tx and
+ * "other" vectors, all with its net_device), so a line is found by both.
+ * The list is read by the hardirq shadows; a line leaves it only after
+ * free_irq() returned, so no shadow still runs for it. */
+
+struct nooks_irq_line {
+	struct list_head node;		/* in nooks_irq_lines */
+	struct nooks_domain *d;
+	unsigned int irq;
+	void *dev_id;
+	void *handler;			/* extension code behind the shadows, */
+	void *thread_fn;		/* or NULL */
+	bool disabled;			/* by quiesce */
+};
+
+static LIST_HEAD(nooks_irq_lines);
+static DEFINE_SPINLOCK(nooks_irq_lock);
+
+static struct nooks_irq_line *irq_line_find(unsigned int irq, void *dev_id)
+{
+	struct nooks_irq_line *l;
+
+	list_for_each_entry(l, &nooks_irq_lines, node)
+		if (l->irq == irq && l->dev_id == dev_id)
+			return l;
+	return NULL;
+}
+
+static void irq_line_unlink(struct nooks_irq_line *l)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&nooks_irq_lock, flags);
+	list_del(&l->node);
+	spin_unlock_irqrestore(&nooks_irq_lock, flags);
+	kfree(l);
+}
 
 static void irq_quiesce(struct nooks_obj *o)
 {
-	if (!o->aux[1]) {
-		o->aux[1] = 1;
-		disable_irq_nosync(o->aux[0]);
+	struct nooks_irq_line *l = o->ptr;
+
+	if (!l->disabled) {
+		l->disabled = true;
+		disable_irq_nosync(l->irq);
 	}
 }
 
 static void irq_release(struct nooks_obj *o)
 {
+	struct nooks_irq_line *l = o->ptr;
+
 	/* the device's INTx is off (stop): balance quiesce, then free */
-	if (o->aux[1])
-		enable_irq(o->aux[0]);
-	free_irq(o->aux[0], o->ptr);
+	if (l->disabled)
+		enable_irq(l->irq);
+	free_irq(l->irq, l->dev_id);
+	irq_line_unlink(l);
+}
+
+/* clean unload: the extension freed its lines itself; drop what is left */
+static void irq_forget(struct nooks_obj *o)
+{
+	irq_line_unlink(o->ptr);
 }
 
 static const struct nooks_obj_type nooks_obj_irq = {
 	.name = "irq",
 	.quiesce = irq_quiesce,
 	.release = irq_release,
+	.forget = irq_forget,
 };
+
+/* XPC into the line's handler (@thread: its thread_fn) */
+static irqreturn_t irq_line_xpc(int irq, void *dev_id, bool thread)
+{
+	struct nooks_irq_line *l;
+	struct nooks_domain *d = NULL;
+	void *fn = NULL;
+	unsigned long flags;
+	long ret;
+
+	spin_lock_irqsave(&nooks_irq_lock, flags);
+	l = irq_line_find(irq, dev_id);
+	if (l) {
+		d = l->d;
+		fn = thread ? l->thread_fn : l->handler;
+	}
+	spin_unlock_irqrestore(&nooks_irq_lock, flags);
+	if (!fn)
+		return IRQ_NONE;
+	ret = nooks_xpc(d, fn, irq, (unsigned long)dev_id, 0, 0);
+	return ret < 0 ? IRQ_NONE : (irqreturn_t)ret;
+}
 
 static irqreturn_t nooks_irq_shadow(int irq, void *dev_id)
 {
-	struct nooks_obj *o = nooks_find(&nooks_obj_irq, dev_id);
-	long ret;
-
-	if (!o || !o->fn)
-		return IRQ_NONE;
-	ret = nooks_xpc(o->dom, o->fn, irq, (unsigned long)dev_id, 0, 0);
-	return ret < 0 ? IRQ_NONE : (irqreturn_t)ret;
+	return irq_line_xpc(irq, dev_id, false);
 }
 
 static irqreturn_t nooks_irq_thread_shadow(int irq, void *dev_id)
 {
-	struct nooks_obj *o = nooks_find(&nooks_obj_irq, dev_id);
-	long ret;
-
-	if (!o || !o->data)
-		return IRQ_NONE;
-	ret = nooks_xpc(o->dom, o->data, irq, (unsigned long)dev_id, 0, 0);
-	return ret < 0 ? IRQ_NONE : (irqreturn_t)ret;
+	return irq_line_xpc(irq, dev_id, true);
 }
 
 int nooks_w_request_threaded_irq(unsigned int irq, irq_handler_t handler,
@@ -364,32 +439,40 @@ int nooks_w_request_threaded_irq(unsigned int irq, irq_handler_t handler,
 				 const char *name, void *dev)
 {
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	struct nooks_obj *o;
-	int ret;
+	struct nooks_irq_line *l;
+	unsigned long lflags;
+	int ret = -ENOMEM;
 
-	if (!d) {
-		ret = request_threaded_irq(irq, handler, thread_fn, flags, name, dev);
-		return ret;
-	}
-	/* tracked first: a shared line may call the handler at once */
-	o = nooks_track(d, &nooks_obj_irq, dev, NULL, GFP_KERNEL);
-	if (!o) {
-		nooks_wrap_leave(d);
-		return -ENOMEM;
-	}
-	o->aux[0] = irq;
-	o->aux[1] = 0;
+	if (!d)
+		return request_threaded_irq(irq, handler, thread_fn, flags, name, dev);
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		goto out;
+	l->d = d;
+	l->irq = irq;
+	l->dev_id = dev;
 	if (handler && nooks_domain_by_ip((unsigned long)handler) == d) {
-		o->fn = handler;
+		l->handler = handler;
 		handler = nooks_irq_shadow;
 	}
 	if (thread_fn && nooks_domain_by_ip((unsigned long)thread_fn) == d) {
-		o->data = thread_fn;
+		l->thread_fn = thread_fn;
 		thread_fn = nooks_irq_thread_shadow;
 	}
+	/* listed and tracked first: a shared line may call the handler at once */
+	if (!nooks_track(d, &nooks_obj_irq, l, NULL, GFP_KERNEL)) {
+		kfree(l);
+		goto out;
+	}
+	spin_lock_irqsave(&nooks_irq_lock, lflags);
+	list_add(&l->node, &nooks_irq_lines);
+	spin_unlock_irqrestore(&nooks_irq_lock, lflags);
 	ret = request_threaded_irq(irq, handler, thread_fn, flags, name, dev);
-	if (ret)
-		nooks_untrack(d, &nooks_obj_irq, dev);
+	if (ret) {
+		nooks_untrack(d, &nooks_obj_irq, l);
+		irq_line_unlink(l);
+	}
+out:
 	nooks_wrap_leave(d);
 	return ret;
 }
@@ -398,15 +481,24 @@ EXPORT_SYMBOL_GPL(nooks_w_request_threaded_irq);
 const void *nooks_w_free_irq(unsigned int irq, void *dev_id)
 {
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	struct nooks_irq_line *l = NULL;
+	unsigned long flags;
 	const void *ret;
 
-	if (d && !nooks_owns(d, &nooks_obj_irq, dev_id)) {
-		nooks_wrap_violation(d, "free_irq: line not owned", dev_id, _RET_IP_);
-		return NULL;
+	if (d) {
+		spin_lock_irqsave(&nooks_irq_lock, flags);
+		l = irq_line_find(irq, dev_id);
+		if (l && l->d != d)
+			l = NULL;
+		spin_unlock_irqrestore(&nooks_irq_lock, flags);
+		if (!l) {
+			nooks_wrap_violation(d, "free_irq: line not owned", dev_id, _RET_IP_);
+			return NULL;
+		}
 	}
 	ret = free_irq(irq, dev_id);
-	if (d)
-		nooks_untrack(d, &nooks_obj_irq, dev_id);
+	if (l && nooks_untrack(d, &nooks_obj_irq, l))
+		irq_line_unlink(l);
 	nooks_wrap_leave(d);
 	return ret;
 }

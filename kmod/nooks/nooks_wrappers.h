@@ -66,6 +66,7 @@ void nooks_modpass_release(void);
  * nooks_net.c) */
 extern const struct nooks_obj_type nooks_obj_vmem;
 extern const struct nooks_obj_type nooks_obj_pci_enabled;
+extern const struct nooks_obj_type nooks_obj_pci_msi;
 extern const struct nooks_obj_type nooks_obj_iomem;
 extern const struct nooks_obj_type nooks_obj_pci_iomap;
 extern const struct nooks_obj_type nooks_obj_skb;

@@ -27,8 +27,8 @@ for nic in $NICS; do
 wl() { wait_peer; wl-netdev --nic $drv --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
 echo reset > /sys/kernel/nooks/entries
 clean_runs $RUNS
-# "function context count", most entered first
-sort -k3 -nr /sys/kernel/nooks/entries >/tmp/entries
+# "function context count" (%ps's " [module]" dropped), most entered first
+sed 's/ \[[^]]*\]//' /sys/kernel/nooks/entries | sort -k3 -nr >/tmp/entries
 sed 's/^/E /' /tmp/entries
 if [ "${NICS_FULL:-0}" = 1 ]; then
 	targets=\$(awk '{ print \$1 }' /tmp/entries)
@@ -45,7 +45,9 @@ for t in \$targets; do
 	fi
 	k=\$((k + 1))
 	wait_recoveries \$k
-	echo "T \$t rec=\$(cat /sys/kernel/nooks/recoveries) wl=\$(wl) \$(dmesg | grep 'nooks: fault' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //')"
+	w=\$(wl)
+	echo "T \$t rec=\$(cat /sys/kernel/nooks/recoveries) wl=\$w \$(dmesg | grep 'nooks: fault' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //')"
+	[ "\$w" = 0 ] || echo "W \$t \$(tail -n 1 /tmp/wl.out)"
 done
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 rmmod $dom && echo "RMMOD ok"
@@ -65,7 +67,7 @@ EOS
 		"$(out_lines 'T ' | grep -v 'not entered' | grep -Ev "^T [^ ]+ rec=[0-9]+ wl=0 nooks: fault domain=$dom kind=page_fault ip=nooks_injected_fault")"
 	expect_eq "$drv: as many recoveries as faults" "RECOVERIES $tried" "$(out_lines RECOVERIES)"
 	expect_match "$drv: clean unload after recoveries" "RMMOD ok" "$out"
-	printf '%s\n' "$out" | grep '^E \|^T \|^CLEAN' | sed "s/^/# $drv: /"
+	printf '%s\n' "$out" | grep '^E \|^T \|^W \|^CLEAN' | sed "s/^/# $drv: /"
 	console_clean "$drv: no oops or warning on the console" "$T_TMP/$drv/console.log"
 done
 no_qemu_left "no qemu left"

@@ -30,6 +30,7 @@ each; this docstring is the full format):
   custom SYM                          hand-written in nooks_*.c
   data   SYM                          an import that stays bound to the
                                       kernel (documentation only)
+  include <HEADER.h>                  a header the wrap lines need
 With --swifi (injector/rtfault_syms.h, the functions kmod/swifi wraps for
 runtime faults), every SYM swifi wraps gets a twin for a module whose SYM
 import swifi's injector rebound to swifi_w_SYM: nooks_w_swifi_w_SYM does
@@ -43,6 +44,10 @@ pointer (and COND holds, e.g. `ret == 0`);
 free(TYPE, EXPR) the domain must own EXPR (else: wrapper check fault, the
 call is skipped), untracked after the call; check(TYPE, EXPR) the domain
 must own EXPR; untrack(TYPE, EXPR[, COND]) after the call (lenient: no check);
+undo(FN, EXPR[, COND]) after the call: EXPR is a registration that a
+recovery undoes by calling FN(EXPR) (a vmlinux function taking one
+pointer, e.g. cpu_latency_qos_remove_request); FN's own wrapper forgets
+it (generated, or added to FN's wrap line);
 forget(EXPR, SIZE) before the call, drop the embedded objects (timers,
 work, NAPI) that live in the memory being freed; grant(EXPR, SIZE)
 stage 2 (write access for the domain), recorded only.  EXPR may use the
@@ -160,14 +165,18 @@ def split_top(text):
 def parse_effects(where, text):
     effects = []
     for e in filter(None, (x.strip() for x in text.split(';'))):
-        m = re.match(r'^(track|free|check|untrack|forget|grant)\((.*)\)$', e)
+        m = re.match(r'^(track|free|check|untrack|forget|grant|undo)\((.*)\)$', e)
         if not m:
             die(where, "bad effect '%s'" % e)
         kind, args = m.group(1), split_top(m.group(2))
         if len(args) == 2:
             args.append('1')
-        if len(args) != 3 or (kind not in ('track', 'untrack') and args[2] != '1'):
-            die(where, "effect '%s' needs two arguments (track/untrack: 2 or 3)" % e)
+        if len(args) != 3 or (kind not in ('track', 'untrack', 'undo') and args[2] != '1'):
+            die(where, "effect '%s' needs two arguments (track/untrack/undo: 2 or 3)" % e)
+        if kind == 'undo':
+            if not re.match(r'^\w+$', args[0]):
+                die(where, "undo: '%s' is not a function name" % args[0])
+            kind, args[0] = 'track', 'undo_' + args[0]
         effects.append((kind, args[0], args[1], args[2]))
     return effects
 
@@ -268,8 +277,9 @@ def swifi_twins(rt_path, decl, exports):
     return body, slots
 
 
-def read_defs(files, exports):
-    """The .def lines: {sym: (kind, rest, where)}."""
+def read_defs(files, exports, includes):
+    """The .def lines: {sym: (kind, rest, where)}; `include` lines are
+    appended to includes."""
     decl = {}
     for path in files:
         with open(path) as f:
@@ -279,11 +289,16 @@ def read_defs(files, exports):
                 if not line:
                     continue
                 kind, _, rest = line.partition(' ')
+                if kind == 'include':
+                    if not re.match(r'^<[\w/.-]+\.h>$', rest.strip()):
+                        die(where, "include needs <HEADER.h>")
+                    includes.append(rest.strip())
+                    continue
                 sym, _, rest = rest.strip().partition(':')
                 sym, rest = sym.strip(), rest.strip()
                 if kind not in ('lib', 'wrap', 'custom', 'data'):
-                    die(where, "unknown kind '%s' (lib, wrap, custom, data; the "
-                        "default thunk needs no line)" % kind)
+                    die(where, "unknown kind '%s' (lib, wrap, custom, data, include; "
+                        "the default thunk needs no line)" % kind)
                 if not re.match(r'^\w+$', sym):
                     die(where, "bad symbol '%s'" % sym)
                 if rest and kind != 'wrap':
@@ -300,10 +315,43 @@ def read_defs(files, exports):
     return decl
 
 
+def undo_types(decl, exports):
+    """The object types of undo(FN, ...) effects; FN's wrapper untracks.
+
+    Adds to decl, for each FN: a wrap line of its own (or an extra effect
+    on FN's wrap line) that untracks FN's argument.  Returns the C code of
+    the types, which the wrappers that track them follow."""
+    fns = {}
+    for sym, (kind, rest, where) in sorted(decl.items()):
+        if kind == 'wrap':
+            for _, t, _, _ in parse_effects(where, rest):
+                if t.startswith('undo_'):
+                    fns.setdefault(t[5:], where)
+    code = []
+    for fn, where in sorted(fns.items()):
+        rec = exports.get(fn)
+        if not rec or rec['kind'] != 'func' or rec['module'] != 'vmlinux':
+            die(where, "undo: '%s' is not a function of vmlinux with a BTF prototype" % fn)
+        if len(rec['params']) != 1 or '*' not in rec['params'][0]:
+            die(where, "undo: '%s' must take exactly one pointer" % fn)
+        arg = rec['names'][0]
+        kind, rest, fwhere = decl.get(fn, ('wrap', '', where))
+        if kind != 'wrap':
+            die(fwhere, "undo: '%s' is declared '%s', its wrapper cannot forget" % (fn, kind))
+        effect = 'untrack(undo_%s, %s)' % (fn, arg)
+        decl[fn] = ('wrap', '; '.join(filter(None, (rest, effect))), fwhere)
+        code.append('\nstatic void nooks_undo_%s(struct nooks_obj *o)\n{\n\t%s(o->ptr);\n}\n'
+                    'static const struct nooks_obj_type nooks_obj_undo_%s = {\n'
+                    '\t.name = "%s",\n\t.release = nooks_undo_%s,\n};\n'
+                    % (fn, fn, fn, fn, fn))
+    return code
+
+
 def main(exports_path, files, rt_path=None):
     exports = load_exports(exports_path)
-    decl = read_defs(files, exports)
-    body, modpass, namespaces = [], [], set()
+    includes = []
+    decl = read_defs(files, exports, includes)
+    body, modpass, namespaces = undo_types(decl, exports), [], set()
     for sym, (kind, rest, where) in sorted(decl.items()):
         if kind == 'lib':
             body.append(gen_pass(sym, 'movq', 'nooks_lib_check'))
@@ -332,6 +380,7 @@ def main(exports_path, files, rt_path=None):
         body += twins
         modpass += slots
     sys.stdout.write(HEADER % ', '.join(p.split('/')[-1] for p in files))
+    sys.stdout.write(''.join('#include %s\n' % h for h in sorted(set(includes))))
     sys.stdout.write('/* %d exports get no wrapper: nooks_w_SYM would not fit __versions */\n'
                      % skipped)
     sys.stdout.write(''.join('MODULE_IMPORT_NS(%s);\n' % ns for ns in sorted(namespaces)))
