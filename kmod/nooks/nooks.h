@@ -144,6 +144,8 @@ extern unsigned long nooks_total_faults, nooks_total_recoveries;
 int nooks_domain_init(void);
 void nooks_domain_exit(void);
 struct nooks_domain *nooks_domain_by_ip(unsigned long ip);
+bool nooks_runs_in(struct nooks_domain *d, unsigned long fn);
+bool nooks_library_text(unsigned long addr);	/* nooks_modpass.c */
 void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 			unsigned long ip);
 const char *nooks_state_name(enum nooks_state s);

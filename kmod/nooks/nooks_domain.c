@@ -103,6 +103,29 @@ struct nooks_domain *nooks_domain_by_ip(unsigned long ip)
 	return NULL;
 }
 
+/**
+ * nooks_runs_in() - does the callback @fn that domain @d hands the kernel
+ * run in @d?
+ * @d: the domain registering the callback
+ * @fn: its code address
+ *
+ * Its own code does.  So does the code of a library module outside every
+ * domain: library code runs under its caller's XPC (as mii.ko's calls back
+ * into the driver do), so when a driver registers a library function as
+ * its own callback (ne2k-pci: 8390.ko's ei_interrupt as its IRQ handler,
+ * ei_start_xmit in its net_device_ops) the kernel enters it through an XPC
+ * into the driver's domain, and a fault in it is the driver's.  Kernel
+ * code (eth_validate_addr in an ops table) and nooks.ko never do.
+ *
+ * Context: any.
+ */
+bool nooks_runs_in(struct nooks_domain *d, unsigned long fn)
+{
+	struct nooks_domain *o = nooks_domain_by_ip(fn);
+
+	return o ? o == d : nooks_library_text(fn);
+}
+
 const char *nooks_ctx_name(unsigned long ctx)
 {
 	if (ctx & NMI_MASK)

@@ -141,8 +141,8 @@ static ssize_t fault_next_store(struct kobject *k, struct kobj_attribute *a,
 	else
 		return -EINVAL;
 	fn = nooks_lookup(name);
-	if (!fn || !nooks_domain_by_ip(fn))
-		return -ENOENT;		/* not a function of an isolated module */
+	if (!fn || !(nooks_domain_by_ip(fn) || nooks_library_text(fn)))
+		return -ENOENT;	/* not a function of an isolated or library module */
 	WRITE_ONCE(nooks_fault_next_fn, fn);
 	return len;
 }

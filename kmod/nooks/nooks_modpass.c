@@ -55,37 +55,72 @@ static void *export_in(const struct kernel_symbol *syms, unsigned int n,
 }
 
 /*
- * SYM exported by the loaded module MOD, with a reference on MOD taken;
- * or NULL.  Not __symbol_get(): since 6.1.53 it refuses symbols not
- * exported GPL-only (mii.ko's are EXPORT_SYMBOL), and it would find SYM
- * in whichever module exports it rather than in MOD.  The module list is
- * walked as the kernel walks it, under RCU-sched (preemption off, any
- * context); its head is the one node outside module memory.
+ * The loaded module named @name, or (@name NULL) whose core text holds
+ * @addr; NULL if none.  Call with preemption disabled: the module list is
+ * walked as the kernel walks it, under RCU-sched; its head is the one
+ * node outside module memory.
  */
-static void *module_export(const char *modname, const char *sym)
+static struct module *module_lookup(const char *name, unsigned long addr)
 {
 	struct list_head *pos;
 	struct module *mod;
-	void *fn = NULL;
 
-	preempt_disable();
 	for (pos = READ_ONCE(THIS_MODULE->list.next); pos != &THIS_MODULE->list;
 	     pos = READ_ONCE(pos->next)) {
 		if ((unsigned long)pos < MODULES_VADDR ||
 		    (unsigned long)pos >= MODULES_END)
 			continue;	/* the list head, in vmlinux */
 		mod = container_of(pos, struct module, list);
-		if (mod->state == MODULE_STATE_UNFORMED || strcmp(mod->name, modname))
+		if (mod->state == MODULE_STATE_UNFORMED)
 			continue;
+		if (name ? !strcmp(mod->name, name) :
+		    addr - (unsigned long)mod->core_layout.base < mod->core_layout.text_size)
+			return mod;
+	}
+	return NULL;
+}
+
+/*
+ * SYM exported by the loaded module MOD, with a reference on MOD taken;
+ * or NULL.  Not __symbol_get(): since 6.1.53 it refuses symbols not
+ * exported GPL-only (mii.ko's are EXPORT_SYMBOL), and it would find SYM
+ * in whichever module exports it rather than in MOD.
+ */
+static void *module_export(const char *modname, const char *sym)
+{
+	struct module *mod;
+	void *fn = NULL;
+
+	preempt_disable();
+	mod = module_lookup(modname, 0);
+	if (mod) {
 		fn = export_in(mod->syms, mod->num_syms, sym);
 		if (!fn)
 			fn = export_in(mod->gpl_syms, mod->num_gpl_syms, sym);
 		if (fn && !try_module_get(mod))
 			fn = NULL;	/* going away */
-		break;
 	}
 	preempt_enable();
 	return fn;
+}
+
+/**
+ * nooks_library_text() - is @addr code of a stock module outside every
+ * domain (a library such as mii.ko or 8390.ko)?
+ * @addr: a code address
+ *
+ * Context: any.
+ */
+bool nooks_library_text(unsigned long addr)
+{
+	struct module *mod;
+
+	if (nooks_domain_by_ip(addr))
+		return false;
+	preempt_disable();
+	mod = module_lookup(NULL, addr);
+	preempt_enable();
+	return mod && mod != THIS_MODULE;
 }
 
 /* The target of @mp, resolved (a reference on its module taken) at the first call; or NULL. */

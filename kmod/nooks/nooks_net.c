@@ -98,19 +98,25 @@ int nooks_w____pskb_trim(struct sk_buff *skb, unsigned int len)
 }
 EXPORT_SYMBOL_GPL(nooks_w____pskb_trim);
 
-/* ndo_start_xmit (called by the ops shadow): the skb becomes the domain's. */
+/*
+ * ndo_start_xmit (called by the ops shadow): the skb becomes the domain's.
+ * Not when @fn is library code (8390.ko's ei_start_xmit for ne2k-pci): the
+ * library frees the skb itself, by direct calls no wrapper sees, so a
+ * tracked skb would be freed twice at recovery; one lost in a fault leaks.
+ */
 long nooks_net_xmit(struct nooks_domain *d, const void *fn, unsigned long skb,
 		    unsigned long dev)
 {
+	bool own = nooks_domain_by_ip((unsigned long)fn) == d;
 	long ret;
 
 	if (!nooks_domain_runnable(d) ||
-	    !nooks_track(d, &nooks_obj_skb, (void *)skb, NULL, GFP_ATOMIC)) {
+	    (own && !nooks_track(d, &nooks_obj_skb, (void *)skb, NULL, GFP_ATOMIC))) {
 		dev_kfree_skb_any((struct sk_buff *)skb);	/* dropped */
 		return NETDEV_TX_OK;
 	}
 	ret = nooks_xpc(d, fn, skb, dev, 0, 0);
-	if ((int)ret == NETDEV_TX_BUSY)
+	if (own && (int)ret == NETDEV_TX_BUSY)
 		nooks_untrack(d, &nooks_obj_skb, (void *)skb);	/* kernel keeps it */
 	else if (ret < 0)
 		ret = NETDEV_TX_OK;	/* the domain failed: freed at recovery */
@@ -345,7 +351,7 @@ void nooks_w_netif_napi_add_weight(struct net_device *dev,
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
 	struct nooks_obj *o;
 
-	if (d && nooks_domain_by_ip((unsigned long)poll) == d) {
+	if (d && nooks_runs_in(d, (unsigned long)poll)) {
 		o = nooks_track(d, &nooks_obj_napi, napi, poll, GFP_KERNEL);
 		if (!o) {
 			nooks_wrap_violation(d, "netif_napi_add: no memory", napi,

@@ -190,7 +190,7 @@ const void *nooks_ops_shadow(struct nooks_domain *d, int fam, const void *orig,
 	s->fam = fam;
 	s->magic = OPS_MAGIC;
 	for (i = 0; i < n; i++) {
-		if (nooks_domain_by_ip(o[i]) == d) {
+		if (nooks_runs_in(d, o[i])) {
 			s->table[i] = (unsigned long)stub_tab[fam][i];
 			any = true;
 		} else {

@@ -451,11 +451,11 @@ int nooks_w_request_threaded_irq(unsigned int irq, irq_handler_t handler,
 	l->d = d;
 	l->irq = irq;
 	l->dev_id = dev;
-	if (handler && nooks_domain_by_ip((unsigned long)handler) == d) {
+	if (handler && nooks_runs_in(d, (unsigned long)handler)) {
 		l->handler = handler;
 		handler = nooks_irq_shadow;
 	}
-	if (thread_fn && nooks_domain_by_ip((unsigned long)thread_fn) == d) {
+	if (thread_fn && nooks_runs_in(d, (unsigned long)thread_fn)) {
 		l->thread_fn = thread_fn;
 		thread_fn = nooks_irq_thread_shadow;
 	}

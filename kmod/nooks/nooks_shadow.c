@@ -150,7 +150,7 @@ void nooks_w_init_timer_key(struct timer_list *timer,
 {
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
 
-	if (d && nooks_domain_by_ip((unsigned long)func) == d) {
+	if (d && nooks_runs_in(d, (unsigned long)func)) {
 		if (!nooks_track(d, &nooks_obj_timer, timer, func, GFP_ATOMIC))
 			nooks_wrap_violation(d, "init_timer_key: no memory", timer,
 					     _RET_IP_);
@@ -252,7 +252,7 @@ static bool shadow_work(struct nooks_domain *d, struct work_struct *w,
 	struct nooks_obj *o;
 
 	if (!d || w->func == nooks_work_shadow ||
-	    nooks_domain_by_ip((unsigned long)w->func) != d)
+	    !nooks_runs_in(d, (unsigned long)w->func))
 		return true;
 	o = nooks_track(d, &nooks_obj_work, w, w->func, GFP_ATOMIC);
 	if (!o) {
