@@ -225,6 +225,22 @@ expect_eq "thunks: every function not declared, nothing else" \
 	"$(sed -n 's/^    "\.globl nooks_w_\(.*\)\\n"$/\1/p' "$T_TMP/gen.c" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "module thunks in the release table" "&nooks_mp_btftest_sum," \
 	"$(sed -n '/nooks_modpass_table/,/};/p' "$T_TMP/gen.c" | grep -o '&nooks_mp_[a-z_]*,')"
+# undo(FN, EXPR): an object type whose release calls FN, tracked by the
+# wrap line, forgotten by FN's own wrapper (generated: FN had no line)
+printf 'include <linux/slab.h>\nwrap   __kmalloc : undo(kfree, ret, size > 8)\n' >"$T_TMP/u.def"
+python3 "$GEN" --exports "$J" "$T_TMP/u.def" >"$T_TMP/u.c" 2>"$T_TMP/err"; rc=$?
+expect_eq "gen.py undo: exits 0" 0 "$rc"
+expect_match "include: the header is included" '^#include <linux/slab.h>$' "$(cat "$T_TMP/u.c")"
+expect_match "undo: the release calls FN on the object" \
+	'^static void nooks_undo_kfree\(struct nooks_obj \*o\)$' "$(cat "$T_TMP/u.c")"
+expect_match "undo: FN(o->ptr)" '^	kfree\(o->ptr\);$' "$(cat "$T_TMP/u.c")"
+expect_match "undo: the wrap line tracks, with its condition" \
+	'nooks_track\(d, &nooks_obj_undo_kfree, \(void \*\)\(ret\), NULL, GFP_ATOMIC\);' \
+	"$(grep -A1 'IS_ERR_OR_NULL((const void \*)(ret)) && (size > 8)' "$T_TMP/u.c")"
+expect_match "undo: FN gets a C wrapper that forgets" \
+	'nooks_untrack\(d, &nooks_obj_undo_kfree, object\);' \
+	"$(sed -n '/^void nooks_w_kfree(const void \*object)$/,/^}/p' "$T_TMP/u.c")"
+expect_eq "undo: FN has no default thunk any more" 0 "$(grep -c '"\.globl nooks_w_kfree' "$T_TMP/u.c")"
 
 # gen.py: a .def line it cannot honour is one error naming file:line
 gen_err() {	# NAME DEF-LINE REGEX
@@ -240,6 +256,13 @@ gen_err "wrap of data" "wrap jiffies" "'jiffies' has no prototype"
 gen_err "lib of data" "lib jiffies" "'jiffies' is not a function"
 gen_err "effects on custom" "custom kfree : track(mem, ret)" "only wrap takes effects"
 gen_err "bad effect" "wrap kfree : frob(mem, object)" "bad effect 'frob\(mem, object\)'"
+gen_err "undo of data" "wrap __kmalloc : undo(jiffies, ret)" "undo: 'jiffies' is not a function of vmlinux"
+gen_err "undo of a module's function" "wrap __kmalloc : undo(btftest_sum, ret)" "undo: 'btftest_sum' is not a function of vmlinux"
+gen_err "undo of a variadic function" "wrap __kmalloc : undo(_printk, ret)" "undo: '_printk' must take exactly one pointer"
+gen_err "include without <>" "include linux/slab.h" "include needs <HEADER.h>"
+printf 'custom kfree\nwrap __kmalloc : undo(kfree, ret)\n' >"$T_TMP/bad.def"
+python3 "$GEN" --exports "$J" "$T_TMP/bad.def" >/dev/null 2>"$T_TMP/err"
+expect_match "gen.py: undo of a custom function" ":1: undo: 'kfree' is declared 'custom'" "$(cat "$T_TMP/err")"
 printf 'custom kfree\nwrap kfree\n' >"$T_TMP/bad.def"
 python3 "$GEN" --exports "$J" "$T_TMP/bad.def" >/dev/null 2>"$T_TMP/err"
 expect_match "gen.py: a symbol declared twice" ":2: 'kfree' already declared at .*bad.def:1" "$(cat "$T_TMP/err")"

@@ -332,7 +332,7 @@ def undo_types(decl, exports):
         rec = exports.get(fn)
         if not rec or rec['kind'] != 'func' or rec['module'] != 'vmlinux':
             die(where, "undo: '%s' is not a function of vmlinux with a BTF prototype" % fn)
-        if len(rec['params']) != 1 or '*' not in rec['params'][0]:
+        if len(rec['params']) != 1 or '*' not in rec['params'][0] or rec.get('variadic'):
             die(where, "undo: '%s' must take exactly one pointer" % fn)
         arg = rec['names'][0]
         kind, rest, fwhere = decl.get(fn, ('wrap', '', where))
