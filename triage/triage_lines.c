@@ -155,7 +155,7 @@ static size_t skip_clock(const char *s)
 	if (s[0] != '[' || !isupper((unsigned char)s[1]) || !islower((unsigned char)s[2]) ||
 	    !islower((unsigned char)s[3]) || s[4] != ' ')
 		return 0;
-	end = memchr(s, ']', 32);
+	end = memchr(s, ']', strnlen(s, 32));	/* s may end before 32 bytes */
 	if (!end || !memchr(s, ':', (size_t)(end - s)))
 		return 0;
 	return (size_t)(end + 1 - s) + (end[1] == ' ');
