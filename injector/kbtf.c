@@ -189,6 +189,70 @@ static bool is_fnptr(const struct btf *btf, __u32 id)
 	return t && btf_is_func_proto(t);
 }
 
+/* What a function-pointer type's function returns: "void", "ptr" or "int". */
+static const char *ret_kind(const struct btf *btf, __u32 fnptr)
+{
+	const struct btf_type *t = skip_mods(btf, fnptr), *r;
+
+	t = skip_mods(btf, t->type);		/* the func_proto */
+	if (!t->type)
+		return "void";
+	r = skip_mods(btf, t->type);
+	return r && btf_is_ptr(r) ? "ptr" : "int";
+}
+
+/* The function-pointer members of struct t into slots[0..cap); their count. */
+static size_t fn_slots(const struct btf *btf, const struct btf_type *t,
+		       struct kbtf_slot *slots, size_t cap)
+{
+	const struct btf_member *m = btf_members(t);
+	size_t i, ns = 0;
+
+	for (i = 0; i < btf_vlen(t); i++) {
+		if (!is_fnptr(btf, m[i].type))
+			continue;
+		if (slots && ns < cap) {
+			snprintf(slots[ns].name, sizeof(slots[ns].name), "%s",
+				 btf__name_by_offset(btf, m[i].name_off));
+			slots[ns].offset = btf_member_bit_offset(t, i) / 8;
+			snprintf(slots[ns].ret, sizeof(slots[ns].ret), "%s",
+				 ret_kind(btf, m[i].type));
+		}
+		ns++;
+	}
+	return ns;
+}
+
+/*
+ * Parameter type id as an ops parameter: a pointer to a named struct with
+ * function-pointer members.  false for anything else.
+ */
+static bool ops_param(const struct btf *btf, __u32 id, struct kbtf_ops_param *op)
+{
+	const struct btf_type *t = skip_mods(btf, id);
+	const char *name;
+	size_t n;
+
+	if (!t || !btf_is_ptr(t))
+		return false;
+	op->is_const = false;
+	for (t = btf__type_by_id(btf, t->type); t && (btf_is_typedef(t) || btf_is_mod(t));
+	     t = btf__type_by_id(btf, t->type))
+		op->is_const |= btf_is_const(t);
+	if (!t || !btf_is_struct(t))
+		return false;
+	name = btf__name_by_offset(btf, t->name_off);
+	n = fn_slots(btf, t, NULL, 0);
+	if (!name || !*name || !n)
+		return false;
+	op->name = xstrdup(name);
+	op->size = t->size;
+	op->nslots = n;
+	op->slots = xcalloc(n, sizeof(*op->slots));
+	fn_slots(btf, t, op->slots, n);
+	return true;
+}
+
 static void to_sink(void *ctx, const char *fmt, va_list ap)
 {
 	struct kbtf *k = ctx;
@@ -245,6 +309,7 @@ int kbtf_proto(struct kbtf *k, const char *sym, struct kbtf_proto *p)
 	}
 	p->params = xcalloc(n + 1, sizeof(*p->params));
 	p->names = xcalloc(n + 1, sizeof(*p->names));
+	p->ops = xcalloc(n + 1, sizeof(*p->ops));
 	for (i = 0; i < n; i++) {
 		const char *nm = btf__name_by_offset(btf, prm[i].name_off);
 
@@ -253,6 +318,8 @@ int kbtf_proto(struct kbtf *k, const char *sym, struct kbtf_proto *p)
 		if (!p->params[i])
 			break;
 		p->nfnptr += is_fnptr(btf, prm[i].type);
+		if (ops_param(btf, prm[i].type, &p->ops[p->nops]))
+			p->ops[p->nops++].arg = i;
 	}
 	p->nparams = i;
 	if (!p->ret || i < n) {
@@ -272,6 +339,11 @@ void kbtf_proto_free(struct kbtf_proto *p)
 	}
 	if (p->params && p->names && p->names[p->nparams])	/* a partial fill */
 		free(p->names[p->nparams]);
+	for (i = 0; p->ops && i < p->nops; i++) {
+		free(p->ops[i].name);
+		free(p->ops[i].slots);
+	}
+	free(p->ops);
 	free(p->params);
 	free(p->names);
 	free(p->ret);
@@ -284,24 +356,11 @@ int kbtf_struct(struct kbtf *k, const char *name, size_t *size,
 	const struct btf *btf = k->btf;
 	__s32 id = find(k, name, BTF_KIND_STRUCT);
 	const struct btf_type *t;
-	const struct btf_member *m;
-	size_t i, ns = 0;
 
 	if (!id)
 		return error("no struct '%s' in the kernel's BTF", name);
 	t = btf__type_by_id(btf, id);
 	*size = t->size;
-	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t); i++) {
-		if (!is_fnptr(btf, m[i].type))
-			continue;
-		if (slots && ns < cap) {
-			snprintf(slots[ns].name, sizeof(slots[ns].name), "%s",
-				 btf__name_by_offset(btf, m[i].name_off));
-			slots[ns].offset = btf_member_bit_offset(t, i) / 8;
-		}
-		ns++;
-	}
-	*nslots = ns;
+	*nslots = fn_slots(btf, t, slots, cap);
 	return 0;
 }

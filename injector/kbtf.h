@@ -18,6 +18,27 @@
 
 struct kbtf;	/* a loaded BTF, indexed by name (kbtf.c) */
 
+/* A member of a struct that holds a function pointer (an ops slot). */
+struct kbtf_slot {
+	char name[64];
+	size_t offset;		/* bytes */
+	char ret[8];		/* what the function returns: "void", "ptr" or "int" */
+};
+
+/*
+ * A parameter that points to a struct with function-pointer members: what
+ * an extension hands the kernel as an ops table (const) or as a struct it
+ * owns whose callbacks the kernel calls (net_device_ops, ptp_clock_info).
+ */
+struct kbtf_ops_param {
+	size_t arg;		/* parameter index */
+	bool is_const;		/* pointer to const struct */
+	char *name;		/* the struct's name */
+	size_t size;		/* sizeof the struct */
+	size_t nslots;
+	struct kbtf_slot *slots;
+};
+
 /* A function's prototype, as C text. */
 struct kbtf_proto {
 	char *ret;		/* "void *", "int", ... */
@@ -26,6 +47,8 @@ struct kbtf_proto {
 	char **names;		/* the parameter names ("arg3" where BTF has none) */
 	bool variadic;		/* a trailing "..." (not in params) */
 	size_t nfnptr;		/* parameters that are function pointers (callbacks) */
+	size_t nops;		/* parameters pointing to structs with callbacks */
+	struct kbtf_ops_param *ops;
 };
 
 /* What an exported symbol is, from BTF. */
@@ -48,12 +71,6 @@ enum kbtf_kind kbtf_kind_of(struct kbtf *k, const char *sym);
 /* sym's prototype into *p (kbtf_proto_free it); -1 + error if no FUNC. */
 int kbtf_proto(struct kbtf *k, const char *sym, struct kbtf_proto *p /* out */);
 void kbtf_proto_free(struct kbtf_proto *p);
-
-/* A member of a struct that holds a function pointer (an ops slot). */
-struct kbtf_slot {
-	char name[64];
-	size_t offset;		/* bytes */
-};
 
 /*
  * struct `name`: its size and its function-pointer members (slots may be

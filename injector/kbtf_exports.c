@@ -10,7 +10,13 @@
  * by module).  Output (JSON, sorted by symbol, written atomically):
  *   {"exports": [{"sym", "module" ("vmlinux" or the module's name),
  *                 "gpl", "ns" (its symbol namespace, if any), "kind", "ret", "params", "names", "variadic",
- *                 "callbacks" (func only), "why" (no BTF for its module)}]}
+ *                 "callbacks" (func only), "ops" (func only, if any: [{"arg",
+ *                 "struct", "const"}], the parameters pointing to a struct
+ *                 with function-pointer members), "why" (no BTF for its module)}],
+ *    "structs": {NAME: {"size", "slots": [{"name", "offset", "ret"}]}}}
+ * where structs holds every struct an "ops" entry names (the first found
+ * under a name), slots its function-pointer members (ret: "void", "ptr"
+ * or "int", what the function returns).
  * kind: "func" (BTF has its prototype), "code" (a function without one:
  * assembly, or dropped from BTF; kexport_code.h), "var" (a BTF variable),
  * "data" (anything else), "unknown" (the exporter's .ko cannot be read).
@@ -114,12 +120,47 @@ static int proto_quiet(struct kbtf *btf, const char *sym, struct kbtf_proto *p)
 	return ret;
 }
 
+/* The "ops" entries of p; the structs they name added to structs. */
+static struct json_object *ops_json(const struct kbtf_proto *p,
+				    struct json_object *structs)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i, j;
+
+	for (i = 0; i < p->nops; i++) {
+		const struct kbtf_ops_param *op = &p->ops[i];
+		struct json_object *o = json_object_new_object(), *st, *slots;
+
+		json_object_object_add(o, "arg", json_object_new_int((int)op->arg));
+		json_object_object_add(o, "struct", json_object_new_string(op->name));
+		json_object_object_add(o, "const", json_object_new_boolean(op->is_const));
+		json_object_array_add(a, o);
+		if (json_object_object_get_ex(structs, op->name, NULL))
+			continue;
+		st = json_object_new_object();
+		slots = json_object_new_array();
+		for (j = 0; j < op->nslots; j++) {
+			struct json_object *sl = json_object_new_object();
+
+			json_object_object_add(sl, "name", json_object_new_string(op->slots[j].name));
+			json_object_object_add(sl, "offset", json_object_new_int64((int64_t)op->slots[j].offset));
+			json_object_object_add(sl, "ret", json_object_new_string(op->slots[j].ret));
+			json_object_array_add(slots, sl);
+		}
+		json_object_object_add(st, "size", json_object_new_int64((int64_t)op->size));
+		json_object_object_add(st, "slots", slots);
+		json_object_object_add(structs, op->name, st);
+	}
+	return a;
+}
+
 /*
  * The record of one export; btf NULL: its module has no BTF (why); code:
- * its exporter's code symbols.
+ * its exporter's code symbols; structs: see ops_json().
  */
 static struct json_object *record(const struct export *e, struct kbtf *btf,
-				  const struct kexport_code *code, const char *why)
+				  const struct kexport_code *code, const char *why,
+				  struct json_object *structs)
 {
 	struct json_object *o = json_object_new_object();
 	const char *mod = strrchr(e->exporter, '/');
@@ -143,6 +184,8 @@ static struct json_object *record(const struct export *e, struct kbtf *btf,
 		json_object_object_add(o, "names", strings(p.names, p.nparams));
 		json_object_object_add(o, "variadic", json_object_new_boolean(p.variadic));
 		json_object_object_add(o, "callbacks", json_object_new_int((int)p.nfnptr));
+		if (p.nops)
+			json_object_object_add(o, "ops", ops_json(&p, structs));
 		kbtf_proto_free(&p);
 		return o;
 	}
@@ -160,7 +203,7 @@ int kbtf_exports(const char *vmlinux, const char *symvers, const char *moddir,
 	struct kbtf *base = kbtf_load_vmlinux(vmlinux), *btf = NULL;
 	struct kexport_code *vmcode = NULL, *code = NULL;
 	struct export *ex = NULL;
-	struct json_object *root, *arr;
+	struct json_object *root, *arr, *structs;
 	size_t n = 0, i;
 	const char *cur = NULL, *why = NULL;
 	char *errs = NULL;
@@ -178,6 +221,7 @@ int kbtf_exports(const char *vmlinux, const char *symvers, const char *moddir,
 		kbtf_free(base);
 		return -1;
 	}
+	structs = json_object_new_object();
 	for (i = 0; i < n; i++) {
 		struct export *e = &ex[i];
 
@@ -205,7 +249,7 @@ int kbtf_exports(const char *vmlinux, const char *symvers, const char *moddir,
 				free(ko);
 			}
 		}
-		e->json = record(e, btf, code, why);
+		e->json = record(e, btf, code, why, structs);
 		{
 			const char *kind = json_object_get_string(
 				json_object_object_get(e->json, "kind"));
@@ -236,6 +280,7 @@ int kbtf_exports(const char *vmlinux, const char *symvers, const char *moddir,
 	}
 	free(ex);
 	json_object_object_add(root, "exports", arr);
+	json_object_object_add(root, "structs", structs);
 	{
 		const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
 

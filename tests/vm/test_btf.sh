@@ -122,8 +122,11 @@ expect_eq "record btftest_sum" \
 	'{"sym":"btftest_sum","module":"btftest","gpl":false,"kind":"func","ret":"int","params":["const char *name","long unsigned int flags","void (*cb)(int)"],"names":["name","flags","cb"],"variadic":true,"callbacks":1}' \
 	"$(rec btftest_sum)"
 expect_eq "record btftest_call: gpl, one callback" \
-	'{"sym":"btftest_call","module":"btftest","gpl":true,"kind":"func","ret":"long int","params":["struct btftest_ops *ops","void (*done)(void *)","unsigned int n"],"names":["ops","done","n"],"variadic":false,"callbacks":1}' \
+	'{"sym":"btftest_call","module":"btftest","gpl":true,"kind":"func","ret":"long int","params":["struct btftest_ops *ops","void (*done)(void *)","unsigned int n"],"names":["ops","done","n"],"variadic":false,"callbacks":1,"ops":[{"arg":0,"struct":"btftest_ops","const":false}]}' \
 	"$(rec btftest_call)"
+expect_eq "structs: an ops parameter's struct, its callbacks and what they return" \
+	'{"size":32,"slots":[{"name":"open","offset":0,"ret":"int"},{"name":"close","offset":16,"ret":"void"},{"name":"ioctl","offset":24,"ret":"int"}]}' \
+	"$(jq -c '.structs.btftest_ops' "$J")"
 expect_eq "record kfree" \
 	'{"sym":"kfree","module":"vmlinux","gpl":false,"kind":"func","ret":"void","params":["const void *object"],"names":["object"],"variadic":false,"callbacks":0}' \
 	"$(rec kfree vmlinux)"
@@ -289,6 +292,15 @@ expect_eq "full: mii_link_ok from module mii" 'mii func ["struct mii_if_info *mi
 	"$(jq -r '.exports[] | select(.sym == "mii_link_ok") | "\(.module) \(.kind) \(.params | tojson)"' "$FULL")"
 expect_eq "full: request_threaded_irq has two callbacks" 2 \
 	"$(jq '.exports[] | select(.sym == "request_threaded_irq") | .callbacks' "$FULL")"
+expect_eq "full: __register_chrdev hands the kernel a const ops table" '[{"arg":4,"struct":"file_operations","const":true}]' \
+	"$(jq -c '.exports[] | select(.sym == "__register_chrdev") | .ops' "$FULL")"
+expect_eq "full: register_netdevice_notifier hands it a struct it owns" '[{"arg":0,"struct":"notifier_block","const":false}]' \
+	"$(jq -c '.exports[] | select(.sym == "register_netdevice_notifier") | .ops' "$FULL")"
+expect_eq "full: file_operations' slots as pahole counts them, read returns int, mmap too" \
+	"$(pahole -C file_operations "$VM" | grep -c '(\*') int int" \
+	"$(jq -r '.structs.file_operations | "\(.slots | length) \(.slots[] | select(.name == "read") | .ret) \(.slots[] | select(.name == "mmap") | .ret)"' "$FULL")"
+expect_eq "full: a struct with a pointer-returning slot" "ptr" \
+	"$(jq -r '.structs.net_device_ops.slots[] | select(.name == "ndo_get_stats") | .ret' "$FULL")"
 expect_eq "full: an assembly function is code, a variable of the kernel data" "code data" \
 	"$(jq -r '[.exports[] | select(.sym == "__x86_indirect_thunk_rax" or .sym == "jiffies") | .kind] | join(" ")' "$FULL")"
 expect_eq "full: a namespaced export carries its namespace" "CXL" \
