@@ -255,6 +255,7 @@ extern unsigned long nooks_fault_next_fn;
 void nooks_injected_fault(void);
 void *nooks_fault_next_take(const void *fn);	/* NULL: not this one */
 void nooks_entry_seen(const void *fn);		/* /sys/kernel/nooks/entries */
+extern bool nooks_entries_on;
 const char *nooks_ctx_name(unsigned long ctx);	/* "hardirq", ... (nooks_domain.c) */
 
 /* wrappers: entry check; returns the calling domain or NULL */

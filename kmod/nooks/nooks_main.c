@@ -11,7 +11,8 @@
  * can fault a driver deterministically in the context that function runs
  * in (e1000_clean: softirq, e1000_intr: hardirq, e1000_watchdog: work).
  * entries lists the extension functions entered by XPC since the last
- * write to it (one line each: function, context of its last entry, count):
+ * write to it ("off" stops recording, which is off until the first write;
+ * one line each: function, context of its last entry, count):
  * what a workload exercised, so that tests fault each entry point of any
  * driver without knowing its names.  Must never: be unloaded while a domain is attached
  * (isolated modules hold a reference through their imports).
@@ -159,6 +160,8 @@ static struct nooks_entry {
 	atomic_t count;
 } nooks_entries[NOOKS_ENTRIES];
 
+bool nooks_entries_on;	/* read by every XPC: off unless a test asks */
+
 void nooks_entry_seen(const void *fn)
 {
 	unsigned long f = (unsigned long)fn, cur;
@@ -199,10 +202,13 @@ static ssize_t entries_store(struct kobject *k, struct kobj_attribute *a,
 {
 	int i;
 
+	WRITE_ONCE(nooks_entries_on, false);
 	for (i = 0; i < NOOKS_ENTRIES; i++) {
 		WRITE_ONCE(nooks_entries[i].fn, 0);
 		atomic_set(&nooks_entries[i].count, 0);
 	}
+	if (!sysfs_streq(buf, "off"))
+		WRITE_ONCE(nooks_entries_on, true);
 	return len;
 }
 

@@ -186,7 +186,8 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 
 	if (!nooks_domain_runnable(d))
 		return -EIO;
-	nooks_entry_seen(fn);
+	if (unlikely(READ_ONCE(nooks_entries_on)))
+		nooks_entry_seen(fn);
 	if (unlikely(READ_ONCE(nooks_fault_next_fn) == (unsigned long)fn))
 		fn = nooks_fault_next_take(fn) ?: fn;
 	/* stage 2 (nooks_pd_*.c): private stack and page tables */
