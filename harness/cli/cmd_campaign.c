@@ -22,7 +22,7 @@
 static const char run_usage[] =
 "usage: nooks campaign run SPEC [--db FILE] [--jobs N] [--modes LIST] [--image DIR]\n"
 "                          [--runs DIR] [--keep-runs] [--max-trials N] [--no-summary]\n"
-"                          [--allow-kernel-change]\n"
+"                          [--allow-kernel-change] [--shard I/N]\n"
 "\n"
 "Run the campaign of SPEC (JSON, see docs/CAMPAIGNS.md): plan the trials from\n"
 "its seed and the candidate sites of each fault type in each extension's\n"
@@ -43,7 +43,10 @@ static const char run_usage[] =
 "  --max-trials N   stop after N more trials are stored\n"
 "  --no-summary     do not print the summary table at the end (nooks report does)\n"
 "  --allow-kernel-change  resume a campaign whose trials ran on another kernel\n"
-"                   (each trial records its own; reports name both)\n";
+"                   (each trial records its own; reports name both)\n"
+"  --shard I/N      run only shard I of N of the planned trials (every mode of\n"
+"                   descriptor d goes to shard d % N + 1) into FILE, which\n"
+"                   then holds that shard only; `nooks merge` joins the shards\n";
 
 static const char status_usage[] =
 "usage: nooks campaign status [--db FILE] [--campaign ID|NAME]\n"
@@ -71,11 +74,26 @@ static int print_table(const char *db, int64_t id)
 	return r;
 }
 
+/* OPT_CALL of --shard: "I/N", 1 <= I <= N <= SHARD_MAX, into int[2]. */
+#define SHARD_MAX 10000
+static int parse_shard(const char *arg, void *value)
+{
+	int *sh = value, n = 0;
+
+	if (sscanf(arg, "%d/%d%n", &sh[0], &sh[1], &n) != 2 || arg[n] || sh[0] < 1 ||
+	    sh[1] < sh[0] || sh[1] > SHARD_MAX) {
+		sh[0] = sh[1] = 0;
+		return error("invalid --shard '%s' (expected I/N with 1 <= I <= N <= %d)", arg,
+			     SHARD_MAX);
+	}
+	return 0;
+}
+
 static int campaign_run_cmd(int argc, char **argv)
 {
 	const char *db = "nooks.db", *modes = NULL, *image = NULL, *runs = NULL;
 	struct campaign_opts o = { 0 };
-	int jobs = 0, summary = 1, first;
+	int jobs = 0, summary = 1, first, shard[2] = { 0, 0 };
 	const struct opt_spec opts[] = {
 		OPT_STRING("db", &db),
 		OPT_INT("jobs", &jobs, 1, 256),
@@ -86,6 +104,7 @@ static int campaign_run_cmd(int argc, char **argv)
 		OPT_INT("max-trials", &o.max_trials, 1, 1000000),
 		OPT_SET("no-summary", &summary, 0),
 		OPT_FLAG("allow-kernel-change", &o.allow_kernel_change),
+		OPT_CALL("shard", parse_shard, shard),
 		OPT_END()
 	};
 	struct campaign_totals tot;
@@ -123,6 +142,8 @@ static int campaign_run_cmd(int argc, char **argv)
 	o.image.kernel_source = x.img.kernel_source;
 	o.image.kernel_locked = x.img.kernel_locked;
 	o.sites = &x.sites;
+	o.shard_index = shard[0];
+	o.shard_count = shard[1];
 	o.exec = exec_trial;
 	o.exec_ctx = &x;
 	o.cancel = exec_cancel;
