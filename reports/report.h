@@ -118,6 +118,9 @@ struct rep_campaign {
 
 /* Load campaign cid from the views; -1 with an error printed. */
 int report_load(struct store *st, int64_t cid, struct rep_campaign *c /* out */);
+/* Open db read-only, resolve campaign ("ID", "NAME" or NULL: the latest),
+ * load it and close db; -1 with one error line. */
+int report_load_db(const char *db, const char *campaign, struct rep_campaign *c /* out */);
 void report_release(struct rep_campaign *c);
 /* Index of mode name or class name, -1 if unknown. */
 int rep_mode_index(const char *m);
