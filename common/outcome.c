@@ -16,6 +16,28 @@ static const char *const names[OUTCOME__COUNT] = {
 	[OUTCOME_INFRA_ERROR] = "infra_error",
 };
 
+/*
+ * KCIDB test status (kcidb-io schema v5): PASS when the workload completed
+ * with the system intact (no effect, or the NIM recovered), FAIL when the
+ * fault left the system crashed, hung or the workload failed, ERROR when
+ * the harness failed and the tested code's status is unknown.
+ */
+static const char *const kcidb_status[OUTCOME__COUNT] = {
+	[OUTCOME_NO_EFFECT] = "PASS",
+	[OUTCOME_FUNCTIONAL] = "FAIL",
+	[OUTCOME_CRASH] = "FAIL",
+	[OUTCOME_HANG] = "FAIL",
+	[OUTCOME_RECOVERED] = "PASS",
+	[OUTCOME_RECOVERED_DEGRADED] = "FAIL",
+	[OUTCOME_DETECTED_UNRECOVERED] = "FAIL",
+	[OUTCOME_INFRA_ERROR] = "ERROR",
+};
+
+const char *outcome_kcidb_status(enum outcome o)
+{
+	return (unsigned)o < OUTCOME__COUNT ? kcidb_status[o] : "ERROR";
+}
+
 const char *outcome_name(enum outcome o)
 {
 	return (unsigned)o < OUTCOME__COUNT ? names[o] : "unknown";

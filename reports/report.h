@@ -191,6 +191,8 @@ void rep_table_activation_md(struct table *t, const struct rep_campaign *c);
 void rep_table_render(struct table *t, int html, FILE *f);
 int report_write_md(const struct rep_campaign *c, FILE *f);
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f);
+/* Campaign cid as KCIDB v5.3 JSON (report_kcidb.c): checkouts, builds, a test per trial. */
+int report_write_kcidb(struct store *st, int64_t cid, FILE *f);
 /* The summary table (also printed by campaign run and make demo). */
 void report_print_summary(const struct rep_campaign *c, FILE *f);
 

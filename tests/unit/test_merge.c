@@ -9,8 +9,8 @@
  * written (not even a new output file); a shard database resumed as
  * another shard is refused.
  *
- * The executor is the test's own: outcomes, crashes, mutations and infra
- * errors are functions of the descriptor's seed (no guest).
+ * The executor is the test's own (campaign_fixture.h): outcomes, crashes,
+ * mutations and infra errors are functions of the descriptor (no guest).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -23,79 +23,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "campaign.h"
+#include "campaign_fixture.h"
 #include "capture.h"
 #include "db_fixture.h"
 #include "fixture.h"
 #include "util.h"
-
-static const char spec_fmt[] =
-	"{ \"name\": \"%s\", \"seed\": %d, \"trials\": 7, \"retries\": 1,"
-	"  \"fault_types\": [\"nop\", \"ptr\"],"
-	"  \"extensions\": [ { \"name\": \"a\", \"module\": \"a\", \"workload\": \"w\" },"
-	"                    { \"name\": \"b\", \"module\": \"b\", \"workload\": \"w\" } ] }";
-
-/* Seed-determined trial: native crashes on seed % 3 == 0 (two titles), the
- * isolated mode recovers them; seed % 5 == 0 fails its first attempt. */
-static int merge_exec(void *ctx, const struct trial_request *rq, struct store_trial *r)
-{
-	struct store_mutation *mu;
-	char *log = xasprintf("%s/console.log", rq->workdir);
-	uint64_t seed = rq->fault->seed;
-
-	(void)ctx;
-	write_file_atomic(log, rq->key, strlen(rq->key));
-	r->console_path = log;
-	if (rq->attempt == 1 && seed % 5 == 0) {
-		r->error = xstrdup("qemu failed to start (merge test)");
-		return -1;
-	}
-	if (seed % 3 == 0 && rq->mode == MODE_NATIVE) {
-		r->outcome = xstrdup("crash");
-		r->crashed = 1;
-		r->crash_kind = xstrdup("oops");
-		r->crash_title = xasprintf("BUG: merge test %d", (int)(seed % 2));
-	} else {
-		r->outcome = xstrdup(seed % 3 == 0 ? "recovered" : "no_effect");
-	}
-	mu = xcalloc(1, sizeof(*mu));
-	mu->type = xstrdup("nop");
-	mu->section = xstrdup(".text");
-	mu->sym_offset = (int64_t)(seed % 4096);
-	mu->file_offset = -1;
-	mu->old_bytes = xasprintf("%02x", (unsigned)(seed & 0xff));
-	mu->new_bytes = xstrdup("90");
-	r->mutations = mu;
-	r->n_mutations = 1;
-	return 0;
-}
-
-struct run {
-	const char *name, *kver;
-	int seed, index, count, max;
-};
-
-static int run(const char *db, const struct run *a)
-{
-	struct campaign_spec sp;
-	struct campaign_totals t;
-	char *json = xasprintf(spec_fmt, a->name, a->seed);
-	char *runs = xasprintf("%s.runs", db);
-	struct campaign_opts o = {
-		.db_path = db, .runs_dir = runs, .jobs = 2, .interval_s = 3600,
-		.max_trials = a->max, .exec = merge_exec, .shard_index = a->index,
-		.shard_count = a->count,
-		.image = { a->kver, "v", "i", "lock", NULL },
-	};
-	int r;
-
-	assert_int_equal(spec_parse(json, "m.json", &sp), 0);
-	r = campaign_run(&sp, &o, &t);
-	spec_release(&sp);
-	free(runs);
-	free(json);
-	return r;
-}
 
 static char *path(const char *name)
 {
@@ -190,20 +122,20 @@ static char *shard_db(int i)
 static void test_shards_merge_to_the_whole(void **state)
 {
 	char *whole = path("whole.db"), *out = path("out.db"), *shards[3], *err, *a, *b;
-	struct run w = { "m", NULL, 11, 0, 0, 0 };
+	struct fixture_run w = { "m", NULL, 11, 0, 0, 0 };
 	struct merge_call c = { out, shards, 3, { { 0 }, 0, 0, 0, 0, 0 } };
 	int i;
 
 	(void)state;
 	w.kver = "6.1.0-57-amd64";
-	assert_int_equal(run(whole, &w), 0);
+	assert_int_equal(fixture_campaign(whole, &w), 0);
 	for (i = 0; i < 3; i++) {
-		struct run s = w;
+		struct fixture_run s = w;
 
 		shards[i] = shard_db(i + 1);
 		s.index = i + 1;
 		s.count = 3;
-		assert_int_equal(run(shards[i], &s), 0);
+		assert_int_equal(fixture_campaign(shards[i], &s), 0);
 		/* each shard: its descriptors d with d % 3 == i, every mode of them */
 		assert_int_equal(db_int(shards[i], "SELECT COUNT(*) FROM trials"),
 				 db_int(shards[i], "SELECT shard_planned FROM campaigns"));
@@ -221,8 +153,8 @@ static void test_shards_merge_to_the_whole(void **state)
 	a = dump(whole);
 	b = dump(out);
 	assert_string_equal(a, b);
-	assert_true(strstr(a, "BUG: merge test") != NULL);	/* signatures were exercised */
-	assert_true(strstr(a, "merge test)|") != NULL);		/* and infra attempts */
+	assert_true(strstr(a, "BUG: fixture crash") != NULL);	/* signatures were exercised */
+	assert_true(strstr(a, "fixture)|") != NULL);		/* and infra attempts */
 	/* again: nothing added, nothing changed */
 	assert_int_equal(merge(&c, &err), 0);
 	free(err);
@@ -242,22 +174,22 @@ static void test_shards_merge_to_the_whole(void **state)
 static void test_partial_shard_resumed(void **state)
 {
 	char *whole = path("whole.db"), *out = path("partial.db"), *shards[2], *err, *a, *b;
-	struct run s = { "m", "6.1.0-57-amd64", 11, 1, 2, 3 };
+	struct fixture_run s = { "m", "6.1.0-57-amd64", 11, 1, 2, 3 };
 	struct merge_call c = { out, shards, 2, { { 0 }, 0, 0, 0, 0, 0 } };
 
 	(void)state;
 	shards[0] = path("p1.db");
 	shards[1] = path("p2.db");
-	assert_int_equal(run(shards[0], &s), 0);	/* 3 trials of shard 1/2 */
+	assert_int_equal(fixture_campaign(shards[0], &s), 0);	/* 3 trials of shard 1/2 */
 	s.index = 2;
 	s.max = 0;
-	assert_int_equal(run(shards[1], &s), 0);
+	assert_int_equal(fixture_campaign(shards[1], &s), 0);
 	assert_int_equal(merge(&c, &err), 0);
 	free(err);
 	assert_int_equal(c.t.stored, 17);
 	assert_int_equal(db_int(out, "SELECT finished_at IS NULL FROM campaigns"), 1);
 	s.index = 1;
-	assert_int_equal(run(shards[0], &s), 0);	/* the rest of shard 1/2 */
+	assert_int_equal(fixture_campaign(shards[0], &s), 0);	/* the rest of shard 1/2 */
 	assert_int_equal(merge(&c, &err), 0);
 	free(err);
 	assert_int_equal(c.t.added, 11);
@@ -274,20 +206,20 @@ static void test_partial_shard_resumed(void **state)
 
 struct run_call {
 	const char *db;
-	const struct run *a;
+	const struct fixture_run *a;
 };
 
 static int call_run(void *arg)
 {
 	struct run_call *r = arg;
 
-	return run(r->db, r->a);
+	return fixture_campaign(r->db, r->a);
 }
 
 static void test_shard_resumed_as_another_refused(void **state)
 {
 	char *db = path("p2.db"), *err;
-	struct run s = { "m", "6.1.0-57-amd64", 11, 1, 2, 0 };
+	struct fixture_run s = { "m", "6.1.0-57-amd64", 11, 1, 2, 0 };
 	struct run_call rc = { db, &s };
 
 	(void)state;
@@ -327,14 +259,14 @@ static void test_other_campaign_or_kernel_refused(void **state)
 {
 	char *other = path("other.db"), *kern = path("kern.db"), *out = path("out.db");
 	char *fresh = path("fresh.db"), *s2 = shard_db(2), *shards[2];
-	struct run o = { "m", "6.1.0-57-amd64", 12, 1, 3, 0 };
+	struct fixture_run o = { "m", "6.1.0-57-amd64", 12, 1, 3, 0 };
 	struct merge_call c = { out, shards, 2, { { 0 }, 0, 0, 0, 0, 0 } };
 
 	(void)state;
-	assert_int_equal(run(other, &o), 0);		/* same name, other seed: other spec */
+	assert_int_equal(fixture_campaign(other, &o), 0);		/* same name, other seed: other spec */
 	o.seed = 11;
 	o.kver = "6.1.0-56-amd64";
-	assert_int_equal(run(kern, &o), 0);		/* same spec, other kernel */
+	assert_int_equal(fixture_campaign(kern, &o), 0);		/* same spec, other kernel */
 	shards[0] = s2;
 	shards[1] = other;
 	expect_refused(&c, "holds campaign 'm' (spec hash");
