@@ -181,18 +181,27 @@ static int col(sqlite3_stmt *row, const char *name)
 
 /* ---- the rows of one shard ------------------------------------------------- */
 
+/* The output's row found by find (prepared on the output), else row copied
+ * into table; mapped as kind either way. */
+static int find_or_copy(struct merge *m, sqlite3_stmt *find, const char *table,
+			sqlite3_stmt *row, const struct col_map *maps, const char *kind)
+{
+	int64_t id;
+	int r = find ? store_step_int(m->out, find, &id) : -1;
+
+	if (r == 1)
+		r = copy_row(m, table, row, maps, &id);
+	return r ? -1 : map_put(m, kind, COL_I(row, "id"), id);
+}
+
 static int merge_extension(struct merge *m, struct shard *sh, sqlite3_stmt *row)
 {
 	static const struct col_map maps[] = { { "campaign_id", "campaign" }, { NULL, NULL } };
-	sqlite3_stmt *s = store_stmt(m->out, "SELECT id FROM extensions WHERE campaign_id = ?1 AND "
-				     "name = ?2", "it", m->cid, COL_T(row, "name"));
-	int64_t id;
-	int r = s ? store_step_int(m->out, s, &id) : -1;
 
 	(void)sh;
-	if (r == 1)
-		r = copy_row(m, "extensions", row, maps, &id);
-	return r ? -1 : map_put(m, "extension", COL_I(row, "id"), id);
+	return find_or_copy(m, store_stmt(m->out, "SELECT id FROM extensions WHERE campaign_id = ?1 "
+					  "AND name = ?2", "it", m->cid, COL_T(row, "name")),
+			    "extensions", row, maps, "extension");
 }
 
 static int merge_site(struct merge *m, struct shard *sh, sqlite3_stmt *row)
@@ -263,15 +272,9 @@ static int merge_fault(struct merge *m, struct shard *sh, sqlite3_stmt *row)
 
 static int merge_profile(struct merge *m, struct shard *sh, sqlite3_stmt *row)
 {
-	sqlite3_stmt *s = store_stmt(m->out, "SELECT id FROM profiles WHERE key = ?1", "t",
-				     COL_T(row, "key"));
-	int64_t id;
-	int r = s ? store_step_int(m->out, s, &id) : -1;
-
 	(void)sh;
-	if (r == 1)
-		r = copy_row(m, "profiles", row, NULL, &id);
-	return r ? -1 : map_put(m, "profile", COL_I(row, "id"), id);
+	return find_or_copy(m, store_stmt(m->out, "SELECT id FROM profiles WHERE key = ?1", "t",
+					  COL_T(row, "key")), "profiles", row, NULL, "profile");
 }
 
 /* A signature row of the output (count 0 until a trial of it is merged). */

@@ -80,17 +80,6 @@ static char *dump(const char *db)
 	return mem_text(&m);
 }
 
-static int64_t db_int(const char *db, const char *sql)
-{
-	struct store *st;
-	int64_t v;
-
-	assert_int_equal(store_open(db, STORE_RO, &st), 0);
-	v = one_int(st, sql);
-	store_close(st);
-	return v;
-}
-
 struct merge_call {
 	const char *out;
 	char **shards;
