@@ -239,9 +239,12 @@ static struct json_object *trial_test(sqlite3_stmt *s)
 			col_text(s, T_TITLE) ? col_text(s, T_TITLE) : col_text(s, T_ERROR),
 			(int)strnlen(col_text(s, T_TITLE) ? col_text(s, T_TITLE) : col_text(s, T_ERROR),
 				     EXCERPT_MAX)));
-	if (sqlite3_column_type(s, T_WALL) != SQLITE_NULL)
-		json_object_object_add(t, "duration",
-				       json_object_new_double(sqlite3_column_int64(s, T_WALL) / 1000.0));
+	if (sqlite3_column_type(s, T_WALL) != SQLITE_NULL) {
+		char secs[32];
+
+		snprintf(secs, sizeof(secs), "%.3f", sqlite3_column_int64(s, T_WALL) / 1000.0);
+		json_object_object_add(t, "duration", json_object_new_double_s(atof(secs), secs));
+	}
 	put_str(env, "comment", "QEMU TCG guest, -cpu max, 512 MiB, 1 vCPU");
 	json_object_object_add(t, "environment", env);
 	json_object_object_add(t, "misc", trial_misc(s));

@@ -216,17 +216,19 @@ static int campaign_status(int argc, char **argv)
 		return r || print_table(db, id) ? 1 : 0;
 	}
 	s = store_prepare(st, "SELECT campaign_id, name, stored, planned, created_at, "
-			      "finished_at FROM v_progress ORDER BY campaign_id");
+			      "finished_at, ' (shard ' || shard_index || '/' || shard_count || ')' "
+			      "FROM v_progress ORDER BY campaign_id");
 	if (!s) {
 		store_close(st);
 		return 1;
 	}
 	printf("%4s  %-16s %9s  %-20s  %s\n", "id", "name", "stored", "created", "state");
 	while (sqlite3_step(s) == SQLITE_ROW)
-		printf("%4lld  %-16s %4d/%-4d  %-20s  %s\n", (long long)sqlite3_column_int64(s, 0),
+		printf("%4lld  %-16s %4d/%-4d  %-20s  %s%s\n", (long long)sqlite3_column_int64(s, 0),
 		       sqlite3_column_text(s, 1), sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
 		       sqlite3_column_text(s, 4), sqlite3_column_type(s, 5) == SQLITE_NULL
-		       ? "incomplete" : "finished");
+		       ? "incomplete" : "finished", sqlite3_column_type(s, 6) == SQLITE_NULL ? ""
+		       : (const char *)sqlite3_column_text(s, 6));
 	sqlite3_finalize(s);
 	store_close(st);
 	return 0;

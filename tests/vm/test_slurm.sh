@@ -102,8 +102,11 @@ expect_eq "slurmctld and slurmd up, the node idle" idle "$state" ||
 e1000_spec slurmtiny 2112 2 2 '["native", "nooks"]' '["nop", "branch"]' \
 	'{ "nic": "e1000", "bytes": 262144, "pings": 2, "deadline": 25 }' 40 >"$T_TMP/tiny.json"
 LOCAL="$T_TMP/local.db"
+t0=$(date +%s)
 "$NOOKS" campaign run "$T_TMP/tiny.json" --db "$LOCAL" --runs "$T_TMP/runs" --no-summary >"$T_TMP/local.log" 2>&1
 expect_eq "the local run completes" 0 "$?"
+echo "# local run: 4 trials, 2 jobs, $(( $(date +%s) - t0 )) s"
+t0=$(date +%s)
 
 SUB="$T_TMP/sub"
 out=$(TMPDIR="$T_TMP/tmp" "$NOOKS" campaign submit "$T_TMP/tiny.json" --slurm --shards 2 --jobs 1 \
@@ -133,12 +136,15 @@ for _ in $(seq 240); do
 	sleep 1
 done
 expect_eq "both array tasks completed" "1 COMPLETED 2 COMPLETED " "$done_states"
+echo "# Slurm: 2 shards of 2 trials, 1 job each, a requeue: $(( $(date +%s) - t0 )) s from sbatch to both COMPLETED"
 expect_match "task 1 ran again after the requeue" "Restarts=1 " "$(scontrol show job "${JOB}_1")"
 expect_match "task 1's rerun resumed its shard" "shard 1/2\): 2 planned, 1 already stored, 1 to run" \
 	"$(cat "$SUB/slurm-${JOB}_1.out")"
 out=$("$NOOKS" campaign status --db-dir "$SUB")
 expect_match "status: each shard's Slurm state and trials" "^ +1  COMPLETED +2/2 finished" "$out"
 expect_match "status: shard 2" "^ +2  COMPLETED +2/2 finished" "$out"
+expect_match "status of a shard database names its shard" "slurmtiny +2/2 .*finished \(shard 2/2\)" \
+	"$("$NOOKS" campaign status --db "$SUB/shard-2-of-2.db")"
 
 MERGED="$T_TMP/merged.db"
 out=$("$NOOKS" merge "$MERGED" "$SUB"/shard-*-of-2.db)
