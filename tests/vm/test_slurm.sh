@@ -55,6 +55,7 @@ expect_eq "munged started with a private key" 0 "$?"
 
 host=$(hostname -s)
 port=$((20000 + $$ % 20000))
+while ss -Htln | grep -Eq ":($port|$((port + 1))) "; do port=$((port + 2)); done
 cat >"$S/slurm.conf" <<EOF
 ClusterName=nookstest
 SlurmctldHost=$host(127.0.0.1)
