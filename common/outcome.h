@@ -1,7 +1,7 @@
 /*
  * outcome.h - the one table of trial outcome classes (docs/OUTCOMES.md):
  * their order, their names as stored (db/schema.sql's CHECK lists the same
- * names) and what each counts as.  classify.c decides a trial's class; the
+ * names), what each counts as and its KCIDB test status.  classify.c decides a trial's class; the
  * campaign runner, the store's readers and the reports only name and count
  * them through this table.
  *
@@ -31,6 +31,9 @@ enum outcome {
 
 /* "no_effect" ...; "unknown" out of range. */
 const char *outcome_name(enum outcome o);
+
+/* The class's KCIDB test status: "PASS", "FAIL" or "ERROR" (infra_error). */
+const char *outcome_kcidb_status(enum outcome o);
 
 /* The class named name; -1 if unknown (or NULL). */
 int outcome_parse(const char *name);

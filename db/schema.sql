@@ -527,3 +527,24 @@ CREATE VIEW v_kernels AS
 CREATE VIEW v_sites AS
 	SELECT e.campaign_id, e.name AS extension, s.fault_type, s.sites, s.rowid AS ord
 	FROM extension_sites s JOIN extensions e ON e.id = s.extension_id;
+
+-- @migration 7
+-- Shards (issue 21): `nooks campaign run --shard I/N` runs the trials of
+-- every descriptor whose plan index is I-1 modulo N into a database of its
+-- own; `nooks merge` joins shards.  A shard database records which shard it
+-- holds (shard_index 1..N, shard_count N) and how many trials that shard
+-- plans (shard_planned); planned stays the whole campaign's count, so every
+-- shard and the merge agree on it.  NULL: the whole campaign (every
+-- unsharded and every merged database).
+ALTER TABLE campaigns ADD COLUMN shard_index INTEGER;
+ALTER TABLE campaigns ADD COLUMN shard_count INTEGER;
+ALTER TABLE campaigns ADD COLUMN shard_planned INTEGER;
+
+-- Progress counts against what this database is meant to hold: the shard's
+-- trials in a shard database.
+DROP VIEW v_progress;
+CREATE VIEW v_progress AS
+	SELECT c.id AS campaign_id, c.name, coalesce(c.shard_planned, c.planned) AS planned,
+	       (SELECT COUNT(*) FROM trials t WHERE t.campaign_id = c.id) AS stored,
+	       c.created_at, c.finished_at, c.shard_index, c.shard_count
+	FROM campaigns c;

@@ -166,7 +166,11 @@ out:
  * exclusive flock(2) on the file, so that two processes opening one new
  * database at the same moment (two `nooks campaign run` started together)
  * migrate it once: the second waits, then finds it current.  flock locks
- * are apart from SQLite's own POSIX locks and go with the descriptor.
+ * are apart from SQLite's own POSIX locks and go with the descriptor; the
+ * descriptor stays open (unlocked) until store_close(), after SQLite's:
+ * close(2) of any descriptor of the file drops all POSIX locks the process
+ * holds on it, and a reader in another process then sees a stale database
+ * (tests/unit/test_store.c).
  */
 static int setup_lock(const char *path)
 {
@@ -191,6 +195,7 @@ static int open_common(const char *path, enum store_mode mode, int upto,
 	int v = 0, latest = store_schema_version(), lock = -1;
 
 	st->path = xstrdup(path);
+	st->setup_fd = -1;
 	*out = NULL;
 	if (mode == STORE_RO && !file_exists(path)) {
 		error("database '%s' does not exist", path);
@@ -235,12 +240,12 @@ static int open_common(const char *path, enum store_mode mode, int upto,
 			goto err;
 	}
 	if (lock >= 0)
-		close(lock);
+		flock(lock, LOCK_UN);
+	st->setup_fd = lock;
 	*out = st;
 	return 0;
 err:
-	if (lock >= 0)
-		close(lock);
+	st->setup_fd = lock;
 	store_close(st);
 	return -1;
 }
@@ -285,6 +290,8 @@ void store_close(struct store *st)
 	if (st->db)
 		store_rollback(st);
 	sqlite3_close(st->db);
+	if (st->setup_fd >= 0)	/* only now: see struct store */
+		close(st->setup_fd);
 	free(st->path);
 	free(st);
 }

@@ -127,6 +127,38 @@ int store_fault_insert(struct store *st, int64_t campaign_id, int64_t extension_
 /* Look up a fault id by extension name and index. */
 int store_fault_id(struct store *st, int64_t campaign_id, const char *extension,
 		   int idx, int64_t *id /* out */);
+/*
+ * The part of a campaign a database holds (migration 7): shard index of
+ * count (1-based) planning `planned` trials; count 0: the whole campaign.
+ */
+struct store_shard {
+	int index, count, planned;
+};
+/* Record that campaign cid is shard sh of its plan (inside a caller's transaction). */
+int store_campaign_shard_set(struct store *st, int64_t cid, const struct store_shard *sh);
+/* The shard campaign cid holds ({0, 0, 0}: the whole campaign). */
+int store_campaign_shard_get(struct store *st, int64_t cid, struct store_shard *sh /* out */);
+
+/* What store_merge() did. */
+struct store_merge_totals {
+	char name[128];			/* the campaign merged */
+	int64_t campaign_id;		/* its id in the output database */
+	int64_t added, present;		/* trials added, trials the output already held */
+	int64_t stored, planned;	/* trials of the campaign in the output, planned */
+};
+/*
+ * Merge the campaign each shard database holds (one per file, the same
+ * campaign, spec hash and image in all of them and in out if out already
+ * holds it) into the database out (created if missing): images, the
+ * campaign, extensions and their sites, fault descriptors, mutations,
+ * call profiles, crash signatures, trials with their logs, infra attempts;
+ * a trial whose key out already holds is skipped, so merging again adds
+ * nothing.  One transaction: on any error (one line) nothing is written and
+ * an out that did not exist is removed.  Shards are only read.
+ */
+int store_merge(const char *out, char *const *shards, int n,
+		struct store_merge_totals *t /* out */);
+
 /* Mark the campaign finished (all planned trials stored). */
 int store_campaign_finish(struct store *st, int64_t campaign_id);
 /* Resolve "ID" or "NAME" (latest of that name), or the latest campaign when

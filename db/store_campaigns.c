@@ -171,3 +171,35 @@ int store_campaign_resolve(struct store *st, const char *spec, int64_t *id)
 	}
 	return r;
 }
+
+int store_campaign_shard_set(struct store *st, int64_t cid, const struct store_shard *sh)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE campaigns SET shard_index = ?1, shard_count = ?2, "
+				     "shard_planned = ?3 WHERE id = ?4", "nnni",
+				     (int64_t)(sh->count ? sh->index : -1),
+				     (int64_t)(sh->count ? sh->count : -1),
+				     (int64_t)(sh->count ? sh->planned : -1), cid);
+
+	if (!s)
+		return -1;
+	return store_step_done(st, s, "cannot record the campaign's shard");
+}
+
+int store_campaign_shard_get(struct store *st, int64_t cid, struct store_shard *sh)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT shard_index, shard_count, shard_planned FROM "
+				     "campaigns WHERE id = ?1 AND shard_count IS NOT NULL", "i", cid);
+	int r;
+
+	memset(sh, 0, sizeof(*sh));
+	if (!s)
+		return -1;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		sh->index = sqlite3_column_int(s, 0);
+		sh->count = sqlite3_column_int(s, 1);
+		sh->planned = sqlite3_column_int(s, 2);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : store_db_error(st, "cannot read the shard");
+}

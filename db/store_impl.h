@@ -17,6 +17,10 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int setup_fd;	/* the flock(2) descriptor of a read-write open, unlocked after
+			 * setup but kept open until sqlite3_close(): closing any
+			 * descriptor of the file drops the process's POSIX locks,
+			 * SQLite's included (readers then miss committed WAL frames) */
 };
 
 /* One-line error naming the database and SQLite's message; returns -1. */

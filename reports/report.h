@@ -118,6 +118,9 @@ struct rep_campaign {
 
 /* Load campaign cid from the views; -1 with an error printed. */
 int report_load(struct store *st, int64_t cid, struct rep_campaign *c /* out */);
+/* Open db read-only, resolve campaign ("ID", "NAME" or NULL: the latest),
+ * load it and close db; -1 with one error line. */
+int report_load_db(const char *db, const char *campaign, struct rep_campaign *c /* out */);
 void report_release(struct rep_campaign *c);
 /* Index of mode name or class name, -1 if unknown. */
 int rep_mode_index(const char *m);
@@ -188,6 +191,8 @@ void rep_table_activation_md(struct table *t, const struct rep_campaign *c);
 void rep_table_render(struct table *t, int html, FILE *f);
 int report_write_md(const struct rep_campaign *c, FILE *f);
 int report_write_junit(struct store *st, const struct rep_campaign *c, FILE *f);
+/* Campaign cid as KCIDB v5.3 JSON (report_kcidb.c): checkouts, builds, a test per trial. */
+int report_write_kcidb(struct store *st, int64_t cid, FILE *f);
 /* The summary table (also printed by campaign run and make demo). */
 void report_print_summary(const struct rep_campaign *c, FILE *f);
 

@@ -500,6 +500,20 @@ int report_load(struct store *st, int64_t cid, struct rep_campaign *c)
 	return 0;
 }
 
+int report_load_db(const char *db, const char *campaign, struct rep_campaign *c)
+{
+	struct store *st;
+	int64_t id;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (store_open(db, STORE_RO, &st))
+		return -1;
+	r = store_campaign_resolve(st, campaign, &id) || report_load(st, id, c) ? -1 : 0;
+	store_close(st);
+	return r;
+}
+
 void report_release(struct rep_campaign *c)
 {
 	int i;

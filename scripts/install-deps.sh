@@ -10,6 +10,10 @@
 # libclang-rt-14-dev (libFuzzer, sanitizer runtimes) build the fuzz targets
 # (make fuzz, docs/FUZZ.md).  libbpf-dev reads the kernel's BTF (nooks btf);
 # dwarves (pahole) adds BTF to the module test_btf.sh builds.
+# python3-jsonschema validates `nooks export --kcidb` against the KCIDB
+# schema; slurmctld, slurmd, slurm-client and munge run the single-node
+# Slurm cluster tests/vm/test_slurm.sh starts and stops itself (the
+# packages' own services are not used).
 set -eu
 
 # $NOOKS_DEPS overrides the list (used by the tests to exercise the paths).
@@ -17,7 +21,8 @@ PKGS=${NOOKS_DEPS:-"build-essential pkg-config git make gcc
 qemu-system-x86 busybox-static kmod cpio xz-utils zstd dosfstools mtools
 libsqlite3-dev sqlite3 libjson-c-dev libcmocka-dev libelf-dev libzydis-dev
 libzstd-dev zlib1g-dev libarchive-dev binutils elfutils iproute2 file
-chromium python3 jq clang-14 libclang-rt-14-dev libbpf-dev dwarves"}
+chromium python3 jq clang-14 libclang-rt-14-dev libbpf-dev dwarves
+python3-jsonschema slurmctld slurmd slurm-client munge"}
 
 missing=""
 for p in $PKGS; do

@@ -27,7 +27,7 @@
 
 static int create_campaign(struct store *st, const struct campaign_spec *sp,
 			   const struct plan *p, const struct plan_sites *ps, int64_t image,
-			   int64_t *cid)
+			   const struct store_shard *sh, int64_t *cid)
 {
 	int64_t ext_ids[SPEC_MAX_EXT], fid;
 	int i, t;
@@ -56,6 +56,8 @@ static int create_campaign(struct store *st, const struct campaign_spec *sp,
 				       f->seed, &fid))
 			goto err;
 	}
+	if (sh->count && store_campaign_shard_set(st, *cid, sh))
+		goto err;
 	return store_commit(st);
 err:
 	store_rollback(st);
@@ -113,6 +115,31 @@ static int check_kernel(struct store *st, const struct campaign_spec *sp, int64_
 			(long long)cid, other, kv);
 	free(other);
 	return r;
+}
+
+static void shard_text(const struct store_shard *sh, char *buf, size_t len)
+{
+	if (sh->count)
+		snprintf(buf, len, "shard %d/%d", sh->index, sh->count);
+	else
+		snprintf(buf, len, "the whole campaign");
+}
+
+/* A resumed campaign must be the same part of the plan it was created as. */
+static int check_shard(struct store *st, const struct campaign_spec *sp, int64_t cid,
+		       const struct store_shard *want)
+{
+	struct store_shard have;
+	char a[64], b[64];
+
+	if (store_campaign_shard_get(st, cid, &have))
+		return -1;
+	if (have.index == want->index && have.count == want->count)
+		return 0;
+	shard_text(&have, a, sizeof(a));
+	shard_text(want, b, sizeof(b));
+	return error("database '%s' holds %s of campaign '%s', not %s", store_path(st), a,
+		     sp->name, b);
 }
 
 /*
@@ -352,6 +379,8 @@ static int plan_todo(struct store *st, struct runner *rn, struct campaign_totals
 	for (i = 0; i < rn->plan->n_trials; i++) {
 		const char *k = rn->plan->trials[i].key;
 
+		if (!plan_in_shard(rn->plan, i, rn->o->shard_index, rn->o->shard_count))
+			continue;
 		if (!bsearch(&k, c.keys, (size_t)c.n, sizeof(char *), cmp_str))
 			rn->todo[rn->n_todo++] = i;
 	}
@@ -435,7 +464,9 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 	struct plan_sites then;
 	const struct plan_sites *ps = o->sites;
 	struct runner rn = { .spec = sp, .o = o, .plan = &plan };
+	struct store_shard shard = { o->shard_index, o->shard_count, 0 };
 	uint64_t start = now_ms();
+	char what[64];
 	int i, n, r, ret = -1;
 
 	memset(t, 0, sizeof(*t));
@@ -445,7 +476,8 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 	if (store_open(o->db_path, STORE_RW, &st))
 		goto out;
 	r = store_campaign_find(st, sp->name, sp->hash, &rn.cid);
-	if (r < 0 || (r == 0 && check_kernel(st, sp, rn.cid, o)))
+	if (r < 0 || (r == 0 && (check_kernel(st, sp, rn.cid, o) ||
+				 check_shard(st, sp, rn.cid, &shard))))
 		goto out;
 	if (r == 0) {	/* resumed: the plan it was created with */
 		int k = stored_sites(st, sp, rn.cid, &then);
@@ -457,16 +489,20 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 		ps = k == 0 ? &then : NULL;
 	}
 	plan_build(sp, ps, &plan);
+	shard.planned = plan_shard_size(&plan, shard.index, shard.count);
 	if (record_image(st, &o->image, &rn.image_id) ||
-	    (r == 1 && create_campaign(st, sp, &plan, ps, rn.image_id, &rn.cid)))
+	    (r == 1 && create_campaign(st, sp, &plan, ps, rn.image_id, &shard, &rn.cid)))
 		goto out;
 	t->campaign_id = rn.cid;
-	t->planned = plan.n_trials;
+	t->planned = shard.planned;
 	if (plan_todo(st, &rn, t) || count_stored_outcomes(st, rn.cid, t))
 		goto out;
-	fprintf(stderr, "nooks: campaign '%s' #%lld: %d planned, %d already stored, %d to run on %d job%s\n",
-		sp->name, (long long)rn.cid, plan.n_trials, t->stored_before, rn.n_todo,
-		o->jobs, o->jobs == 1 ? "" : "s");
+	what[0] = '\0';
+	if (shard.count)
+		snprintf(what, sizeof(what), " (shard %d/%d)", shard.index, shard.count);
+	fprintf(stderr, "nooks: campaign '%s' #%lld%s: %d planned, %d already stored, %d to run "
+		"on %d job%s\n", sp->name, (long long)rn.cid, what, t->planned, t->stored_before,
+		rn.n_todo, o->jobs, o->jobs == 1 ? "" : "s");
 	rn.pool = pool_start(o->jobs, run_one, &rn);
 	if (!rn.pool)
 		goto out;
@@ -482,7 +518,7 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 		goto out;
 	}
 	show_progress(&rn, t, start, 1);
-	if (t->stored_before + t->stored_now == plan.n_trials && store_campaign_finish(st, rn.cid))
+	if (t->stored_before + t->stored_now == t->planned && store_campaign_finish(st, rn.cid))
 		goto out;
 	ret = 0;
 out:

@@ -66,6 +66,8 @@ struct campaign_opts {
 	const struct plan_sites *sites;	/* candidate sites per extension and type (NULL:
 					 * unknown, every type planned everywhere) */
 	int allow_kernel_change;	/* resume a campaign whose trials ran on another kernel */
+	int shard_index, shard_count;	/* run shard index (1..count) of the plan only
+					 * (planner.h plan_in_shard()); count 0: all */
 	trial_exec_fn exec;
 	trial_cancel_fn cancel;	/* may be NULL */
 	void *exec_ctx;
@@ -86,7 +88,10 @@ struct campaign_totals {
  * with the counts stored when it was created (none stored: without counts,
  * as it was planned).  Each trial records the image it ran on; resuming a
  * campaign whose trials ran on another kernel than o->image's is refused
- * (one line naming both) unless o->allow_kernel_change.
+ * (one line naming both) unless o->allow_kernel_change.  With a shard
+ * (o->shard_count > 0) only the shard's trials run, and the database
+ * records which shard it holds: resuming it as another shard (or the whole
+ * campaign as a shard) is refused in one line.
  */
 int campaign_run(const struct campaign_spec *spec, const struct campaign_opts *o,
 		 struct campaign_totals *tot /* out */);

@@ -174,3 +174,17 @@ void plan_release(struct plan *p)
 	free(p->trials);
 	memset(p, 0, sizeof(*p));
 }
+
+int plan_in_shard(const struct plan *p, int i, int index, int count)
+{
+	return count <= 0 || p->trials[i].fault % count == index - 1;
+}
+
+int plan_shard_size(const struct plan *p, int index, int count)
+{
+	int i, n = 0;
+
+	for (i = 0; i < p->n_trials; i++)
+		n += plan_in_shard(p, i, index, count);
+	return n;
+}

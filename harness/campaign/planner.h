@@ -63,6 +63,15 @@ int plan_check(const struct campaign_spec *spec, const struct plan_sites *sites)
 void plan_build(const struct campaign_spec *spec, const struct plan_sites *sites,
 		struct plan *plan /* out */);
 void plan_release(struct plan *plan);
+/*
+ * Whether planned trial i belongs to shard index (1..count) of count: the
+ * trials of descriptor f (every mode of it) go to shard f % count + 1, so a
+ * shard keeps its pairs and the shards of a plan are balanced and disjoint.
+ * count 0: the whole plan (always true).
+ */
+int plan_in_shard(const struct plan *plan, int i, int index, int count);
+/* Number of planned trials in shard index of count (count 0: all). */
+int plan_shard_size(const struct plan *plan, int index, int count);
 /* splitmix64 step: the planner's only source of randomness. */
 uint64_t plan_mix64(uint64_t x);
 

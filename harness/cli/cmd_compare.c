@@ -1,7 +1,8 @@
 /*
  * cmd_compare.c - `nooks compare A [B]`: two campaigns side by side, or
  * native vs nooks of one campaign; rates with 95% Wilson intervals and the
- * significant differences.  Read-only.
+ * significant differences.  A may come from another database
+ * (--baseline-db: last night's results).  Read-only.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #include "util.h"
 
 static const char compare_usage[] =
-"usage: nooks compare [--db FILE] [--allow-kernel-change] A [B]\n"
+"usage: nooks compare [--db FILE] [--baseline-db FILE] [--allow-kernel-change] A [B]\n"
 "\n"
 "Compare campaign A with campaign B (ids or names) per extension, mode and\n"
 "outcome class, or native with nooks within A when B is omitted.  Prints\n"
@@ -22,22 +23,23 @@ static const char compare_usage[] =
 "Exit status 0 (1 on error or different kernels).\n"
 "\n"
 "  --db FILE        results database (default: nooks.db)\n"
+"  --baseline-db FILE  read A from FILE (e.g. last night's database) and B\n"
+"                   from --db; B defaults to A's name or id\n"
 "  --allow-kernel-change  compare trials of different kernels anyway (the\n"
 "                   output names both)\n";
 
 int cmd_compare(int argc, char **argv)
 {
-	const char *db = "nooks.db";
+	const char *db = "nooks.db", *base_db = NULL;
 	int allow = 0, first;
 	const struct opt_spec opts[] = {
 		OPT_STRING("db", &db),
+		OPT_STRING("baseline-db", &base_db),
 		OPT_FLAG("allow-kernel-change", &allow),
 		OPT_END()
 	};
 	struct rep_campaign a, b;
-	struct store *st;
-	int64_t ia, ib;
-	int two, ret = 1;
+	int two, ret;
 
 	ret = cli_options("nooks compare", compare_usage, opts, 0, -1, argc, argv, &first);
 	if (ret >= 0)
@@ -47,17 +49,12 @@ int cmd_compare(int argc, char **argv)
 		error("'nooks compare' takes one or two campaigns");
 		return usage(compare_usage, 1);
 	}
-	two = argc - first == 2;
-	if (store_open(db, STORE_RO, &st))
+	two = argc - first == 2 || base_db;
+	if (report_load_db(base_db ? base_db : db, argv[first], &a))
 		return 1;
-	if (store_campaign_resolve(st, argv[first], &ia) ||
-	    (two && store_campaign_resolve(st, argv[first + 1], &ib)))
-		goto out;
-	if (report_load(st, ia, &a))
-		goto out;
-	if (two && report_load(st, ib, &b)) {
+	if (two && report_load_db(db, argv[first + (argc - first == 2)], &b)) {
 		report_release(&a);
-		goto out;
+		return 1;
 	}
 	if (!report_kernel_check(&a, two ? &b : NULL, allow, stdout)) {
 		report_compare(&a, two ? &b : NULL, stdout);
@@ -66,7 +63,5 @@ int cmd_compare(int argc, char **argv)
 	report_release(&a);
 	if (two)
 		report_release(&b);
-out:
-	store_close(st);
 	return ret;
 }

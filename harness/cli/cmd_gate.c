@@ -2,7 +2,8 @@
  * cmd_gate.c - `nooks gate`: the CI gate.  Compares a candidate campaign
  * with a baseline under interval-based rules (reports/compare.c) and exits
  * 0 when every rule holds, 3 when any fails (one line per failed rule),
- * 1 on errors, 2 on usage errors.  Read-only.
+ * 1 on errors, 2 on usage errors.  The baseline may come from another
+ * database (--baseline-db: last night's results).  Read-only.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -16,8 +17,8 @@
 #define EXIT_GATE_FAILED 3
 
 static const char gate_usage[] =
-"usage: nooks gate [--db FILE] --baseline A --candidate B [--rules FILE]\n"
-"                  [--allow-kernel-change]\n"
+"usage: nooks gate [--db FILE] [--baseline-db FILE] --baseline A --candidate B\n"
+"                  [--rules FILE] [--allow-kernel-change]\n"
 "\n"
 "Fail (exit 3) when the candidate campaign is significantly worse than the\n"
 "baseline.  Default rules: per extension, the NIM's survival rate of\n"
@@ -29,6 +30,8 @@ static const char gate_usage[] =
 "  \"min_trials\": 10}, ...]}  (see docs/CAMPAIGNS.md)\n"
 "\n"
 "  --db FILE          results database (default: nooks.db)\n"
+"  --baseline-db FILE read the baseline from FILE (e.g. last night's database),\n"
+"                     the candidate from --db; --candidate defaults to A\n"
 "  --baseline A       baseline campaign id or name\n"
 "  --candidate B      candidate campaign id or name\n"
 "  --rules FILE       gate rules (default: the rules above, max_drop 0)\n"
@@ -40,10 +43,11 @@ static const char gate_usage[] =
 
 int cmd_gate(int argc, char **argv)
 {
-	const char *db = "nooks.db", *base = NULL, *cand = NULL, *rules = NULL;
+	const char *db = "nooks.db", *base_db = NULL, *base = NULL, *cand = NULL, *rules = NULL;
 	int n, fails, allow = 0, ret = 1, first;
 	const struct opt_spec opts[] = {
 		OPT_STRING("db", &db),
+		OPT_STRING("baseline-db", &base_db),
 		OPT_STRING("baseline", &base),
 		OPT_STRING("candidate", &cand),
 		OPT_STRING("rules", &rules),
@@ -52,46 +56,40 @@ int cmd_gate(int argc, char **argv)
 	};
 	struct rep_campaign a, b;
 	struct gate_rule *r = NULL;
-	struct store *st;
-	int64_t ia, ib;
 
 	ret = cli_options("nooks gate", gate_usage, opts, 0, 0, argc, argv, &first);
 	if (ret >= 0)
 		return ret;
 	ret = 1;
+	if (base_db && !cand)
+		cand = base;
 	if (!base || !cand) {
 		error("'nooks gate' needs --baseline and --candidate");
 		return usage(gate_usage, 1);
 	}
 	if (gate_rules_load(rules, &r, &n))
 		return 1;
-	if (store_open(db, STORE_RO, &st)) {
+	if (report_load_db(base_db ? base_db : db, base, &a)) {
 		free(r);
 		return 1;
 	}
-	if (store_campaign_resolve(st, base, &ia) || store_campaign_resolve(st, cand, &ib) ||
-	    report_load(st, ia, &a))
-		goto out;
-	if (report_load(st, ib, &b)) {
+	if (report_load_db(db, cand, &b)) {
 		report_release(&a);
-		goto out;
+		free(r);
+		return 1;
 	}
-	if (report_kernel_check(&a, &b, allow, stdout)) {
-		report_release(&a);
-		report_release(&b);
-		goto out;
+	if (!report_kernel_check(&a, &b, allow, stdout)) {
+		fails = gate_eval(&a, &b, r, n, stdout);
+		if (fails)
+			printf("gate: %d rule%s failed\n", fails, fails == 1 ? "" : "s");
+		else
+			printf("gate: pass (%d rule%s, baseline #%lld%s%s, candidate #%lld)\n", n,
+			       n == 1 ? "" : "s", (long long)a.id, base_db ? " of " : "",
+			       base_db ? base_db : "", (long long)b.id);
+		ret = fails ? EXIT_GATE_FAILED : 0;
 	}
-	fails = gate_eval(&a, &b, r, n, stdout);
-	if (fails)
-		printf("gate: %d rule%s failed\n", fails, fails == 1 ? "" : "s");
-	else
-		printf("gate: pass (%d rule%s, baseline #%lld, candidate #%lld)\n", n,
-		       n == 1 ? "" : "s", (long long)ia, (long long)ib);
-	ret = fails ? EXIT_GATE_FAILED : 0;
 	report_release(&a);
 	report_release(&b);
-out:
 	free(r);
-	store_close(st);
 	return ret;
 }

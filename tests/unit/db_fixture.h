@@ -24,4 +24,16 @@ static inline int64_t one_int(struct store *st, const char *sql)
 	return v;
 }
 
+/* The same, of a database opened read-only for the query. */
+static inline int64_t db_int(const char *db, const char *sql)
+{
+	struct store *st;
+	int64_t v;
+
+	assert_int_equal(store_open(db, STORE_RO, &st), 0);
+	v = one_int(st, sql);
+	store_close(st);
+	return v;
+}
+
 #endif

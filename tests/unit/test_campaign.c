@@ -399,17 +399,6 @@ static int run_sites(struct site_run *a)
 	return r;
 }
 
-static int64_t db_int(const char *db, const char *sql)
-{
-	struct store *st;
-	int64_t v;
-
-	assert_int_equal(store_open(db, STORE_RO, &st), 0);
-	v = one_int(st, sql);
-	store_close(st);
-	return v;
-}
-
 /* A type no extension has: refused before the database is created or written. */
 static void test_plan_error_writes_nothing(void **state)
 {

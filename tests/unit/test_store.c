@@ -600,7 +600,48 @@ static void test_full_disk_atomic(void **state)
 	store_close(st);
 }
 
+/* The row count of table t in db as another process sees it: the sqlite3
+ * shell (a process of its own; a fork would share SQLite's lock table). */
+static int count_elsewhere(const char *db)
+{
+	char *cmd = xasprintf("sqlite3 '%s' 'SELECT COUNT(*) FROM t'", db);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	free(cmd);
+	return n;
+}
+
+/*
+ * Regression (issue 21, `nooks campaign status --db-dir` showed a running
+ * shard's trials only when it ended): store_open() closed its flock
+ * descriptor while SQLite had the file open, which dropped SQLite's POSIX
+ * locks, and readers in other processes missed every committed WAL frame.
+ */
+static void test_readers_see_commits(void **state)
+{
+	char *db = xasprintf("%s/readers.db", fixture_tmp);
+	struct store *st;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_open(db, STORE_RW, &st), 0);
+	assert_int_equal(store_exec(st, "CREATE TABLE t (x)"), 0);
+	for (i = 1; i <= 3; i++) {
+		assert_int_equal(store_begin(st), 0);
+		assert_int_equal(store_exec(st, "INSERT INTO t VALUES (1)"), 0);
+		assert_int_equal(store_commit(st), 0);
+		assert_int_equal(count_elsewhere(db), i);
+	}
+	store_close(st);
+	free(db);
+}
+
 FIXTURE_MAIN(fixture_tmp_setup, fixture_tmp_teardown,
+	     cmocka_unit_test(test_readers_see_commits),
 	     cmocka_unit_test(test_create_and_put),
 	     cmocka_unit_test(test_migration_upgrades),
 	     cmocka_unit_test(test_migration_3_fsck_verdict),
