@@ -115,7 +115,8 @@ bool nooks_library_text(unsigned long addr)
 {
 	struct module *mod;
 
-	if (nooks_domain_by_ip(addr))
+	/* vmlinux text (most callers' answer) without walking the list */
+	if (addr < MODULES_VADDR || addr >= MODULES_END || nooks_domain_by_ip(addr))
 		return false;
 	preempt_disable();
 	mod = module_lookup(NULL, addr);
