@@ -197,6 +197,7 @@ struct msg {
 	int final;		/* 1: finished (store it); 0: infra attempt */
 	int attempts;
 	struct store_trial res;	/* the trial's record, filled by the executor */
+	uint64_t phase_ms[CAMPAIGN_N_PHASES];	/* this attempt's */
 };
 
 /* The runner's state; only the main thread touches the store. */
@@ -247,6 +248,7 @@ static void *run_one(struct pool *p, void *ctx, void *job)
 			m->res.error = xasprintf("cannot create '%s'", dir);
 		} else {
 			rq.workdir = dir;
+			rq.phase_ms = m->phase_ms;
 			r = rn->o->exec(rn->o->exec_ctx, &rq, &m->res);
 		}
 		free(dir);
@@ -273,6 +275,38 @@ static void drop_msg(void *arg)
 }
 
 /* ---- progress ------------------------------------------------------------------ */
+
+const char *campaign_phase_name(enum campaign_phase p)
+{
+	if (p == CAMPAIGN_PHASE_INJECT)
+		return "inject";
+	if (p >= CAMPAIGN_PHASE_TRIAL && p < CAMPAIGN_PHASE_CHECK)
+		return trial_phase_name(p - CAMPAIGN_PHASE_TRIAL);
+	if (p == CAMPAIGN_PHASE_CHECK)
+		return "check";
+	return p == CAMPAIGN_PHASE_STORE ? "store" : "?";
+}
+
+/*
+ * "N trials in S s (R trials/hour at J jobs); mean per trial: inject X s, ..."
+ * for the trials run now, or nothing when none ran.
+ */
+static void show_throughput(const struct runner *rn, const struct campaign_totals *t)
+{
+	double n = t->stored_now;
+	int i;
+
+	if (t->stored_now <= 0 || !t->run_ms)
+		return;
+	fprintf(stderr, "nooks: campaign '%s': %d trial%s in %.1f s (%.0f trials/hour at %d "
+		"job%s); mean per trial:", rn->spec->name, t->stored_now,
+		t->stored_now == 1 ? "" : "s", (double)t->run_ms / 1000.0,
+		n * 3600000.0 / (double)t->run_ms, t->jobs, t->jobs == 1 ? "" : "s");
+	for (i = 0; i < CAMPAIGN_N_PHASES; i++)
+		fprintf(stderr, "%s %s %.2f s", i ? "," : "", campaign_phase_name(i),
+			(double)t->phase_ms[i] / n / 1000.0);
+	fputc('\n', stderr);
+}
 
 static void show_progress(const struct runner *rn, const struct campaign_totals *t,
 			  uint64_t start_ms, int final)
@@ -319,8 +353,11 @@ static int store_msg(struct store *st, struct runner *rn, struct msg *m,
 	const struct planned_trial *pt = &rn->plan->trials[m->trial];
 	const struct fault_desc *fd = &rn->plan->faults[pt->fault];
 	struct store_trial *row = &m->res;
-	int r;
+	uint64_t t0 = now_ms();
+	int r, i;
 
+	for (i = 0; i < CAMPAIGN_N_PHASES; i++)	/* infra attempts cost time too */
+		t->phase_ms[i] += m->phase_ms[i];
 	if (!m->final) {
 		t->infra_retries++;
 		return store_infra_attempt(st, rn->cid, pt->key, m->res.error);
@@ -345,6 +382,7 @@ static int store_msg(struct store *st, struct runner *rn, struct msg *m,
 			free(dir);
 		}
 	}
+	t->phase_ms[CAMPAIGN_PHASE_STORE] += now_ms() - t0;
 	return 0;
 }
 
@@ -465,7 +503,7 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 	const struct plan_sites *ps = o->sites;
 	struct runner rn = { .spec = sp, .o = o, .plan = &plan };
 	struct store_shard shard = { o->shard_index, o->shard_count, 0 };
-	uint64_t start = now_ms();
+	uint64_t start = now_ms(), run_start;
 	char what[64];
 	int i, n, r, ret = -1;
 
@@ -506,10 +544,13 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 	rn.pool = pool_start(o->jobs, run_one, &rn);
 	if (!rn.pool)
 		goto out;
+	t->jobs = o->jobs;
+	run_start = now_ms();
 	n = o->max_trials > 0 && o->max_trials < rn.n_todo ? o->max_trials : rn.n_todo;
 	for (i = 0; i < n; i++)
 		pool_post(rn.pool, &rn.todo[i]);
 	r = drain(st, &rn, t, start);
+	t->run_ms = now_ms() - run_start;
 	pool_end(rn.pool, drop_msg);
 	if (r) {
 		fprintf(stderr, "nooks: campaign '%s' stopped: %d of %d trials stored; "
@@ -518,6 +559,7 @@ int campaign_run(const struct campaign_spec *sp, const struct campaign_opts *o,
 		goto out;
 	}
 	show_progress(&rn, t, start, 1);
+	show_throughput(&rn, t);
 	if (t->stored_before + t->stored_now == t->planned && store_campaign_finish(st, rn.cid))
 		goto out;
 	ret = 0;

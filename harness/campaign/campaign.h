@@ -28,6 +28,24 @@
 #include "outcome.h"
 #include "planner.h"
 #include "store.h"
+#include "trial.h"
+
+/*
+ * Where a campaign trial's wall time goes (campaign_run() prints the mean
+ * of each when it ends; `make bench` reports it): inject (call profile,
+ * mutation, isolation, disk image, manifest), the trial's own phases
+ * (trial.h enum trial_phase, in order), check (fsck of the trial's disk)
+ * and store (the main thread's transaction).
+ */
+enum campaign_phase {
+	CAMPAIGN_PHASE_INJECT,
+	CAMPAIGN_PHASE_TRIAL,	/* + enum trial_phase */
+	CAMPAIGN_PHASE_CHECK = CAMPAIGN_PHASE_TRIAL + TRIAL_N_PHASES,
+	CAMPAIGN_PHASE_STORE,
+	CAMPAIGN_N_PHASES
+};
+/* "inject", "prepare", ..., "check", "store" */
+const char *campaign_phase_name(enum campaign_phase p);
 
 struct trial_request {
 	const struct campaign_spec *spec;
@@ -37,6 +55,8 @@ struct trial_request {
 	const char *key;
 	const char *workdir;	/* empty per-trial directory */
 	int attempt;		/* 1-based */
+	uint64_t *phase_ms;	/* [CAMPAIGN_N_PHASES], zeroed: the executor adds the
+				 * time of each phase it ran (all but store) */
 };
 
 /*
@@ -77,6 +97,11 @@ struct campaign_totals {
 	int64_t campaign_id;
 	int planned, stored_before, stored_now, infra_retries;
 	int by_outcome[OUTCOME__COUNT];
+	/* the trials run now (stored_now): their time, per phase, and the wall
+	 * time from the first trial handed out to the last stored */
+	uint64_t phase_ms[CAMPAIGN_N_PHASES];
+	uint64_t run_ms;
+	int jobs;
 };
 
 

@@ -509,7 +509,8 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 	struct trial_manifest m;
 	struct trial_result t;
 	struct trial_opts to = { .image = &x->img, .run_dir = rundir };
-	int ret = -1, have_m = 0;
+	uint64_t t0 = now_ms(), t_check;
+	int ret = -1, have_m = 0, i;
 
 	if (exec_wants_profile(rq->fault->types)) {
 		prof = exec_ensure_profile(x, rq);
@@ -540,11 +541,16 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 	have_m = 1;
 	text = manifest_json(&m);
 	save_manifest(rq, text);
+	if (rq->phase_ms)
+		rq->phase_ms[CAMPAIGN_PHASE_INJECT] += now_ms() - t0;
 	if (trial_run(&m, &to, &t)) {
 		r->error = xstrdup("trial runner refused the manifest");
 		goto out;
 	}
 	take_result(&t, r);
+	for (i = 0; rq->phase_ms && i < TRIAL_N_PHASES; i++)
+		rq->phase_ms[CAMPAIGN_PHASE_TRIAL + i] += t.phase_ms[i];
+	t_check = now_ms();
 	if (patch && !r->activation_known) {	/* written or not, the sites are known */
 		r->activation_known = 1;
 		r->fault_armed = r->fault_fired = 0;
@@ -553,6 +559,8 @@ int exec_trial(void *ctx, const struct trial_request *rq, struct store_trial *r)
 		r->error = xstrdup(*t.infra_reason ? t.infra_reason : t.outcome_reason);
 	else if (!check_disk(disk, r))
 		ret = 0;
+	if (rq->phase_ms)
+		rq->phase_ms[CAMPAIGN_PHASE_CHECK] += now_ms() - t_check;
 	trial_result_release(&t);
 out:
 	if (have_m)

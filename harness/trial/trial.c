@@ -164,6 +164,8 @@ enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 	} else if (!strcmp(ev, "started")) {
 		r->agent_started = true;
 		ret = AGENT_LINE_STARTED;
+	} else if (!strcmp(ev, "workload_started")) {
+		ret = AGENT_LINE_WORKLOAD;
 	} else if (!strcmp(ev, "done")) {
 		r->agent_done = true;
 	} else if (!strcmp(ev, "module_loaded")) {
@@ -171,6 +173,7 @@ enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 	} else if (!strcmp(ev, "module_failed")) {
 		r->modules_failed++;
 	} else if (!strcmp(ev, "result")) {
+		ret = AGENT_LINE_WORKLOAD_END;
 		r->workload_result = json_object_object_get_ex(o, "pass", &v) &&
 				     json_object_get_boolean(v);
 		snprintf(r->workload_reason, sizeof(r->workload_reason), "%s",
@@ -185,6 +188,7 @@ enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 		if (json_object_array_length(r->agent_events) < TRIAL_MAX_NIM_EVENTS)
 			json_object_array_add(r->agent_events, json_object_get(o));
 	} else if (!strcmp(ev, "workload_exit")) {
+		ret = AGENT_LINE_WORKLOAD_END;
 		r->workload_exit = json_object_object_get_ex(o, "status", &v) ?
 				   json_object_get_int(v) : -1;
 	} else if (!strcmp(ev, "workload_missing") || !strcmp(ev, "agent_error")) {
@@ -225,7 +229,16 @@ static void handle_agent_line(struct attempt *a, const char *line)
 		}
 		break;
 	case AGENT_LINE_STARTED:
-		r->boot_ms = now_ms() - a->t0;
+		r->t_started = now_ms();
+		r->boot_ms = r->t_started - a->t0;
+		break;
+	case AGENT_LINE_WORKLOAD:
+		if (!r->t_workload)
+			r->t_workload = now_ms();
+		break;
+	case AGENT_LINE_WORKLOAD_END:
+		if (!r->t_workload_end)
+			r->t_workload_end = now_ms();
 		break;
 	case AGENT_LINE_OTHER:
 		break;
@@ -298,6 +311,8 @@ static void supervise(const struct trial_manifest *m, struct vm *vm, struct chan
 	int status;
 
 	a->t0 = t0;
+	r->t_vm_start = t0;
+	r->t_started = r->t_workload = r->t_workload_end = 0;	/* this attempt's */
 
 	while (!con->eof || !agent->eof) {
 		struct pollfd p[2] = { { con->eof ? -1 : con->rfd, POLLIN, 0 },
@@ -337,7 +352,8 @@ static void supervise(const struct trial_manifest *m, struct vm *vm, struct chan
 		vm->pid = 0;
 	}
 	vm_kill(vm);	/* no-op once reaped; a safety net otherwise */
-	r->vm_ms = now_ms() - t0;
+	r->t_vm_end = now_ms();
+	r->vm_ms = r->t_vm_end - t0;
 	r->console_truncated = con->truncated;
 	r->agent_truncated = agent->truncated;
 }
@@ -532,6 +548,30 @@ static bool attempt_restore(const struct trial_manifest *m, const struct snapsho
 
 static void init_result(struct trial_result *r, const char *run_dir);
 
+const char *trial_phase_name(enum trial_phase p)
+{
+	static const char *const names[TRIAL_N_PHASES] = {
+		"prepare", "restore", "setup", "workload", "teardown", "classify",
+	};
+
+	return (unsigned)p < TRIAL_N_PHASES ? names[p] : "?";
+}
+
+void trial_split_phases(struct trial_result *r, uint64_t t_start, uint64_t t_judged)
+{
+	uint64_t mark[TRIAL_N_PHASES + 1] = {
+		t_start, r->t_vm_start, r->t_started, r->t_workload, r->t_workload_end,
+		r->t_vm_end, t_judged,
+	};
+	int i;
+
+	for (i = TRIAL_N_PHASES - 1; i >= 0; i--)
+		if (!mark[i] || mark[i] > mark[i + 1])
+			mark[i] = mark[i + 1];
+	for (i = 0; i < TRIAL_N_PHASES; i++)
+		r->phase_ms[i] = mark[i + 1] - mark[i];
+}
+
 /* A fresh random agent-channel key: 32 hex digits. */
 static void new_channel_key(char key[33])
 {
@@ -633,6 +673,7 @@ done:
 		snprintf(out->infra_reason, sizeof(out->infra_reason), "cannot prepare the trial");
 	judge(out, !host_ok);
 	out->wall_ms = now_ms() - t_start;
+	trial_split_phases(out, t_start, t_start + out->wall_ms);
 	write_result(out);
 	snapshot_release(&snap);
 	initrd_free(rd);
@@ -678,6 +719,7 @@ json_object *trial_result_json(const struct trial_result *r)
 {
 	static const char *const wl[] = { "unknown", "pass", "fail", "setup_error" };
 	json_object *o = json_object_new_object(), *nim = json_object_new_array();
+	json_object *phases = json_object_new_object();
 	int i;
 
 	json_object_object_add(o, "outcome", jstring(outcome_name(r->outcome)));
@@ -716,6 +758,9 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(o, "durations", jobject(
 		"boot_ms", jint((int64_t)r->boot_ms), "vm_ms", jint((int64_t)r->vm_ms),
 		"wall_ms", jint((int64_t)r->wall_ms), NULL));
+	for (i = 0; i < TRIAL_N_PHASES; i++)
+		json_object_object_add(phases, trial_phase_name(i), jint((int64_t)r->phase_ms[i]));
+	json_object_object_add(o, "phases_ms", phases);
 	json_object_object_add(o, "attempts", jint(r->attempts));
 	json_object_object_add(o, "reset", jstring(r->restored ? "restore" : "boot"));
 	if (r->reset_reason[0])

@@ -40,6 +40,25 @@ struct json_object;
 
 #define TRIAL_MAX_NIM_EVENTS 32
 
+/*
+ * Where a trial's host wall time goes, in order (trial_run() measures each;
+ * a phase the trial never reached, e.g. the workload of a guest that crashed
+ * while loading its modules, is 0 and the time goes to the phase it was in):
+ *   prepare   payload cpio, snapshot lookup (or creation), until QEMU starts
+ *   restore   QEMU start until the agent's "started" (snapshot restore or boot)
+ *   setup     "started" until "workload_started" (modules, coldplug)
+ *   workload  until the workload's "result" or "workload_exit"
+ *   teardown  until QEMU is gone (agent's drain, recovery, power-off)
+ *   classify  console triage and classification, result.json
+ */
+enum trial_phase {
+	TRIAL_PHASE_PREPARE, TRIAL_PHASE_RESTORE, TRIAL_PHASE_SETUP,
+	TRIAL_PHASE_WORKLOAD, TRIAL_PHASE_TEARDOWN, TRIAL_PHASE_CLASSIFY,
+	TRIAL_N_PHASES
+};
+/* "prepare", "restore", ... */
+const char *trial_phase_name(enum trial_phase p);
+
 enum trial_reset {
 	TRIAL_RESET_AUTO = 0,		/* restore a parked snapshot when possible */
 	TRIAL_RESET_BOOT,		/* always boot fresh */
@@ -95,6 +114,9 @@ struct trial_result {
 	uint64_t boot_ms;		/* QEMU start → agent "started" (0 if never) */
 	uint64_t wall_ms;		/* whole trial, including preparation */
 	uint64_t vm_ms;			/* QEMU start → QEMU gone */
+	uint64_t phase_ms[TRIAL_N_PHASES];	/* enum trial_phase */
+	/* host clock (now_ms()) at the runner's marks; 0: not reached */
+	uint64_t t_vm_start, t_started, t_workload, t_workload_end, t_vm_end;
 	int attempts;			/* runs including infra retries (pool) */
 	/* reset */
 	bool restored;			/* the guest was restored from a snapshot */
@@ -121,6 +143,8 @@ enum agent_line {
 	AGENT_LINE_OTHER,	/* nothing more (also: not an agent event) */
 	AGENT_LINE_PARKED,	/* "parked": a restored guest waits for its payload */
 	AGENT_LINE_STARTED,	/* "started": the boot ends here (the runner times it) */
+	AGENT_LINE_WORKLOAD,	/* "workload_started" (timed) */
+	AGENT_LINE_WORKLOAD_END,	/* "result" or "workload_exit" (timed) */
 };
 /*
  * Apply one line of the agent channel (docs/OUTCOMES.md; NUL-terminated,
@@ -128,6 +152,12 @@ enum agent_line {
  * but for r: the guest writes these lines, so any text is accepted.
  */
 enum agent_line trial_agent_line(struct trial_result *r, const char *line);
+/*
+ * r->phase_ms from the marks (t_start, r's t_* fields, t_judged): phase i
+ * runs from mark i to mark i+1.  A mark never reached (0) takes the next
+ * reached one's time, so the time goes to the phase the trial was in.
+ */
+void trial_split_phases(struct trial_result *r, uint64_t t_start, uint64_t t_judged);
 /* 0 if the image has a workload called name (built-ins none, cmd, or /bin/wl-NAME). */
 int trial_workload_known(const struct image *img, const char *name);
 

@@ -94,7 +94,67 @@ static void test_no_key_takes_every_line(void **state)
 	trial_result_release(&r);
 }
 
+/* What a line asks of the runner: the marks of the phase split. */
+static void test_line_kinds(void **state)
+{
+	struct trial_result r;
+
+	(void)state;
+	fresh(&r, KEY);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"started\",\"key\":\"" KEY "\"}"),
+			 AGENT_LINE_STARTED);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"workload_started\",\"key\":\""
+					  KEY "\"}"), AGENT_LINE_WORKLOAD);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"result\",\"pass\":true,\"key\":\""
+					  KEY "\"}"), AGENT_LINE_WORKLOAD_END);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"workload_exit\",\"status\":0,"
+					  "\"key\":\"" KEY "\"}"), AGENT_LINE_WORKLOAD_END);
+	/* forged: no mark */
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"workload_started\"}"),
+			 AGENT_LINE_OTHER);
+	trial_result_release(&r);
+}
+
+/* The phase split: consecutive marks; a missing mark gives its time to the phase it was in. */
+static void test_split_phases(void **state)
+{
+	struct trial_result r;
+	uint64_t sum = 0;
+	int i;
+
+	(void)state;
+	fresh(&r, "");
+	r.t_vm_start = 1100;
+	r.t_started = 1500;
+	r.t_workload = 1800;
+	r.t_workload_end = 4800;
+	r.t_vm_end = 5000;
+	trial_split_phases(&r, 1000, 5020);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_PREPARE], 100);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_RESTORE], 400);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_SETUP], 300);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_WORKLOAD], 3000);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_TEARDOWN], 200);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_CLASSIFY], 20);
+	/* crashed while loading its modules: no workload marks */
+	r.t_workload = r.t_workload_end = 0;
+	trial_split_phases(&r, 1000, 5020);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_SETUP], 3500);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_WORKLOAD], 0);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_TEARDOWN], 0);
+	/* QEMU never started: all of it is preparation */
+	memset(&r, 0, sizeof(r));
+	trial_split_phases(&r, 1000, 1300);
+	for (i = 0; i < TRIAL_N_PHASES; i++)
+		sum += r.phase_ms[i];
+	assert_int_equal(sum, 300);
+	assert_int_equal(r.phase_ms[TRIAL_PHASE_PREPARE], 300);
+	assert_string_equal(trial_phase_name(TRIAL_PHASE_TEARDOWN), "teardown");
+}
+
 FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_line_kinds),
+	     cmocka_unit_test(test_split_phases),
 	     cmocka_unit_test(test_forged_lines_ignored),
 	     cmocka_unit_test(test_before_the_key),
 	     cmocka_unit_test(test_no_key_takes_every_line))

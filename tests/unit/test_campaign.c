@@ -66,6 +66,9 @@ static int test_exec(void *ctx, const struct trial_request *rq, struct store_tri
 
 	if (sleep_us)
 		usleep((useconds_t)(rand() % sleep_us));
+	/* phase times the runner must sum over every attempt */
+	rq->phase_ms[CAMPAIGN_PHASE_INJECT] += 2;
+	rq->phase_ms[CAMPAIGN_PHASE_TRIAL + TRIAL_PHASE_WORKLOAD] += 10;
 	snprintf(line, sizeof(line), "[    0.1] trial %s attempt %d\n", rq->key, rq->attempt);
 	write_file_atomic(log, line, strlen(line));
 	r->console_path = log;
@@ -152,6 +155,15 @@ static void test_complete_and_resume(void **state)
 	assert_int_equal(t.stored_before, 10);
 	assert_int_equal(t.stored_now, 38);
 	assert_true(t.infra_retries > 0);
+	/* the time of every attempt, infra ones included, per phase */
+	assert_int_equal(t.phase_ms[CAMPAIGN_PHASE_INJECT], 2 * (38 + t.infra_retries));
+	assert_int_equal(t.phase_ms[CAMPAIGN_PHASE_TRIAL + TRIAL_PHASE_WORKLOAD],
+			 10 * (38 + t.infra_retries));
+	assert_int_equal(t.phase_ms[CAMPAIGN_PHASE_TRIAL + TRIAL_PHASE_RESTORE], 0);
+	assert_int_equal(t.jobs, 2);
+	assert_true(t.run_ms > 0);
+	assert_string_equal(campaign_phase_name(CAMPAIGN_PHASE_TRIAL + TRIAL_PHASE_SETUP), "setup");
+	assert_string_equal(campaign_phase_name(CAMPAIGN_PHASE_STORE), "store");
 	run_campaign(db, 0, 0, &t, 0);	/* nothing left */
 	assert_int_equal(t.stored_now, 0);
 	check_complete(db);
