@@ -1,6 +1,6 @@
 /*
  * manifest.c - parse, check and render trial manifests (see manifest.h and
- * docs/TRIAL.md for the format).  Owns the field names and defaults; every
+ * docs/OUTCOMES.md "Manifest" for the format).  Owns the field names and defaults; every
  * error names the manifest and the field.  Never starts anything.
  */
 #define _GNU_SOURCE
@@ -69,7 +69,13 @@ static int module_field(const struct ctx *c, void *arg, const char *key, json_ob
 		return get_string(c, val, sub, &mod->name);
 	if (!strcmp(key, "params"))
 		return get_string(c, val, sub, &mod->params);
-	return field_error(c, sub, "unknown field (known: path, name, params)");
+	if (!strcmp(key, "preload")) {
+		if (!json_object_is_type(val, json_type_boolean))
+			return field_error(c, sub, "preload: expected true or false");
+		mod->preload = json_object_get_boolean(val);
+		return 0;
+	}
+	return field_error(c, sub, "unknown field (known: path, name, params, preload)");
 }
 
 static int parse_module(const struct ctx *c, json_object *v, int i)
@@ -95,6 +101,10 @@ static int parse_module(const struct ctx *c, json_object *v, int i)
 		return -1;
 	if (!!mod->path == !!mod->name)
 		return field_error(c, field, "needs exactly one of 'path' and 'name'");
+	if (mod->preload && mod->path)
+		return field_error(c, field, "preload: only image modules ('name') can be preloaded");
+	if (mod->preload && i > 0 && !c->m->modules[i - 1].preload)
+		return field_error(c, field, "preload: preloaded modules must come first");
 	return 0;
 }
 
@@ -535,6 +545,8 @@ static void extras_json(const struct trial_manifest *m, json_object *o)
 }
 
 /* A module entry: {"file": GUEST_PATH} (guest form, file given) or {"path"|"name"}, "params". */
+static char *render(json_object *o, int flags);
+
 static json_object *module_json(const struct manifest_module *mm, const char *file)
 {
 	json_object *e = json_object_new_object();
@@ -547,7 +559,29 @@ static json_object *module_json(const struct manifest_module *mm, const char *fi
 		json_object_object_add(e, "name", json_object_new_string(mm->name));
 	if (mm->params)
 		json_object_object_add(e, "params", json_object_new_string(mm->params));
+	if (mm->preload)
+		json_object_object_add(e, "preload", json_object_new_boolean(1));
 	return e;
+}
+
+char *manifest_preload_json(const struct trial_manifest *m)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < m->n_modules && m->modules[i].preload; i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "name", json_object_new_string(m->modules[i].name));
+		json_object_object_add(e, "params", json_object_new_string(m->modules[i].params ?
+									  m->modules[i].params : ""));
+		json_object_array_add(a, e);
+	}
+	if (!i) {
+		json_object_put(a);
+		return NULL;
+	}
+	return render(a, JSON_C_TO_STRING_PLAIN);
 }
 
 static json_object *string_array(char *const *v, int n)

@@ -1,5 +1,5 @@
 /*
- * manifest.h - the trial manifest (JSON, docs/TRIAL.md): what one trial
+ * manifest.h - the trial manifest (JSON, docs/OUTCOMES.md "Manifest"): what one trial
  * loads, attaches, runs and how long it may take.
  *
  * Parsing checks types and ranges and names the offending field; it does
@@ -21,6 +21,9 @@ struct manifest_module {
 	char *path;		/* host .ko (copied into the trial cpio), or NULL */
 	char *name;		/* stock module name (modprobed in the guest), or NULL */
 	char *params;		/* module parameters "a=1 b=2", or NULL */
+	bool preload;		/* "preload": true: loaded before the agent's "started"
+				 * (and kept in the parked snapshot, trial.h); only
+				 * "name" modules at the start of the list */
 };
 
 struct manifest_param {
@@ -72,6 +75,11 @@ void manifest_release(struct trial_manifest *m);
  * key: the agent puts it in every line it sends (docs/OUTCOMES.md).
  */
 char *manifest_guest_json(const struct trial_manifest *m, const char *key);
+/*
+ * The preload modules of m as the snapshot key and the parked guest need
+ * them (malloc'd JSON array of {"name", "params"}), or NULL when m has none.
+ */
+char *manifest_preload_json(const struct trial_manifest *m);
 /* Guest path of host module i (malloc'd): /trial/modules/NN-<basename>. */
 char *manifest_guest_module_path(const struct trial_manifest *m, int i);
 

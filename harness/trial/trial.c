@@ -620,7 +620,7 @@ int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
 	struct snapshot_config cfg = { 0 };
 	struct snapshot snap = { { 0 }, NULL, NULL, NULL, false, 0 };
 	struct initrd *rd = NULL;
-	char *append = NULL, *payload = NULL;
+	char *append = NULL, *payload = NULL, *preload = NULL;
 	size_t payload_len = 0;
 	bool host_ok = false, restore = false;
 	size_t limit = o->capture_limit ? o->capture_limit : DEFAULT_CAPTURE;
@@ -645,6 +645,7 @@ int trial_run(const struct trial_manifest *m, const struct trial_opts *o,
 		cfg.devices = (const char *const *)m->devices;
 		cfg.n_devices = m->n_devices;
 		cfg.n_disks = m->n_disks;
+		cfg.preload = preload = manifest_preload_json(m);
 		cfg.cache_dir = o->snapshot_cache;
 		restore = !snapshot_get(&cfg, &snap, out->reset_reason, sizeof(out->reset_reason));
 		if (restore) {
@@ -679,6 +680,7 @@ done:
 	initrd_free(rd);
 	free(payload);
 	free(append);
+	free(preload);
 	return 0;
 }
 

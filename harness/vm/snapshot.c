@@ -125,9 +125,11 @@ static char *key_text(const struct snapshot_config *c, const char *img_id)
 		free(devs);
 		devs = t;
 	}
-	t = xasprintf("nooks-snapshot-v2|%s|qemu=%s|append=%s|mem=%u|cpus=%u|devices=%s|disks=%d|payload=%u",
-		      img_id, q, c->append, c->mem_mb ? c->mem_mb : 512, c->cpus ? c->cpus : 1,
-		      devs, c->n_disks, PAYLOAD_MEM_MB);
+	/* no "preload" part without preloads: the keys of earlier entries stay */
+	t = xasprintf("nooks-snapshot-v2|%s|qemu=%s|append=%s|mem=%u|cpus=%u|devices=%s|disks=%d|payload=%u"
+		      "%s%s", img_id, q, c->append, c->mem_mb ? c->mem_mb : 512, c->cpus ? c->cpus : 1,
+		      devs, c->n_disks, PAYLOAD_MEM_MB, c->preload ? "|preload=" : "",
+		      c->preload ? c->preload : "");
 	free(q);
 	free(devs);
 	return t;
@@ -403,7 +405,9 @@ static int create_in(const struct snapshot_config *cfg, struct snapshot *s, cons
 	uint64_t deadline;
 
 	initrd_add_dir(rd, "trial");
-	initrd_add_data(rd, "trial/park", "", 0, 0644);
+	/* /trial/park: the modules to load before parking (empty: none) */
+	initrd_add_data(rd, "trial/park", cfg->preload ? cfg->preload : "",
+			cfg->preload ? strlen(cfg->preload) : 0, 0644);
 	if (initrd_write(rd, cfg->image->initramfs, s->initrd)) {
 		why_set(why, why_len, "cannot write the snapshot initrd");
 		goto out;

@@ -4,7 +4,9 @@
  *
  * A snapshot is a guest booted with the base initramfs plus /trial/park,
  * whose agent waits for a payload (guest/agent/payload.h) before anything
- * trial-specific happens: no module loaded, no coldplug, no disk probed.
+ * trial-specific happens: no module loaded but the configuration's
+ * preloaded image modules (the NIM, with its parameters), no coldplug, no
+ * disk probed.
  * Its state (QEMU migration stream: RAM + devices, no disk contents) is
  * saved once per configuration key and restored by every trial with that
  * key; the trial's payload (cpio: manifest + modules) arrives after the
@@ -14,7 +16,7 @@
  * $NOOKS_CACHE/snapshots or <image>/../snapshots.  The key hashes everything
  * the saved guest depends on: vmlinux and initramfs (image.json sha256,
  * size, mtime), the QEMU binary, the kernel command line, memory, CPUs,
- * devices, number of disks, payload size.  Invariants: (1) an entry appears
+ * devices, number of disks, payload size, preloaded modules.  Invariants: (1) an entry appears
  * complete or not at all (built in <key>.tmp-*, renamed under
  * <key>.lock, so concurrent runners create it once); (2) nothing a trial
  * does is written back to an entry; (3) when an image changes, entries of
@@ -39,6 +41,9 @@ struct snapshot_config {
 	const char *const *devices;
 	int n_devices;
 	int n_disks;			/* disks attached at restore (contents are the trial's) */
+	const char *preload;		/* modules the parked guest loads before parking
+					 * (JSON array of {"name", "params"}; the agent
+					 * reads it from /trial/park), or NULL */
 	const char *cache_dir;		/* NULL: snapshot_default_cache() */
 };
 

@@ -148,6 +148,9 @@ static int worker_fn(void *data)
 	struct khttpd_conn *c = data;
 
 	khttpd_serve(c);
+	/* the client sees the close now, not when the listener reaps c
+	 * (up to its 1 s accept timeout later) */
+	kernel_sock_shutdown(c->sock, SHUT_RDWR);
 	WRITE_ONCE(c->done, true);
 	/* wait to be reaped: the reaper frees c, never this thread */
 	for (;;) {

@@ -274,7 +274,46 @@ static void test_host_json_round_trip(void **state)
 	free(jd);
 }
 
+/* Preloaded modules: image modules at the start, kept through both renderings. */
+static void test_preload(void **state)
+{
+	static const char text[] =
+		"{\"modules\": [{\"name\": \"nooks\", \"params\": \"domains=1\", \"preload\": true},"
+		" {\"name\": \"swifi\", \"preload\": false}, \"/t/x.ko\"], \"workload\": \"none\"}";
+	struct trial_manifest a, b;
+	char *ja, *g, *p;
+
+	(void)state;
+	assert_int_equal(manifest_parse(text, "t", &a), 0);
+	assert_true(a.modules[0].preload);
+	assert_false(a.modules[1].preload || a.modules[2].preload);
+	p = manifest_preload_json(&a);
+	assert_string_equal(p, "[{\"name\":\"nooks\",\"params\":\"domains=1\"}]");
+	free(p);
+	ja = manifest_json(&a);
+	assert_int_equal(manifest_parse(ja, "json", &b), 0);
+	assert_true(b.modules[0].preload);
+	assert_false(b.modules[1].preload);
+	g = manifest_guest_json(&a, NULL);	/* the agent sees it too */
+	assert_non_null(strstr(g, "\"name\":\"nooks\",\"params\":\"domains=1\",\"preload\":true"));
+	free(g);
+	free(ja);
+	manifest_release(&a);
+	manifest_release(&b);
+	/* none: no preload text, so the snapshot key stays what it was */
+	assert_int_equal(manifest_parse("{\"modules\": [\"nooks\"], \"workload\": \"none\"}", "t", &a), 0);
+	assert_null(manifest_preload_json(&a));
+	manifest_release(&a);
+	expect_error("{\"workload\": \"none\", \"modules\": [{\"path\": \"a.ko\", \"preload\": true}]}",
+		     "field 'modules[0]': preload: only image modules ('name') can be preloaded");
+	expect_error("{\"workload\": \"none\", \"modules\": [\"swifi\", {\"name\": \"nooks\", \"preload\": true}]}",
+		     "field 'modules[1]': preload: preloaded modules must come first");
+	expect_error("{\"workload\": \"none\", \"modules\": [{\"name\": \"nooks\", \"preload\": 1}]}",
+		     "preload: expected true or false");
+}
+
 FIXTURE_MAIN(NULL, NULL,
+	     cmocka_unit_test(test_preload),
 	     cmocka_unit_test(test_defaults),
 	     cmocka_unit_test(test_full),
 	     cmocka_unit_test(test_errors),

@@ -5,6 +5,8 @@
  *
  * Reads /trial/manifest.json (rendered by the host, manifest.c):
  *   {"modules":[{"file":"/trial/modules/00-x.ko","params":"a=1"}|{"name":"e1000"}],
+ * (leading {"name":..., "preload":true} modules are loaded before "started";
+ * a restored guest already has them from park mode)
  *    "coldplug":true, "workload":{"name":"cmd","params":{"cmd":"..."}}}
  * Events (one JSON object per line, each with "event" and "t_ms"):
  *   started, module_loaded / module_failed, coldplug_done, workload_started,
@@ -18,7 +20,8 @@
  * after_s seconds after the workload started or reported that phase;
  * "recovery_agent": false turns the user-mode recovery agent off.
  * Park mode (`nooks-agent --park MANIFEST`, started by /init when the initrd
- * holds /trial/park): the guest of a snapshot.  Maps the payload device,
+ * holds /trial/park): the guest of a snapshot.  Loads the modules
+ * /trial/park lists (JSON [{"name","params"}]; empty: none), maps the payload device,
  * prints "parked" until a restored copy of it gets a payload (payload.h),
  * then sets the clock, reseeds the CRNG, unpacks the cpio into / (the same
  * /trial tree a fresh boot has) and carries on as above.  Nothing of the
@@ -34,6 +37,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +274,47 @@ static int load_module(json_object *m)
 		json_object_object_add(o, "error", json_object_new_string("modprobe failed"));
 	emit(o);
 	return r ? -1 : 0;
+}
+
+static bool is_preload(json_object *mod)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(mod, "preload", &v) && json_object_get_boolean(v);
+}
+
+/* Whether image module name is loaded (/sys/module/<name>, '-' as '_'). */
+static bool module_present(json_object *mod)
+{
+	json_object *v;
+	char path[300], *c;
+	struct stat st;
+
+	if (!json_object_object_get_ex(mod, "name", &v))
+		return false;
+	snprintf(path, sizeof(path), "/sys/module/%s", json_object_get_string(v));
+	for (c = path + strlen("/sys/module/"); *c; c++)
+		if (*c == '-')
+			*c = '_';
+	return !stat(path, &st);
+}
+
+/* The parked guest's preloads (/trial/park: a JSON array, or empty): 0, or -1 when one failed. */
+static int park_preload(void)
+{
+	json_object *a = json_object_from_file("/trial/park");
+	int i, r = 0;
+
+	if (!a || !json_object_is_type(a, json_type_array)) {	/* empty: nothing to load */
+		json_object_put(a);
+		return 0;
+	}
+	for (i = 0; !r && i < (int)json_object_array_length(a); i++) {
+		r = load_module(json_object_array_get_idx(a, i));
+		drain_kmsg();
+	}
+	json_object_put(a);
+	return r;
 }
 
 static void coldplug(void)
@@ -671,6 +716,10 @@ static void park(void)
 		emit_simple("agent_error", "error", "park: no payload device");
 		power_off(0);
 	}
+	if (park_preload()) {	/* the snapshot is not saved: trials boot fresh */
+		emit_simple("agent_error", "error", "park: a preloaded module failed to load");
+		power_off(0);
+	}
 	for (;;) {
 		long long now = mono_ms();
 
@@ -728,15 +777,28 @@ int main(int argc, char **argv)
 	if (json_object_object_get_ex(m, "key", &v))
 		snprintf(key, sizeof(key), "%s", json_object_get_string(v));
 	unlink(path);	/* the key lives in this process only */
+	if (!json_object_object_get_ex(m, "modules", &mods) ||
+	    !json_object_is_type(mods, json_type_array))
+		mods = NULL;
+	/* preloaded modules come first: a restored guest has them (park()),
+	 * a booted one loads them now, so that both are alike at "started" */
+	for (i = 0; ok && mods && i < (int)json_object_array_length(mods) &&
+		    is_preload(json_object_array_get_idx(mods, i)); i++) {
+		json_object *mod = json_object_array_get_idx(mods, i);
+
+		if (!parked || !module_present(mod)) {
+			ok = !load_module(mod);
+			drain_kmsg();
+		}
+	}
 	o = event("started");
 	json_object_object_add(o, "restored", json_object_new_boolean(parked));
 	emit(o);
 	hb = start_heartbeat();
-	if (json_object_object_get_ex(m, "modules", &mods))
-		for (i = 0; ok && i < (int)json_object_array_length(mods); i++) {
-			ok = !load_module(json_object_array_get_idx(mods, i));
-			drain_kmsg();
-		}
+	for (; ok && mods && i < (int)json_object_array_length(mods); i++) {
+		ok = !load_module(json_object_array_get_idx(mods, i));
+		drain_kmsg();
+	}
 	if (ok && json_object_object_get_ex(m, "coldplug", &v) && json_object_get_boolean(v))
 		coldplug();
 	inject_init(&in, m);
