@@ -25,6 +25,8 @@ struct classify_input {
 	bool boot_deadline;		/* no "started" in time */
 	bool heartbeat_deadline;	/* the agent fell silent */
 	bool total_deadline;
+	bool workload_deadline;		/* the workload did not exit within its own --deadline
+					 * (plus grace): stuck where no signal reaches it */
 	bool module_failed;		/* a module failed to load */
 	enum workload_verdict workload;
 	int nim_detected, nim_recovered, nim_failed;	/* NIM event counts */

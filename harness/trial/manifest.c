@@ -564,6 +564,20 @@ static json_object *module_json(const struct manifest_module *mm, const char *fi
 	return e;
 }
 
+unsigned long manifest_workload_deadline_ms(const struct trial_manifest *m)
+{
+	int i;
+
+	for (i = 0; i < m->n_params; i++)
+		if (!strcmp(m->params[i].key, "deadline")) {
+			char *end;
+			double s = strtod(m->params[i].value, &end);
+
+			return *end || !(s > 0 && s < 86400) ? 0 : (unsigned long)(s * 1000);
+		}
+	return 0;
+}
+
 char *manifest_preload_json(const struct trial_manifest *m)
 {
 	json_object *a = json_object_new_array();

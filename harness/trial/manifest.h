@@ -80,6 +80,8 @@ char *manifest_guest_json(const struct trial_manifest *m, const char *key);
  * them (malloc'd JSON array of {"name", "params"}), or NULL when m has none.
  */
 char *manifest_preload_json(const struct trial_manifest *m);
+/* The workload's own --deadline ("deadline" in its params) in ms, or 0 if it has none. */
+unsigned long manifest_workload_deadline_ms(const struct trial_manifest *m);
 /* Guest path of host module i (malloc'd): /trial/modules/NN-<basename>. */
 char *manifest_guest_module_path(const struct trial_manifest *m, int i);
 

@@ -189,6 +189,7 @@ enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 			json_object_array_add(r->agent_events, json_object_get(o));
 	} else if (!strcmp(ev, "workload_exit")) {
 		ret = AGENT_LINE_WORKLOAD_END;
+		r->workload_exited = true;
 		r->workload_exit = json_object_object_get_ex(o, "status", &v) ?
 				   json_object_get_int(v) : -1;
 	} else if (!strcmp(ev, "workload_missing") || !strcmp(ev, "agent_error")) {
@@ -284,10 +285,15 @@ static char *build_append(const struct trial_manifest *m, const struct trial_opt
 static bool deadline_hit(const struct trial_manifest *m, struct trial_result *r,
 			 uint64_t t0, uint64_t last_agent)
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), wl_deadline_ms = manifest_workload_deadline_ms(m);
 
 	if (now - t0 >= m->total_ms) {
 		r->total_deadline = true;
+		return true;
+	}
+	if (r->t_workload && !r->workload_exited && wl_deadline_ms &&
+	    now - r->t_workload >= wl_deadline_ms + TRIAL_WORKLOAD_GRACE_MS) {
+		r->workload_deadline = true;
 		return true;
 	}
 	if (!r->agent_started && now - t0 >= m->boot_ms) {
@@ -380,7 +386,8 @@ static void judge(struct trial_result *r, bool host_error)
 	in.host_error = host_error;
 	in.qemu_failed = !host_error && ((r->vm_exited && r->vm_exit_status != 0) ||
 		(!r->vm_exited && r->vm_signal && r->vm_signal != SIGKILL) ||
-		(!r->vm_exited && !r->boot_deadline && !r->heartbeat_deadline && !r->total_deadline));
+		(!r->vm_exited && !r->boot_deadline && !r->heartbeat_deadline && !r->total_deadline &&
+		 !r->workload_deadline));
 	in.vm_exited = r->vm_exited;
 	in.agent_error = r->infra_reason[0] != '\0';
 	in.agent_started = r->agent_started;
@@ -388,6 +395,7 @@ static void judge(struct trial_result *r, bool host_error)
 	in.boot_deadline = r->boot_deadline;
 	in.heartbeat_deadline = r->heartbeat_deadline;
 	in.total_deadline = r->total_deadline;
+	in.workload_deadline = r->workload_deadline;
 	in.module_failed = r->modules_failed > 0;
 	in.workload = r->workload;
 	in.nim_detected = r->nim_detected;
@@ -756,7 +764,7 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(o, "vm_exit_status", jint(r->vm_exit_status));
 	json_object_object_add(o, "deadlines_hit", jobject(
 		"boot", jbool(r->boot_deadline), "heartbeat", jbool(r->heartbeat_deadline),
-		"total", jbool(r->total_deadline), NULL));
+		"total", jbool(r->total_deadline), "workload", jbool(r->workload_deadline), NULL));
 	json_object_object_add(o, "durations", jobject(
 		"boot_ms", jint((int64_t)r->boot_ms), "vm_ms", jint((int64_t)r->vm_ms),
 		"wall_ms", jint((int64_t)r->wall_ms), NULL));

@@ -39,6 +39,10 @@ struct trial_manifest;
 struct json_object;
 
 #define TRIAL_MAX_NIM_EVENTS 32
+/* A workload still running this long after its own --deadline (it exits at
+ * its deadline by SIGALRM) is stuck where no signal reaches it: the trial
+ * ends as a hang then, not at the total deadline. */
+#define TRIAL_WORKLOAD_GRACE_MS 10000
 
 /*
  * Where a trial's host wall time goes, in order (trial_run() measures each;
@@ -110,6 +114,9 @@ struct trial_result {
 	bool vm_exited;
 	int vm_exit_status, vm_signal;
 	bool boot_deadline, heartbeat_deadline, total_deadline;
+	bool workload_deadline;		/* no "workload_exit" by the workload's --deadline
+					 * + TRIAL_WORKLOAD_GRACE_MS after "workload_started" */
+	bool workload_exited;		/* "workload_exit" seen */
 	bool console_truncated, agent_truncated;
 	uint64_t boot_ms;		/* QEMU start → agent "started" (0 if never) */
 	uint64_t wall_ms;		/* whole trial, including preparation */

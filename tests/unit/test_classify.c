@@ -82,6 +82,14 @@ static void test_table(void **state)
 	assert_int_equal(run(&in), OUTCOME_HANG);		/* silent hang */
 	in = clean(); in.vm_exited = false; in.agent_done = false; in.total_deadline = true;
 	assert_int_equal(run(&in), OUTCOME_HANG);
+	/* the workload stuck past its own deadline: a hang, also after a NIM recovery */
+	in = clean(); in.vm_exited = false; in.agent_done = false; in.workload = WL_UNKNOWN;
+	in.workload_deadline = true;
+	assert_int_equal(run(&in), OUTCOME_HANG);
+	in.nim_detected = in.nim_recovered = 1;
+	assert_int_equal(run(&in), OUTCOME_HANG);
+	in.triage = &oops;
+	assert_int_equal(run(&in), OUTCOME_CRASH);		/* a crash report still wins */
 	in = clean(); in.nim_detected = 1; in.nim_recovered = 1;
 	assert_int_equal(run(&in), OUTCOME_RECOVERED);
 	in = clean(); in.nim_recovered = 1; in.workload = WL_FAIL;

@@ -304,6 +304,18 @@ static void test_preload(void **state)
 	assert_int_equal(manifest_parse("{\"modules\": [\"nooks\"], \"workload\": \"none\"}", "t", &a), 0);
 	assert_null(manifest_preload_json(&a));
 	manifest_release(&a);
+	/* the workload's own deadline, for the runner's overdue check */
+	assert_int_equal(manifest_parse("{\"workload\": {\"name\": \"netdev\", \"params\": "
+					"{\"deadline\": 20, \"nic\": \"e1000\"}}}", "t", &a), 0);
+	assert_int_equal(manifest_workload_deadline_ms(&a), 20000);
+	manifest_release(&a);
+	assert_int_equal(manifest_parse("{\"workload\": {\"name\": \"netdev\", \"params\": "
+					"{\"deadline\": \"soon\"}}}", "t", &a), 0);
+	assert_int_equal(manifest_workload_deadline_ms(&a), 0);
+	manifest_release(&a);
+	assert_int_equal(manifest_parse("{\"workload\": \"none\"}", "t", &a), 0);
+	assert_int_equal(manifest_workload_deadline_ms(&a), 0);
+	manifest_release(&a);
 	expect_error("{\"workload\": \"none\", \"modules\": [{\"path\": \"a.ko\", \"preload\": true}]}",
 		     "field 'modules[0]': preload: only image modules ('name') can be preloaded");
 	expect_error("{\"workload\": \"none\", \"modules\": [\"swifi\", {\"name\": \"nooks\", \"preload\": true}]}",
