@@ -6,21 +6,32 @@
 # (mean seconds per trial of each phase: inject, prepare, restore, setup,
 # workload, teardown, classify, check, store; docs/CAMPAIGNS.md).
 #
-# Usage: bench-campaign.sh [TRIALS [JOBS]]   (default 160 trials, 2 jobs)
-# A private snapshot cache and database: the one-off snapshot creation is
-# part of the figure (it is on a fresh machine), named in "prepare".
+# Usage: bench-campaign.sh [TRIALS [JOBS...]]   (default: 160 trials, at 2
+# and at 4 jobs).  Each run has its own snapshot cache and database, so the
+# one-off snapshot creation is part of every figure (in "prepare"), as on a
+# fresh machine.  With several runs, the last line says on how many trials
+# their outcomes agree (host load must not change what a trial is).
 set -eu
 TRIALS=${1:-160}
-JOBS=${2:-2}
+[ $# -gt 0 ] && shift
+JOBS=${*:-2 4}
 top=$(cd "$(dirname "$0")/.." && pwd)
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
-export NOOKS_CACHE="$d/cache"
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$top/bin/nooks" campaign run "$top/campaigns/bench-mix.json" --db "$d/bench.db" \
-	--runs "$d/runs" --jobs "$JOBS" --max-trials "$TRIALS" --no-summary >"$d/out.log" 2>&1 ||
-	{ tail -5 "$d/out.log"; echo "bench-campaign: the campaign failed" >&2; exit 1; }
-grep -E "trials/hour" "$d/out.log" | sed 's/^nooks: //; s/; mean per trial:/\n  mean per trial:/; s/, /\n    /g' |
-	sed '1s/\n/ /'
-echo "outcomes: $(sqlite3 "$d/bench.db" "SELECT outcome || '=' || COUNT(*) FROM trials GROUP BY outcome" | tr '\n' ' ')"
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+first=
+for j in $JOBS; do
+	echo "-- $TRIALS trials at $j jobs (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+	NOOKS_CACHE="$d/cache-$j" "$top/bin/nooks" campaign run "$top/campaigns/bench-mix.json" \
+		--db "$d/bench-$j.db" --runs "$d/runs-$j" --jobs "$j" --max-trials "$TRIALS" \
+		--no-summary >"$d/out-$j.log" 2>&1 ||
+		{ tail -5 "$d/out-$j.log"; echo "bench-campaign: the campaign failed" >&2; exit 1; }
+	grep -E "trials/hour" "$d/out-$j.log" | sed 's/^nooks: //; s/; mean per trial:/\n  mean per trial (s):/; s/, /\n    /g'
+	echo "  outcomes: $(sqlite3 "$d/bench-$j.db" "SELECT outcome || '=' || COUNT(*) FROM trials GROUP BY outcome" | tr '\n' ' ')"
+	if [ -z "$first" ]; then
+		first=$j
+	else
+		echo "  same outcome as at $first jobs: $(sqlite3 "$d/bench-$j.db" "ATTACH '$d/bench-$first.db' AS o;
+			SELECT SUM(t.outcome = u.outcome) || ' of ' || COUNT(*) || ' trials'
+			FROM trials t JOIN o.trials u ON t.key = u.key")"
+	fi
+done

@@ -12,6 +12,8 @@
 # context); NICS_FULL=1 gives the closing-note evidence: RUNS=20 and every
 # entry point.  (8139too cannot drive QEMU's rtl8139: it is a C+ chip,
 # revision 0x20, which 8139too refuses with "use 8139cp".)
+# NICS_DOMAINS=1: the same under page-table domains (stage 2): the driver
+# is reloaded after nooks' domains=1 and its domain must be built.
 . "$(dirname "$0")/lib.sh"
 
 NET="$TOP/build/image/modules/kernel/drivers/net/ethernet"
@@ -26,7 +28,12 @@ for nic in $NICS; do
 	dom=$(printf '%s' "$drv" | tr - _)	# the module's name: its domain
 	"$NOOKS" isolate "$NET/$path.ko" -o "$T_TMP/$drv.ko" >/dev/null 2>"$T_TMP/err"; rc=$?
 	expect_eq "$drv: nooks isolate the stock module" 0 "$rc" || { cat "$T_TMP/err"; continue; }
+	reload=
+	[ "${NICS_DOMAINS:-0}" = 1 ] && reload="rmmod $dom; echo 1 > /sys/module/nooks/parameters/domains
+insmod /trial/modules/*-$drv.ko || echo INSMOD failed
+dmesg | grep -q 'pd_create domain=$dom' && echo 'PD created'"
 	cat >"$T_TMP/run.sh" <<EOS
+$reload
 wl() { wait_peer; wl-netdev --nic $drv --pings 5 --bytes 262144 >/tmp/wl.out 2>&1; echo \$?; }
 echo reset > /sys/kernel/nooks/entries
 clean_runs $RUNS
@@ -72,6 +79,8 @@ rmmod $dom && echo "RMMOD ok"
 EOS
 	nim_nic_vm "$T_TMP/$drv" 900 "$T_TMP/$drv.ko" "$dev" "$T_TMP/run.sh"
 	expect_eq "$drv: guest ok" 0 "$rc"
+	[ "${NICS_DOMAINS:-0}" = 1 ] &&
+		expect_eq "$drv: page-table domain built" "PD created" "$(out_lines 'PD created')"
 	expect_eq "$drv: wl-netdev passed every clean run" "CLEAN $RUNS" "$(out_lines CLEAN)"
 	expect_eq "$drv: no fault detected in clean runs" "FAULTS 0" "$(out_lines FAULTS | head -n 1)"
 	entries=$(out_lines 'E ')
