@@ -405,9 +405,9 @@ static void take_result(const struct trial_result *t, struct store_trial *r)
 	if (t->nim_recovery_us >= 0)
 		r->recovery_ms = (double)t->nim_recovery_us / 1000.0;
 	json_object_put(ev);
-	snprintf(dl, sizeof(dl), "%s%s%s%s", t->boot_deadline ? "boot," : "",
+	snprintf(dl, sizeof(dl), "%s%s%s%s%s", t->boot_deadline ? "boot," : "",
 		 t->heartbeat_deadline ? "heartbeat," : "", t->total_deadline ? "total," : "",
-		 t->workload_deadline ? "workload," : "");
+		 t->workload_deadline ? "workload," : "", t->poweroff_deadline ? "poweroff," : "");
 	if (*dl) {
 		dl[strlen(dl) - 1] = '\0';
 		r->deadlines_hit = xstrdup(dl);

@@ -71,6 +71,8 @@ enum outcome classify_trial(const struct classify_input *in, const char **why)
 		RET(OUTCOME_HANG, "the trial did not finish before the total deadline");
 	if (in->workload_deadline)
 		RET(OUTCOME_HANG, "the workload did not exit within its own deadline");
+	if (in->poweroff_deadline)
+		RET(OUTCOME_HANG, "the guest did not power off after the agent's done");
 	if (in->nim_failed)
 		RET(OUTCOME_DETECTED_UNRECOVERED, "the NIM detected a fault and failed to recover");
 	if (in->nim_recovered && in->workload == WL_PASS && !in->module_failed)

@@ -27,6 +27,7 @@ struct classify_input {
 	bool total_deadline;
 	bool workload_deadline;		/* the workload did not exit within its own --deadline
 					 * (plus grace): stuck where no signal reaches it */
+	bool poweroff_deadline;		/* no power-off within grace of the agent's "done" */
 	bool module_failed;		/* a module failed to load */
 	enum workload_verdict workload;
 	int nim_detected, nim_recovered, nim_failed;	/* NIM event counts */

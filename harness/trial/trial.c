@@ -167,6 +167,7 @@ enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 	} else if (!strcmp(ev, "workload_started")) {
 		ret = AGENT_LINE_WORKLOAD;
 	} else if (!strcmp(ev, "done")) {
+		ret = AGENT_LINE_DONE;
 		r->agent_done = true;
 	} else if (!strcmp(ev, "module_loaded")) {
 		r->modules_loaded++;
@@ -241,6 +242,10 @@ static void handle_agent_line(struct attempt *a, const char *line)
 		if (!r->t_workload_end)
 			r->t_workload_end = now_ms();
 		break;
+	case AGENT_LINE_DONE:
+		if (!r->t_done)
+			r->t_done = now_ms();
+		break;
 	case AGENT_LINE_OTHER:
 		break;
 	}
@@ -296,6 +301,10 @@ static bool deadline_hit(const struct trial_manifest *m, struct trial_result *r,
 		r->workload_deadline = true;
 		return true;
 	}
+	if (r->t_done && now - r->t_done >= TRIAL_POWEROFF_GRACE_MS) {
+		r->poweroff_deadline = true;
+		return true;
+	}
 	if (!r->agent_started && now - t0 >= m->boot_ms) {
 		r->boot_deadline = true;
 		return true;
@@ -318,7 +327,7 @@ static void supervise(const struct trial_manifest *m, struct vm *vm, struct chan
 
 	a->t0 = t0;
 	r->t_vm_start = t0;
-	r->t_started = r->t_workload = r->t_workload_end = 0;	/* this attempt's */
+	r->t_started = r->t_workload = r->t_workload_end = r->t_done = 0;	/* this attempt's */
 
 	while (!con->eof || !agent->eof) {
 		struct pollfd p[2] = { { con->eof ? -1 : con->rfd, POLLIN, 0 },
@@ -387,7 +396,7 @@ static void judge(struct trial_result *r, bool host_error)
 	in.qemu_failed = !host_error && ((r->vm_exited && r->vm_exit_status != 0) ||
 		(!r->vm_exited && r->vm_signal && r->vm_signal != SIGKILL) ||
 		(!r->vm_exited && !r->boot_deadline && !r->heartbeat_deadline && !r->total_deadline &&
-		 !r->workload_deadline));
+		 !r->workload_deadline && !r->poweroff_deadline));
 	in.vm_exited = r->vm_exited;
 	in.agent_error = r->infra_reason[0] != '\0';
 	in.agent_started = r->agent_started;
@@ -396,6 +405,7 @@ static void judge(struct trial_result *r, bool host_error)
 	in.heartbeat_deadline = r->heartbeat_deadline;
 	in.total_deadline = r->total_deadline;
 	in.workload_deadline = r->workload_deadline;
+	in.poweroff_deadline = r->poweroff_deadline;
 	in.module_failed = r->modules_failed > 0;
 	in.workload = r->workload;
 	in.nim_detected = r->nim_detected;
@@ -764,7 +774,8 @@ json_object *trial_result_json(const struct trial_result *r)
 	json_object_object_add(o, "vm_exit_status", jint(r->vm_exit_status));
 	json_object_object_add(o, "deadlines_hit", jobject(
 		"boot", jbool(r->boot_deadline), "heartbeat", jbool(r->heartbeat_deadline),
-		"total", jbool(r->total_deadline), "workload", jbool(r->workload_deadline), NULL));
+		"total", jbool(r->total_deadline), "workload", jbool(r->workload_deadline),
+		"poweroff", jbool(r->poweroff_deadline), NULL));
 	json_object_object_add(o, "durations", jobject(
 		"boot_ms", jint((int64_t)r->boot_ms), "vm_ms", jint((int64_t)r->vm_ms),
 		"wall_ms", jint((int64_t)r->wall_ms), NULL));

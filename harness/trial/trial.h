@@ -43,6 +43,10 @@ struct json_object;
  * its deadline by SIGALRM) is stuck where no signal reaches it: the trial
  * ends as a hang then, not at the total deadline. */
 #define TRIAL_WORKLOAD_GRACE_MS 10000
+/* The agent's "done" is followed by power-off at once (a fraction of a
+ * second); a guest still running this long after it hangs in shutdown
+ * (a driver's shutdown callback, say): a hang, decided here. */
+#define TRIAL_POWEROFF_GRACE_MS 10000
 
 /*
  * Where a trial's host wall time goes, in order (trial_run() measures each;
@@ -117,6 +121,8 @@ struct trial_result {
 	bool workload_deadline;		/* no "workload_exit" by the workload's --deadline
 					 * + TRIAL_WORKLOAD_GRACE_MS after "workload_started" */
 	bool workload_exited;		/* "workload_exit" seen */
+	bool poweroff_deadline;		/* still running TRIAL_POWEROFF_GRACE_MS after "done" */
+	uint64_t t_done;		/* host clock at the agent's "done" (0: not yet) */
 	bool console_truncated, agent_truncated;
 	uint64_t boot_ms;		/* QEMU start → agent "started" (0 if never) */
 	uint64_t wall_ms;		/* whole trial, including preparation */
@@ -152,6 +158,7 @@ enum agent_line {
 	AGENT_LINE_STARTED,	/* "started": the boot ends here (the runner times it) */
 	AGENT_LINE_WORKLOAD,	/* "workload_started" (timed) */
 	AGENT_LINE_WORKLOAD_END,	/* "result" or "workload_exit" (timed) */
+	AGENT_LINE_DONE,	/* "done": power-off follows (timed) */
 };
 /*
  * Apply one line of the agent channel (docs/OUTCOMES.md; NUL-terminated,

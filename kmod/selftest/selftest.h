@@ -17,5 +17,7 @@ struct selftest_fault {
 
 extern const struct selftest_fault selftest_faults[];
 extern const int selftest_nr_faults;
+/* Undo what faults left registered (module exit). */
+void selftest_faults_exit(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -165,6 +166,30 @@ static noinline void fault_hung_task(void)
 {
 	set_current_state(TASK_UNINTERRUPTIBLE);
 	schedule_timeout(600 * HZ);
+}
+
+/* Power-off hangs: a reboot notifier that sleeps uninterruptibly (the runner's power-off bound). */
+static int reboot_hang_fn(struct notifier_block *nb, unsigned long action, void *data)
+{
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	schedule_timeout(600 * HZ);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block reboot_hang_nb = { .notifier_call = reboot_hang_fn };
+static bool reboot_hang_on;
+
+static noinline void fault_reboot_hang(void)
+{
+	if (!reboot_hang_on && !register_reboot_notifier(&reboot_hang_nb))
+		reboot_hang_on = true;
+}
+
+void selftest_faults_exit(void)
+{
+	if (reboot_hang_on)
+		unregister_reboot_notifier(&reboot_hang_nb);
+	reboot_hang_on = false;
 }
 
 /* A wild write: 4 bytes, so a missed write damages nothing else. */
@@ -373,6 +398,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "rcu_stall",       fault_rcu_stall,       "spin 60 s in an RCU read-side section" },
 	{ "silent_hang",     fault_silent_hang,     "spin forever with interrupts off" },
 	{ "hung_task",       fault_hung_task,       "sleep uninterruptibly for 600 s" },
+	{ "reboot_hang",     fault_reboot_hang,     "power-off sleeps uninterruptibly (a reboot notifier)" },
 	{ "wild_write",      fault_wild_write,      "write 4 bytes at the address in parameter target" },
 	{ "wild_read",       fault_wild_read,       "read 4 bytes at the address in parameter target (not a bug)" },
 	{ "heap_write",      fault_heap_write,      "write an own kmalloc object (not a bug)" },

@@ -140,6 +140,7 @@ static void __exit selftest_exit(void)
 	del_timer_sync(&selftest_timer);
 	hrtimer_cancel(&selftest_hrtimer);
 	cancel_work_sync(&selftest_work);
+	selftest_faults_exit();
 }
 
 module_init(selftest_init);

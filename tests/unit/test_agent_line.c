@@ -109,9 +109,12 @@ static void test_line_kinds(void **state)
 					  KEY "\"}"), AGENT_LINE_WORKLOAD_END);
 	assert_int_equal(trial_agent_line(&r, "{\"event\":\"workload_exit\",\"status\":0,"
 					  "\"key\":\"" KEY "\"}"), AGENT_LINE_WORKLOAD_END);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"done\",\"key\":\"" KEY "\"}"),
+			 AGENT_LINE_DONE);
 	/* forged: no mark */
 	assert_int_equal(trial_agent_line(&r, "{\"event\":\"workload_started\"}"),
 			 AGENT_LINE_OTHER);
+	assert_int_equal(trial_agent_line(&r, "{\"event\":\"done\"}"), AGENT_LINE_OTHER);
 	trial_result_release(&r);
 }
 

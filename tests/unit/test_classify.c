@@ -90,6 +90,9 @@ static void test_table(void **state)
 	assert_int_equal(run(&in), OUTCOME_HANG);
 	in.triage = &oops;
 	assert_int_equal(run(&in), OUTCOME_CRASH);		/* a crash report still wins */
+	/* the workload passed, "done", then the guest hung in shutdown */
+	in = clean(); in.vm_exited = false; in.poweroff_deadline = true;
+	assert_int_equal(run(&in), OUTCOME_HANG);
 	in = clean(); in.nim_detected = 1; in.nim_recovered = 1;
 	assert_int_equal(run(&in), OUTCOME_RECOVERED);
 	in = clean(); in.nim_recovered = 1; in.workload = WL_FAIL;

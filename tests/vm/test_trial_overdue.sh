@@ -21,7 +21,13 @@ JSON
 }
 manifest stuck "kill -STOP \$(pidof wl-netdev)"
 manifest ok
-for t in stuck ok; do
+st="$KMOD/selftest/nooks_selftest.ko"
+cat >"$T_TMP/off.json" <<JSON
+{"modules": ["$st"],
+ "workload": {"name": "cmd", "params": {"cmd": "echo reboot_hang > /sys/module/nooks_selftest/parameters/fault"}},
+ "deadlines": {"boot_s": 90, "heartbeat_s": 10, "total_s": 150}}
+JSON
+for t in stuck ok off; do
 	"$NOOKS" trial run "$T_TMP/$t.json" --out "$T_TMP/$t" >"$T_TMP/$t.out" 2>&1
 done
 r="$T_TMP/stuck/result.json"
@@ -38,5 +44,14 @@ expect_eq "stopped workload: ended 8 s + 10 s after it started (workload phase $
 expect_eq "control: no_effect" no_effect "$(field .outcome "$T_TMP/ok/result.json")"
 expect_eq "control: no deadline hit" false "$(field .deadlines_hit.workload "$T_TMP/ok/result.json")"
 console_clean "stopped workload: console clean" "$T_TMP/stuck/console.log"
+r="$T_TMP/off/result.json"
+expect_eq "power-off hang: the workload passed, the agent said done" "pass true" \
+	"$(field .workload.verdict "$r") $(field .agent_done "$r")"
+expect_eq "power-off hang: hang" hang "$(field .outcome "$r")"
+expect_eq "power-off hang: the power-off deadline hit" true "$(field .deadlines_hit.poweroff "$r")"
+expect_eq "power-off hang: not the total deadline" false "$(field .deadlines_hit.total "$r")"
+td=$(field .phases_ms.teardown "$r")
+expect_eq "power-off hang: ended 10 s after done (teardown ${td} ms)" yes \
+	"$([ "${td:-0}" -ge 10000 ] && [ "${td:-0}" -lt 30000 ] && echo yes)"
 no_qemu_left "no qemu left"
 finish
