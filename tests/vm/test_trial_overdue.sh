@@ -4,15 +4,16 @@
 # stuck where no signal reaches it) ends the trial as a hang
 # TRIAL_WORKLOAD_GRACE_MS (10 s) after that deadline, not at the total
 # deadline (issue 21: end a trial the moment its outcome is decided).  The
-# manifest's inject command stops wl-netdev (SIGSTOP) during its ping
-# phase; heartbeats go on.  A control trial with the same deadline passes.
+# manifest's inject command stops wl-netdev (SIGSTOP) during its link
+# phase (which waits ~2 s for e1000's link: the later phases can end
+# before the shell's pidof runs); heartbeats go on.  A control trial with the same deadline passes.
 . "$(dirname "$0")/lib.sh"
 need_built "overdue" "$TOP/build/guest/bin/wl-netdev"
 
 field() { jq -r "$1" "$2" 2>/dev/null; }
 # manifest NAME [INJECT-CMD]
 manifest() {
-	inj=; [ -n "${2:-}" ] && inj="\"inject\": {\"cmd\": \"$2\", \"phase\": \"ping\"},"
+	inj=; [ -n "${2:-}" ] && inj="\"inject\": {\"cmd\": \"$2\", \"phase\": \"link\"},"
 	cat >"$T_TMP/$1.json" <<JSON
 {"devices": ["e1000", "virtio-net"], $inj
  "workload": {"name": "netdev", "params": {"nic": "e1000", "deadline": 8, "bytes": 65536}},
