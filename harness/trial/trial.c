@@ -216,6 +216,13 @@ enum agent_line trial_agent_line(struct trial_result *r, const char *line)
 	return ret;
 }
 
+/* A phase mark: the host clock the first time only. */
+static void mark_once(uint64_t *t)
+{
+	if (!*t)
+		*t = now_ms();
+}
+
 /* One agent line: recorded in the result; the runner's own part of it here. */
 static void handle_agent_line(struct attempt *a, const char *line)
 {
@@ -235,16 +242,13 @@ static void handle_agent_line(struct attempt *a, const char *line)
 		r->boot_ms = r->t_started - a->t0;
 		break;
 	case AGENT_LINE_WORKLOAD:
-		if (!r->t_workload)
-			r->t_workload = now_ms();
+		mark_once(&r->t_workload);
 		break;
 	case AGENT_LINE_WORKLOAD_END:
-		if (!r->t_workload_end)
-			r->t_workload_end = now_ms();
+		mark_once(&r->t_workload_end);
 		break;
 	case AGENT_LINE_DONE:
-		if (!r->t_done)
-			r->t_done = now_ms();
+		mark_once(&r->t_done);
 		break;
 	case AGENT_LINE_OTHER:
 		break;
@@ -288,9 +292,9 @@ static char *build_append(const struct trial_manifest *m, const struct trial_opt
 
 /* Deadline check while QEMU runs; returns true if it must be killed now. */
 static bool deadline_hit(const struct trial_manifest *m, struct trial_result *r,
-			 uint64_t t0, uint64_t last_agent)
+			 uint64_t t0, uint64_t last_agent, uint64_t wl_deadline_ms)
 {
-	uint64_t now = now_ms(), wl_deadline_ms = manifest_workload_deadline_ms(m);
+	uint64_t now = now_ms();
 
 	if (now - t0 >= m->total_ms) {
 		r->total_deadline = true;
@@ -322,6 +326,7 @@ static void supervise(const struct trial_manifest *m, struct vm *vm, struct chan
 {
 	struct trial_result *r = a->r;
 	uint64_t t0 = vm->start_ms, last_agent = t0;
+	uint64_t wl_deadline_ms = manifest_workload_deadline_ms(m);	/* 0: none */
 	bool gone = false;
 	int status;
 
@@ -353,7 +358,7 @@ static void supervise(const struct trial_manifest *m, struct vm *vm, struct chan
 			r->vm_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 			vm->pid = 0;
 			gone = true;
-		} else if (deadline_hit(m, r, t0, last_agent)) {
+		} else if (deadline_hit(m, r, t0, last_agent, wl_deadline_ms)) {
 			vm_kill(vm);	/* SIGKILL + reap: the pipes then reach EOF */
 			gone = true;
 		}
