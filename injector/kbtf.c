@@ -201,6 +201,37 @@ static const char *ret_kind(const struct btf *btf, __u32 fnptr)
 	return r && btf_is_ptr(r) ? "ptr" : "int";
 }
 
+/* An integer, enum or pointer type: what one integer register carries. */
+static bool in_register(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = skip_mods(btf, id);
+
+	if (!t)
+		return false;
+	if (btf_is_ptr(t) || btf_is_enum(t) || btf_is_enum64(t))
+		return true;
+	return btf_is_int(t) && t->size <= 8;
+}
+
+/*
+ * A function-pointer type a closure stub (kmod/nooks/nooks_closure.c) can
+ * stand for: at most 6 parameters, not variadic, each parameter and the
+ * result (if any) in one integer register.
+ */
+static bool closable(const struct btf *btf, __u32 fnptr)
+{
+	const struct btf_type *t = skip_mods(btf, skip_mods(btf, fnptr)->type);
+	const struct btf_param *prm = btf_params(t);
+	size_t i, n = btf_vlen(t);
+
+	if (n > 6 || (t->type && !in_register(btf, t->type)))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!prm[i].type || !in_register(btf, prm[i].type))
+			return false;	/* variadic, or a struct by value */
+	return true;
+}
+
 /* The function-pointer members of struct t into slots[0..cap); their count. */
 static size_t fn_slots(const struct btf *btf, const struct btf_type *t,
 		       struct kbtf_slot *slots, size_t cap)
@@ -217,6 +248,7 @@ static size_t fn_slots(const struct btf *btf, const struct btf_type *t,
 			slots[ns].offset = btf_member_bit_offset(t, i) / 8;
 			snprintf(slots[ns].ret, sizeof(slots[ns].ret), "%s",
 				 ret_kind(btf, m[i].type));
+			slots[ns].xpc = closable(btf, m[i].type);
 		}
 		ns++;
 	}
@@ -310,6 +342,7 @@ int kbtf_proto(struct kbtf *k, const char *sym, struct kbtf_proto *p)
 	p->params = xcalloc(n + 1, sizeof(*p->params));
 	p->names = xcalloc(n + 1, sizeof(*p->names));
 	p->ops = xcalloc(n + 1, sizeof(*p->ops));
+	p->fnargs = xcalloc(n + 1, sizeof(*p->fnargs));
 	for (i = 0; i < n; i++) {
 		const char *nm = btf__name_by_offset(btf, prm[i].name_off);
 
@@ -317,7 +350,13 @@ int kbtf_proto(struct kbtf *k, const char *sym, struct kbtf_proto *p)
 		p->params[i] = decl_of(k, prm[i].type, p->names[i]);
 		if (!p->params[i])
 			break;
-		p->nfnptr += is_fnptr(btf, prm[i].type);
+		if (is_fnptr(btf, prm[i].type)) {
+			struct kbtf_fnarg *fa = &p->fnargs[p->nfnptr++];
+
+			fa->arg = i;
+			snprintf(fa->ret, sizeof(fa->ret), "%s", ret_kind(btf, prm[i].type));
+			fa->xpc = closable(btf, prm[i].type);
+		}
 		if (ops_param(btf, prm[i].type, &p->ops[p->nops]))
 			p->ops[p->nops++].arg = i;
 	}
@@ -344,6 +383,7 @@ void kbtf_proto_free(struct kbtf_proto *p)
 		free(p->ops[i].slots);
 	}
 	free(p->ops);
+	free(p->fnargs);
 	free(p->params);
 	free(p->names);
 	free(p->ret);

@@ -23,6 +23,15 @@ struct kbtf_slot {
 	char name[64];
 	size_t offset;		/* bytes */
 	char ret[8];		/* what the function returns: "void", "ptr" or "int" */
+	bool xpc;		/* a closure stub can call it: at most 6 parameters,
+				 * each and the result in one integer register */
+};
+
+/* A parameter that is a function pointer (a callback the kernel calls). */
+struct kbtf_fnarg {
+	size_t arg;		/* parameter index */
+	char ret[8];		/* as in kbtf_slot */
+	bool xpc;		/* as in kbtf_slot */
 };
 
 /*
@@ -47,6 +56,7 @@ struct kbtf_proto {
 	char **names;		/* the parameter names ("arg3" where BTF has none) */
 	bool variadic;		/* a trailing "..." (not in params) */
 	size_t nfnptr;		/* parameters that are function pointers (callbacks) */
+	struct kbtf_fnarg *fnargs;	/* nfnptr of them */
 	size_t nops;		/* parameters pointing to structs with callbacks */
 	struct kbtf_ops_param *ops;
 };

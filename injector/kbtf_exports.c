@@ -10,13 +10,16 @@
  * by module).  Output (JSON, sorted by symbol, written atomically):
  *   {"exports": [{"sym", "module" ("vmlinux" or the module's name),
  *                 "gpl", "ns" (its symbol namespace, if any), "kind", "ret", "params", "names", "variadic",
- *                 "callbacks" (func only), "ops" (func only, if any: [{"arg",
- *                 "struct", "const"}], the parameters pointing to a struct
- *                 with function-pointer members), "why" (no BTF for its module)}],
- *    "structs": {NAME: {"size", "slots": [{"name", "offset", "ret"}]}}}
+ *                 "callbacks" (func only), "fnargs" (func only, if any: [{"arg",
+ *                 "ret", "xpc"}], the function-pointer parameters), "ops"
+ *                 (func only, if any: [{"arg", "struct", "const"}], the
+ *                 parameters pointing to a struct with function-pointer
+ *                 members), "why" (no BTF for its module)}],
+ *    "structs": {NAME: {"size", "slots": [{"name", "offset", "ret", "xpc"}]}}}
  * where structs holds every struct an "ops" entry names (the first found
  * under a name), slots its function-pointer members (ret: "void", "ptr"
- * or "int", what the function returns).
+ * or "int", what the function returns; xpc: a closure stub can stand for
+ * it, kbtf.h).
  * kind: "func" (BTF has its prototype), "code" (a function without one:
  * assembly, or dropped from BTF; kexport_code.h), "var" (a BTF variable),
  * "data" (anything else), "unknown" (the exporter's .ko cannot be read).
@@ -145,11 +148,29 @@ static struct json_object *ops_json(const struct kbtf_proto *p,
 			json_object_object_add(sl, "name", json_object_new_string(op->slots[j].name));
 			json_object_object_add(sl, "offset", json_object_new_int64((int64_t)op->slots[j].offset));
 			json_object_object_add(sl, "ret", json_object_new_string(op->slots[j].ret));
+			json_object_object_add(sl, "xpc", json_object_new_boolean(op->slots[j].xpc));
 			json_object_array_add(slots, sl);
 		}
 		json_object_object_add(st, "size", json_object_new_int64((int64_t)op->size));
 		json_object_object_add(st, "slots", slots);
 		json_object_object_add(structs, op->name, st);
+	}
+	return a;
+}
+
+/* The "fnargs" entries of p: its function-pointer parameters. */
+static struct json_object *fnargs_json(const struct kbtf_proto *p)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < p->nfnptr; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "arg", json_object_new_int((int)p->fnargs[i].arg));
+		json_object_object_add(o, "ret", json_object_new_string(p->fnargs[i].ret));
+		json_object_object_add(o, "xpc", json_object_new_boolean(p->fnargs[i].xpc));
+		json_object_array_add(a, o);
 	}
 	return a;
 }
@@ -184,6 +205,8 @@ static struct json_object *record(const struct export *e, struct kbtf *btf,
 		json_object_object_add(o, "names", strings(p.names, p.nparams));
 		json_object_object_add(o, "variadic", json_object_new_boolean(p.variadic));
 		json_object_object_add(o, "callbacks", json_object_new_int((int)p.nfnptr));
+		if (p.nfnptr)
+			json_object_object_add(o, "fnargs", fnargs_json(&p));
 		if (p.nops)
 			json_object_object_add(o, "ops", ops_json(&p, structs));
 		kbtf_proto_free(&p);

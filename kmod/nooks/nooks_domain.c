@@ -39,6 +39,7 @@
 #include <linux/vmalloc.h>
 #include "nooks.h"
 #include "nooks_pd.h"
+#include "nooks_closure.h"
 
 struct nooks_domain nooks_domains[NOOKS_MAX_DOMAINS];
 static struct workqueue_struct *nooks_wq;
@@ -236,6 +237,7 @@ static void nooks_recover(struct work_struct *w)
 	nooks_stop_all(d);
 	nooks_release_all(d, true);
 	nooks_ops_free_domain(d);
+	nooks_closures_kill_domain(d);
 	restore_data(d);
 	ret = nooks_text_restore(d);
 	if (ret)
@@ -381,6 +383,7 @@ static void nooks_domain_detach(struct nooks_domain *d)
 	cancel_work_sync(&d->recover_work);
 	nooks_release_all(d, false);
 	nooks_ops_free_domain(d);
+	nooks_closures_release_domain(d);
 	nooks_unhide_bugs(d);
 	WRITE_ONCE(d->text_start, 0);
 	d->text_end = 0;

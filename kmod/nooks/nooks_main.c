@@ -25,6 +25,7 @@
 #include "nooks.h"
 #include "nooks_pd.h"
 #include "nooks_wrappers.h"
+#include "nooks_closure.h"
 
 unsigned long nooks_total_faults, nooks_total_recoveries;
 static unsigned long (*kallsyms_lookup_name_fn)(const char *name);
@@ -63,6 +64,14 @@ static ssize_t recoveries_show(struct kobject *k, struct kobj_attribute *a,
 			       char *buf)
 {
 	return sysfs_emit(buf, "%lu\n", READ_ONCE(nooks_total_recoveries));
+}
+
+/* closures (nooks_closure.c): "LIVE CALLS" */
+static ssize_t closures_show(struct kobject *k, struct kobj_attribute *a,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u %lu\n", nooks_closures_live(),
+			  READ_ONCE(nooks_nr_closure_calls));
 }
 
 static ssize_t domains_show(struct kobject *k, struct kobj_attribute *a,
@@ -242,13 +251,15 @@ static ssize_t fail_store(struct kobject *k, struct kobj_attribute *a,
 
 static struct kobj_attribute faults_attr = __ATTR_RO(faults);
 static struct kobj_attribute recoveries_attr = __ATTR_RO(recoveries);
+static struct kobj_attribute closures_attr = __ATTR_RO(closures);
 static struct kobj_attribute domains_attr = __ATTR_RO(domains);
 static struct kobj_attribute fault_next_attr = __ATTR_RW_MODE(fault_next, 0600);
 static struct kobj_attribute fail_attr = __ATTR_WO(fail);
 static struct kobj_attribute entries_attr = __ATTR_RW_MODE(entries, 0600);
 static struct attribute *nooks_attrs[] = {
 	&faults_attr.attr, &recoveries_attr.attr, &domains_attr.attr,
-	&fault_next_attr.attr, &fail_attr.attr, &entries_attr.attr, NULL,
+	&fault_next_attr.attr, &fail_attr.attr, &entries_attr.attr,
+	&closures_attr.attr, NULL,
 };
 static const struct attribute_group nooks_group = { .attrs = nooks_attrs };
 
@@ -262,6 +273,7 @@ static int __init nooks_init(void)
 	err = nooks_xpc_init();
 	if (err)
 		return err;
+	nooks_closures_init();
 	err = nooks_pd_init();	/* stage 2: checks, private IDT */
 	if (err)
 		return err;

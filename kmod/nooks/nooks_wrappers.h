@@ -34,6 +34,7 @@
 #include <linux/timer.h>
 #include "nooks.h"
 #include "nooks_pd.h"
+#include "nooks_closure.h"
 
 void nooks_pass_check(unsigned long *ret_slot);
 

@@ -10,6 +10,15 @@
  *   hardirq  from an hrtimer in hard interrupt context
  *   kthread  from a kernel thread
  *   work     from a work item on the system workqueue (kworker)
+ *   rcu      from an RCU callback (call_rcu: a function argument)
+ *   proc     armed: the next read of /proc/nooks_selftest (a const
+ *            proc_ops table handed to proc_create)
+ *   notifier armed: the next NETDEV_CHANGEMTU event (a static
+ *            notifier_block handed to register_netdevice_notifier)
+ * The last three are callbacks the NIM shadows from the kernel's BTF, with
+ * no wrapper written for them (nooks_closure.c).  A proc or notifier
+ * trigger returns at once; the fault happens when user space reads the
+ * file or changes an MTU.
  * The module prints "nooks_selftest: fault KIND@CONTEXT" before the bug and
  * "nooks_selftest: survived KIND@CONTEXT" if execution comes back.
  */
@@ -18,6 +27,9 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/netdevice.h>
+#include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 #include "selftest.h"
@@ -27,6 +39,9 @@ static struct timer_list selftest_timer;
 static struct hrtimer selftest_hrtimer;
 static struct work_struct selftest_work;
 static DECLARE_COMPLETION(selftest_done);
+static struct rcu_head selftest_rcu;
+static const struct selftest_fault *armed_proc, *armed_notifier;
+static struct proc_dir_entry *selftest_proc;
 
 static void run_fault(const struct selftest_fault *f, const char *ctx)
 {
@@ -53,6 +68,41 @@ static void selftest_work_fn(struct work_struct *w)
 	run_fault(pending, "work");
 	complete(&selftest_done);
 }
+
+static void selftest_rcu_fn(struct rcu_head *h)
+{
+	run_fault(pending, "rcu");
+	complete(&selftest_done);
+}
+
+static ssize_t selftest_proc_read(struct file *file, char __user *buf,
+				  size_t len, loff_t *pos)
+{
+	static const char ok[] = "ok\n";
+	const struct selftest_fault *f = xchg(&armed_proc, NULL);
+
+	if (f)
+		run_fault(f, "proc");
+	return simple_read_from_buffer(buf, len, pos, ok, sizeof(ok) - 1);
+}
+
+static const struct proc_ops selftest_proc_ops = {
+	.proc_read = selftest_proc_read,
+};
+
+static int selftest_netdev_event(struct notifier_block *nb, unsigned long event,
+				 void *ptr)
+{
+	const struct selftest_fault *f;
+
+	if (event == NETDEV_CHANGEMTU && (f = xchg(&armed_notifier, NULL)))
+		run_fault(f, "notifier");
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block selftest_nb = {
+	.notifier_call = selftest_netdev_event,
+};
 
 static int selftest_kthread_fn(void *data)
 {
@@ -96,6 +146,14 @@ static int trigger(const char *val)
 			      HRTIMER_MODE_REL_HARD);
 	} else if (sysfs_streq(ctx, "work")) {
 		schedule_work(&selftest_work);
+	} else if (sysfs_streq(ctx, "rcu")) {
+		call_rcu(&selftest_rcu, selftest_rcu_fn);
+	} else if (sysfs_streq(ctx, "proc")) {
+		WRITE_ONCE(armed_proc, f);
+		return 0;
+	} else if (sysfs_streq(ctx, "notifier")) {
+		WRITE_ONCE(armed_notifier, f);
+		return 0;
 	} else if (sysfs_streq(ctx, "kthread")) {
 		t = kthread_run(selftest_kthread_fn, NULL, "nooks_selftest");
 		if (IS_ERR(t))
@@ -119,19 +177,35 @@ static const struct kernel_param_ops fault_ops = {
 };
 static char *fault_at_load;
 module_param_cb(fault, &fault_ops, NULL, 0200);
-MODULE_PARM_DESC(fault, "perform one bug: KIND[@process|softirq|hardirq|kthread|work]");
+MODULE_PARM_DESC(fault, "perform one bug: KIND[@process|softirq|hardirq|kthread|work|rcu|proc|notifier]");
 module_param_named(fault_at_load, fault_at_load, charp, 0);
 MODULE_PARM_DESC(fault_at_load, "perform one bug during module init");
 
 static int __init selftest_init(void)
 {
+	int err;
+
+	selftest_proc = proc_create("nooks_selftest", 0444, NULL, &selftest_proc_ops);
+	if (!selftest_proc)
+		return -ENOMEM;
+	err = register_netdevice_notifier(&selftest_nb);
+	if (err) {
+		proc_remove(selftest_proc);
+		return err;
+	}
 	timer_setup(&selftest_timer, selftest_timer_fn, 0);
 	hrtimer_init(&selftest_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	selftest_hrtimer.function = selftest_hrtimer_fn;
 	INIT_WORK(&selftest_work, selftest_work_fn);
 	pr_info("nooks_selftest: loaded, %d fault kinds\n", selftest_nr_faults);
-	if (fault_at_load)
-		return trigger(fault_at_load);
+	if (fault_at_load) {
+		err = trigger(fault_at_load);
+		if (err) {
+			unregister_netdevice_notifier(&selftest_nb);
+			proc_remove(selftest_proc);
+		}
+		return err;
+	}
 	return 0;
 }
 
@@ -140,6 +214,9 @@ static void __exit selftest_exit(void)
 	del_timer_sync(&selftest_timer);
 	hrtimer_cancel(&selftest_hrtimer);
 	cancel_work_sync(&selftest_work);
+	unregister_netdevice_notifier(&selftest_nb);
+	proc_remove(selftest_proc);
+	rcu_barrier();		/* no RCU callback left into this module */
 	selftest_faults_exit();
 }
 

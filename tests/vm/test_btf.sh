@@ -119,13 +119,13 @@ expect_eq "small exports exits 0" 0 "$rc"
 expect_match "small exports summary" "^$J: 12 exports, 5 functions with a prototype, [0-9]+ without one, [0-9]+ data \(2 exporting modules without BTF\)$" "$out"
 rec() { jq -c --arg s "$1" --arg m "${2:-btftest}" '.exports[] | select(.sym == $s and .module == $m)' "$J"; }
 expect_eq "record btftest_sum" \
-	'{"sym":"btftest_sum","module":"btftest","gpl":false,"kind":"func","ret":"int","params":["const char *name","long unsigned int flags","void (*cb)(int)"],"names":["name","flags","cb"],"variadic":true,"callbacks":1}' \
+	'{"sym":"btftest_sum","module":"btftest","gpl":false,"kind":"func","ret":"int","params":["const char *name","long unsigned int flags","void (*cb)(int)"],"names":["name","flags","cb"],"variadic":true,"callbacks":1,"fnargs":[{"arg":2,"ret":"void","xpc":true}]}' \
 	"$(rec btftest_sum)"
 expect_eq "record btftest_call: gpl, one callback" \
-	'{"sym":"btftest_call","module":"btftest","gpl":true,"kind":"func","ret":"long int","params":["struct btftest_ops *ops","void (*done)(void *)","unsigned int n"],"names":["ops","done","n"],"variadic":false,"callbacks":1,"ops":[{"arg":0,"struct":"btftest_ops","const":false}]}' \
+	'{"sym":"btftest_call","module":"btftest","gpl":true,"kind":"func","ret":"long int","params":["struct btftest_ops *ops","void (*done)(void *)","unsigned int n"],"names":["ops","done","n"],"variadic":false,"callbacks":1,"fnargs":[{"arg":1,"ret":"void","xpc":true}],"ops":[{"arg":0,"struct":"btftest_ops","const":false}]}' \
 	"$(rec btftest_call)"
 expect_eq "structs: an ops parameter's struct, its callbacks and what they return" \
-	'{"size":32,"slots":[{"name":"open","offset":0,"ret":"int"},{"name":"close","offset":16,"ret":"void"},{"name":"ioctl","offset":24,"ret":"int"}]}' \
+	'{"size":32,"slots":[{"name":"open","offset":0,"ret":"int","xpc":true},{"name":"close","offset":16,"ret":"void","xpc":true},{"name":"ioctl","offset":24,"ret":"int","xpc":true}]}' \
 	"$(jq -c '.structs.btftest_ops' "$J")"
 expect_eq "record kfree" \
 	'{"sym":"kfree","module":"vmlinux","gpl":false,"kind":"func","ret":"void","params":["const void *object"],"names":["object"],"variadic":false,"callbacks":0}' \
@@ -217,6 +217,24 @@ expect_match "wrap: the module's prototype from BTF" \
 	'^long int nooks_w_btftest_call\(struct btftest_ops \*ops, void \(\*done\)\(void \*\), unsigned int n\)$' "$(cat "$T_TMP/gen.c")"
 expect_match "wrap: the call passes BTF's argument names" '^	ret = btftest_call\(ops, done, n\);$' "$(cat "$T_TMP/gen.c")"
 expect_match "wrap: the effect uses BTF's name" 'nooks_owns\(d, &nooks_obj_mem, ops\)' "$(cat "$T_TMP/gen.c")"
+# generic shadows (nooks_closure.h): the wrap line rewrites its struct
+# argument (non-const: in place) and its callback before the call; the
+# variadic module function's thunk calls nooks_shadow_args with its
+# descriptor (callback argument 2); kfree takes none
+G=$(cat "$T_TMP/gen.c")
+expect_match "shadows: the struct's closable slots from BTF" \
+	'\.name = "btftest_ops", \.size = 32, \.nslots = 3,' "$G"
+expect_match "shadows: slot offsets and return kinds" \
+	'\.slots = \{ \{ 0, NOOKS_RET_INT \}, \{ 16, NOOKS_RET_VOID \}, \{ 24, NOOKS_RET_INT \} \},' "$G"
+expect_match "shadows: the wrap line's argument table" \
+	'nooks_as_btftest_call\[\] = \{ \{ 0, NOOKS_SHADOW_INPLACE, NOOKS_RET_VOID, &nooks_sd_btftest_ops \}, \{ 1, NOOKS_SHADOW_FN, NOOKS_RET_VOID, NULL \} \};' "$G"
+expect_match "shadows: the wrap line rewrites the callback" \
+	'done = \(typeof\(done\)\)nooks_shadow_arg\(d, &nooks_as_btftest_call\[1\], \(unsigned long\)done\);' "$G"
+expect_match "shadows: the thunk's descriptor" \
+	'nooks_ad_btftest_sum = \{' "$G"
+expect_eq "shadows: the thunk calls nooks_shadow_args once, with it" 1 \
+	"$(grep -c 'leaq nooks_ad_btftest_sum(%rip), %rsi' "$T_TMP/gen.c")"
+expect_eq "shadows: nothing for kfree or __kmalloc" 0 "$(grep -c 'nooks_ad_k\|nooks_ad___kmalloc' "$T_TMP/gen.c")"
 expect_match "wrap kfree: vmlinux's prototype" '^void nooks_w_kfree\(const void \*object\)$' "$(cat "$T_TMP/gen.c")"
 expect_match "a module's export: a thunk resolved in its module" \
 	'nooks_mp_btftest_sum = \{ .sym = "btftest_sum", .mod = "btftest" \}' "$(cat "$T_TMP/gen.c")"
@@ -299,6 +317,10 @@ expect_eq "full: register_netdevice_notifier hands it a struct it owns" '[{"arg"
 expect_eq "full: file_operations' slots as pahole counts them, read returns int, mmap too" \
 	"$(pahole -C file_operations "$VM" | grep -c '(\*') int int" \
 	"$(jq -r '.structs.file_operations | "\(.slots | length) \(.slots[] | select(.name == "read") | .ret) \(.slots[] | select(.name == "mmap") | .ret)"' "$FULL")"
+expect_eq "full: a closure stub can stand for ndo_open (1 parameter), not ndo_fdb_add (7)" "true false" \
+	"$(jq -r '[.structs.net_device_ops.slots[] | select(.name == "ndo_open" or .name == "ndo_fdb_add") | .xpc] | join(" ")' "$FULL")"
+expect_eq "full: call_rcu's callback is closable, returns nothing" '[{"arg":1,"ret":"void","xpc":true}]' \
+	"$(jq -c '.exports[] | select(.sym == "call_rcu") | .fnargs' "$FULL")"
 expect_eq "full: a struct with a pointer-returning slot" "ptr" \
 	"$(jq -r '.structs.net_device_ops.slots[] | select(.name == "ndo_get_stats") | .ret' "$FULL")"
 expect_eq "full: an assembly function is code, a variable of the kernel data" "code data" \

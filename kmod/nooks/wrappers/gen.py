@@ -18,6 +18,14 @@ into the driver run under the driver's XPC.  Names that do not fit
 __versions (nooks_w_SYM of 56 bytes or more) get no wrapper.  Exports in
 a symbol namespace are imported (MODULE_IMPORT_NS).
 
+Generic extension wrappers (nooks_closure.c): a thunk or wrap line whose
+function takes callbacks gets a descriptor nooks_ad_SYM, and the saved
+argument registers are rewritten after the check (nooks_shadow_args): a
+function-pointer argument (BTF fnargs, a prototype a closure stub can
+call) becomes a closure stub, a pointer to a struct with such slots
+(BTF ops; not one of SHADOWED_BY_HAND) becomes a copy (const) or has its
+slots swapped in place (the module's own data).  Only arguments 0-5.
+
 A .def file declares only what the default is not enough for (one line
 each; this docstring is the full format):
   lib    SYM                          the thunk, but SYM runs in the
@@ -92,15 +100,85 @@ EXPORT_SYMBOL_GPL(nooks_w_%(s)s);
 '''
 
 
-def gen_pass(sym, load, check):
+# Structs whose callbacks are not shadowed from their BTF: the NIM shadows
+# them by hand (module init/exit, timers, work, NAPI, the net_device and
+# its ops tables, PCI drivers; nooks_domain.c, nooks_net.c, nooks_ops.c,
+# nooks_pci.c), or the slot is the call's own argument (call_rcu's head),
+# or kernel objects that never lie in a module's image (sock, kmem_cache:
+# skipped here rather than checked at every call).
+SHADOWED_BY_HAND = {
+    'module', 'timer_list', 'hrtimer', 'work_struct', 'delayed_work',
+    'tasklet_struct', 'callback_head', 'napi_struct', 'net_device',
+    'net_device_ops', 'ethtool_ops', 'dev_pm_ops', 'pci_error_handlers',
+    'pci_driver', 'device', 'pci_dev', 'sock', 'kmem_cache',
+}
+RET_KIND = {'void': 'NOOKS_RET_VOID', 'int': 'NOOKS_RET_INT', 'ptr': 'NOOKS_RET_PTR'}
+
+
+class Shadows:
+    """The argument descriptors of the generated wrappers (nooks_closure.h)."""
+
+    def __init__(self, structs):
+        self.structs, self.used, self.code = structs, {}, []
+
+    def struct(self, name):
+        """C name of struct NAME's descriptor; None if it has no closable slot."""
+        if name in self.used:
+            return self.used[name]
+        st = self.structs.get(name) or {}
+        slots = [sl for sl in st.get('slots', []) if sl.get('xpc')]
+        cname = None
+        if slots and name not in SHADOWED_BY_HAND:
+            cname = 'nooks_sd_%s' % name
+            self.code.append(
+                '\nstatic const struct nooks_structdesc %s = {\n\t.name = "%s", .size = %d, '
+                '.nslots = %d,\n\t.slots = { %s },\n};\n'
+                % (cname, name, st['size'], len(slots),
+                   ', '.join('{ %d, %s }' % (sl['offset'], RET_KIND[sl['ret']]) for sl in slots)))
+        self.used[name] = cname
+        return cname
+
+    def entries(self, rec):
+        """(arg, how, kind, struct desc) of rec's shadowed arguments."""
+        out = []
+        for fa in rec.get('fnargs') or []:
+            if fa.get('xpc') and fa['arg'] < 6:
+                out.append((fa['arg'], 'NOOKS_SHADOW_FN', RET_KIND[fa['ret']], 'NULL'))
+        for op in rec.get('ops') or []:
+            st = self.struct(op['struct']) if op['arg'] < 6 else None
+            if st:
+                out.append((op['arg'], 'NOOKS_SHADOW_COPY' if op['const'] else
+                            'NOOKS_SHADOW_INPLACE', 'NOOKS_RET_VOID', '&' + st))
+        return sorted(out)
+
+    def desc(self, sym, rec):
+        """The descriptor nooks_ad_SYM of rec (C code), or '' if none."""
+        ents = self.entries(rec)
+        if not ents:
+            return ''
+        return ('static const struct nooks_argdesc __used nooks_ad_%s = {\n\t.n = %d,\n'
+                '\t.a = { %s },\n};\n' % (sym, len(ents), ', '.join(
+                    '{ %d, %s, %s, %s }' % e for e in ents)))
+
+
+SHADOW_CALL = r'''
+    "\tmovq %%rsp, %%rdi\n"
+    "\tleaq nooks_ad_%s(%%rip), %%rsi\n"
+    "\tcall nooks_shadow_args\n"'''
+
+
+def gen_pass(sym, load, check, desc=''):
     """pass/lib: the fail-fast check (LOAD: leaq or movq of the return
-    slot), then the jump to SYM itself."""
+    slot), the argument shadows (DESC: nooks_ad_SYM's definition, if any),
+    then the jump to SYM itself."""
     call = r'''    "\t%s 72(%%rsp), %%rdi\n"
     "\tcall %s\n"''' % (load, check)
-    return THUNK % {'s': sym, 'slot': '', 'call': call, 'target': sym}
+    if desc:
+        call += SHADOW_CALL % sym
+    return THUNK % {'s': sym, 'slot': desc, 'call': call, 'target': sym}
 
 
-def gen_modpass(sym, mod):
+def gen_modpass(sym, mod, desc=''):
     """A module's export: like pass, but the target lives in another module;
     the slot nooks_mp_SYM is resolved by nooks_modpass_target() (never NULL:
     a missing module is a wrapper check fault or a stub returning -ENOENT)
@@ -111,13 +189,21 @@ def gen_modpass(sym, mod):
     "\tleaq nooks_mp_%s(%%rip), %%rsi\n"
     "\tcall nooks_modpass_target\n"
     "\tmovq %%rax, 8(%%rsp)\n"''' % sym
-    return THUNK % {'s': sym, 'slot': slot, 'call': call,
+    if desc:
+        call += SHADOW_CALL % sym
+    return THUNK % {'s': sym, 'slot': slot + desc, 'call': call,
                     'target': '__x86_indirect_thunk_r11'}
 
 
 def die(where, msg):
     sys.stderr.write("gen.py: error: %s: %s\n" % (where, msg))
     sys.exit(1)
+
+
+def load_structs(path):
+    """EXPORTS.json's structs table: {name: {size, slots}}."""
+    with open(path) as f:
+        return json.load(f).get('structs') or {}
 
 
 def load_exports(path):
@@ -190,7 +276,7 @@ def swifi_slot(sym):
     return slot, fn
 
 
-def gen_wrap(p, effects, twin=False):
+def gen_wrap(p, effects, twin=False, shadows=None, rec=None):
     name, ret = p.name, p.ret
     void = ret == 'void'
     slot, callee = swifi_slot(name) if twin else ('', name)
@@ -209,6 +295,16 @@ def gen_wrap(p, effects, twin=False):
             out.append('\t\tnooks_wrap_violation(d, "%s: %s not owned", %s, _RET_IP_);'
                        % (name, expr, expr))
             out.append('\t\t%s\n\t}' % fail)
+    ents = shadows.entries(rec) if shadows and rec else []
+    if ents:
+        out.insert(0, '\nstatic const struct nooks_argshadow nooks_as_%s[] = { %s };'
+                   % (wname, ', '.join('{ %d, %s, %s, %s }' % e for e in ents)))
+        out.append('\tif (d) {')
+        for k, (arg, _, _, _) in enumerate(ents):
+            out.append('\t\t%s = (typeof(%s))nooks_shadow_arg(d, &nooks_as_%s[%d], '
+                       '(unsigned long)%s);' % (p.names[arg], p.names[arg], wname, k,
+                                                p.names[arg]))
+        out.append('\t}')
     for kind, t, expr, cond in effects:
         if kind == 'forget':
             out.append('\tif (d && %s)' % t)
@@ -349,6 +445,7 @@ def undo_types(decl, exports):
 
 def main(exports_path, files, rt_path=None):
     exports = load_exports(exports_path)
+    shadows = Shadows(load_structs(exports_path))
     includes = []
     decl = read_defs(files, exports, includes)
     body, modpass, namespaces = undo_types(decl, exports), [], set()
@@ -356,7 +453,8 @@ def main(exports_path, files, rt_path=None):
         if kind == 'lib':
             body.append(gen_pass(sym, 'movq', 'nooks_lib_check'))
         elif kind == 'wrap':
-            body.append(gen_wrap(Proto(where, exports.get(sym)), parse_effects(where, rest)))
+            body.append(gen_wrap(Proto(where, exports.get(sym)), parse_effects(where, rest),
+                                 shadows=shadows, rec=exports.get(sym)))
         if kind in ('lib', 'wrap') and exports[sym].get('ns'):
             namespaces.add(exports[sym]['ns'])
     skipped = 0
@@ -369,11 +467,11 @@ def main(exports_path, files, rt_path=None):
         if rec['module'] == 'vmlinux':
             # stage 2: the thunk gets the return slot (the kernel part
             # runs in the kernel's tables)
-            body.append(gen_pass(sym, 'leaq', 'nooks_pass_check'))
+            body.append(gen_pass(sym, 'leaq', 'nooks_pass_check', shadows.desc(sym, rec)))
             if rec.get('ns'):
                 namespaces.add(rec['ns'])
         else:
-            body.append(gen_modpass(sym, rec['module']))
+            body.append(gen_modpass(sym, rec['module'], shadows.desc(sym, rec)))
             modpass.append(sym)
     if rt_path:
         twins, slots = swifi_twins(rt_path, decl, exports)
@@ -384,6 +482,7 @@ def main(exports_path, files, rt_path=None):
     sys.stdout.write('/* %d exports get no wrapper: nooks_w_SYM would not fit __versions */\n'
                      % skipped)
     sys.stdout.write(''.join('MODULE_IMPORT_NS(%s);\n' % ns for ns in sorted(namespaces)))
+    sys.stdout.write(''.join(shadows.code))
     sys.stdout.write(''.join(body))
     sys.stdout.write('\nstruct nooks_modpass *const nooks_modpass_table[] = {\n%s\tNULL\n};\n'
                      % ''.join('\t&nooks_mp_%s,\n' % m for m in modpass))
