@@ -43,6 +43,23 @@ selftest_fault_re() {
 	printf '%s\n' "fault domain=nooks_selftest kind=$2 ip=$_site.* ctx=$_ctx state=failed"
 }
 
+# control_run TIMEOUT CMD VM-RUN-ARGS...: a control guest in $T_TMP/r2
+# (oops=panic panic_on_oops=1) with VM-RUN-ARGS (--module ...) running
+# CMD; sets rc (126: the kernel panicked, 124: it hung).
+control_run() {
+	_t=$1 _c=$2
+	shift 2
+	"$NOOKS" vm run --out "$T_TMP/r2" --timeout "$_t" "$@" \
+		--append "oops=panic panic_on_oops=1" --cmd "$_c" >/dev/null 2>&1; rc=$?
+}
+
+# expect_null_oops WHAT: the control guest panicked on a NULL dereference.
+expect_null_oops() {
+	expect_eq "$1 crashes the kernel (126)" 126 "$rc"
+	expect_match "$1 is a kernel oops" "BUG: kernel NULL pointer dereference" \
+		"$(cat "$T_TMP/r2/console.log" 2>/dev/null)"
+}
+
 # guest_cmd FILE...: a guest command: tests/vm/guest_lib.sh, then FILE...
 guest_cmd() { cat "$TOP/tests/vm/guest_lib.sh" "$@"; }
 

@@ -100,10 +100,8 @@ fi
 
 # Control: natively a work item leaking a lock taken with irqsave is the
 # kernel's BUG, and the next taker spins with IRQs off: a hang.
-"$NOOKS" vm run --out "$T_TMP/r2" --timeout 30 --module "$ST" \
-	--append "oops=panic panic_on_oops=1" \
-	--cmd 'for i in 1 2; do echo leak_irqsave@work > /sys/module/nooks_selftest/parameters/fault; sleep 1; done' \
-	>/dev/null 2>&1; rc=$?
+control_run 30 'for i in 1 2; do echo leak_irqsave@work > /sys/module/nooks_selftest/parameters/fault; sleep 1; done' \
+	--module "$ST"
 expect_eq "native: the second taker hangs (124)" 124 "$rc"
 expect_match "native: the kernel's workqueue BUG" "BUG: workqueue leaked lock or atomic: kworker" "$(cat "$T_TMP/r2/console.log")"
 no_qemu_left "no qemu left"
