@@ -13,6 +13,8 @@
  *   nooks_track.c       object tracking: what a domain owns, how to release
  *   nooks_shadow.c      extension wrappers: shadow callbacks the kernel calls
  *   nooks_ops.c         shadow ops tables (net_device_ops, ethtool_ops, ...)
+ *   nooks_closure.h, nooks_closure.c  generic extension wrappers: closure
+ *                       stubs for callbacks passed to exports (from BTF)
  *   nooks_lock.c        spinlock wrappers: held locks per CPU, deadlocks
  *   nooks_wrap.c        common entry/exit of every kernel wrapper and the
  *                       hand-written ones
