@@ -76,7 +76,7 @@ static DEFINE_HASHTABLE(by_fn, 8);
 static DEFINE_HASHTABLE(by_orig, 6);
 static DEFINE_RAW_SPINLOCK(lock);
 static unsigned int nr_live;
-unsigned long nooks_nr_closure_calls;
+static atomic_long_t nr_closure_calls;
 
 /* Off: arguments pass unchanged, as before issue 22 (a test's control). */
 static bool generic_shadows = true;
@@ -94,7 +94,7 @@ static long closure_call(unsigned int i, unsigned long a0, unsigned long a1,
 
 	if (!d || !fn || READ_ONCE(c->dead))	/* recovered since */
 		return c->kind == NOOKS_RET_INT ? -EIO : 0;
-	nooks_nr_closure_calls++;
+	atomic_long_inc(&nr_closure_calls);
 	ret = nooks_xpc6(d, fn, a0, a1, a2, a3, a4, a5);
 	switch (c->kind) {
 	case NOOKS_RET_VOID:
@@ -300,10 +300,13 @@ EXPORT_SYMBOL_GPL(nooks_shadow_arg);
  */
 void nooks_shadow_args(unsigned long *regs, const struct nooks_argdesc *desc)
 {
-	struct nooks_domain *d = nooks_domain_by_ip(regs[9]);
+	struct nooks_domain *d;
 	struct nooks_frame *f;
 	unsigned int i;
 
+	if (!READ_ONCE(generic_shadows))
+		return;
+	d = nooks_domain_by_ip(regs[9]);
 	if (!d) {	/* a tail call, or stage 2's redirected return */
 		f = nooks_frame_find(current_stack_pointer, nooks_ctx_bits());
 		d = f ? nooks_frame_domain(f) : NULL;
@@ -359,6 +362,12 @@ void nooks_closures_release_domain(struct nooks_domain *d)
 	raw_spin_unlock_irqrestore(&lock, flags);
 	hlist_for_each_entry_safe(s, t, &dead, hash)
 		kfree(s);
+}
+
+/* calls through closures since load (all domains) */
+unsigned long nooks_closure_calls(void)
+{
+	return atomic_long_read(&nr_closure_calls);
 }
 
 unsigned int nooks_closures_live(void)

@@ -48,6 +48,6 @@ void nooks_closures_kill_domain(struct nooks_domain *d);	/* recovery */
 void nooks_closures_release_domain(struct nooks_domain *d);	/* detach */
 unsigned int nooks_closures_live(void);
 void nooks_closures_init(void);
-extern unsigned long nooks_nr_closure_calls;
+unsigned long nooks_closure_calls(void);
 
 #endif

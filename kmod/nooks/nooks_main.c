@@ -71,7 +71,7 @@ static ssize_t closures_show(struct kobject *k, struct kobj_attribute *a,
 			     char *buf)
 {
 	return sysfs_emit(buf, "%u %lu\n", nooks_closures_live(),
-			  READ_ONCE(nooks_nr_closure_calls));
+			  nooks_closure_calls());
 }
 
 static ssize_t domains_show(struct kobject *k, struct kobj_attribute *a,

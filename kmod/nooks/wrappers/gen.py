@@ -23,7 +23,7 @@ function takes callbacks gets a descriptor nooks_ad_SYM, and the saved
 argument registers are rewritten after the check (nooks_shadow_args): a
 function-pointer argument (BTF fnargs, a prototype a closure stub can
 call) becomes a closure stub, a pointer to a struct with such slots
-(BTF ops; not one of SHADOWED_BY_HAND) becomes a copy (const) or has its
+(BTF ops; not one of NOT_SHADOWED_FROM_BTF) becomes a copy (const) or has its
 slots swapped in place (the module's own data).  Only arguments 0-5.
 
 A .def file declares only what the default is not enough for (one line
@@ -106,7 +106,7 @@ EXPORT_SYMBOL_GPL(nooks_w_%(s)s);
 # nooks_pci.c), or the slot is the call's own argument (call_rcu's head),
 # or kernel objects that never lie in a module's image (sock, kmem_cache:
 # skipped here rather than checked at every call).
-SHADOWED_BY_HAND = {
+NOT_SHADOWED_FROM_BTF = {
     'module', 'timer_list', 'hrtimer', 'work_struct', 'delayed_work',
     'tasklet_struct', 'callback_head', 'napi_struct', 'net_device',
     'net_device_ops', 'ethtool_ops', 'dev_pm_ops', 'pci_error_handlers',
@@ -128,7 +128,7 @@ class Shadows:
         st = self.structs.get(name) or {}
         slots = [sl for sl in st.get('slots', []) if sl.get('xpc')]
         cname = None
-        if slots and name not in SHADOWED_BY_HAND:
+        if slots and name not in NOT_SHADOWED_FROM_BTF:
             cname = 'nooks_sd_%s' % name
             self.code.append(
                 '\nstatic const struct nooks_structdesc %s = {\n\t.name = "%s", .size = %d, '
