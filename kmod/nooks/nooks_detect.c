@@ -15,6 +15,8 @@
  *                looked up here, reported with the "nooks:" prefix and
  *                skipped, as the kernel would.
  *   aborts       nooks_xpc_abort() traps at a known ud2 (DIE_TRAP).
+ *   hangs        the watchdog sends a hung context to nooks_hang_trap, a
+ *                ud2 of its own (DIE_TRAP, nooks_hang_catch()).
  * Anything not attributed to a live frame goes on to the kernel's own
  * handling (oops/panic): the NIM never hides a kernel fault.
  *
@@ -30,6 +32,7 @@
 #include "nooks.h"
 
 extern const char nooks_xpc_abort_trap[];
+extern const char nooks_hang_trap[];
 
 static unsigned long pf_oops_addr;
 
@@ -126,6 +129,9 @@ static int nooks_die(struct notifier_block *nb, unsigned long val, void *data)
 					return NOTIFY_STOP;
 				return NOTIFY_DONE;	/* no frame: oops */
 			}
+			if (regs->ip == (unsigned long)nooks_hang_trap)
+				return nooks_hang_catch(regs) ? NOTIFY_STOP :
+				       NOTIFY_DONE;
 			if (nooks_warn(regs))
 				return NOTIFY_STOP;
 			kind = nooks_domain_by_ip(regs->ip) &&

@@ -61,6 +61,7 @@ const char *const nooks_fault_names[NOOKS_F_NR] = {
 	[NOOKS_F_DEADLOCK] = "deadlock",
 	[NOOKS_F_STACK] = "stack_overflow",
 	[NOOKS_F_REQUESTED] = "requested",
+	[NOOKS_F_HANG] = "hang",
 };
 
 static const char *const state_names[] = {
@@ -147,13 +148,17 @@ const char *nooks_ctx_name(unsigned long ctx)
  * Logs the structured event, marks the domain failed and queues recovery.
  * Context: any, including exception context.
  */
-void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
-			unsigned long ip)
+static bool domain_fault(struct nooks_domain *d, enum nooks_fault kind,
+			 unsigned long ip, bool only_first)
 {
 	unsigned long flags, from = d->fault_from;
 	bool first = false;
 
 	spin_lock_irqsave(&d->lock, flags);
+	if (only_first && d->state != NOOKS_RUNNING) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return false;
+	}
 	d->nr_faults++;
 	nooks_total_faults++;
 	if (d->state == NOOKS_RUNNING) {
@@ -184,6 +189,26 @@ void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
 		nooks_quiesce_all(d);
 		queue_work(nooks_wq, &d->recover_work);
 	}
+	return true;
+}
+
+void nooks_domain_fault(struct nooks_domain *d, enum nooks_fault kind,
+			unsigned long ip)
+{
+	domain_fault(d, kind, ip, false);
+}
+
+/**
+ * nooks_domain_fault_first() - fault @d only if it is still running
+ *
+ * For detections that another thread's fault can cause (the other waiter
+ * of a deadlock times out too): they are not counted twice.
+ * Return: true if the fault was recorded.
+ */
+bool nooks_domain_fault_first(struct nooks_domain *d, enum nooks_fault kind,
+			      unsigned long ip)
+{
+	return domain_fault(d, kind, ip, true);
 }
 
 /* Restore module data from the pristine copy, except struct module. */
@@ -212,28 +237,71 @@ static void set_state(struct nooks_domain *d, enum nooks_state s,
 	spin_unlock_irqrestore(&d->lock, flags);
 }
 
+/*
+ * Bound of each recovery step.  Quiesce gives up at the bound
+ * (threads_stuck: nothing is released while a thread may still run the
+ * extension's code); the other steps run kernel code that cannot be
+ * abandoned, so the watchdog reports a step past the bound
+ * (nooks_recovery_check_stalls()) and recovery goes on waiting.
+ */
+static unsigned int recovery_ms = 20000;
+module_param(recovery_ms, uint, 0644);
+MODULE_PARM_DESC(recovery_ms, "bound of each recovery step (quiesce, stop/release, init)");
+
+static void rec_step(struct nooks_domain *d, const char *step)
+{
+	WRITE_ONCE(d->rec_step_ns, ktime_get_mono_fast_ns());
+	WRITE_ONCE(d->rec_stall_reported, false);
+	WRITE_ONCE(d->rec_step, step);
+}
+
+/* Watchdog tick (one CPU): report a recovery step that overran its bound. */
+void nooks_recovery_check_stalls(u64 now)
+{
+	u64 bound = (u64)READ_ONCE(recovery_ms) * NSEC_PER_MSEC;
+	int i;
+
+	for (i = 0; i < NOOKS_MAX_DOMAINS; i++) {
+		struct nooks_domain *d = &nooks_domains[i];
+		const char *step = READ_ONCE(d->rec_step);
+
+		if (!step || !bound || READ_ONCE(d->rec_stall_reported) ||
+		    now - READ_ONCE(d->rec_step_ns) < bound ||
+		    !strcmp(step, "quiesce"))	/* bounded by itself */
+			continue;
+		WRITE_ONCE(d->rec_stall_reported, true);
+		pr_err("nooks: recovery_failed domain=%s reason=step_timeout step=%s waited_ms=%llu\n",
+		       d->name, step, (now - READ_ONCE(d->rec_step_ns)) / NSEC_PER_MSEC);
+	}
+}
+
 static void nooks_recover(struct work_struct *w)
 {
 	struct nooks_domain *d = container_of(w, struct nooks_domain, recover_work);
-	int waited, ret;
+	unsigned int waited, bound = READ_ONCE(recovery_ms) ?: UINT_MAX;
+	int ret;
 	u64 t_idle, t_released;
 
 	if (READ_ONCE(d->state) != NOOKS_FAILED)
 		return;
 	set_state(d, NOOKS_RECOVERING, NULL);
-	/* invariant 3: wait until every thread has left the domain */
-	for (waited = 0; atomic_read(&d->active) && waited < 20000; waited += 10) {
+	rec_step(d, "quiesce");
+	/* invariant 3: wait until every thread has left the domain (threads
+	 * running its code are unwound by the watchdog at its next tick) */
+	for (waited = 0; atomic_read(&d->active) && waited < bound; waited += 10) {
 		nooks_quiesce_all(d);	/* again: a thread may have blocked since */
 		wait_event_timeout(d->idle, !atomic_read(&d->active),
 				   msecs_to_jiffies(10));
 	}
 	if (atomic_read(&d->active)) {
 		set_state(d, NOOKS_DEAD, NULL);
-		pr_err("nooks: recovery_failed domain=%s reason=threads_stuck active=%d\n",
+		pr_err("nooks: recovery_failed domain=%s reason=threads_stuck step=quiesce active=%d\n",
 		       d->name, atomic_read(&d->active));
+		WRITE_ONCE(d->rec_step, NULL);
 		return;
 	}
 	t_idle = local_clock();
+	rec_step(d, "release");
 	nooks_stop_all(d);
 	nooks_release_all(d, true);
 	nooks_ops_free_domain(d);
@@ -244,12 +312,14 @@ static void nooks_recover(struct work_struct *w)
 		pr_info("nooks: detail domain=%s text_restored=%d\n", d->name, ret);
 	t_released = local_clock();
 	set_state(d, NOOKS_RECOVERING, current);
+	rec_step(d, "init");
 	ret = d->init ? nooks_xpc(d, d->init, 0, 0, 0, 0) : 0;
+	WRITE_ONCE(d->rec_step, NULL);
 	if (ret || READ_ONCE(d->state) != NOOKS_RECOVERING) {
 		set_state(d, NOOKS_DEAD, NULL);
 		nooks_stop_all(d);
 		nooks_release_all(d, true);
-		pr_err("nooks: recovery_failed domain=%s reason=init_failed err=%d\n",
+		pr_err("nooks: recovery_failed domain=%s reason=init_failed step=init err=%d\n",
 		       d->name, ret);
 		return;
 	}

@@ -17,13 +17,18 @@
  * Unlocking a lock that is not locked (a deleted lock call) is a
  * lock_underflow fault before the preempt count goes below zero.
  *
- * The wrappers take the lock with the kernel's own functions (same
- * fairness and IRQ/bh semantics); only the bookkeeping is added.
- * Must never: spin on a lock this CPU holds, sleep, allocate.
+ * Waits are bounded (issue 17): a spinlock wait longer than the
+ * watchdog's hang_ms, or a mutex wait longer than sleep_ms, is a deadlock
+ * fault; so is mutex_lock() of a mutex the task holds.
+ * Must never: spin on a lock this CPU holds or without a bound, sleep
+ * (except in the mutex wrapper), allocate.
  */
 #include <linux/kernel.h>
 #include <linux/percpu.h>
+#include <linux/delay.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include "nooks.h"
 
 #define NOOKS_HELD_MAX 16
@@ -134,11 +139,46 @@ static struct nooks_domain *lock_enter(raw_spinlock_t *l, unsigned long ip)
 	return d;
 }
 
+/*
+ * Spin until @l looks free.  Waiting longer than the watchdog's bound is a
+ * deadlock fault (ABBA across CPUs, a holder that never unlocks; unwinds);
+ * a domain that fails meanwhile unwinds too.  @t0: when the wait began.
+ */
+static void spin_bounded(struct nooks_domain *d, raw_spinlock_t *l,
+			 unsigned long ip, u64 *t0)
+{
+	u64 bound = nooks_hang_bound_ns(), waited;
+
+	if (!*t0)
+		*t0 = ktime_get_mono_fast_ns();
+	while (raw_spin_is_locked(l)) {
+		cpu_relax();
+		if (unlikely(!nooks_domain_runnable(d)))
+			nooks_wrap_unwind_failed(d, ip);
+		waited = ktime_get_mono_fast_ns() - *t0;
+		if (bound && waited > bound) {
+			pr_err("nooks: detail domain=%s deadlock=%px wait_ms=%llu\n",
+			       d->name, l, waited / NSEC_PER_MSEC);
+			nooks_wrap_wait_fault(d, NOOKS_F_DEADLOCK, ip);
+		}
+	}
+}
+
+/*
+ * The lock wrappers take the lock with trylock and spin_bounded(): the
+ * same IRQ/bh/preemption state as the kernel's lock functions, without the
+ * queue (a waiter that gives up must not be left in it).
+ */
 void nooks_w__raw_spin_lock(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
+	u64 t0 = 0;
 
-	_raw_spin_lock(l);
+	if (!d)
+		_raw_spin_lock(l);
+	else
+		while (!_raw_spin_trylock(l))
+			spin_bounded(d, l, _RET_IP_, &t0);
 	held_push(l);
 	nooks_wrap_leave(d);
 }
@@ -147,8 +187,16 @@ EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock);
 unsigned long nooks_w__raw_spin_lock_irqsave(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
-	unsigned long flags = _raw_spin_lock_irqsave(l);
+	unsigned long flags;
+	u64 t0 = 0;
 
+	if (!d) {
+		flags = _raw_spin_lock_irqsave(l);
+	} else {
+		local_irq_save(flags);
+		while (!_raw_spin_trylock(l))
+			spin_bounded(d, l, _RET_IP_, &t0);
+	}
 	held_push(l);
 	nooks_wrap_leave(d);
 	return flags;
@@ -158,8 +206,15 @@ EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock_irqsave);
 void nooks_w__raw_spin_lock_irq(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
+	u64 t0 = 0;
 
-	_raw_spin_lock_irq(l);
+	if (!d) {
+		_raw_spin_lock_irq(l);
+	} else {
+		local_irq_disable();
+		while (!_raw_spin_trylock(l))
+			spin_bounded(d, l, _RET_IP_, &t0);
+	}
 	held_push(l);
 	nooks_wrap_leave(d);
 }
@@ -168,12 +223,60 @@ EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock_irq);
 void nooks_w__raw_spin_lock_bh(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
+	u64 t0 = 0;
 
-	_raw_spin_lock_bh(l);
+	if (!d)
+		_raw_spin_lock_bh(l);
+	else
+		while (!_raw_spin_trylock_bh(l))
+			spin_bounded(d, l, _RET_IP_, &t0);
 	held_push(l);
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock_bh);
+
+/* The task that holds @m (the owner word's flag bits masked off). */
+static struct task_struct *mutex_holder(struct mutex *m)
+{
+	return (struct task_struct *)(atomic_long_read(&m->owner) & ~0x07UL);
+}
+
+/*
+ * mutex_lock() for an extension: taking a mutex the task already holds is
+ * a deadlock fault at once; waiting longer than the sleep bound is one too
+ * (the wait polls mutex_trylock(), sleeping 1-2 ms between tries: an
+ * unbounded mutex_lock() could not be given up).  A failed domain unwinds.
+ */
+void nooks_w_mutex_lock(struct mutex *m)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	u64 bound = nooks_sleep_bound_ns(), t0 = 0, waited;
+
+	if (!d) {
+		mutex_lock(m);
+		return;
+	}
+	if (unlikely(mutex_holder(m) == current)) {
+		pr_err("nooks: detail domain=%s deadlock=%px mutex_self\n",
+		       d->name, m);
+		nooks_wrap_fault(d, NOOKS_F_DEADLOCK, _RET_IP_);
+	}
+	while (!mutex_trylock(m)) {
+		if (!t0)
+			t0 = ktime_get_mono_fast_ns();
+		usleep_range(1000, 2000);
+		if (unlikely(!nooks_domain_runnable(d)))
+			nooks_wrap_unwind_failed(d, _RET_IP_);
+		waited = ktime_get_mono_fast_ns() - t0;
+		if (bound && waited > bound) {
+			pr_err("nooks: detail domain=%s deadlock=%px wait_ms=%llu mutex\n",
+			       d->name, m, waited / NSEC_PER_MSEC);
+			nooks_wrap_wait_fault(d, NOOKS_F_DEADLOCK, _RET_IP_);
+		}
+	}
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_mutex_lock);
 
 /*
  * Entry of every unlock wrapper: unlocking a lock that is not locked (its

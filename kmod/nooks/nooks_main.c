@@ -285,9 +285,12 @@ static int __init nooks_init(void)
 	err = nooks_detect_init();
 	if (err)
 		goto err_track;
-	err = nooks_domain_init();
+	err = nooks_watchdog_init();	/* unwinds through the detect hooks */
 	if (err)
 		goto err_detect;
+	err = nooks_domain_init();
+	if (err)
+		goto err_watchdog;
 	err = nooks_net_init();
 	if (err)
 		goto err_domain;
@@ -303,6 +306,8 @@ err_net:
 	nooks_net_exit();
 err_domain:
 	nooks_domain_exit();
+err_watchdog:
+	nooks_watchdog_exit();
 err_detect:
 	nooks_detect_exit();
 err_track:
@@ -316,6 +321,7 @@ static void __exit nooks_exit(void)
 	kobject_put(nooks_kobj);
 	nooks_net_exit();
 	nooks_domain_exit();
+	nooks_watchdog_exit();
 	nooks_detect_exit();
 	nooks_track_exit();
 	nooks_modpass_release();

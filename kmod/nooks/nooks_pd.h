@@ -66,6 +66,7 @@ bool nooks_pd_stack_bounds(unsigned long sp, unsigned long *end);
 void nooks_pd_wrap_enter(struct nooks_domain *d);
 void nooks_pd_wrap_leave(struct nooks_domain *d);
 void nooks_pd_to_kernel_if_domain(void);
+struct pt_regs *nooks_pd_irq_regs(void);
 void nooks_pd_pge_restore_all(void);	/* no domain left: PGE on again */
 void nooks_pd_pass_redirect(struct nooks_domain *d, unsigned long *slot);
 void nooks_lib_check(unsigned long ret_ip);	/* lib thunks: stay in domain */

@@ -39,6 +39,8 @@
 #include "nooks_pd.h"
 
 static DEFINE_PER_CPU(unsigned long, pd_kcr3);
+/* the domain context an interrupt re-raised by nooks_pd_exception() hit */
+static DEFINE_PER_CPU(struct pt_regs *, pd_irq_regs);
 /* shootdown (nooks_pd_sync.c): CR3 this CPU entered last (0 after a leave),
  * and how many times it switched back to the kernel's tables */
 static DEFINE_PER_CPU(unsigned long, pd_cur);
@@ -368,9 +370,13 @@ notrace unsigned long nooks_pd_exception(struct pt_regs *regs, unsigned long vec
 	nooks_pd_leave();	/* first: nothing below may write in the domain */
 	if (vec == X86_TRAP_NMI || vec == X86_TRAP_MC || vec >= FIRST_EXTERNAL_VECTOR) {
 		/* re-raise through the kernel IDT, then resume the domain */
+		struct pt_regs *prev = this_cpu_read(pd_irq_regs);
+
 		pd_nr_irq++;
 		fwd = (void *)(nooks_pd_int_table + 8 * vec);
+		this_cpu_write(pd_irq_regs, regs);	/* the watchdog's view */
 		fwd();
+		this_cpu_write(pd_irq_regs, prev);
 		nooks_pd_enter(saved_cr3);
 		return 1;
 	}
@@ -424,6 +430,16 @@ static bool pd_df_init(void)
 		WRITE_ONCE(per_cpu(cpu_tss_rw, cpu).x86_tss.ist[PD_IST_DF - 1],
 			   per_cpu(pd_df_stack, cpu) + (PAGE_SIZE << PD_DF_ORDER));
 	return true;
+}
+
+/*
+ * The domain context that the interrupt being handled on this CPU hit, or
+ * NULL (the interrupt came through the kernel's IDT: get_irq_regs()).
+ * The watchdog may rewrite its ip (nooks_frame_hang()).
+ */
+struct pt_regs *nooks_pd_irq_regs(void)
+{
+	return this_cpu_read(pd_irq_regs);
 }
 
 /* At nooks.ko unload: no domain exists any more. */

@@ -14,6 +14,7 @@
 #include <linux/completion.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <linux/timekeeping.h>
 #include "nooks.h"
 #include "nooks_pd.h"
 
@@ -85,6 +86,28 @@ EXPORT_SYMBOL_GPL(nooks_wrap_leave);
 void nooks_pass_check(unsigned long *ret_slot)
 {
 	nooks_pd_pass_redirect(nooks_wrap_enter(*ret_slot), ret_slot);
+}
+
+/* A wait in a wrapper saw the domain fail: leave it (-EIO to the XPC). */
+void nooks_wrap_unwind_failed(struct nooks_domain *d, unsigned long ret_ip)
+{
+	nooks_pd_to_kernel_if_domain();
+	unwind_current(d, -EIO, ret_ip);
+}
+
+/*
+ * A bounded wait timed out: a fault (unwinds with -EFAULT) unless the
+ * domain failed meanwhile, maybe through the other side of the same
+ * deadlock (unwinds with -EIO, not counted again).
+ */
+void nooks_wrap_wait_fault(struct nooks_domain *d, enum nooks_fault kind,
+			   unsigned long ret_ip)
+{
+	nooks_pd_to_kernel_if_domain();
+	if (nooks_domain_fault_first(d, kind, ret_ip - 1))
+		unwind_current(d, -EFAULT, ret_ip);
+	else
+		unwind_current(d, -EIO, ret_ip);
 }
 
 void nooks_wrap_fault(struct nooks_domain *d, enum nooks_fault kind,
@@ -179,3 +202,36 @@ unsigned long nooks_w_wait_for_completion_timeout(struct completion *x,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion_timeout);
+
+/*
+ * wait_for_completion() for an extension: a wait longer than the sleep
+ * bound (a completion that never comes) is a hang fault; a domain that
+ * fails meanwhile unwinds (recovery's quiesce completes tracked waits).
+ */
+void nooks_w_wait_for_completion(struct completion *x)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	u64 bound = nooks_sleep_bound_ns(), t0 = ktime_get_mono_fast_ns();
+	unsigned long step = msecs_to_jiffies(100);
+
+	if (!d) {
+		wait_for_completion(x);
+		return;
+	}
+	nooks_track(d, &nooks_obj_wait, x, NULL, GFP_KERNEL);
+	while (!wait_for_completion_timeout(x, step)) {
+		u64 waited = ktime_get_mono_fast_ns() - t0;
+
+		if (!nooks_domain_runnable(d))
+			break;	/* nooks_wrap_leave() unwinds */
+		if (bound && waited > bound) {
+			nooks_untrack(d, &nooks_obj_wait, x);
+			pr_err("nooks: detail domain=%s sleep=%px wait_ms=%llu completion\n",
+			       d->name, x, waited / NSEC_PER_MSEC);
+			nooks_wrap_wait_fault(d, NOOKS_F_HANG, _RET_IP_);
+		}
+	}
+	nooks_untrack(d, &nooks_obj_wait, x);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion);

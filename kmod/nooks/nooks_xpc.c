@@ -59,10 +59,16 @@ struct nooks_frame {
 	long ret;
 	unsigned int lock_depth;	/* nooks_locks_depth() at entry */
 	int lock_cpu;
+	unsigned long seq;		/* per-CPU XPC number (watchdog) */
+	int hang;			/* NOOKS_HANG*: the watchdog unwinds */
+	unsigned int hang_ms;
+	unsigned long hang_ip;
 };
 
 long nooks_xpc_enter(struct nooks_frame *f);
 extern const char nooks_xpc_exit[];
+extern const char nooks_hang_trap[];
+static DEFINE_PER_CPU(unsigned long, xpc_seq);
 
 static int (*get_stack_info_fn)(unsigned long *stack, struct task_struct *task,
 				struct stack_info *info, unsigned long *visit_mask);
@@ -70,6 +76,12 @@ static int (*get_stack_info_fn)(unsigned long *stack, struct task_struct *task,
 unsigned long nooks_ctx_bits(void)
 {
 	return preempt_count() & CTX_MASK;
+}
+
+/* The context bits of what an interrupt that added @offset interrupted. */
+unsigned long nooks_ctx_bits_below(unsigned int offset)
+{
+	return (preempt_count() - offset) & CTX_MASK;
 }
 
 /* The current thread may enter (or a wrapper may return into) @d. */
@@ -213,6 +225,8 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	f.lock_depth = nooks_locks_depth();
 	f.lock_cpu = raw_smp_processor_id();
 	f.aborted = 0;
+	f.seq = this_cpu_inc_return(xpc_seq);
+	f.hang = 0;
 	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
 	barrier();
 	ret = nooks_xpc_enter(&f);
@@ -305,6 +319,67 @@ bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret)
 	regs->ax = ret;
 	regs->flags &= ~(X86_EFLAGS_AC | X86_EFLAGS_DF | X86_EFLAGS_TF);
 	return true;
+}
+
+unsigned long nooks_frame_seq(struct nooks_frame *f)
+{
+	return f->seq;
+}
+
+/**
+ * nooks_frame_hang() - make an interrupted extension context unwind
+ * @f: its innermost XPC frame
+ * @regs: the interrupted context (an interrupt's or NMI's saved registers)
+ * @how: NOOKS_HANG (a fault of the domain) or NOOKS_HANG_FAILED (the
+ *	domain had failed already: only leave it)
+ * @ms: how long the XPC ran (reported)
+ *
+ * The context resumes at nooks_hang_trap, whose #UD unwinds it through the
+ * common fault path (nooks_hang_catch()).
+ */
+void nooks_frame_hang(struct nooks_frame *f, struct pt_regs *regs, int how,
+		      unsigned int ms)
+{
+	f->hang_ip = regs->ip;
+	f->hang_ms = ms;
+	WRITE_ONCE(f->hang, how);
+	regs->ip = (unsigned long)nooks_hang_trap;
+}
+
+/* Undo nooks_frame_hang(): @regs could not be redirected after all. */
+void nooks_frame_hang_cancel(struct nooks_frame *f, struct pt_regs *regs)
+{
+	regs->ip = f->hang_ip;
+	WRITE_ONCE(f->hang, 0);
+}
+
+/**
+ * nooks_hang_catch() - the #UD at nooks_hang_trap
+ * @regs: the exception's registers
+ *
+ * Context: exception, the hung context's own.
+ * Return: true if a frame the watchdog marked was resumed.
+ */
+bool nooks_hang_catch(struct pt_regs *regs)
+{
+	struct nooks_frame *f = nooks_frame_find(regs->sp, nooks_ctx_bits());
+	int how;
+
+	if (!f || !READ_ONCE(f->hang))
+		return false;
+	how = f->hang;
+	f->hang = 0;
+	if (how == NOOKS_HANG_FAILED) {
+		pr_warn("nooks: detail domain=%s unwound=%pS (domain failed)\n",
+			f->dom->name, (void *)f->hang_ip);
+		return nooks_frame_resume(f, regs, -EIO);
+	}
+	pr_err("nooks: detail domain=%s hang_ms=%u irqs=%s\n", f->dom->name,
+	       f->hang_ms, regs->flags & X86_EFLAGS_IF ? "on" : "off");
+	/* the domain may have failed since the watchdog looked */
+	if (!nooks_domain_fault_first(f->dom, NOOKS_F_HANG, f->hang_ip))
+		return nooks_frame_resume(f, regs, -EIO);
+	return nooks_frame_resume(f, regs, -EFAULT);
 }
 
 void nooks_xpc_abort_trap(long ret);

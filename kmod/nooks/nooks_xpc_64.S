@@ -87,3 +87,12 @@ SYM_FUNC_START(nooks_xpc_abort_trap)
 SYM_INNER_LABEL(nooks_xpc_abort_trap_end, SYM_L_GLOBAL)
 	int3
 SYM_FUNC_END(nooks_xpc_abort_trap)
+
+/*
+ * nooks_hang_trap: where the watchdog (nooks_watchdog.c) sends a hung
+ * extension context; the #UD resumes its frame (nooks_hang_catch()).
+ */
+SYM_FUNC_START(nooks_hang_trap)
+	ud2
+	int3
+SYM_FUNC_END(nooks_hang_trap)

@@ -17,6 +17,12 @@ struct selftest_fault {
 
 extern const struct selftest_fault selftest_faults[];
 extern const int selftest_nr_faults;
+/* selftest_hangs.c: bugs that never return */
+void selftest_hang_loop(void);
+void selftest_hang_loop_irqoff(void);
+void selftest_hang_mutex(void);
+void selftest_hang_sleep(void);
+void selftest_hang_abba(void);
 /* Undo what faults left registered (module exit). */
 void selftest_faults_exit(void);
 

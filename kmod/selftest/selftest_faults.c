@@ -416,5 +416,10 @@ const struct selftest_fault selftest_faults[] = {
 	{ "preempt_underflow", fault_preempt_underflow, "preempt_enable without preempt_disable" },
 	{ "self_deadlock",   fault_self_deadlock,   "take a spinlock this CPU already holds" },
 	{ "leak_kernel_lock", fault_leak_kernel_lock, "return holding current->sighand->siglock (kernel memory)" },
+	{ "hang_loop",       selftest_hang_loop,    "spin forever, interrupts as entered" },
+	{ "hang_loop_irqoff", selftest_hang_loop_irqoff, "spin forever with interrupts off" },
+	{ "hang_mutex",      selftest_hang_mutex,   "lock a mutex the task holds (sleeps forever)" },
+	{ "hang_sleep",      selftest_hang_sleep,   "wait for a completion nobody completes" },
+	{ "hang_abba",       selftest_hang_abba,    "ABBA spinlock deadlock between kthreads on two CPUs" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks_watchdog.c - hangs inside an extension: a CPU that stays in one
+ * XPC, running, longer than the bound is unwound like a fault (kind=hang).
+ *
+ * Every online CPU runs a pinned hard-IRQ hrtimer (the tick) every
+ * hang_ms / 4.  The tick looks at the context it interrupted (get_irq_regs(),
+ * or in stage 2 the domain context the private IDT saved): if that context
+ * runs below a live XPC frame, the tick remembers the XPC (frame, its
+ * sequence number) and the task's context-switch count.  The same XPC seen
+ * by at least WD_MIN_SEEN ticks over at least hang_ms, with no switch of the
+ * task in between (a sleep, or a preemption, means the extension let the CPU
+ * go), is a hang.  An XPC of a domain that has already failed is unwound at
+ * the first tick: recovery waits for every thread to leave (no fault event;
+ * the domain's fault was reported already).
+ *
+ * Unwinding from an interrupt: the interrupted ip is rewritten to
+ * nooks_hang_trap (a ud2, nooks_xpc_64.S).  When the interrupt returns, the
+ * #UD takes the common fault path (nooks_detect.c) in the hung context
+ * itself, with its own preempt count, stack and (stage 2) page tables.
+ * Only extension code is unwound: a tick that lands in kernel code the
+ * extension called waits for a later tick (that code may hold kernel locks;
+ * the lock wrappers bound their own waits, nooks_lock.c).
+ *
+ * Interrupts off: the stuck CPU takes no tick.  Another CPU's tick sees
+ * that the stuck CPU's last tick is more than two periods old and sends it
+ * an NMI every period; the NMI handler makes the same observation as a tick
+ * would (and claims only NMIs the watchdog sent).  An NMI returns through
+ * a copy of its frame (wd_nmi_redirect()), which is rewritten too.  With one CPU nothing
+ * can interrupt a loop with interrupts off: undetectable (docs/NIM.md).
+ * Multiple observations, not one late timer, decide: a vCPU that the host
+ * did not run for a while (TCG under load) sees one late tick, not four.
+ *
+ * Must never: unwind kernel code, claim an NMI it did not send, sleep or
+ * take locks in the tick or the NMI handler.
+ */
+#include <linux/hrtimer.h>
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/timekeeping.h>
+#include <asm/apic.h>
+#include <asm/irq_regs.h>
+#include <asm/nmi.h>
+#include "nooks.h"
+#include "nooks_pd.h"
+
+#define WD_MIN_SEEN 4		/* observations of one XPC before a hang */
+#define WD_MIN_PERIOD_MS 10
+
+struct wd_cpu {
+	struct hrtimer timer;
+	bool armed;
+	u64 last_tick;			/* ns, ktime_get_mono_fast_ns() */
+	u64 nmi_at;			/* last NMI sent to this CPU */
+	bool nmi_pending;		/* an NMI of ours is on its way */
+	/* the XPC being observed */
+	struct nooks_frame *f;
+	unsigned long seq, switches;
+	u64 since;
+	unsigned int seen;
+};
+static DEFINE_PER_CPU(struct wd_cpu, wd_cpu);
+
+static unsigned int hang_ms = 2000;
+module_param(hang_ms, uint, 0644);
+MODULE_PARM_DESC(hang_ms, "a CPU running one XPC this long without letting go is a hang (0: watchdog off)");
+static unsigned long wd_nr_nmis, wd_nr_hangs, wd_nr_unwound;
+module_param_named(watchdog_nmis, wd_nr_nmis, ulong, 0444);
+module_param_named(watchdog_hangs, wd_nr_hangs, ulong, 0444);
+module_param_named(watchdog_unwound, wd_nr_unwound, ulong, 0444);
+static bool wd_nmi_registered;
+static unsigned int sleep_ms = 20000;
+module_param(sleep_ms, uint, 0644);
+MODULE_PARM_DESC(sleep_ms, "an extension's mutex or completion wait this long is a deadlock/hang (0: unbounded)");
+
+/* Bound of a spinlock wait (nooks_lock.c): the watchdog's; 0: none. */
+u64 nooks_hang_bound_ns(void)
+{
+	return (u64)READ_ONCE(hang_ms) * NSEC_PER_MSEC;
+}
+
+/* Bound of a sleeping wait in a wrapper (mutex, completion); 0: none. */
+u64 nooks_sleep_bound_ns(void)
+{
+	return (u64)READ_ONCE(sleep_ms) * NSEC_PER_MSEC;
+}
+
+static unsigned int wd_period_ms(unsigned int ms)
+{
+	return ms ? max(ms / WD_MIN_SEEN, (unsigned int)WD_MIN_PERIOD_MS) : 250;
+}
+
+static unsigned long task_switches(void)
+{
+	return current->nvcsw + current->nivcsw;
+}
+
+/*
+ * Look at the context @regs (interrupted with context bits @ctx) and unwind
+ * it if it is extension code that has hung, or that runs in a failed domain.
+ */
+static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
+				      unsigned long ctx, u64 now, unsigned int ms)
+{
+	struct nooks_frame *f = NULL;
+	struct nooks_domain *d;
+	bool failed;
+
+	if (regs && !user_mode(regs))
+		f = nooks_frame_find(regs->sp, ctx);
+	if (!f) {
+		w->f = NULL;
+		return NULL;
+	}
+	if (f != w->f || nooks_frame_seq(f) != w->seq ||
+	    task_switches() != w->switches) {
+		w->f = f;
+		w->seq = nooks_frame_seq(f);
+		w->switches = task_switches();
+		w->since = now;
+		w->seen = 0;
+	}
+	w->seen++;
+	d = nooks_frame_domain(f);
+	failed = !nooks_domain_runnable(d);
+	if (!failed && (w->seen < WD_MIN_SEEN ||
+			now - w->since < (u64)ms * NSEC_PER_MSEC))
+		return NULL;
+	if (nooks_domain_by_ip(regs->ip) != d)
+		return NULL;	/* kernel code the extension called: later */
+	nooks_frame_hang(f, regs, failed ? NOOKS_HANG_FAILED : NOOKS_HANG,
+			 (now - w->since) / NSEC_PER_MSEC);
+	if (failed)
+		wd_nr_unwound++;
+	else
+		wd_nr_hangs++;
+	w->f = NULL;
+	return f;
+}
+
+/* What the interrupt interrupted: stage 2 saved a domain's context. */
+static struct pt_regs *wd_regs(struct pt_regs *regs)
+{
+	return nooks_pd_irq_regs() ?: regs;
+}
+
+/* Other CPUs whose tick is late (interrupts off): NMI them. */
+static void wd_poke_late(u64 now, unsigned int ms)
+{
+	u64 late = 2ULL * wd_period_ms(ms) * NSEC_PER_MSEC;
+	int cpu, self = smp_processor_id();
+
+	if (!wd_nmi_registered)
+		return;
+	for_each_online_cpu(cpu) {
+		struct wd_cpu *o = per_cpu_ptr(&wd_cpu, cpu);
+
+		if (cpu == self || !READ_ONCE(o->armed) ||
+		    now - READ_ONCE(o->last_tick) < late ||
+		    now - READ_ONCE(o->nmi_at) < late / 2 ||
+		    (READ_ONCE(o->nmi_pending) &&	/* lost: send again */
+		     now - READ_ONCE(o->nmi_at) < 4 * late))
+			continue;
+		WRITE_ONCE(o->nmi_at, now);
+		WRITE_ONCE(o->nmi_pending, true);
+		apic->send_IPI(cpu, NMI_VECTOR);
+	}
+}
+
+static enum hrtimer_restart wd_tick(struct hrtimer *t)
+{
+	struct wd_cpu *w = this_cpu_ptr(&wd_cpu);
+	unsigned int ms = READ_ONCE(hang_ms);
+	u64 now = ktime_get_mono_fast_ns();
+
+	WRITE_ONCE(w->last_tick, now);
+	if (smp_processor_id() == cpumask_first(cpu_online_mask))
+		nooks_recovery_check_stalls(now);
+	if (ms) {
+		wd_observe(w, wd_regs(get_irq_regs()),
+			   nooks_ctx_bits_below(HARDIRQ_OFFSET), now, ms);
+		wd_poke_late(now, ms);
+	}
+	hrtimer_forward_now(t, ms_to_ktime(wd_period_ms(ms)));
+	return HRTIMER_RESTART;
+}
+
+/*
+ * The x86-64 NMI entry (entry_64.S, "nested NMI" handling) gives the
+ * handler a pt_regs whose ip..ss are the "outermost" copy of the hardware
+ * frame; iretq returns through the "iret" copy just above it.  Make that
+ * copy return where @regs now points, after checking that it is the copy
+ * of the same frame; false: the layout is not the expected one.
+ */
+static bool wd_nmi_redirect(struct pt_regs *regs, unsigned long old_ip)
+{
+	unsigned long *iret = (unsigned long *)(&regs->ss + 1);
+
+	if (iret[0] != old_ip || iret[1] != regs->cs ||
+	    iret[2] != regs->flags || iret[3] != regs->sp ||
+	    iret[4] != regs->ss)
+		return false;
+	iret[0] = regs->ip;
+	return true;
+}
+
+static int wd_nmi(unsigned int type, struct pt_regs *regs)
+{
+	struct wd_cpu *w = this_cpu_ptr(&wd_cpu);
+	unsigned int ms = READ_ONCE(hang_ms);
+	struct pt_regs *r = wd_regs(regs);
+	unsigned long ip = r->ip;
+	struct nooks_frame *f;
+
+	if (!READ_ONCE(w->nmi_pending))
+		return NMI_DONE;
+	WRITE_ONCE(w->nmi_pending, false);
+	wd_nr_nmis++;
+	if (!ms)
+		return NMI_HANDLED;
+	f = wd_observe(w, r, nooks_ctx_bits_below(NMI_OFFSET + HARDIRQ_OFFSET),
+		       ktime_get_mono_fast_ns(), ms);
+	/* stage 2 resumes the domain from its own copy (r != regs) */
+	if (f && r == regs && !wd_nmi_redirect(regs, ip)) {
+		nooks_frame_hang_cancel(f, regs);
+		pr_warn_once("nooks: watchdog: unexpected NMI frame layout, loops with interrupts off stay undetected\n");
+	}
+	return NMI_HANDLED;
+}
+
+static void wd_start_this_cpu(void *unused)
+{
+	struct wd_cpu *w = this_cpu_ptr(&wd_cpu);
+
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	w->timer.function = wd_tick;
+	w->last_tick = ktime_get_mono_fast_ns();
+	WRITE_ONCE(w->armed, true);
+	hrtimer_start(&w->timer, ms_to_ktime(wd_period_ms(READ_ONCE(hang_ms))),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/*
+ * Start the tick on every online CPU.  CPUs that come online later have no
+ * watchdog (the guests of this lab have a fixed CPU count).
+ */
+int nooks_watchdog_init(void)
+{
+	int err = register_nmi_handler(NMI_LOCAL, wd_nmi, 0, "nooks_watchdog");
+
+	if (err)
+		pr_warn("nooks: watchdog without NMIs (err %d): loops with interrupts off stay undetected\n",
+			err);
+	wd_nmi_registered = !err;
+	on_each_cpu(wd_start_this_cpu, NULL, 1);
+	return 0;
+}
+
+void nooks_watchdog_exit(void)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct wd_cpu *w = per_cpu_ptr(&wd_cpu, cpu);
+
+		if (READ_ONCE(w->armed)) {
+			WRITE_ONCE(w->armed, false);
+			hrtimer_cancel(&w->timer);
+		}
+	}
+	if (wd_nmi_registered)
+		unregister_nmi_handler(NMI_LOCAL, "nooks_watchdog");
+	wd_nmi_registered = false;
+}

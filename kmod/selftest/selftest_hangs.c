@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selftest_hangs.c - extension bugs that never return: loops, deadlocks
+ * and sleeps that nothing ends (issue 17).
+ *
+ * Natively each one hangs a CPU or a task for good (the kernel's soft
+ * lockup, RCU stall or hung-task detectors report some of them, after 20
+ * to 120 s); under the NIM the watchdog or a bounded wait in a wrapper
+ * must unwind it.  hang_abba needs two CPUs: a kthread on one takes A
+ * then B while a kthread on the other takes B then A.
+ */
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include "selftest.h"
+
+static volatile int hang_forever = 1;
+
+/* Spin with the CPU state as entered (IRQs on in process/softirq). */
+void selftest_hang_loop(void)
+{
+	while (READ_ONCE(hang_forever))
+		cpu_relax();
+}
+
+/* Spin with interrupts off: only an NMI from another CPU can stop it. */
+void selftest_hang_loop_irqoff(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	while (READ_ONCE(hang_forever))
+		cpu_relax();
+	local_irq_restore(flags);
+}
+
+static DEFINE_MUTEX(hang_mutex);
+
+/* Take a mutex the task already holds: sleeps forever. */
+void selftest_hang_mutex(void)
+{
+	mutex_lock(&hang_mutex);
+	mutex_lock(&hang_mutex);
+	mutex_unlock(&hang_mutex);
+	mutex_unlock(&hang_mutex);
+}
+
+static DECLARE_COMPLETION(hang_never);
+
+/* Wait for a completion nobody completes: sleeps forever. */
+void selftest_hang_sleep(void)
+{
+	wait_for_completion(&hang_never);
+}
+
+static DEFINE_SPINLOCK(abba_a);
+static DEFINE_SPINLOCK(abba_b);
+static atomic_t abba_holding;
+
+/* Hold @first, wait until the other side holds its first lock, take @second. */
+static void abba_side(spinlock_t *first, spinlock_t *second)
+{
+	spin_lock(first);
+	atomic_inc(&abba_holding);
+	while (atomic_read(&abba_holding) < 2)
+		cpu_relax();
+	spin_lock(second);
+	spin_unlock(second);
+	spin_unlock(first);
+}
+
+static DECLARE_COMPLETION(abba_done);
+
+static int abba_thread(void *a_first)
+{
+	if (a_first)
+		abba_side(&abba_a, &abba_b);
+	else
+		abba_side(&abba_b, &abba_a);
+	complete(&abba_done);
+	return 0;
+}
+
+/*
+ * ABBA across two CPUs: two kthreads, bound to the first two online CPUs,
+ * each hold one lock and spin on the other's.  The caller waits for both.
+ */
+void selftest_hang_abba(void)
+{
+	struct task_struct *t[2];
+	int cpu[2], n = 0, c, i;
+
+	for_each_online_cpu(c)
+		if (n < 2)
+			cpu[n++] = c;
+	if (n < 2) {
+		pr_info("nooks_selftest: hang_abba needs two CPUs\n");
+		return;
+	}
+	atomic_set(&abba_holding, 0);
+	reinit_completion(&abba_done);
+	for (i = 0; i < 2; i++) {
+		t[i] = kthread_create(abba_thread, i ? NULL : (void *)1UL,
+				      "nooks_abba%d", i);
+		if (IS_ERR(t[i])) {
+			if (i)
+				kthread_stop(t[0]);
+			return;
+		}
+		kthread_bind(t[i], cpu[i]);
+	}
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	wait_for_completion(&abba_done);
+	wait_for_completion(&abba_done);
+}
