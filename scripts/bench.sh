@@ -15,7 +15,7 @@ printf '%-28s %7s ms   (runs:%s)\n' "vm run --cmd true (median)" \
 	"$(echo "$times" | tr ' ' '\n' | grep . | median)" "$times"
 
 # Component benchmarks print their own figures.
-for b in scripts/bench-reset.sh scripts/bench-campaign.sh scripts/bench-workloads.sh scripts/bench-nim-e1000.sh scripts/bench-xpc.sh; do
+for b in scripts/bench-reset.sh scripts/bench-campaign.sh scripts/bench-workloads.sh scripts/bench-nim-e1000.sh scripts/bench-xpc.sh scripts/bench-clean-nim.sh; do
 	[ -x "$b" ] && { echo; echo "== $b"; "$b"; }
 done
 exit 0

@@ -16,6 +16,8 @@
  *   nooks_closure.h, nooks_closure.c  generic extension wrappers: closure
  *                       stubs for callbacks passed to exports (from BTF)
  *   nooks_lock.c        spinlock wrappers: held locks per CPU, deadlocks
+ *   nooks_mutex.c       mutex wrappers: bounded waits, held mutexes released
+ *                       at an unwind or recovery
  *   nooks_watchdog.c    hangs: a CPU stuck in one XPC is unwound (ticks, NMIs)
  *   nooks_wrap.c        common entry/exit of every kernel wrapper and the
  *                       hand-written ones
@@ -184,7 +186,9 @@ unsigned long nooks_ctx_bits_below(unsigned int offset);
 enum { NOOKS_HANG = 1, NOOKS_HANG_FAILED = 2 };
 unsigned long nooks_frame_seq(struct nooks_frame *f);
 void nooks_frame_hang(struct nooks_frame *f, struct pt_regs *regs, int how,
-		      unsigned int ms);
+		      bool in_kernel, unsigned int ms);
+bool nooks_frame_holds_nothing(struct nooks_frame *f, unsigned int pc,
+			       unsigned long flags);
 void nooks_frame_hang_cancel(struct nooks_frame *f, struct pt_regs *regs);
 bool nooks_hang_catch(struct pt_regs *regs);
 int nooks_watchdog_init(void);
@@ -197,6 +201,8 @@ int nooks_xpc_init(void);
 /* nooks_lock.c: spinlocks held by extensions, per CPU */
 unsigned int nooks_locks_depth(void);
 unsigned int nooks_locks_release(unsigned int depth, int cpu, bool unlock);
+unsigned int nooks_mutexes_release_frame(const void *frame);
+unsigned int nooks_mutexes_release_domain(struct nooks_domain *d);
 extern unsigned long nooks_nr_lock_releases;
 
 /* nooks_detect.c */

@@ -302,6 +302,9 @@ static void nooks_recover(struct work_struct *w)
 	}
 	t_idle = local_clock();
 	rec_step(d, "release");
+	ret = nooks_mutexes_release_domain(d);	/* held across calls */
+	if (ret)
+		pr_info("nooks: detail domain=%s mutexes_unlocked=%d\n", d->name, ret);
 	nooks_stop_all(d);
 	nooks_release_all(d, true);
 	nooks_ops_free_domain(d);
@@ -451,6 +454,7 @@ static int nooks_domain_attach(struct module *mod)
 static void nooks_domain_detach(struct nooks_domain *d)
 {
 	cancel_work_sync(&d->recover_work);
+	nooks_mutexes_release_domain(d);
 	nooks_release_all(d, false);
 	nooks_ops_free_domain(d);
 	nooks_closures_release_domain(d);

@@ -18,16 +18,14 @@
  * lock_underflow fault before the preempt count goes below zero.
  *
  * Waits are bounded (issue 17): a spinlock wait longer than the
- * watchdog's hang_ms, or a mutex wait longer than sleep_ms, is a deadlock
- * fault; so is mutex_lock() of a mutex the task holds.
- * Must never: spin on a lock this CPU holds or without a bound, sleep
- * (except in the mutex wrapper), allocate.
+ * watchdog's hang_ms is a deadlock fault (mutexes: nooks_mutex.c).
+ * Must never: spin on a lock this CPU holds or without a bound, sleep,
+ * allocate.
  */
 #include <linux/kernel.h>
 #include <linux/percpu.h>
-#include <linux/delay.h>
-#include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include "nooks.h"
 
@@ -235,48 +233,6 @@ void nooks_w__raw_spin_lock_bh(raw_spinlock_t *l)
 }
 EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock_bh);
 
-/* The task that holds @m (the owner word's flag bits masked off). */
-static struct task_struct *mutex_holder(struct mutex *m)
-{
-	return (struct task_struct *)(atomic_long_read(&m->owner) & ~0x07UL);
-}
-
-/*
- * mutex_lock() for an extension: taking a mutex the task already holds is
- * a deadlock fault at once; waiting longer than the sleep bound is one too
- * (the wait polls mutex_trylock(), sleeping 1-2 ms between tries: an
- * unbounded mutex_lock() could not be given up).  A failed domain unwinds.
- */
-void nooks_w_mutex_lock(struct mutex *m)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	u64 bound = nooks_sleep_bound_ns(), t0 = 0, waited;
-
-	if (!d) {
-		mutex_lock(m);
-		return;
-	}
-	if (unlikely(mutex_holder(m) == current)) {
-		pr_err("nooks: detail domain=%s deadlock=%px mutex_self\n",
-		       d->name, m);
-		nooks_wrap_fault(d, NOOKS_F_DEADLOCK, _RET_IP_);
-	}
-	while (!mutex_trylock(m)) {
-		if (!t0)
-			t0 = ktime_get_mono_fast_ns();
-		usleep_range(1000, 2000);
-		if (unlikely(!nooks_domain_runnable(d)))
-			nooks_wrap_unwind_failed(d, _RET_IP_);
-		waited = ktime_get_mono_fast_ns() - t0;
-		if (bound && waited > bound) {
-			pr_err("nooks: detail domain=%s deadlock=%px wait_ms=%llu mutex\n",
-			       d->name, m, waited / NSEC_PER_MSEC);
-			nooks_wrap_wait_fault(d, NOOKS_F_DEADLOCK, _RET_IP_);
-		}
-	}
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_mutex_lock);
 
 /*
  * Entry of every unlock wrapper: unlocking a lock that is not locked (its

@@ -18,9 +18,11 @@
  * nooks_hang_trap (a ud2, nooks_xpc_64.S).  When the interrupt returns, the
  * #UD takes the common fault path (nooks_detect.c) in the hung context
  * itself, with its own preempt count, stack and (stage 2) page tables.
- * Only extension code is unwound: a tick that lands in kernel code the
- * extension called waits for a later tick (that code may hold kernel locks;
- * the lock wrappers bound their own waits, nooks_lock.c).
+ * A tick that lands in kernel code the extension called waits for a later
+ * tick (that code may hold kernel locks; the lock wrappers bound their own
+ * waits, nooks_lock.c); a call that has not returned after twice the bound
+ * and holds no lock, preemption, bh, irq or RCU section of its own is
+ * unwound where it is (a kernel call that never returns).
  *
  * Interrupts off: the stuck CPU takes no tick.  Another CPU's tick sees
  * that the stuck CPU's last tick is more than two periods old and sends it
@@ -40,6 +42,7 @@
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include <asm/apic.h>
 #include <asm/irq_regs.h>
@@ -99,18 +102,21 @@ static unsigned long task_switches(void)
 }
 
 /*
- * Look at the context @regs (interrupted with context bits @ctx) and unwind
+ * Look at the context @regs (interrupted by an entry that added @offset to
+ * the preempt count) and unwind
  * it if it is extension code that has hung, or that runs in a failed domain.
  */
 static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
-				      unsigned long ctx, u64 now, unsigned int ms)
+				      unsigned int offset, u64 now, unsigned int ms)
 {
+	unsigned int pc = preempt_count() - offset;	/* interrupted context's */
+	u64 bound = (u64)ms * NSEC_PER_MSEC;
 	struct nooks_frame *f = NULL;
 	struct nooks_domain *d;
-	bool failed;
+	bool failed, in_kernel;
 
 	if (regs && !user_mode(regs))
-		f = nooks_frame_find(regs->sp, ctx);
+		f = nooks_frame_find(regs->sp, nooks_ctx_bits_below(offset));
 	if (!f) {
 		w->f = NULL;
 		return NULL;
@@ -126,13 +132,22 @@ static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
 	w->seen++;
 	d = nooks_frame_domain(f);
 	failed = !nooks_domain_runnable(d);
-	if (!failed && (w->seen < WD_MIN_SEEN ||
-			now - w->since < (u64)ms * NSEC_PER_MSEC))
+	if (!failed && (w->seen < WD_MIN_SEEN || now - w->since < bound))
 		return NULL;
-	if (nooks_domain_by_ip(regs->ip) != d)
-		return NULL;	/* kernel code the extension called: later */
+	/*
+	 * Kernel code the extension called: a later tick may land in the
+	 * extension.  A call that has not returned for twice the bound is
+	 * unwound too, but only if it holds nothing the entry did not (same
+	 * preempt count and RCU nesting: no spinlock, no preempt/bh/irq-off
+	 * section, no RCU read section of its own); never in a failed domain
+	 * (recovery waits for the call to come back).
+	 */
+	in_kernel = nooks_domain_by_ip(regs->ip) != d;
+	if (in_kernel && (failed || now - w->since < 2 * bound ||
+			  !nooks_frame_holds_nothing(f, pc, regs->flags)))
+		return NULL;
 	nooks_frame_hang(f, regs, failed ? NOOKS_HANG_FAILED : NOOKS_HANG,
-			 (now - w->since) / NSEC_PER_MSEC);
+			 in_kernel, (now - w->since) / NSEC_PER_MSEC);
 	if (failed)
 		wd_nr_unwound++;
 	else
@@ -180,8 +195,7 @@ static enum hrtimer_restart wd_tick(struct hrtimer *t)
 	if (smp_processor_id() == cpumask_first(cpu_online_mask))
 		nooks_recovery_check_stalls(now);
 	if (ms) {
-		wd_observe(w, wd_regs(get_irq_regs()),
-			   nooks_ctx_bits_below(HARDIRQ_OFFSET), now, ms);
+		wd_observe(w, wd_regs(get_irq_regs()), HARDIRQ_OFFSET, now, ms);
 		wd_poke_late(now, ms);
 	}
 	hrtimer_forward_now(t, ms_to_ktime(wd_period_ms(ms)));
@@ -221,7 +235,7 @@ static int wd_nmi(unsigned int type, struct pt_regs *regs)
 	wd_nr_nmis++;
 	if (!ms)
 		return NMI_HANDLED;
-	f = wd_observe(w, r, nooks_ctx_bits_below(NMI_OFFSET + HARDIRQ_OFFSET),
+	f = wd_observe(w, r, NMI_OFFSET + HARDIRQ_OFFSET,
 		       ktime_get_mono_fast_ns(), ms);
 	/* stage 2 resumes the domain from its own copy (r != regs) */
 	if (f && r == regs && !wd_nmi_redirect(regs, ip)) {

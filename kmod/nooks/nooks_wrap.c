@@ -14,6 +14,7 @@
 #include <linux/completion.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include "nooks.h"
 #include "nooks_pd.h"

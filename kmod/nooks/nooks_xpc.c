@@ -61,6 +61,7 @@ struct nooks_frame {
 	int lock_cpu;
 	unsigned long seq;		/* per-CPU XPC number (watchdog) */
 	int hang;			/* NOOKS_HANG*: the watchdog unwinds */
+	bool hang_in_kernel;		/* ... from kernel code it called */
 	unsigned int hang_ms;
 	unsigned long hang_ip;
 };
@@ -237,6 +238,7 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 		 * a disabled IRQ flag, open RCU read sections */
 		nooks_locks_release(f.lock_depth, f.lock_cpu, true);
 		restore_cpu_state(&f);
+		nooks_mutexes_release_frame(&f);
 		ret = f.ret;
 	} else if (unlikely(leaked_state(&f))) {
 		ret = -EFAULT;	/* as for a fault: the caller gets an error */
@@ -332,18 +334,35 @@ unsigned long nooks_frame_seq(struct nooks_frame *f)
  * @regs: the interrupted context (an interrupt's or NMI's saved registers)
  * @how: NOOKS_HANG (a fault of the domain) or NOOKS_HANG_FAILED (the
  *	domain had failed already: only leave it)
+ * @in_kernel: @regs is in kernel code the extension called (reported)
  * @ms: how long the XPC ran (reported)
  *
  * The context resumes at nooks_hang_trap, whose #UD unwinds it through the
  * common fault path (nooks_hang_catch()).
  */
 void nooks_frame_hang(struct nooks_frame *f, struct pt_regs *regs, int how,
-		      unsigned int ms)
+		      bool in_kernel, unsigned int ms)
 {
+	f->hang_in_kernel = in_kernel;
 	f->hang_ip = regs->ip;
 	f->hang_ms = ms;
 	WRITE_ONCE(f->hang, how);
 	regs->ip = (unsigned long)nooks_hang_trap;
+}
+
+/*
+ * The context running below @f, whose preempt count is @pc and flags
+ * register @flags, holds nothing
+ * that the XPC's entry did not: no spinlock (also none of the extension's,
+ * which the lock wrappers count), preempt/bh/irq-off or RCU read section.
+ */
+bool nooks_frame_holds_nothing(struct nooks_frame *f, unsigned int pc,
+			       unsigned long flags)
+{
+	return pc == f->pc && rcu_nesting_now() == f->rcu_nesting &&
+	       !((flags ^ f->irqflags) & X86_EFLAGS_IF) &&
+	       (f->lock_cpu != raw_smp_processor_id() ||
+		nooks_locks_depth() == f->lock_depth);
 }
 
 /* Undo nooks_frame_hang(): @regs could not be redirected after all. */
@@ -374,8 +393,9 @@ bool nooks_hang_catch(struct pt_regs *regs)
 			f->dom->name, (void *)f->hang_ip);
 		return nooks_frame_resume(f, regs, -EIO);
 	}
-	pr_err("nooks: detail domain=%s hang_ms=%u irqs=%s\n", f->dom->name,
-	       f->hang_ms, regs->flags & X86_EFLAGS_IF ? "on" : "off");
+	pr_err("nooks: detail domain=%s hang_ms=%u irqs=%s in=%s\n", f->dom->name,
+	       f->hang_ms, regs->flags & X86_EFLAGS_IF ? "on" : "off",
+	       f->hang_in_kernel ? "kernel" : "extension");
 	/* the domain may have failed since the watchdog looked */
 	if (!nooks_domain_fault_first(f->dom, NOOKS_F_HANG, f->hang_ip))
 		return nooks_frame_resume(f, regs, -EIO);

@@ -23,6 +23,8 @@ void selftest_hang_loop_irqoff(void);
 void selftest_hang_mutex(void);
 void selftest_hang_sleep(void);
 void selftest_hang_abba(void);
+void selftest_mutex_fault(void);
+void selftest_hang_in_kernel(void);
 /* Undo what faults left registered (module exit). */
 void selftest_faults_exit(void);
 

@@ -420,6 +420,8 @@ const struct selftest_fault selftest_faults[] = {
 	{ "hang_loop_irqoff", selftest_hang_loop_irqoff, "spin forever with interrupts off" },
 	{ "hang_mutex",      selftest_hang_mutex,   "lock a mutex the task holds (sleeps forever)" },
 	{ "hang_sleep",      selftest_hang_sleep,   "wait for a completion nobody completes" },
+	{ "hang_in_kernel",  selftest_hang_in_kernel, "a kernel call (crc32_le over 64 MiB) again and again" },
+	{ "mutex_fault",     selftest_mutex_fault,  "NULL read holding a mutex" },
 	{ "hang_abba",       selftest_hang_abba,    "ABBA spinlock deadlock between kthreads on two CPUs" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

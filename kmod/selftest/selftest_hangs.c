@@ -10,6 +10,9 @@
  * then B while a kthread on the other takes B then A.
  */
 #include <linux/completion.h>
+#include <linux/crc32.h>
+#include <linux/io.h>
+#include <linux/sizes.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/mutex.h>
@@ -38,6 +41,21 @@ void selftest_hang_loop_irqoff(void)
 	local_irq_restore(flags);
 }
 
+/*
+ * A kernel call that does not return for long: crc32_le() over 64 MiB of
+ * the direct map (RAM from 16 MiB), again and again.  Nearly all the time
+ * is in the kernel's code, which holds no lock: the watchdog must unwind
+ * it there.
+ */
+void selftest_hang_in_kernel(void)
+{
+	u32 crc = 0;
+
+	while (READ_ONCE(hang_forever))
+		crc = crc32_le(crc, phys_to_virt(SZ_16M), SZ_64M);
+	pr_info("nooks_selftest: crc %x\n", crc);
+}
+
 static DEFINE_MUTEX(hang_mutex);
 
 /* Take a mutex the task already holds: sleeps forever. */
@@ -47,6 +65,17 @@ void selftest_hang_mutex(void)
 	mutex_lock(&hang_mutex);
 	mutex_unlock(&hang_mutex);
 	mutex_unlock(&hang_mutex);
+}
+
+static DEFINE_MUTEX(fault_mutex);
+static void *volatile fault_null;
+
+/* Fault holding a mutex: the unwind must unlock it (nooks_mutex.c). */
+void selftest_mutex_fault(void)
+{
+	mutex_lock(&fault_mutex);
+	pr_info("nooks_selftest: read %d\n", *(volatile int *)fault_null);
+	mutex_unlock(&fault_mutex);
 }
 
 static DECLARE_COMPLETION(hang_never);

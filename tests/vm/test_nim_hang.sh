@@ -6,7 +6,9 @@
 # where they apply.  Each is detected (the watchdog: kind=hang; the lock
 # wrappers' bounded waits: kind=deadlock or hang), unwound and recovered,
 # twice in one boot, on one and on two vCPUs; the kernel's own lockup, RCU
-# stall and hung-task detectors never fire.  Not testable on one vCPU
+# stall and hung-task detectors never fire.  A kernel call that does not
+# return (crc32_le over 64 MiB, again and again) is unwound in the kernel.
+# A fault holding a mutex unlocks it.  Not testable on one vCPU
 # (nothing can interrupt it; docs/NIM.md): a loop with interrupts off,
 # and so hardirq loops; the ABBA needs two CPUs.
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +20,9 @@ SLEEP="process kthread work"		# contexts that may sleep
 # kind:fault-kind:contexts
 CASES1="hang_loop:hang:$ON
 hang_mutex:deadlock:$SLEEP
-hang_sleep:hang:$SLEEP"
+hang_sleep:hang:$SLEEP
+mutex_fault:page_fault:$SLEEP
+hang_in_kernel:hang:$SLEEP"
 CASES2="$CASES1
 hang_loop:hang:hardirq
 hang_loop_irqoff:hang:process softirq hardirq kthread
@@ -50,6 +54,8 @@ echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
 echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
 echo "HANGS \$(cat \$M/watchdog_hangs)"
 echo "NMIS \$(cat \$M/watchdog_nmis)"
+echo "MUTEXES_RELEASED \$(cat \$M/mutex_released)"
+echo "IN_KERNEL \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel')"
 rmmod nooks_selftest && echo "RMMOD ok"
 [ $_smp = 1 ] || exit 0
 # a recovery that cannot finish: a thread asleep in the kernel for 600 s
@@ -78,12 +84,22 @@ EOS
 	done <<EOC
 $_cases
 EOC
+	# mutex_fault and hang_mutex (its first lock) fault holding a mutex:
+	# the unwound XPC unlocked it (2 rounds)
+	expect_eq "$_smp vCPU: every mutex held at a fault unlocked" \
+		"MUTEXES_RELEASED $((2 * $(echo $_trig | tr ' ' '\n' | grep -cE '^(mutex_fault|hang_mutex)@')))" \
+		"$(printf '%s\n' "$out" | grep '^MUTEXES_RELEASED')"
+	# hang_in_kernel: nearly all its time is in crc32_le(), unwound there
+	expect_match "$_smp vCPU: a kernel call that does not return unwound in the kernel" \
+		"^IN_KERNEL [1-9]" "$out"
+	printf '%s\n' "$out" | grep '^IN_KERNEL' | sed 's/^/# hang_in_kernel cases unwound in crc32_le: /'
 	expect_match "$_smp vCPU: extension works after the hangs" "T clean rc=0" "$out"
 	expect_match "$_smp vCPU: clean unload after recoveries" "RMMOD ok" "$out"
 	con=$(cat "${KEEP:-$T_TMP}/r$_smp/console.log")
 	bad='soft lockup|hard LOCKUP|rcu_.* detected stall|blocked for more than|NMI backtrace|BUG:|Oops|WARNING:|Call Trace'
 	if printf '%s\n' "$con" | grep -Eq "$bad"; then
 		fail "$_smp vCPU: no lockup, stall, hung task or BUG on the console" "$(printf '%s\n' "$con" | grep -E "$bad" | head -3)"
+		keep_evidence nim_hang_$_smp "${KEEP:-$T_TMP}/r$_smp"
 	else
 		pass "$_smp vCPU: no lockup, stall, hung task or BUG on the console"
 	fi
