@@ -21,6 +21,15 @@ wait_running() {
 	done
 }
 
+# selftest_counts: once the self-test runs again, a clean call ("T clean
+# rc=0"), then the NIM's counters ("FAULTS n", "RECOVERIES n").
+selftest_counts() {
+	wait_running
+	echo heap_write@work > /sys/module/nooks_selftest/parameters/fault; echo "T clean rc=$?"
+	echo "FAULTS $(cat /sys/kernel/nooks/faults)"
+	echo "RECOVERIES $(cat /sys/kernel/nooks/recoveries)"
+}
+
 # wait_recoveries N: /sys/kernel/nooks/recoveries reached N; 60 s at most.
 wait_recoveries() {
 	i=0

@@ -40,10 +40,7 @@ for round in 1 2; do
 		echo "T \$round \$t rc=\$? \$(dmesg | grep 'nooks: fault' | tail -n 1)"
 	done
 done
-wait_running
-echo heap_write@work > /sys/module/nooks_selftest/parameters/fault; echo "T clean rc=\$?"
-echo "FAULTS \$(cat /sys/kernel/nooks/faults)"
-echo "RECOVERIES \$(cat /sys/kernel/nooks/recoveries)"
+selftest_counts
 echo "DETAILS \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest preempt=')"
 echo "DEADLOCKS \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest deadlock=')"
 echo "UNHELD \$(dmesg | grep -c 'nooks: detail domain=nooks_selftest unlock_unheld=')"
