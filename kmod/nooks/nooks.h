@@ -16,8 +16,8 @@
  *   nooks_closure.h, nooks_closure.c  generic extension wrappers: closure
  *                       stubs for callbacks passed to exports (from BTF)
  *   nooks_lock.c        spinlock wrappers: held locks per CPU, deadlocks
- *   nooks_mutex.c       mutex wrappers: bounded waits, held mutexes released
- *                       at an unwind or recovery
+ *   nooks_sleeplock.c   mutex and rw-semaphore wrappers: bounded waits, held
+ *                       sleeping locks released at an unwind or recovery
  *   nooks_watchdog.c    hangs: a CPU stuck in one XPC is unwound (ticks, NMIs)
  *   nooks_wrap.c        common entry/exit of every kernel wrapper and the
  *                       hand-written ones
@@ -201,8 +201,12 @@ int nooks_xpc_init(void);
 /* nooks_lock.c: spinlocks held by extensions, per CPU */
 unsigned int nooks_locks_depth(void);
 unsigned int nooks_locks_release(unsigned int depth, int cpu, bool unlock);
-unsigned int nooks_mutexes_release_frame(const void *frame);
-unsigned int nooks_mutexes_release_domain(struct nooks_domain *d);
+/* nooks_main.c: module parameters that are atomic_long_t counters */
+extern const struct kernel_param_ops nooks_counter_ops;
+/* nooks_sleeplock.c: mutexes and rw-semaphores held by extensions */
+void nooks_sleeplock_init(void);
+unsigned int nooks_sleeplocks_release_frame(const void *frame);
+unsigned int nooks_sleeplocks_release_domain(struct nooks_domain *d);
 extern unsigned long nooks_nr_lock_releases;
 
 /* nooks_detect.c */
@@ -299,6 +303,21 @@ void nooks_wrap_violation(struct nooks_domain *d, const char *what,
 void nooks_wrap_unwind_failed(struct nooks_domain *d, unsigned long ret_ip);
 void nooks_wrap_wait_fault(struct nooks_domain *d, enum nooks_fault kind,
 			   unsigned long ret_ip);
+/*
+ * A bounded wait in a wrapper (spinlocks, sleeping locks, completions):
+ * after each unsuccessful try, nooks_wait_over(); when it says so, undo
+ * what the wait set up and nooks_wait_give_up() (does not return).
+ */
+struct nooks_wait {
+	struct nooks_domain *d;
+	const void *obj;	/* what is waited for */
+	const char *what;	/* "" (spinlock), "mutex", "completion", ... */
+	enum nooks_fault kind;	/* past the bound: NOOKS_F_DEADLOCK or _HANG */
+	u64 bound;		/* ns, 0: none */
+	u64 t0;			/* set by the first nooks_wait_over() */
+};
+bool nooks_wait_over(struct nooks_wait *w);
+void nooks_wait_give_up(struct nooks_wait *w, unsigned long ret_ip);
 bool nooks_domain_fault_first(struct nooks_domain *d, enum nooks_fault kind,
 			      unsigned long ip);
 void nooks_wrap_fault(struct nooks_domain *d, enum nooks_fault kind,

@@ -278,7 +278,7 @@ void nooks_recovery_check_stalls(u64 now)
 static void nooks_recover(struct work_struct *w)
 {
 	struct nooks_domain *d = container_of(w, struct nooks_domain, recover_work);
-	unsigned int waited, bound = READ_ONCE(recovery_ms) ?: UINT_MAX;
+	unsigned int waited, bound = READ_ONCE(recovery_ms) ?: UINT_MAX, unlocked;
 	int ret;
 	u64 t_idle, t_released;
 
@@ -302,9 +302,10 @@ static void nooks_recover(struct work_struct *w)
 	}
 	t_idle = local_clock();
 	rec_step(d, "release");
-	ret = nooks_mutexes_release_domain(d);	/* held across calls */
-	if (ret)
-		pr_info("nooks: detail domain=%s mutexes_unlocked=%d\n", d->name, ret);
+	unlocked = nooks_sleeplocks_release_domain(d);	/* held across calls */
+	if (unlocked)
+		pr_info("nooks: detail domain=%s sleeplocks_unlocked=%u\n",
+			d->name, unlocked);
 	nooks_stop_all(d);
 	nooks_release_all(d, true);
 	nooks_ops_free_domain(d);
@@ -454,7 +455,7 @@ static int nooks_domain_attach(struct module *mod)
 static void nooks_domain_detach(struct nooks_domain *d)
 {
 	cancel_work_sync(&d->recover_work);
-	nooks_mutexes_release_domain(d);
+	nooks_sleeplocks_release_domain(d);
 	nooks_release_all(d, false);
 	nooks_ops_free_domain(d);
 	nooks_closures_release_domain(d);

@@ -18,15 +18,13 @@
  * lock_underflow fault before the preempt count goes below zero.
  *
  * Waits are bounded (issue 17): a spinlock wait longer than the
- * watchdog's hang_ms is a deadlock fault (mutexes: nooks_mutex.c).
+ * watchdog's hang_ms is a deadlock fault (sleeping locks: nooks_sleeplock.c).
  * Must never: spin on a lock this CPU holds or without a bound, sleep,
  * allocate.
  */
 #include <linux/kernel.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
-#include <linux/ktime.h>
-#include <linux/timekeeping.h>
 #include "nooks.h"
 
 #define NOOKS_HELD_MAX 16
@@ -138,45 +136,41 @@ static struct nooks_domain *lock_enter(raw_spinlock_t *l, unsigned long ip)
 }
 
 /*
- * Spin until @l looks free.  Waiting longer than the watchdog's bound is a
- * deadlock fault (ABBA across CPUs, a holder that never unlocks; unwinds);
- * a domain that fails meanwhile unwinds too.  @t0: when the wait began.
+ * Take @l for @d with @trylock, spinning while it looks taken.  Waiting
+ * longer than the watchdog's bound is a deadlock fault (ABBA across CPUs,
+ * a holder that never unlocks; unwinds); a domain that fails meanwhile
+ * unwinds too.  Without the lock's queue: a waiter that gives up must not
+ * be left in it.
  */
-static void spin_bounded(struct nooks_domain *d, raw_spinlock_t *l,
-			 unsigned long ip, u64 *t0)
+static void spin_take_bounded(struct nooks_domain *d, raw_spinlock_t *l,
+			      int (*trylock)(raw_spinlock_t *),
+			      unsigned long ip)
 {
-	u64 bound = nooks_hang_bound_ns(), waited;
+	struct nooks_wait w = { .d = d, .obj = l, .what = "",
+				.kind = NOOKS_F_DEADLOCK,
+				.bound = nooks_hang_bound_ns() };
 
-	if (!*t0)
-		*t0 = ktime_get_mono_fast_ns();
-	while (raw_spin_is_locked(l)) {
-		cpu_relax();
-		if (unlikely(!nooks_domain_runnable(d)))
-			nooks_wrap_unwind_failed(d, ip);
-		waited = ktime_get_mono_fast_ns() - *t0;
-		if (bound && waited > bound) {
-			pr_err("nooks: detail domain=%s deadlock=%px wait_ms=%llu\n",
-			       d->name, l, waited / NSEC_PER_MSEC);
-			nooks_wrap_wait_fault(d, NOOKS_F_DEADLOCK, ip);
+	while (!trylock(l)) {
+		while (raw_spin_is_locked(l)) {
+			cpu_relax();
+			if (nooks_wait_over(&w))
+				nooks_wait_give_up(&w, ip);
 		}
 	}
 }
 
 /*
- * The lock wrappers take the lock with trylock and spin_bounded(): the
- * same IRQ/bh/preemption state as the kernel's lock functions, without the
- * queue (a waiter that gives up must not be left in it).
+ * The lock wrappers: the same IRQ/bh/preemption state as the kernel's lock
+ * functions, the lock taken by spin_take_bounded().
  */
 void nooks_w__raw_spin_lock(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
-	u64 t0 = 0;
 
 	if (!d)
 		_raw_spin_lock(l);
 	else
-		while (!_raw_spin_trylock(l))
-			spin_bounded(d, l, _RET_IP_, &t0);
+		spin_take_bounded(d, l, _raw_spin_trylock, _RET_IP_);
 	held_push(l);
 	nooks_wrap_leave(d);
 }
@@ -186,14 +180,12 @@ unsigned long nooks_w__raw_spin_lock_irqsave(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
 	unsigned long flags;
-	u64 t0 = 0;
 
 	if (!d) {
 		flags = _raw_spin_lock_irqsave(l);
 	} else {
 		local_irq_save(flags);
-		while (!_raw_spin_trylock(l))
-			spin_bounded(d, l, _RET_IP_, &t0);
+		spin_take_bounded(d, l, _raw_spin_trylock, _RET_IP_);
 	}
 	held_push(l);
 	nooks_wrap_leave(d);
@@ -204,14 +196,12 @@ EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock_irqsave);
 void nooks_w__raw_spin_lock_irq(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
-	u64 t0 = 0;
 
 	if (!d) {
 		_raw_spin_lock_irq(l);
 	} else {
 		local_irq_disable();
-		while (!_raw_spin_trylock(l))
-			spin_bounded(d, l, _RET_IP_, &t0);
+		spin_take_bounded(d, l, _raw_spin_trylock, _RET_IP_);
 	}
 	held_push(l);
 	nooks_wrap_leave(d);
@@ -221,13 +211,11 @@ EXPORT_SYMBOL_GPL(nooks_w__raw_spin_lock_irq);
 void nooks_w__raw_spin_lock_bh(raw_spinlock_t *l)
 {
 	struct nooks_domain *d = lock_enter(l, _RET_IP_);
-	u64 t0 = 0;
 
 	if (!d)
 		_raw_spin_lock_bh(l);
 	else
-		while (!_raw_spin_trylock_bh(l))
-			spin_bounded(d, l, _RET_IP_, &t0);
+		spin_take_bounded(d, l, _raw_spin_trylock_bh, _RET_IP_);
 	held_push(l);
 	nooks_wrap_leave(d);
 }

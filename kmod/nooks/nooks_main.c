@@ -263,6 +263,13 @@ static struct attribute *nooks_attrs[] = {
 };
 static const struct attribute_group nooks_group = { .attrs = nooks_attrs };
 
+/* Read-only module parameters that count events on any CPU. */
+static int get_counter(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%ld\n", atomic_long_read(kp->arg));
+}
+const struct kernel_param_ops nooks_counter_ops = { .get = get_counter };
+
 static int __init nooks_init(void)
 {
 	int err;
@@ -274,6 +281,7 @@ static int __init nooks_init(void)
 	if (err)
 		return err;
 	nooks_closures_init();
+	nooks_sleeplock_init();
 	err = nooks_pd_init();	/* stage 2: checks, private IDT */
 	if (err)
 		return err;

@@ -70,10 +70,10 @@ static DEFINE_PER_CPU(struct wd_cpu, wd_cpu);
 static unsigned int hang_ms = 2000;
 module_param(hang_ms, uint, 0644);
 MODULE_PARM_DESC(hang_ms, "a CPU running one XPC this long without letting go is a hang (0: watchdog off)");
-static unsigned long wd_nr_nmis, wd_nr_hangs, wd_nr_unwound;
-module_param_named(watchdog_nmis, wd_nr_nmis, ulong, 0444);
-module_param_named(watchdog_hangs, wd_nr_hangs, ulong, 0444);
-module_param_named(watchdog_unwound, wd_nr_unwound, ulong, 0444);
+static atomic_long_t wd_nr_nmis, wd_nr_hangs, wd_nr_unwound;	/* any CPU */
+module_param_cb(watchdog_nmis, &nooks_counter_ops, &wd_nr_nmis, 0444);
+module_param_cb(watchdog_hangs, &nooks_counter_ops, &wd_nr_hangs, 0444);
+module_param_cb(watchdog_unwound, &nooks_counter_ops, &wd_nr_unwound, 0444);
 static bool wd_nmi_registered;
 static unsigned int sleep_ms = 20000;
 module_param(sleep_ms, uint, 0644);
@@ -149,9 +149,9 @@ static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
 	nooks_frame_hang(f, regs, failed ? NOOKS_HANG_FAILED : NOOKS_HANG,
 			 in_kernel, (now - w->since) / NSEC_PER_MSEC);
 	if (failed)
-		wd_nr_unwound++;
+		atomic_long_inc(&wd_nr_unwound);
 	else
-		wd_nr_hangs++;
+		atomic_long_inc(&wd_nr_hangs);
 	w->f = NULL;
 	return f;
 }
@@ -232,7 +232,7 @@ static int wd_nmi(unsigned int type, struct pt_regs *regs)
 	if (!READ_ONCE(w->nmi_pending))
 		return NMI_DONE;
 	WRITE_ONCE(w->nmi_pending, false);
-	wd_nr_nmis++;
+	atomic_long_inc(&wd_nr_nmis);
 	if (!ms)
 		return NMI_HANDLED;
 	f = wd_observe(w, r, NMI_OFFSET + HARDIRQ_OFFSET,

@@ -111,6 +111,38 @@ void nooks_wrap_wait_fault(struct nooks_domain *d, enum nooks_fault kind,
 		unwind_current(d, -EIO, ret_ip);
 }
 
+/**
+ * nooks_wait_over() - after each unsuccessful try of a bounded wait
+ * @w: the wait; its clock starts at the first call
+ *
+ * Return: true if the wait must end (the domain failed, or the wait passed
+ * its bound): the caller undoes what it set up for the wait and calls
+ * nooks_wait_give_up().
+ */
+bool nooks_wait_over(struct nooks_wait *w)
+{
+	u64 now = ktime_get_mono_fast_ns();
+
+	if (!w->t0)
+		w->t0 = now;
+	if (unlikely(!runnable(w->d)))
+		return true;
+	return w->bound && now - w->t0 > w->bound;
+}
+
+/* End a wait that nooks_wait_over() ended: unwinds the XPC. */
+void nooks_wait_give_up(struct nooks_wait *w, unsigned long ret_ip)
+{
+	u64 ms = (ktime_get_mono_fast_ns() - w->t0) / NSEC_PER_MSEC;
+
+	if (!runnable(w->d))
+		nooks_wrap_unwind_failed(w->d, ret_ip);
+	pr_err("nooks: detail domain=%s %s=%px wait_ms=%llu%s%s\n", w->d->name,
+	       w->kind == NOOKS_F_HANG ? "sleep" : "deadlock", w->obj, ms,
+	       *w->what ? " " : "", w->what);
+	nooks_wrap_wait_fault(w->d, w->kind, ret_ip);
+}
+
 void nooks_wrap_fault(struct nooks_domain *d, enum nooks_fault kind,
 		      unsigned long ret_ip)
 {
@@ -212,7 +244,10 @@ EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion_timeout);
 void nooks_w_wait_for_completion(struct completion *x)
 {
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	u64 bound = nooks_sleep_bound_ns(), t0 = ktime_get_mono_fast_ns();
+	struct nooks_wait w = { .d = d, .obj = x, .what = "completion",
+				.kind = NOOKS_F_HANG,
+				.bound = nooks_sleep_bound_ns(),
+				.t0 = ktime_get_mono_fast_ns() };
 	unsigned long step = msecs_to_jiffies(100);
 
 	if (!d) {
@@ -221,15 +256,10 @@ void nooks_w_wait_for_completion(struct completion *x)
 	}
 	nooks_track(d, &nooks_obj_wait, x, NULL, GFP_KERNEL);
 	while (!wait_for_completion_timeout(x, step)) {
-		u64 waited = ktime_get_mono_fast_ns() - t0;
-
-		if (!nooks_domain_runnable(d))
-			break;	/* nooks_wrap_leave() unwinds */
-		if (bound && waited > bound) {
+		if (nooks_wait_over(&w)) {
+			/* recovery's quiesce must not complete it later */
 			nooks_untrack(d, &nooks_obj_wait, x);
-			pr_err("nooks: detail domain=%s sleep=%px wait_ms=%llu completion\n",
-			       d->name, x, waited / NSEC_PER_MSEC);
-			nooks_wrap_wait_fault(d, NOOKS_F_HANG, _RET_IP_);
+			nooks_wait_give_up(&w, _RET_IP_);
 		}
 	}
 	nooks_untrack(d, &nooks_obj_wait, x);

@@ -238,7 +238,7 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 		 * a disabled IRQ flag, open RCU read sections */
 		nooks_locks_release(f.lock_depth, f.lock_cpu, true);
 		restore_cpu_state(&f);
-		nooks_mutexes_release_frame(&f);
+		nooks_sleeplocks_release_frame(&f);
 		ret = f.ret;
 	} else if (unlikely(leaked_state(&f))) {
 		ret = -EFAULT;	/* as for a fault: the caller gets an error */

@@ -24,6 +24,9 @@ void selftest_hang_mutex(void);
 void selftest_hang_sleep(void);
 void selftest_hang_abba(void);
 void selftest_mutex_fault(void);
+void selftest_hang_rwsem_self(void);
+void selftest_hang_rwsem(void);
+void selftest_rwsem_fault(void);
 void selftest_hang_in_kernel(void);
 /* Undo what faults left registered (module exit). */
 void selftest_faults_exit(void);

@@ -422,6 +422,9 @@ const struct selftest_fault selftest_faults[] = {
 	{ "hang_sleep",      selftest_hang_sleep,   "wait for a completion nobody completes" },
 	{ "hang_in_kernel",  selftest_hang_in_kernel, "a kernel call (crc32_le over 64 MiB) again and again" },
 	{ "mutex_fault",     selftest_mutex_fault,  "NULL read holding a mutex" },
+	{ "hang_rwsem_self", selftest_hang_rwsem_self, "write-lock an rw-semaphore the task holds for reading" },
+	{ "hang_rwsem",      selftest_hang_rwsem,   "a kthread waits to read an rw-semaphore its creator holds for writing" },
+	{ "rwsem_fault",     selftest_rwsem_fault,  "NULL read holding rw-semaphores for writing and reading" },
 	{ "hang_abba",       selftest_hang_abba,    "ABBA spinlock deadlock between kthreads on two CPUs" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

@@ -16,6 +16,7 @@
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
@@ -70,12 +71,64 @@ void selftest_hang_mutex(void)
 static DEFINE_MUTEX(fault_mutex);
 static void *volatile fault_null;
 
-/* Fault holding a mutex: the unwind must unlock it (nooks_mutex.c). */
+/* Fault holding a mutex: the unwind must unlock it (nooks_sleeplock.c). */
 void selftest_mutex_fault(void)
 {
 	mutex_lock(&fault_mutex);
 	pr_info("nooks_selftest: read %d\n", *(volatile int *)fault_null);
 	mutex_unlock(&fault_mutex);
+}
+
+static DECLARE_RWSEM(self_rwsem);
+
+/* Write-lock an rw-semaphore the task holds for reading: sleeps forever. */
+void selftest_hang_rwsem_self(void)
+{
+	down_read(&self_rwsem);
+	down_write(&self_rwsem);
+	up_write(&self_rwsem);
+	up_read(&self_rwsem);
+}
+
+static DECLARE_RWSEM(hang_rwsem);
+static DECLARE_COMPLETION(rwsem_reader_done);
+
+static int rwsem_reader(void *unused)
+{
+	down_read(&hang_rwsem);	/* the writer waits for us: never */
+	up_read(&hang_rwsem);
+	complete(&rwsem_reader_done);
+	return 0;
+}
+
+/*
+ * Hold an rw-semaphore for writing and wait for a kthread that wants to
+ * read it: the kthread's wait is the deadlock (past the sleep bound); the
+ * writer's wait ends with the recovery, and its unwind must up_write().
+ */
+void selftest_hang_rwsem(void)
+{
+	struct task_struct *t;
+
+	down_write(&hang_rwsem);
+	reinit_completion(&rwsem_reader_done);
+	t = kthread_run(rwsem_reader, NULL, "st_rwsem");
+	if (!IS_ERR(t))
+		wait_for_completion_timeout(&rwsem_reader_done, 120 * HZ);
+	up_write(&hang_rwsem);
+}
+
+static DECLARE_RWSEM(fault_rwsem_w);
+static DECLARE_RWSEM(fault_rwsem_r);
+
+/* Fault holding one rw-semaphore for writing, one for reading. */
+void selftest_rwsem_fault(void)
+{
+	down_write(&fault_rwsem_w);
+	down_read(&fault_rwsem_r);
+	pr_info("nooks_selftest: read %d\n", *(volatile int *)fault_null);
+	up_read(&fault_rwsem_r);
+	up_write(&fault_rwsem_w);
 }
 
 static DECLARE_COMPLETION(hang_never);

@@ -8,7 +8,9 @@
 # twice in one boot, on one and on two vCPUs; the kernel's own lockup, RCU
 # stall and hung-task detectors never fire.  A kernel call that does not
 # return (crc32_le over 64 MiB, again and again) is unwound in the kernel.
-# A fault holding a mutex unlocks it.  Not testable on one vCPU
+# Sleeping locks: a mutex the task holds, an rw-semaphore it holds for
+# reading taken for writing, a reader waiting on a writer that waits for
+# it; a fault holding mutexes or rw-semaphores unlocks them.  Not testable on one vCPU
 # (nothing can interrupt it; docs/NIM.md): a loop with interrupts off,
 # and so hardirq loops; the ABBA needs two CPUs.
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +24,9 @@ CASES1="hang_loop:hang:$ON
 hang_mutex:deadlock:$SLEEP
 hang_sleep:hang:$SLEEP
 mutex_fault:page_fault:$SLEEP
+hang_rwsem_self:deadlock:$SLEEP
+hang_rwsem:deadlock:process
+rwsem_fault:page_fault:$SLEEP
 hang_in_kernel:hang:$SLEEP"
 CASES2="$CASES1
 hang_loop:hang:hardirq
@@ -51,12 +56,12 @@ done
 selftest_counts
 echo "HANGS \$(cat \$M/watchdog_hangs)"
 echo "NMIS \$(cat \$M/watchdog_nmis)"
-echo "MUTEXES_RELEASED \$(cat \$M/mutex_released)"
+echo "SLEEPLOCKS_RELEASED \$(cat \$M/sleeplock_released)"
 echo "IN_KERNEL \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel')"
 rmmod nooks_selftest && echo "RMMOD ok"
 [ $_smp = 1 ] || exit 0
 # a recovery that cannot finish: a thread asleep in the kernel for 600 s
-insmod /trial/modules/*-st.ko || echo "INSMOD failed: $(ls /trial/modules)"
+insmod /trial/modules/*-st.ko || echo "INSMOD failed: \$(ls /trial/modules)"
 echo 3000 > \$M/recovery_ms
 echo hung_task@kthread > /sys/module/nooks_selftest/parameters/fault 2>/dev/null &
 sleep 1
@@ -68,7 +73,10 @@ EOS
 		--module "$NIM" --module "$T_TMP/st.ko" --append "oops=panic panic_on_oops=1" \
 		--cmd "$(guest_cmd "$T_TMP/run$_smp.sh")" 2>/dev/null); rc=$?
 	expect_eq "$_smp vCPU: guest stays up through every hang" 0 "$rc"
-	expect_eq "$_smp vCPU: every hang is one fault" "FAULTS $((2 * _n))" "$(printf '%s\n' "$out" | grep '^FAULTS')"
+	expect_eq "$_smp vCPU: every hang is one fault" "FAULTS $((2 * _n))" "$(printf '%s\n' "$out" | grep '^FAULTS')" || {
+		printf '%s\n' "$out" | grep -E '^T ' | sed 's/^/# /'
+		keep_evidence nim_hang_faults_$_smp "${KEEP:-$T_TMP}/r$_smp"
+	}
 	expect_eq "$_smp vCPU: every hang recovered" "RECOVERIES $((2 * _n))" "$(printf '%s\n' "$out" | grep '^RECOVERIES')"
 	while IFS=: read -r k kind ctxs; do	# not in a pipe: checks count
 		for c in $ctxs; do
@@ -81,11 +89,16 @@ EOS
 	done <<EOC
 $_cases
 EOC
-	# mutex_fault and hang_mutex (its first lock) fault holding a mutex:
-	# the unwound XPC unlocked it (2 rounds)
-	expect_eq "$_smp vCPU: every mutex held at a fault unlocked" \
-		"MUTEXES_RELEASED $((2 * $(echo $_trig | tr ' ' '\n' | grep -cE '^(mutex_fault|hang_mutex)@')))" \
-		"$(printf '%s\n' "$out" | grep '^MUTEXES_RELEASED')"
+	# the cases that fault holding sleeping locks (hang_mutex and
+	# hang_rwsem_self: their first lock; hang_rwsem: the writer's lock;
+	# rwsem_fault: two): the unwound XPC unlocked them (2 rounds; a lock
+	# left held would make round 2 wait and fault differently)
+	_held=$(echo $_trig | tr ' ' '\n' | awk -F@ '
+		$1 ~ /^(mutex_fault|hang_mutex|hang_rwsem_self|hang_rwsem)$/ { n++ }
+		$1 == "rwsem_fault" { n += 2 } END { print n + 0 }')
+	expect_eq "$_smp vCPU: every sleeping lock held at a fault unlocked" \
+		"SLEEPLOCKS_RELEASED $((2 * _held))" \
+		"$(printf '%s\n' "$out" | grep '^SLEEPLOCKS_RELEASED')"
 	# hang_in_kernel: nearly all its time is in crc32_le(), unwound there
 	expect_match "$_smp vCPU: a kernel call that does not return unwound in the kernel" \
 		"^IN_KERNEL [1-9]" "$out"
