@@ -307,6 +307,12 @@ static int nooks_kthread_shadow(void *arg)
 	return nooks_xpc(c.dom, c.fn, (unsigned long)c.data, 0, 0, 0);
 }
 
+/* Is @t a kthread of a domain (its whole life one XPC)? */
+bool nooks_is_domain_kthread(struct task_struct *t)
+{
+	return (t->flags & PF_KTHREAD) && kthread_func(t) == nooks_kthread_shadow;
+}
+
 struct task_struct *nooks_w_kthread_create_on_node(int (*fn)(void *data),
 						   void *data, int node,
 						   const char namefmt[], ...)

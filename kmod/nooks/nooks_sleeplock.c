@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nooks_sleeplock.c - wrappers of the sleeping locks (mutexes and
- * rw-semaphores): bounded waits, and which of them the extensions hold, so
- * that an unwound XPC or a recovery releases them.
+ * nooks_sleeplock.c - wrappers of the sleeping locks (mutexes,
+ * rw-semaphores, the RTNL and the socket lock): bounded waits, and which
+ * of them the extensions hold, so that an unwound XPC or a recovery
+ * releases them.
  *
- * Taking a sleeping lock from an extension: a mutex the task already
- * holds, or an rw-semaphore it holds for writing (or at all, to write), is
- * a deadlock fault at once.  Otherwise the wait polls the trylock with
- * 1-2 ms sleeps (a blocked mutex_lock() or down_read() could not be given
- * up), bounded by the watchdog's sleep_ms: past it, a deadlock fault.  A
+ * Taking a sleeping lock from an extension: a mutex, the RTNL or a socket
+ * lock the task already holds, or an rw-semaphore it holds for writing (or
+ * at all, to write), is a deadlock fault at once.  Otherwise the wait polls
+ * the trylock with 1-2 ms sleeps (a blocked mutex_lock() or down_read()
+ * could not be given up), bounded by the watchdog's sleep_ms: past it, a
+ * deadlock fault.  The socket lock has no trylock: the wait polls until
+ * the socket is not owned, then lock_sock() (which may still sleep if
+ * another task took it in between: a window of one poll); the socket must
+ * be one (sock_plausible(): a wrapper check fault otherwise).  A
  * domain that fails meanwhile unwinds the waiter; a signal ends an
  * interruptible or killable wait with -EINTR, as the kernel's would.
  *
  * Held locks are recorded in one small table: the task, the lock, how it
- * is held (mutex, read, write), the domain and the XPC frame it was taken
+ * is held (mutex, read, write, rtnl, sock), the domain and the XPC frame it was taken
  * in.  The unlock wrappers remove the record; unlocking what is not held
  * (a mutex or a write lock of another task, an rw-semaphore with no
- * reader) is a lock_underflow fault.  When an XPC is unwound, its task
+ * reader, the RTNL or a socket that is not locked) is a lock_underflow
+ * fault.  When an XPC is unwound, its task
  * unlocks what it took in that XPC (nooks_sleeplocks_release_frame(), from
  * nooks_xpc()); what was taken in one XPC and is still held when the
  * domain fails (held across calls) is unlocked by recovery after quiesce
@@ -31,19 +37,25 @@
  * Must never: hold the table's spinlock while sleeping or unlocking.
  */
 #include <linux/delay.h>
+#include <linux/uaccess.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/rtnetlink.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
+#include <net/sock.h>
 #include "nooks.h"
 
 #define NOOKS_SLEEPLOCK_HELD_MAX 64
 
-enum held_kind { HELD_MUTEX, HELD_READ, HELD_WRITE };
-static const char *const kind_name[] = { "mutex", "rwsem_read", "rwsem_write" };
+enum held_kind { HELD_MUTEX, HELD_READ, HELD_WRITE, HELD_RTNL, HELD_SOCK };
+static const char *const kind_name[] = {
+	"mutex", "rwsem_read", "rwsem_write", "rtnl", "sock",
+};
+static char rtnl_marker;	/* the RTNL's "lock" in the table */
 
 struct lock_held {
 	struct task_struct *task;	/* NULL: free slot */
@@ -172,6 +184,12 @@ static void unlock_kind(void *lock, enum held_kind k)
 	case HELD_WRITE:
 		up_write(lock);
 		break;
+	case HELD_RTNL:
+		rtnl_unlock();
+		break;
+	case HELD_SOCK:
+		release_sock(lock);
+		break;
 	}
 }
 
@@ -223,8 +241,29 @@ static int try_kind(void *lock, enum held_kind k)
 		return down_read_trylock(lock);
 	case HELD_WRITE:
 		return down_write_trylock(lock);
+	case HELD_RTNL:
+		return rtnl_trylock();
+	case HELD_SOCK:	/* no trylock: see the header */
+		return !sock_owned_by_user_nocheck((struct sock *)lock);
 	}
 	return 0;
+}
+
+/*
+ * A socket lock is a word in the socket: one the extension names must be
+ * a socket (its sk_socket points back at it, read without faulting), or
+ * lock_sock() would spin on whatever the pointer holds, with bottom halves
+ * off (a corrupted pointer: freezes a one-CPU guest).
+ */
+static bool sock_plausible(struct sock *sk)
+{
+	struct socket *sock;
+	struct sock *back;
+
+	return !copy_from_kernel_nofault(&sock, &sk->sk_socket, sizeof(sock)) &&
+	       sock &&
+	       !copy_from_kernel_nofault(&back, &sock->sk, sizeof(back)) &&
+	       back == sk;
 }
 
 /* Taking @lock as @k would never return: the task holds it already. */
@@ -239,6 +278,9 @@ static bool self_deadlock(void *lock, enum held_kind k)
 	case HELD_WRITE:
 		return held_by_me(lock, -1) ||
 		       (layout_ok && rwsem_writer(lock) == current);
+	case HELD_RTNL:
+	case HELD_SOCK:
+		return held_by_me(lock, k);
 	}
 	return false;
 }
@@ -246,6 +288,11 @@ static bool self_deadlock(void *lock, enum held_kind k)
 /* May the current task unlock @lock held as @k? */
 static bool unlock_allowed(void *lock, enum held_kind k)
 {
+	if (k == HELD_RTNL)
+		return rtnl_is_locked();
+	if (k == HELD_SOCK)
+		return sock_plausible(lock) &&
+		       sock_owned_by_user_nocheck((struct sock *)lock);
 	if (!layout_ok)
 		return true;
 	switch (k) {
@@ -255,8 +302,9 @@ static bool unlock_allowed(void *lock, enum held_kind k)
 		return rwsem_readers(lock) > 0;
 	case HELD_WRITE:
 		return rwsem_writer(lock) == current;
+	default:
+		return true;
 	}
-	return true;
 }
 
 /* The kernel's own lock call, for a caller outside any domain. */
@@ -281,6 +329,14 @@ static int lock_native(void *lock, enum held_kind k, unsigned int state)
 		if (state == TASK_KILLABLE)
 			return down_write_killable(lock);
 		down_write(lock);
+		return 0;
+	case HELD_RTNL:
+		if (state == TASK_KILLABLE)
+			return rtnl_lock_killable();
+		rtnl_lock();
+		return 0;
+	case HELD_SOCK:
+		lock_sock(lock);
 		return 0;
 	}
 	return 0;
@@ -307,9 +363,15 @@ static int lock_sleeping(void *lock, enum held_kind k, unsigned int state,
 
 	if (!d)
 		return lock_native(lock, k, state);
+	if (k == HELD_SOCK && unlikely(!sock_plausible(lock))) {
+		nooks_wrap_violation(d, "lock_sock of no socket", lock, ip);
+		nooks_wrap_leave(d);	/* outside an XPC: skip the lock */
+		return 0;
+	}
 	if (unlikely(self_deadlock(lock, k))) {
 		pr_err("nooks: detail domain=%s deadlock=%px %s_self\n",
-		       d->name, lock, k == HELD_MUTEX ? "mutex" : "rwsem");
+		       d->name, lock, k == HELD_READ || k == HELD_WRITE ?
+		       "rwsem" : kind_name[k]);
 		nooks_wrap_fault(d, NOOKS_F_DEADLOCK, ip);
 	}
 	while (!try_kind(lock, k)) {
@@ -321,6 +383,8 @@ static int lock_sleeping(void *lock, enum held_kind k, unsigned int state,
 		if (nooks_wait_over(&w))
 			nooks_wait_give_up(&w, ip);
 	}
+	if (!ret && k == HELD_SOCK)
+		lock_sock(lock);	/* seen free: see the header */
 	if (!ret)
 		held_push(d, lock, k);
 	nooks_wrap_leave(d);
@@ -400,6 +464,47 @@ SLEEPLOCK_LOCK_INT(down_write_killable, struct rw_semaphore, HELD_WRITE,
 		   TASK_KILLABLE);
 SLEEPLOCK_TRYLOCK(down_write_trylock, struct rw_semaphore, HELD_WRITE);
 SLEEPLOCK_UNLOCK(up_write, struct rw_semaphore, HELD_WRITE);
+
+/* The RTNL: one lock, no argument. */
+void nooks_w_rtnl_lock(void)
+{
+	lock_sleeping(&rtnl_marker, HELD_RTNL, TASK_UNINTERRUPTIBLE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(nooks_w_rtnl_lock);
+
+int nooks_w_rtnl_lock_killable(void)
+{
+	return lock_sleeping(&rtnl_marker, HELD_RTNL, TASK_KILLABLE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(nooks_w_rtnl_lock_killable);
+
+int nooks_w_rtnl_trylock(void)
+{
+	return trylock_sleeping(&rtnl_marker, HELD_RTNL, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(nooks_w_rtnl_trylock);
+
+void nooks_w_rtnl_unlock(void)
+{
+	unlock_sleeping(&rtnl_marker, HELD_RTNL, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(nooks_w_rtnl_unlock);
+
+/*
+ * The socket lock (lock_sock() is lock_sock_nested(sk, 0)).  The subclass
+ * only names a lockdep class; the wrapper takes the lock with lock_sock().
+ */
+void nooks_w_lock_sock_nested(struct sock *sk, int subclass)
+{
+	lock_sleeping(sk, HELD_SOCK, TASK_UNINTERRUPTIBLE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(nooks_w_lock_sock_nested);
+
+void nooks_w_release_sock(struct sock *sk)
+{
+	unlock_sleeping(sk, HELD_SOCK, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(nooks_w_release_sock);
 
 void nooks_w_downgrade_write(struct rw_semaphore *s)
 {

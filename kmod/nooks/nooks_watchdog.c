@@ -3,7 +3,8 @@
  * nooks_watchdog.c - hangs inside an extension: a CPU that stays in one
  * XPC, running, longer than the bound is unwound like a fault (kind=hang).
  *
- * Every online CPU runs a pinned hard-IRQ hrtimer (the tick) every
+ * Every online CPU (also one brought online later: a CPU hotplug state)
+ * runs a pinned hard-IRQ hrtimer (the tick) every
  * hang_ms / 4.  The tick looks at the context it interrupted (get_irq_regs(),
  * or in stage 2 the domain context the private IDT saved): if that context
  * runs below a live XPC frame, the tick remembers the XPC (frame, its
@@ -36,11 +37,13 @@
  * Must never: unwind kernel code, claim an NMI it did not send, sleep or
  * take locks in the tick or the NMI handler.
  */
+#include <linux/cpuhotplug.h>
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
+#include <linux/sched/stat.h>
 #include <linux/smp.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
@@ -51,6 +54,7 @@
 #include "nooks_pd.h"
 
 #define WD_MIN_SEEN 4		/* observations of one XPC before a hang */
+#define WD_LIVELOCK_XPCS 1000	/* XPCs in a starving window: a livelock */
 #define WD_MIN_PERIOD_MS 10
 
 struct wd_cpu {
@@ -64,6 +68,10 @@ struct wd_cpu {
 	unsigned long seq, switches;
 	u64 since;
 	unsigned int seen;
+	/* the task running without a switch while others wait (livelock) */
+	struct task_struct *ll_task;
+	unsigned long ll_switches, ll_seq;
+	u64 ll_since;
 };
 static DEFINE_PER_CPU(struct wd_cpu, wd_cpu);
 
@@ -156,6 +164,43 @@ static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
 	return f;
 }
 
+/*
+ * A livelock through many short XPCs: this CPU has run one task (not the
+ * idle task) without a switch for twice the bound while another task was
+ * waiting for it (what the kernel's soft-lockup detector reports, much
+ * later), and it entered an extension again and again meanwhile: the
+ * kernel is looping on what the extension returns.  No single XPC lasts,
+ * so wd_observe() sees nothing.  Fail the domain entered last: its calls
+ * then fail fast and the loop ends with them; recovery follows.
+ */
+static void wd_livelock(struct wd_cpu *w, struct pt_regs *regs, u64 now,
+			unsigned int ms)
+{
+	struct nooks_domain *d;
+	unsigned long seq = nooks_xpc_cpu_seq(&d);
+	unsigned long switches = task_switches();
+
+	if (is_idle_task(current) || single_task_running() ||
+	    current != w->ll_task || switches != w->ll_switches) {
+		w->ll_task = current;
+		w->ll_switches = switches;
+		w->ll_since = now;
+		w->ll_seq = seq;
+		return;
+	}
+	if (now - w->ll_since < 2ULL * ms * NSEC_PER_MSEC ||
+	    seq - w->ll_seq < WD_LIVELOCK_XPCS || !d ||
+	    !nooks_domain_runnable(d))
+		return;
+	pr_err("nooks: detail domain=%s hang_ms=%llu livelock xpcs=%lu comm=%s ip=%pS\n",
+	       d->name, (now - w->ll_since) / NSEC_PER_MSEC, seq - w->ll_seq,
+	       current->comm, regs ? (void *)regs->ip : NULL);
+	if (nooks_domain_fault_first(d, NOOKS_F_HANG, regs ? regs->ip : 0))
+		atomic_long_inc(&wd_nr_hangs);
+	w->ll_since = now;
+	w->ll_seq = seq;
+}
+
 /* What the interrupt interrupted: stage 2 saved a domain's context. */
 static struct pt_regs *wd_regs(struct pt_regs *regs)
 {
@@ -195,7 +240,10 @@ static enum hrtimer_restart wd_tick(struct hrtimer *t)
 	if (smp_processor_id() == cpumask_first(cpu_online_mask))
 		nooks_recovery_check_stalls(now);
 	if (ms) {
-		wd_observe(w, wd_regs(get_irq_regs()), HARDIRQ_OFFSET, now, ms);
+		struct pt_regs *regs = wd_regs(get_irq_regs());
+
+		wd_observe(w, regs, HARDIRQ_OFFSET, now, ms);
+		wd_livelock(w, regs, now, ms);
 		wd_poke_late(now, ms);
 	}
 	hrtimer_forward_now(t, ms_to_ktime(wd_period_ms(ms)));
@@ -245,9 +293,10 @@ static int wd_nmi(unsigned int type, struct pt_regs *regs)
 	return NMI_HANDLED;
 }
 
-static void wd_start_this_cpu(void *unused)
+/* CPU hotplug (and module load): start the tick on the CPU coming up. */
+static int wd_cpu_online(unsigned int cpu)
 {
-	struct wd_cpu *w = this_cpu_ptr(&wd_cpu);
+	struct wd_cpu *w = per_cpu_ptr(&wd_cpu, cpu);	/* runs on @cpu */
 
 	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	w->timer.function = wd_tick;
@@ -255,12 +304,22 @@ static void wd_start_this_cpu(void *unused)
 	WRITE_ONCE(w->armed, true);
 	hrtimer_start(&w->timer, ms_to_ktime(wd_period_ms(READ_ONCE(hang_ms))),
 		      HRTIMER_MODE_REL_PINNED_HARD);
+	return 0;
 }
 
-/*
- * Start the tick on every online CPU.  CPUs that come online later have no
- * watchdog (the guests of this lab have a fixed CPU count).
- */
+/* ... and stop it on a CPU going down (other CPUs stop watching it). */
+static int wd_cpu_offline(unsigned int cpu)
+{
+	struct wd_cpu *w = per_cpu_ptr(&wd_cpu, cpu);
+
+	WRITE_ONCE(w->armed, false);
+	hrtimer_cancel(&w->timer);
+	return 0;
+}
+
+static int wd_hp_state;
+
+/* Start the tick on every CPU, now and whenever one comes online. */
 int nooks_watchdog_init(void)
 {
 	int err = register_nmi_handler(NMI_LOCAL, wd_nmi, 0, "nooks_watchdog");
@@ -269,22 +328,21 @@ int nooks_watchdog_init(void)
 		pr_warn("nooks: watchdog without NMIs (err %d): loops with interrupts off stay undetected\n",
 			err);
 	wd_nmi_registered = !err;
-	on_each_cpu(wd_start_this_cpu, NULL, 1);
+	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "nooks/watchdog:online",
+				wd_cpu_online, wd_cpu_offline);
+	if (err < 0) {
+		if (wd_nmi_registered)
+			unregister_nmi_handler(NMI_LOCAL, "nooks_watchdog");
+		wd_nmi_registered = false;
+		return err;
+	}
+	wd_hp_state = err;
 	return 0;
 }
 
 void nooks_watchdog_exit(void)
 {
-	int cpu;
-
-	for_each_online_cpu(cpu) {
-		struct wd_cpu *w = per_cpu_ptr(&wd_cpu, cpu);
-
-		if (READ_ONCE(w->armed)) {
-			WRITE_ONCE(w->armed, false);
-			hrtimer_cancel(&w->timer);
-		}
-	}
+	cpuhp_remove_state(wd_hp_state);	/* wd_cpu_offline() on each CPU */
 	if (wd_nmi_registered)
 		unregister_nmi_handler(NMI_LOCAL, "nooks_watchdog");
 	wd_nmi_registered = false;

@@ -12,6 +12,7 @@
  * would be an oops of our own); report and carry on instead.
  */
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/ktime.h>
@@ -266,3 +267,73 @@ void nooks_w_wait_for_completion(struct completion *x)
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion);
+
+/*
+ * The extension sleeps (msleep, usleep_range, schedule_timeout*): each
+ * sleep is short, but an XPC that has not returned for sleep_ms and sleeps
+ * again is a hang (a wait loop whose condition never comes true; the
+ * watchdog's tick sees a task that lets the CPU go).  Checked before the
+ * sleep.  Not in a kthread of the domain, whose life is one XPC.
+ */
+static void sleep_check(struct nooks_domain *d, unsigned long ret_ip)
+{
+	u64 bound = nooks_sleep_bound_ns(), age;
+	struct nooks_frame *f;
+
+	if (!d || !bound || nooks_is_domain_kthread(current))
+		return;
+	f = nooks_frame_find(current_stack_pointer, nooks_ctx_bits());
+	if (!f)
+		return;
+	age = ktime_get_mono_fast_ns() - nooks_frame_t0(f);
+	if (age <= bound)
+		return;
+	pr_err("nooks: detail domain=%s hang_ms=%llu sleeping_loop\n", d->name,
+	       age / NSEC_PER_MSEC);
+	nooks_wrap_wait_fault(d, NOOKS_F_HANG, ret_ip);
+}
+
+void nooks_w_msleep(unsigned int msecs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	sleep_check(d, _RET_IP_);
+	msleep(msecs);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_msleep);
+
+unsigned long nooks_w_msleep_interruptible(unsigned int msecs)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	unsigned long ret;
+
+	sleep_check(d, _RET_IP_);
+	ret = msleep_interruptible(msecs);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_msleep_interruptible);
+
+void nooks_w_usleep_range_state(unsigned long min, unsigned long max,
+				unsigned int state)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+
+	sleep_check(d, _RET_IP_);
+	usleep_range_state(min, max, state);
+	nooks_wrap_leave(d);
+}
+EXPORT_SYMBOL_GPL(nooks_w_usleep_range_state);
+
+signed long nooks_w_schedule_timeout(signed long timeout)
+{
+	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
+	signed long ret;
+
+	sleep_check(d, _RET_IP_);
+	ret = schedule_timeout(timeout);
+	nooks_wrap_leave(d);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nooks_w_schedule_timeout);

@@ -60,6 +60,7 @@ struct nooks_frame {
 	unsigned int lock_depth;	/* nooks_locks_depth() at entry */
 	int lock_cpu;
 	unsigned long seq;		/* per-CPU XPC number (watchdog) */
+	u64 t0;				/* entry, ktime_get_mono_fast_ns() */
 	int hang;			/* NOOKS_HANG*: the watchdog unwinds */
 	bool hang_in_kernel;		/* ... from kernel code it called */
 	unsigned int hang_ms;
@@ -70,6 +71,7 @@ long nooks_xpc_enter(struct nooks_frame *f);
 extern const char nooks_xpc_exit[];
 extern const char nooks_hang_trap[];
 static DEFINE_PER_CPU(unsigned long, xpc_seq);
+static DEFINE_PER_CPU(struct nooks_domain *, xpc_last_domain);	/* watchdog */
 
 static int (*get_stack_info_fn)(unsigned long *stack, struct task_struct *task,
 				struct stack_info *info, unsigned long *visit_mask);
@@ -227,6 +229,8 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	f.lock_cpu = raw_smp_processor_id();
 	f.aborted = 0;
 	f.seq = this_cpu_inc_return(xpc_seq);
+	f.t0 = ktime_get_mono_fast_ns();
+	this_cpu_write(xpc_last_domain, d);
 	f.hang = 0;
 	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
 	barrier();
@@ -326,6 +330,18 @@ bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret)
 unsigned long nooks_frame_seq(struct nooks_frame *f)
 {
 	return f->seq;
+}
+
+u64 nooks_frame_t0(struct nooks_frame *f)
+{
+	return f->t0;
+}
+
+/* This CPU's XPC count so far, and the domain it entered last. */
+unsigned long nooks_xpc_cpu_seq(struct nooks_domain **last)
+{
+	*last = this_cpu_read(xpc_last_domain);
+	return this_cpu_read(xpc_seq);
 }
 
 /**

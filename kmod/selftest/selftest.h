@@ -27,6 +27,11 @@ void selftest_mutex_fault(void);
 void selftest_hang_rwsem_self(void);
 void selftest_hang_rwsem(void);
 void selftest_rwsem_fault(void);
+void selftest_hang_msleep(void);
+void selftest_hang_rtnl(void);
+void selftest_rtnl_fault(void);
+void selftest_hang_sock(void);
+void selftest_sock_fault(void);
 void selftest_hang_in_kernel(void);
 /* Undo what faults left registered (module exit). */
 void selftest_faults_exit(void);

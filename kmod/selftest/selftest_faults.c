@@ -425,6 +425,11 @@ const struct selftest_fault selftest_faults[] = {
 	{ "hang_rwsem_self", selftest_hang_rwsem_self, "write-lock an rw-semaphore the task holds for reading" },
 	{ "hang_rwsem",      selftest_hang_rwsem,   "a kthread waits to read an rw-semaphore its creator holds for writing" },
 	{ "rwsem_fault",     selftest_rwsem_fault,  "NULL read holding rw-semaphores for writing and reading" },
+	{ "hang_msleep",     selftest_hang_msleep,  "msleep(20) in a loop that never ends" },
+	{ "hang_rtnl",       selftest_hang_rtnl,    "take the RTNL the task holds" },
+	{ "rtnl_fault",      selftest_rtnl_fault,   "NULL read holding the RTNL" },
+	{ "hang_sock",       selftest_hang_sock,    "take the lock of a kernel socket the task holds" },
+	{ "sock_fault",      selftest_sock_fault,   "NULL read holding the lock of a kernel socket" },
 	{ "hang_abba",       selftest_hang_abba,    "ABBA spinlock deadlock between kthreads on two CPUs" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

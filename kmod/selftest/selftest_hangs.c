@@ -14,12 +14,17 @@
 #include <linux/io.h>
 #include <linux/sizes.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/rtnetlink.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
 #include "selftest.h"
 
 static volatile int hang_forever = 1;
@@ -129,6 +134,64 @@ void selftest_rwsem_fault(void)
 	pr_info("nooks_selftest: read %d\n", *(volatile int *)fault_null);
 	up_read(&fault_rwsem_r);
 	up_write(&fault_rwsem_w);
+}
+
+/* Take the RTNL twice: sleeps forever (and stops all network config). */
+void selftest_hang_rtnl(void)
+{
+	rtnl_lock();
+	rtnl_lock();
+	rtnl_unlock();
+	rtnl_unlock();
+}
+
+/* Fault holding the RTNL: the unwind must unlock it. */
+void selftest_rtnl_fault(void)
+{
+	rtnl_lock();
+	pr_info("nooks_selftest: read %d\n", *(volatile int *)fault_null);
+	rtnl_unlock();
+}
+
+/*
+ * The socket lock of a kernel UDP socket: taken twice (@twice, sleeps
+ * forever) or held at a NULL read.  The unwind must release it before
+ * recovery releases the (tracked) socket.
+ */
+static void sock_lock_bug(bool twice)
+{
+	struct socket *sock;
+
+	if (sock_create_kern(&init_net, PF_INET, SOCK_DGRAM, IPPROTO_UDP,
+			     &sock) < 0)
+		return;
+	lock_sock(sock->sk);
+	if (twice)
+		lock_sock(sock->sk);
+	else
+		pr_info("nooks_selftest: read %d\n",
+			*(volatile int *)fault_null);
+	release_sock(sock->sk);
+	if (twice)
+		release_sock(sock->sk);
+	sock_release(sock);
+}
+
+void selftest_hang_sock(void)
+{
+	sock_lock_bug(true);
+}
+
+void selftest_sock_fault(void)
+{
+	sock_lock_bug(false);
+}
+
+/* A wait loop whose condition never comes true, sleeping 20 ms a turn. */
+void selftest_hang_msleep(void)
+{
+	while (READ_ONCE(hang_forever))
+		msleep(20);
 }
 
 static DECLARE_COMPLETION(hang_never);

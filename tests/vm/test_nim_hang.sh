@@ -10,7 +10,9 @@
 # return (crc32_le over 64 MiB, again and again) is unwound in the kernel.
 # Sleeping locks: a mutex the task holds, an rw-semaphore it holds for
 # reading taken for writing, a reader waiting on a writer that waits for
-# it; a fault holding mutexes or rw-semaphores unlocks them.  Not testable on one vCPU
+# it, the RTNL or a socket lock taken twice; a fault holding any of them
+# unlocks it.  A wait loop of msleeps that never ends (not in a kthread:
+# its life is one XPC).  Not testable on one vCPU
 # (nothing can interrupt it; docs/NIM.md): a loop with interrupts off,
 # and so hardirq loops; the ABBA needs two CPUs.
 . "$(dirname "$0")/lib.sh"
@@ -27,6 +29,11 @@ mutex_fault:page_fault:$SLEEP
 hang_rwsem_self:deadlock:$SLEEP
 hang_rwsem:deadlock:process
 rwsem_fault:page_fault:$SLEEP
+hang_msleep:hang:process work
+hang_rtnl:deadlock:$SLEEP
+rtnl_fault:page_fault:$SLEEP
+hang_sock:deadlock:$SLEEP
+sock_fault:page_fault:$SLEEP
 hang_in_kernel:hang:$SLEEP"
 CASES2="$CASES1
 hang_loop:hang:hardirq
@@ -42,6 +49,10 @@ hang_vm() {
 	cat >"$T_TMP/run$_smp.sh" <<EOS
 M=/sys/module/nooks/parameters
 echo 2000 > \$M/hang_ms; echo 3000 > \$M/sleep_ms
+C=/sys/devices/system/cpu/cpu1/online
+if [ $_smp = 2 ]; then	# CPU 1's tick now comes from the hotplug state
+	echo 0 > \$C && echo 1 > \$C && echo "HOTPLUG \$(cat \$C)"
+fi
 for round in 1 2; do
 	for t in $_trig; do
 		wait_running || exit 3
@@ -89,12 +100,13 @@ EOS
 	done <<EOC
 $_cases
 EOC
-	# the cases that fault holding sleeping locks (hang_mutex and
-	# hang_rwsem_self: their first lock; hang_rwsem: the writer's lock;
+	# the cases that fault holding sleeping locks (hang_mutex,
+	# hang_rwsem_self, hang_rtnl, hang_sock: their first lock;
+	# hang_rwsem: the writer's lock;
 	# rwsem_fault: two): the unwound XPC unlocked them (2 rounds; a lock
 	# left held would make round 2 wait and fault differently)
 	_held=$(echo $_trig | tr ' ' '\n' | awk -F@ '
-		$1 ~ /^(mutex_fault|hang_mutex|hang_rwsem_self|hang_rwsem)$/ { n++ }
+		$1 ~ /^(mutex_fault|hang_mutex|hang_rwsem_self|hang_rwsem|hang_rtnl|rtnl_fault|hang_sock|sock_fault)$/ { n++ }
 		$1 == "rwsem_fault" { n += 2 } END { print n + 0 }')
 	expect_eq "$_smp vCPU: every sleeping lock held at a fault unlocked" \
 		"SLEEPLOCKS_RELEASED $((2 * _held))" \
@@ -116,6 +128,7 @@ expect_match "1 vCPU: a quiesce that cannot finish is reported at its bound" \
 	"STUCK .*recovery_failed domain=nooks_selftest reason=threads_stuck step=quiesce active=1" "$out"
 expect_match "1 vCPU: loops caught by the tick, no NMI" "NMIS 0" "$out"
 hang_vm 2 "$CASES2"
+expect_match "2 vCPUs: CPU 1 taken offline and back before the matrix" "^HOTPLUG 1" "$out"
 expect_match "2 vCPUs: interrupts-off loops caught through NMIs" "NMIS [1-9]" "$out"
 no_qemu_left "no qemu left"
 finish

@@ -52,6 +52,23 @@ expect_eq "flood: agent log capped at the limit" 65536 "$(stat -c %s "$T_TMP/f/a
 expect_eq "flood: truncation is reported" true "$(field .logs.agent_truncated "$T_TMP/f/result.json")"
 expect_eq "flood: events past the limit still count" no_effect "$(field .outcome "$T_TMP/f/result.json")"
 
+# A workload killed by a signal while a process it started keeps its
+# output pipe open: its exit ends the workload (the agent kills what it
+# left), not the pipe's end -- before, the trial waited out the deadline
+# and was stored as a hang.
+cat >"$T_TMP/orphan.json" <<'JSON'
+{"workload": {"name": "cmd", "params": {"cmd": "sleep 600 & kill -9 $$"}},
+ "coldplug": false, "deadlines": {"boot_s": 60, "heartbeat_s": 20, "total_s": 120}}
+JSON
+t0=$(date +%s)
+"$NOOKS" trial run "$T_TMP/orphan.json" --out "$T_TMP/o" >/dev/null 2>&1
+took=$(($(date +%s) - t0))
+expect_eq "orphaned pipe: the workload's death is its exit (137)" 137 \
+	"$(field .workload.exit_status "$T_TMP/o/result.json")"
+expect_eq "orphaned pipe: not a hang, a failed workload" functional \
+	"$(field .outcome "$T_TMP/o/result.json")"
+expect_eq "orphaned pipe: ended well before the total deadline" 1 "$([ $took -lt 90 ] && echo 1)"
+
 # Killing the runner (SIGKILL: no handler runs) kills its QEMU.
 cat >"$T_TMP/long.json" <<JSON
 {"workload": {"name": "cmd", "params": {"cmd": "sleep 300"}},

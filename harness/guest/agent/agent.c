@@ -438,6 +438,60 @@ static int build_argv(json_object *wl, const char *name, char ***argv_out)
 	return 0;
 }
 
+/*
+ * A workload still running STUCK_GRACE_MS after its own deadline did not
+ * act on its SIGALRM: it is stuck, likely in the kernel.  Say where, once:
+ * its state, wait channel and kernel stack (/proc/PID) in the event, and
+ * the stacks of all blocked tasks on the console (sysrq w).
+ */
+#define STUCK_GRACE_MS 5000
+
+static long long stuck_at_ms(json_object *wl)
+{
+	json_object *params, *v;
+	long long deadline_s;
+
+	if (!json_object_object_get_ex(wl, "params", &params) ||
+	    !json_object_object_get_ex(params, "deadline", &v))
+		return -1;
+	deadline_s = atoll(json_object_get_string(v));
+	return deadline_s > 0 ? mono_ms() + deadline_s * 1000 + STUCK_GRACE_MS : -1;
+}
+
+/* Add the text of /proc/PID/NAME (at most 1 KiB) to @o as @key. */
+static void add_proc_text(json_object *o, const char *key, pid_t pid, const char *name)
+{
+	char path[64], text[1024];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n > 0) {
+		text[n] = '\0';
+		json_object_object_add(o, key, json_object_new_string(text));
+	}
+}
+
+static void report_stuck(pid_t pid)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	bool dumped = fd >= 0 && write(fd, "w", 1) == 1;
+	json_object *o = event("workload_stuck");
+
+	if (fd >= 0)
+		close(fd);
+	add_proc_text(o, "stat", pid, "stat");
+	add_proc_text(o, "wchan", pid, "wchan");
+	add_proc_text(o, "stack", pid, "stack");
+	json_object_object_add(o, "blocked_tasks_on_console", json_object_new_boolean(dumped));
+	emit(o);
+}
+
 /* Run the workload, forwarding its output and nim events; returns its exit status. */
 static int run_workload(json_object *wl, struct inject *in)
 {
@@ -445,6 +499,8 @@ static int run_workload(json_object *wl, struct inject *in)
 	const char *name = json_object_object_get_ex(wl, "name", &v) ? json_object_get_string(v) : "none";
 	char **argv, buf[MAX_LINE + 1];
 	int pfd[2], status = 0, saw_result = 0;
+	long long stuck_ms = -1;
+	bool exited = false;
 	size_t used = 0;
 	pid_t pid;
 
@@ -463,12 +519,14 @@ static int run_workload(json_object *wl, struct inject *in)
 		return 2;
 	}
 	emit_simple("workload_started", "name", name);
+	stuck_ms = stuck_at_ms(wl);
 	inject_arm(in, NULL);
 	pid = fork();
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDONLY);
 		json_object *env;
 
+		setpgid(0, 0);	/* its own group: killed with it (below) */
 		if (json_object_object_get_ex(wl, "env", &env) &&
 		    json_object_is_type(env, json_type_object)) {
 			json_object_object_foreach(env, key, val)
@@ -493,7 +551,18 @@ static int run_workload(json_object *wl, struct inject *in)
 			drain_kmsg();
 		recover_run_pending();
 		inject_poll(in);
-		if (!(p[0].revents & (POLLIN | POLLHUP)))
+		if (stuck_ms >= 0 && mono_ms() >= stuck_ms) {
+			report_stuck(pid);
+			stuck_ms = -1;
+		}
+		/* the workload may die (a signal) while processes it started
+		 * keep the pipe open: its exit, not the pipe's EOF, ends it */
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = true;
+			kill(-pid, SIGKILL);
+			fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+		}
+		if (!exited && !(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		ssize_t n = read(pfd[0], buf + used, MAX_LINE - used);
 
@@ -519,8 +588,11 @@ static int run_workload(json_object *wl, struct inject *in)
 		forward_line(buf, &saw_result, in);
 	}
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!exited) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		kill(-pid, SIGKILL);	/* what it left running */
+	}
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (!strcmp(name, "cmd")) {
 		json_object *o = event("result");

@@ -539,7 +539,6 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	wl_name = "khttpd";
-	signal(SIGPIPE, SIG_IGN);
 	o.nic = "e1000";
 	o.mode = "test";
 	o.conns = 4;

@@ -166,9 +166,14 @@ static inline void wl_on_alarm(int sig)
 	_exit(WL_FAIL);
 }
 
-/* Fail the workload (exit 1) if it is still running after seconds. */
+/*
+ * Fail the workload (exit 1) if it is still running after seconds.  Also:
+ * a write to a connection the other side reset is a failure the workload
+ * reports (EPIPE), not a silent death by SIGPIPE.
+ */
 static inline void wl_deadline(unsigned seconds)
 {
+	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, wl_on_alarm);
 	alarm(seconds);
 }
