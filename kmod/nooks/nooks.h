@@ -186,7 +186,7 @@ unsigned long nooks_ctx_bits_below(unsigned int offset);
 enum { NOOKS_HANG = 1, NOOKS_HANG_FAILED = 2 };
 unsigned long nooks_frame_seq(struct nooks_frame *f);
 unsigned long nooks_xpc_cpu_seq(struct nooks_domain **last);
-u64 nooks_frame_t0(struct nooks_frame *f);
+unsigned long nooks_frame_t0(struct nooks_frame *f);	/* jiffies */
 bool nooks_is_domain_kthread(struct task_struct *t);	/* nooks_shadow.c */
 void nooks_frame_hang(struct nooks_frame *f, struct pt_regs *regs, int how,
 		      bool in_kernel, unsigned int ms);

@@ -277,19 +277,20 @@ EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion);
  */
 static void sleep_check(struct nooks_domain *d, unsigned long ret_ip)
 {
-	u64 bound = nooks_sleep_bound_ns(), age;
+	u64 bound = nooks_sleep_bound_ns();
 	struct nooks_frame *f;
+	unsigned long age;
 
 	if (!d || !bound || nooks_is_domain_kthread(current))
 		return;
 	f = nooks_frame_find(current_stack_pointer, nooks_ctx_bits());
 	if (!f)
 		return;
-	age = ktime_get_mono_fast_ns() - nooks_frame_t0(f);
-	if (age <= bound)
+	age = jiffies - nooks_frame_t0(f);
+	if (age <= nsecs_to_jiffies(bound))
 		return;
-	pr_err("nooks: detail domain=%s hang_ms=%llu sleeping_loop\n", d->name,
-	       age / NSEC_PER_MSEC);
+	pr_err("nooks: detail domain=%s hang_ms=%u sleeping_loop\n", d->name,
+	       jiffies_to_msecs(age));
 	nooks_wrap_wait_fault(d, NOOKS_F_HANG, ret_ip);
 }
 

@@ -60,7 +60,7 @@ struct nooks_frame {
 	unsigned int lock_depth;	/* nooks_locks_depth() at entry */
 	int lock_cpu;
 	unsigned long seq;		/* per-CPU XPC number (watchdog) */
-	u64 t0;				/* entry, ktime_get_mono_fast_ns() */
+	unsigned long t0;		/* entry, jiffies (a load: no clock read) */
 	int hang;			/* NOOKS_HANG*: the watchdog unwinds */
 	bool hang_in_kernel;		/* ... from kernel code it called */
 	unsigned int hang_ms;
@@ -229,7 +229,7 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	f.lock_cpu = raw_smp_processor_id();
 	f.aborted = 0;
 	f.seq = this_cpu_inc_return(xpc_seq);
-	f.t0 = ktime_get_mono_fast_ns();
+	f.t0 = jiffies;
 	this_cpu_write(xpc_last_domain, d);
 	f.hang = 0;
 	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
@@ -332,7 +332,7 @@ unsigned long nooks_frame_seq(struct nooks_frame *f)
 	return f->seq;
 }
 
-u64 nooks_frame_t0(struct nooks_frame *f)
+unsigned long nooks_frame_t0(struct nooks_frame *f)
 {
 	return f->t0;
 }
