@@ -186,6 +186,21 @@ static int ping_once(int fd, uint16_t seq, unsigned timeout_ms, uint64_t *rtt_ns
 	}
 }
 
+/*
+ * Ping the peer every 200 ms until it answers or t_end (ns) passes: the
+ * link is up, the peer's address resolved.  0, -1 no reply, -2 corrupted.
+ */
+static int wait_link(int fd, uint16_t *seq, uint64_t t_end)
+{
+	uint64_t rtt;
+	int r;
+
+	while ((r = ping_once(fd, (*seq)++, 200, &rtt)) == -1)
+		if (wl_now_ns() > t_end)
+			return -1;
+	return r;
+}
+
 static char fail_reason[512];
 
 __attribute__((format(printf, 1, 2)))
@@ -210,15 +225,11 @@ static int do_ping(unsigned long pings, unsigned link_s)
 	if (fd < 0)
 		wl_finish(WL_INFRA, "raw ICMP socket: %s", strerror(errno));
 	wl_set_phase("link");
-	while ((r = ping_once(fd, seq++, 200, &rtt)) == -1)
-		if (wl_now_ns() > t_end) {
-			close(fd);
-			return phase_fail("no echo reply from the peer within %u s (link down?)",
-					  link_s);
-		}
-	if (r == -2) {
+	r = wait_link(fd, &seq, t_end);
+	if (r) {
 		close(fd);
-		return phase_fail("echo reply payload corrupted");
+		return r == -2 ? phase_fail("echo reply payload corrupted") :
+			phase_fail("no echo reply from the peer within %u s (link down?)", link_s);
 	}
 	wl_set_phase("ping");
 	for (i = 0; i < pings; i++) {
@@ -331,6 +342,19 @@ static void restart_metrics(const struct wl_net *n)
 
 #define RECONFIG_WAIT_S 15
 
+/* Wait until t_end (ns) for the peer to answer an echo request: 0 or -1. */
+static int wait_peer(uint64_t t_end)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP), r;
+	uint16_t seq = 0x8000;	/* apart from the ping phase's sequence numbers */
+
+	if (fd < 0)
+		wl_finish(WL_INFRA, "raw ICMP socket: %s", strerror(errno));
+	r = wait_link(fd, &seq, t_end);
+	close(fd);
+	return r ? -1 : 0;
+}
+
 static void run_phases(struct run *r)
 {
 	static const char *const names[] = { "ping", "send", "recv" };
@@ -351,11 +375,11 @@ static void run_phases(struct run *r)
 
 		if (wait > RECONFIG_WAIT_S)
 			wait = RECONFIG_WAIT_S;
+		uint64_t wait_end = now + (uint64_t)wait * 1000000000ull;
+
 		if (r->n->restarts == restarts0 && !r->n->retries && r->restart &&
 		    !wl_nim_request_restart(r->n->driver)) {
-			uint64_t end = wl_now_ns() + (uint64_t)wait * 1000000000ull;
-
-			while (!wl_net_restarted(r->n) && wl_now_ns() < end)
+			while (!wl_net_restarted(r->n) && wl_now_ns() < wait_end)
 				usleep(100000);
 		}
 		if (r->n->restarts == restarts0 || r->n->retries) {
@@ -367,6 +391,16 @@ static void run_phases(struct run *r)
 			restart_metrics(r->n);
 			wl_finish(WL_FAIL, "%s; the NIC under test was restarted (now %s) and not "
 				  "reconfigured within %u s", fail_reason, r->n->dut_if, wait);
+		}
+		/*
+		 * The address is back, but the restarted NIC may report link a
+		 * second or two later: a connect then fails on ARP ("No route
+		 * to host").  Retry once the peer answers, within the wait.
+		 */
+		if (phase && wait_peer(wait_end)) {
+			restart_metrics(r->n);
+			wl_finish(WL_FAIL, "%s; the NIC under test was restarted (now %s) and the peer "
+				  "did not answer within %u s", fail_reason, r->n->dut_if, wait);
 		}
 		r->n->retries++;
 		wl_progress("\"retry\":\"%s\",\"after\":\"%s\"", names[phase], fail_reason);
