@@ -495,6 +495,7 @@ static int nooks_module_notify(struct notifier_block *nb, unsigned long val,
 	if (val == MODULE_STATE_COMING && uses_nooks(mod))
 		return notifier_from_errno(nooks_domain_attach(mod));
 	if (val == MODULE_STATE_GOING) {
+		nooks_valid_forget();
 		d = domain_of(mod);
 		if (d)
 			nooks_domain_detach(d);

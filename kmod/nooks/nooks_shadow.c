@@ -251,6 +251,10 @@ static bool shadow_work(struct nooks_domain *d, struct work_struct *w,
 {
 	struct nooks_obj *o;
 
+	if (d && !(delayed ? nooks_valid_dwork(to_delayed_work(w)) : nooks_valid_work(w))) {
+		nooks_wrap_violation(d, "queue_work: no work", w, ret_ip);
+		return false;
+	}
 	if (!d || w->func == nooks_work_shadow ||
 	    !nooks_runs_in(d, (unsigned long)w->func))
 		return true;
@@ -290,6 +294,14 @@ bool nooks_w_queue_delayed_work_on(int cpu, struct workqueue_struct *wq,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nooks_w_queue_delayed_work_on);
+
+/* Is @fn one of the shadows above (what a tracked timer or work runs)? */
+bool nooks_shadow_callback(unsigned long fn)
+{
+	return fn == (unsigned long)nooks_timer_shadow ||
+	       fn == (unsigned long)nooks_hrtimer_shadow ||
+	       fn == (unsigned long)nooks_work_shadow;
+}
 
 /* ---- kthreads --------------------------------------------------------- */
 

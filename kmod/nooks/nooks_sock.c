@@ -82,11 +82,28 @@ static void block_end(struct nooks_domain *d)
 	nooks_wrap_leave(d);
 }
 
+/*
+ * The domain may use only sockets it owns (created or accepted through
+ * its wrappers): a corrupted socket pointer would have the call block on,
+ * or read from, another socket.  A wrapper check fault (unwinds) if not.
+ */
+static void sock_check(struct nooks_domain *d, struct socket *sock,
+		       const char *call, unsigned long ret_ip)
+{
+	char what[48];
+
+	if (!d || nooks_owns(d, &nooks_obj_sock, sock))
+		return;
+	snprintf(what, sizeof(what), "%s: sock not owned", call);
+	nooks_wrap_violation(d, what, sock, ret_ip);
+}
+
 int nooks_w_kernel_accept(struct socket *sock, struct socket **newsock, int flags)
 {
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
 	int ret;
 
+	sock_check(d, sock, "kernel_accept", _RET_IP_);
 	block_begin(d);
 	ret = kernel_accept(sock, newsock, flags);
 	if (d && !ret && !nooks_track(d, &nooks_obj_sock, *newsock, NULL, GFP_KERNEL)) {
@@ -105,6 +122,7 @@ int nooks_w_kernel_recvmsg(struct socket *sock, struct msghdr *msg,
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
 	int ret;
 
+	sock_check(d, sock, "kernel_recvmsg", _RET_IP_);
 	block_begin(d);
 	ret = kernel_recvmsg(sock, msg, vec, num, len, flags);
 	block_end(d);
@@ -118,6 +136,7 @@ int nooks_w_kernel_sendmsg(struct socket *sock, struct msghdr *msg,
 	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
 	int ret;
 
+	sock_check(d, sock, "kernel_sendmsg", _RET_IP_);
 	block_begin(d);
 	ret = kernel_sendmsg(sock, msg, vec, num, len);
 	block_end(d);

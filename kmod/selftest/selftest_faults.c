@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timer.h>
 #include <linux/timex.h>
 #include <linux/workqueue.h>
 #include "selftest.h"
@@ -117,6 +118,32 @@ static noinline void fault_double_free(void)
 
 	kfree(p);
 	kfree(p);
+}
+
+/*
+ * Hand the kernel a struct that is no timer (no work): natively
+ * lock_timer_base() indexes the per-CPU timer bases with a garbage CPU,
+ * and cancel_work() would take the pattern for a pending work's pool.
+ * Not tail calls, so the fault is attributed to these functions.
+ */
+static unsigned long not_an_object[16];
+
+static noinline void fault_bad_timer(void)
+{
+	int ret;
+
+	memset(not_an_object, 0x5a, sizeof(not_an_object));
+	ret = timer_delete((struct timer_list *)not_an_object);
+	pr_info("nooks_selftest: timer_delete returned %d\n", ret);
+}
+
+static noinline void fault_bad_work(void)
+{
+	bool ret;
+
+	memset(not_an_object, 0x5a, sizeof(not_an_object));
+	ret = cancel_work((struct work_struct *)not_an_object);
+	pr_info("nooks_selftest: cancel_work returned %d\n", ret);
 }
 
 static noinline void fault_use_after_free(void)
@@ -394,6 +421,8 @@ const struct selftest_fault selftest_faults[] = {
 	{ "stack_protector", fault_stack_protector, "stack buffer overflow: canary" },
 	{ "double_free",     fault_double_free,     "kfree twice" },
 	{ "use_after_free",  fault_use_after_free,  "write after kfree" },
+	{ "bad_timer",       fault_bad_timer,       "timer_delete of a struct that is no timer" },
+	{ "bad_work",        fault_bad_work,        "cancel_work of a struct that is no work item" },
 	{ "soft_lockup",     fault_soft_lockup,     "spin 60 s with preemption off" },
 	{ "rcu_stall",       fault_rcu_stall,       "spin 60 s in an RCU read-side section" },
 	{ "silent_hang",     fault_silent_hang,     "spin forever with interrupts off" },

@@ -22,7 +22,7 @@ isolate_selftest() {
 
 # Every exception kind of the self-test (trigger:NIM fault kind) and the
 # contexts it faults in.
-SELFTEST_KINDS="null_read:page_fault null_write:page_fault null_call:page_fault gpf:gpf divide:trap ud2:trap bug:bug ro_write:page_fault stack_protector:fortify double_free:wrapper_check panic:panic"
+SELFTEST_KINDS="null_read:page_fault null_write:page_fault null_call:page_fault gpf:gpf divide:trap ud2:trap bug:bug ro_write:page_fault stack_protector:fortify double_free:wrapper_check bad_timer:wrapper_check bad_work:wrapper_check panic:panic"
 SELFTEST_CTXS="process softirq hardirq kthread"
 SELFTEST_NAMES=$(for k in $SELFTEST_KINDS; do printf '%s ' "${k%%:*}"; done)
 

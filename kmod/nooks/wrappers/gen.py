@@ -51,7 +51,9 @@ EFFECTs: track(TYPE, EXPR[, COND]) after the call if EXPR is a valid
 pointer (and COND holds, e.g. `ret == 0`);
 free(TYPE, EXPR) the domain must own EXPR (else: wrapper check fault, the
 call is skipped), untracked after the call; check(TYPE, EXPR) the domain
-must own EXPR; untrack(TYPE, EXPR[, COND]) after the call (lenient: no check);
+must own EXPR; valid(KIND, EXPR) EXPR must be a KIND (work, dwork, timer:
+nooks_valid_KIND() in nooks_valid.c reads it without faulting), else a
+wrapper check fault and the call is skipped; untrack(TYPE, EXPR[, COND]) after the call (lenient: no check);
 undo(FN, EXPR[, COND]) after the call: EXPR is a registration that a
 recovery undoes by calling FN(EXPR) (a vmlinux function taking one
 pointer, e.g. cpu_latency_qos_remove_request); FN's own wrapper forgets
@@ -251,7 +253,7 @@ def split_top(text):
 def parse_effects(where, text):
     effects = []
     for e in filter(None, (x.strip() for x in text.split(';'))):
-        m = re.match(r'^(track|free|check|untrack|forget|grant|undo)\((.*)\)$', e)
+        m = re.match(r'^(track|free|check|valid|untrack|forget|grant|undo)\((.*)\)$', e)
         if not m:
             die(where, "bad effect '%s'" % e)
         kind, args = m.group(1), split_top(m.group(2))
@@ -294,6 +296,11 @@ def gen_wrap(p, effects, twin=False, shadows=None, rec=None):
                        % (expr, t, expr))
             out.append('\t\tnooks_wrap_violation(d, "%s: %s not owned", %s, _RET_IP_);'
                        % (name, expr, expr))
+            out.append('\t\t%s\n\t}' % fail)
+        elif kind == 'valid':
+            out.append('\tif (d && !nooks_valid_%s(%s)) {' % (t, expr))
+            out.append('\t\tnooks_wrap_violation(d, "%s: %s is no %s", %s, _RET_IP_);'
+                       % (name, expr, t, expr))
             out.append('\t\t%s\n\t}' % fail)
     ents = shadows.entries(rec) if shadows and rec else []
     if ents:
