@@ -12,9 +12,11 @@
  *
  * What "is one" means here:
  *   - the struct can be read (copy_from_kernel_nofault);
- *   - its callback is NULL (a zeroed struct the kernel handles: a timer
- *     never set up), one of the NIM's shadows, or the entry of a function
- *     kallsyms knows (the kernel, a module, the extension itself);
+ *   - its callback is one of the NIM's shadows or the entry of a function
+ *     kallsyms knows (the kernel, a module, the extension itself); a timer's
+ *     may be NULL (a zeroed timer never set up: the kernel handles it), a
+ *     work's may not (__flush_work() WARNs and flushes nothing: a work
+ *     never initialised, or no work at all);
  *   - a delayed work's timer runs delayed_work_timer_fn;
  *   - a timer names a possible CPU.
  * Invariant: only fields that stay constant while the object is live are
@@ -56,7 +58,7 @@ static bool callback_ok(unsigned long fn)
 {
 	int i;
 
-	if (!fn || nooks_shadow_callback(fn))
+	if (nooks_shadow_callback(fn))
 		return true;
 	for (i = 0; i < FN_CACHE; i++)
 		if (READ_ONCE(fn_cache[i]) == fn)
@@ -73,7 +75,7 @@ bool nooks_valid_work(struct work_struct *w)
 	work_func_t fn;
 
 	return !copy_from_kernel_nofault(&fn, &w->func, sizeof(fn)) &&
-	       callback_ok((unsigned long)fn);
+	       fn && callback_ok((unsigned long)fn);
 }
 
 bool nooks_valid_timer(struct timer_list *t)
@@ -84,7 +86,7 @@ bool nooks_valid_timer(struct timer_list *t)
 	return !copy_from_kernel_nofault(&fn, &t->function, sizeof(fn)) &&
 	       !copy_from_kernel_nofault(&flags, &t->flags, sizeof(flags)) &&
 	       (flags & TIMER_CPUMASK) < nr_cpu_ids &&
-	       callback_ok((unsigned long)fn);
+	       (!fn || callback_ok((unsigned long)fn));
 }
 
 bool nooks_valid_dwork(struct delayed_work *dw)
