@@ -263,6 +263,20 @@ expect_match "undo: FN gets a C wrapper that forgets" \
 	"$(sed -n '/^void nooks_w_kfree(const void \*object)$/,/^}/p' "$T_TMP/u.c")"
 expect_eq "undo: FN has no default thunk any more" 0 "$(grep -c '"\.globl nooks_w_kfree' "$T_TMP/u.c")"
 
+# valid(KIND, EXPR): the object is checked before the call; one that is
+# none is a wrapper check and the call is skipped (the whole kernel's table)
+printf 'wrap   cancel_work_sync : valid(work, work)\n' >"$T_TMP/v.def"
+python3 "$GEN" --exports "$TOP/build/k/$KVER/exports.json" "$T_TMP/v.def" >"$T_TMP/v.c" 2>"$T_TMP/err"; rc=$?
+expect_eq "gen.py valid: exits 0" 0 "$rc"
+V=$(sed -n '/^bool nooks_w_cancel_work_sync(struct work_struct \*work)$/,/^}/p' "$T_TMP/v.c")
+expect_match "valid: nooks_valid_KIND(EXPR) before the call" \
+	'if \(d && !nooks_valid_work\(work\)\) \{' "$V"
+expect_match "valid: a wrapper check naming the call" \
+	'nooks_wrap_violation\(d, "cancel_work_sync: work is no work", work, _RET_IP_\);' "$V"
+expect_eq "valid: the check comes first, the call is skipped" \
+	"valid return call" \
+	"$(printf '%s\n' "$V" | awk '/nooks_valid_work/ { printf "valid " } /return \(bool\)0;/ { printf "return " } /ret = cancel_work_sync\(work\);/ { printf "call" }')"
+
 # gen.py: a .def line it cannot honour is one error naming file:line
 gen_err() {	# NAME DEF-LINE REGEX
 	printf '%s\n' "$2" >"$T_TMP/bad.def"
@@ -281,6 +295,7 @@ gen_err "undo of data" "wrap __kmalloc : undo(jiffies, ret)" "undo: 'jiffies' is
 gen_err "undo of a module's function" "wrap __kmalloc : undo(btftest_sum, ret)" "undo: 'btftest_sum' is not a function of vmlinux"
 gen_err "undo of a variadic function" "wrap __kmalloc : undo(_printk, ret)" "undo: '_printk' must take exactly one pointer"
 gen_err "include without <>" "include linux/slab.h" "include needs <HEADER.h>"
+gen_err "valid of an unknown kind" "wrap kfree : valid(frob, object)" "valid: unknown kind 'frob' \(work, dwork, timer\)"
 printf 'custom kfree\nwrap __kmalloc : undo(kfree, ret)\n' >"$T_TMP/bad.def"
 python3 "$GEN" --exports "$J" "$T_TMP/bad.def" >/dev/null 2>"$T_TMP/err"
 expect_match "gen.py: undo of a custom function" ":1: undo: 'kfree' is declared 'custom'" "$(cat "$T_TMP/err")"

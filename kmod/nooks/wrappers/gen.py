@@ -114,6 +114,8 @@ NOT_SHADOWED_FROM_BTF = {
     'net_device_ops', 'ethtool_ops', 'dev_pm_ops', 'pci_error_handlers',
     'pci_driver', 'device', 'pci_dev', 'sock', 'kmem_cache',
 }
+# valid(KIND, EXPR): the checks of nooks_valid.c (nooks_valid_KIND)
+VALID_KINDS = ('work', 'dwork', 'timer')
 RET_KIND = {'void': 'NOOKS_RET_VOID', 'int': 'NOOKS_RET_INT', 'ptr': 'NOOKS_RET_PTR'}
 
 
@@ -261,6 +263,8 @@ def parse_effects(where, text):
             args.append('1')
         if len(args) != 3 or (kind not in ('track', 'untrack', 'undo') and args[2] != '1'):
             die(where, "effect '%s' needs two arguments (track/untrack/undo: 2 or 3)" % e)
+        if kind == 'valid' and args[0] not in VALID_KINDS:
+            die(where, "valid: unknown kind '%s' (%s)" % (args[0], ', '.join(VALID_KINDS)))
         if kind == 'undo':
             if not re.match(r'^\w+$', args[0]):
                 die(where, "undo: '%s' is not a function name" % args[0])
