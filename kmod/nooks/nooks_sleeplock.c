@@ -13,7 +13,7 @@
  * deadlock fault.  The socket lock has no trylock: the wait polls until
  * the socket is not owned, then lock_sock() (which may still sleep if
  * another task took it in between: a window of one poll); the socket must
- * be one (sock_plausible(): a wrapper check fault otherwise).  A
+ * be one (nooks_valid_sock(): a wrapper check fault otherwise).  A
  * domain that fails meanwhile unwinds the waiter; a signal ends an
  * interruptible or killable wait with -EINTR, as the kernel's would.
  *
@@ -249,23 +249,6 @@ static int try_kind(void *lock, enum held_kind k)
 	return 0;
 }
 
-/*
- * A socket lock is a word in the socket: one the extension names must be
- * a socket (its sk_socket points back at it, read without faulting), or
- * lock_sock() would spin on whatever the pointer holds, with bottom halves
- * off (a corrupted pointer: freezes a one-CPU guest).
- */
-static bool sock_plausible(struct sock *sk)
-{
-	struct socket *sock;
-	struct sock *back;
-
-	return !copy_from_kernel_nofault(&sock, &sk->sk_socket, sizeof(sock)) &&
-	       sock &&
-	       !copy_from_kernel_nofault(&back, &sock->sk, sizeof(back)) &&
-	       back == sk;
-}
-
 /* Taking @lock as @k would never return: the task holds it already. */
 static bool self_deadlock(void *lock, enum held_kind k)
 {
@@ -291,7 +274,7 @@ static bool unlock_allowed(void *lock, enum held_kind k)
 	if (k == HELD_RTNL)
 		return rtnl_is_locked();
 	if (k == HELD_SOCK)
-		return sock_plausible(lock) &&
+		return nooks_valid_sock(lock) &&
 		       sock_owned_by_user_nocheck((struct sock *)lock);
 	if (!layout_ok)
 		return true;
@@ -363,7 +346,7 @@ static int lock_sleeping(void *lock, enum held_kind k, unsigned int state,
 
 	if (!d)
 		return lock_native(lock, k, state);
-	if (k == HELD_SOCK && unlikely(!sock_plausible(lock))) {
+	if (k == HELD_SOCK && unlikely(!nooks_valid_sock(lock))) {
 		nooks_wrap_violation(d, "lock_sock of no socket", lock, ip);
 		nooks_wrap_leave(d);	/* outside an XPC: skip the lock */
 		return 0;

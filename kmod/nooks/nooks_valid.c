@@ -18,7 +18,10 @@
  *     work's may not (__flush_work() WARNs and flushes nothing: a work
  *     never initialised, or no work at all);
  *   - a delayed work's timer runs delayed_work_timer_fn;
- *   - a timer names a possible CPU.
+ *   - a timer names a possible CPU;
+ *   - a socket (struct sock) is its socket's: sk->sk_socket->sk == sk
+ *     (lock_sock() on anything else spins with bottom halves off, and
+ *     freezes a one-CPU guest).
  * Invariant: only fields that stay constant while the object is live are
  * looked at (callbacks, the timer's CPU), never state another CPU may be
  * changing under us (pending bits, list links): a live object of the type
@@ -27,6 +30,7 @@
  * not look up kallsyms each time.
  */
 #include <linux/kallsyms.h>
+#include <net/sock.h>
 #include <linux/timer.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -97,4 +101,15 @@ bool nooks_valid_dwork(struct delayed_work *dw)
 	       !copy_from_kernel_nofault(&fn, &dw->timer.function, sizeof(fn)) &&
 	       (fn == delayed_work_timer_fn || !fn) &&
 	       nooks_valid_timer(&dw->timer);
+}
+
+bool nooks_valid_sock(struct sock *sk)
+{
+	struct socket *sock;
+	struct sock *back;
+
+	return !copy_from_kernel_nofault(&sock, &sk->sk_socket, sizeof(sock)) &&
+	       sock &&
+	       !copy_from_kernel_nofault(&back, &sock->sk, sizeof(back)) &&
+	       back == sk;
 }

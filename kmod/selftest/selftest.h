@@ -32,6 +32,7 @@ void selftest_hang_rtnl(void);
 void selftest_rtnl_fault(void);
 void selftest_hang_sock(void);
 void selftest_sock_fault(void);
+void selftest_bad_sock(void);
 void selftest_hang_in_kernel(void);
 /* Undo what faults left registered (module exit). */
 void selftest_faults_exit(void);

@@ -459,6 +459,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "rtnl_fault",      selftest_rtnl_fault,   "NULL read holding the RTNL" },
 	{ "hang_sock",       selftest_hang_sock,    "take the lock of a kernel socket the task holds" },
 	{ "sock_fault",      selftest_sock_fault,   "NULL read holding the lock of a kernel socket" },
+	{ "bad_sock",        selftest_bad_sock,     "sock_set_reuseaddr of a struct that is no socket" },
 	{ "hang_abba",       selftest_hang_abba,    "ABBA spinlock deadlock between kthreads on two CPUs" },
 };
 const int selftest_nr_faults = ARRAY_SIZE(selftest_faults);

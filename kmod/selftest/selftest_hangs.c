@@ -187,6 +187,20 @@ void selftest_sock_fault(void)
 	sock_lock_bug(false);
 }
 
+/*
+ * A socket option set on a struct that is no socket: natively
+ * sock_set_reuseaddr() takes the "socket lock" in the pattern (spins with
+ * bottom halves off).  Not a tail call: the fault is attributed here.
+ */
+static u8 not_a_sock[sizeof(struct sock)];
+
+void selftest_bad_sock(void)
+{
+	memset(not_a_sock, 0x5a, sizeof(not_a_sock));
+	sock_set_reuseaddr((struct sock *)not_a_sock);
+	pr_info("nooks_selftest: sock_set_reuseaddr returned\n");
+}
+
 /* A wait loop whose condition never comes true, sleeping 20 ms a turn. */
 void selftest_hang_msleep(void)
 {

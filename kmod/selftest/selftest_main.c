@@ -21,6 +21,12 @@
  * file or changes an MTU.
  * The module prints "nooks_selftest: fault KIND@CONTEXT" before the bug and
  * "nooks_selftest: survived KIND@CONTEXT" if execution comes back.
+ *
+ * A livelock needs no trigger: reading /proc/nooks_selftest_spin never
+ * ends, because every record its seq_operations (a const table the NIM
+ * copies, from BTF) produce is empty and seq_read() asks for the next one
+ * again and again, without rescheduling: the kernel loops on what the
+ * extension returns (no single call into it lasts).
  */
 #include <linux/completion.h>
 #include <linux/hrtimer.h>
@@ -30,6 +36,7 @@
 #include <linux/netdevice.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
+#include <linux/seq_file.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 #include "selftest.h"
@@ -41,7 +48,34 @@ static struct work_struct selftest_work;
 static DECLARE_COMPLETION(selftest_done);
 static struct rcu_head selftest_rcu;
 static const struct selftest_fault *armed_proc, *armed_notifier;
-static struct proc_dir_entry *selftest_proc;
+static struct proc_dir_entry *selftest_proc, *selftest_spin;
+
+/* /proc/nooks_selftest_spin: an endless sequence of empty records */
+static void *spin_start(struct seq_file *m, loff_t *pos)
+{
+	return SEQ_START_TOKEN;
+}
+
+static void *spin_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return v;	/* the position is seq_file's: left alone */
+}
+
+static int spin_show(struct seq_file *m, void *v)
+{
+	return 0;	/* an empty record: seq_read() asks for the next */
+}
+
+static void spin_stop(struct seq_file *m, void *v)
+{
+}
+
+static const struct seq_operations spin_seq_ops = {
+	.start = spin_start,
+	.next = spin_next,
+	.show = spin_show,
+	.stop = spin_stop,
+};
 
 static void run_fault(const struct selftest_fault *f, const char *ctx)
 {
@@ -188,11 +222,14 @@ static int __init selftest_init(void)
 	selftest_proc = proc_create("nooks_selftest", 0444, NULL, &selftest_proc_ops);
 	if (!selftest_proc)
 		return -ENOMEM;
-	err = register_netdevice_notifier(&selftest_nb);
-	if (err) {
-		proc_remove(selftest_proc);
-		return err;
+	selftest_spin = proc_create_seq("nooks_selftest_spin", 0444, NULL, &spin_seq_ops);
+	if (!selftest_spin) {
+		err = -ENOMEM;
+		goto err_spin;
 	}
+	err = register_netdevice_notifier(&selftest_nb);
+	if (err)
+		goto err_nb;
 	timer_setup(&selftest_timer, selftest_timer_fn, 0);
 	hrtimer_init(&selftest_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	selftest_hrtimer.function = selftest_hrtimer_fn;
@@ -200,13 +237,18 @@ static int __init selftest_init(void)
 	pr_info("nooks_selftest: loaded, %d fault kinds\n", selftest_nr_faults);
 	if (fault_at_load) {
 		err = trigger(fault_at_load);
-		if (err) {
-			unregister_netdevice_notifier(&selftest_nb);
-			proc_remove(selftest_proc);
-		}
-		return err;
+		if (err)
+			goto err_trigger;
 	}
 	return 0;
+
+err_trigger:
+	unregister_netdevice_notifier(&selftest_nb);
+err_nb:
+	proc_remove(selftest_spin);
+err_spin:
+	proc_remove(selftest_proc);
+	return err;
 }
 
 static void __exit selftest_exit(void)
@@ -215,6 +257,7 @@ static void __exit selftest_exit(void)
 	hrtimer_cancel(&selftest_hrtimer);
 	cancel_work_sync(&selftest_work);
 	unregister_netdevice_notifier(&selftest_nb);
+	proc_remove(selftest_spin);
 	proc_remove(selftest_proc);
 	rcu_barrier();		/* no RCU callback left into this module */
 	selftest_faults_exit();

@@ -295,7 +295,7 @@ gen_err "undo of data" "wrap __kmalloc : undo(jiffies, ret)" "undo: 'jiffies' is
 gen_err "undo of a module's function" "wrap __kmalloc : undo(btftest_sum, ret)" "undo: 'btftest_sum' is not a function of vmlinux"
 gen_err "undo of a variadic function" "wrap __kmalloc : undo(_printk, ret)" "undo: '_printk' must take exactly one pointer"
 gen_err "include without <>" "include linux/slab.h" "include needs <HEADER.h>"
-gen_err "valid of an unknown kind" "wrap kfree : valid(frob, object)" "valid: unknown kind 'frob' \(work, dwork, timer\)"
+gen_err "valid of an unknown kind" "wrap kfree : valid(frob, object)" "valid: unknown kind 'frob' \(work, dwork, timer, sock\)"
 printf 'custom kfree\nwrap __kmalloc : undo(kfree, ret)\n' >"$T_TMP/bad.def"
 python3 "$GEN" --exports "$J" "$T_TMP/bad.def" >/dev/null 2>"$T_TMP/err"
 expect_match "gen.py: undo of a custom function" ":1: undo: 'kfree' is declared 'custom'" "$(cat "$T_TMP/err")"

@@ -11,8 +11,11 @@
 # Sleeping locks: a mutex the task holds, an rw-semaphore it holds for
 # reading taken for writing, a reader waiting on a writer that waits for
 # it, the RTNL or a socket lock taken twice; a fault holding any of them
-# unlocks it.  A wait loop of msleeps that never ends (not in a kthread:
-# its life is one XPC).  Not testable on one vCPU
+# unlocks it; a socket option set on a struct that is no socket is a
+# wrapper check.  A wait loop of msleeps that never ends (not in a kthread:
+# its life is one XPC).  A livelock: the kernel loops on what the
+# extension returns (seq_read of records that are all empty).  Not
+# testable on one vCPU
 # (nothing can interrupt it; docs/NIM.md): a loop with interrupts off,
 # and so hardirq loops; the ABBA needs two CPUs.
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +37,7 @@ hang_rtnl:deadlock:$SLEEP
 rtnl_fault:page_fault:$SLEEP
 hang_sock:deadlock:$SLEEP
 sock_fault:page_fault:$SLEEP
+bad_sock:wrapper_check:$SLEEP
 hang_in_kernel:hang:$SLEEP"
 CASES2="$CASES1
 hang_loop:hang:hardirq
@@ -65,6 +69,13 @@ for round in 1 2; do
 	done
 done
 selftest_counts
+# a livelock: seq_read() loops on the extension's empty records, with no
+# single call into it that lasts
+wait_running || exit 3
+r0=\$(cat /sys/kernel/nooks/recoveries)
+cat /proc/nooks_selftest_spin >/dev/null 2>&1
+wait_recoveries \$((r0 + 1)); wait_running || exit 3
+echo "LIVELOCK recoveries=\$((\$(cat /sys/kernel/nooks/recoveries) - r0)) \$(dmesg | grep 'nooks: detail domain=nooks_selftest .*livelock' | tail -n 1)"
 echo "HANGS \$(cat \$M/watchdog_hangs)"
 echo "NMIS \$(cat \$M/watchdog_nmis)"
 echo "SLEEPLOCKS_RELEASED \$(cat \$M/sleeplock_released)"
@@ -116,6 +127,8 @@ EOC
 		"^IN_KERNEL [1-9]" "$out"
 	printf '%s\n' "$out" | grep '^IN_KERNEL' | sed 's/^/# hang_in_kernel cases unwound in crc32_le: /'
 	expect_match "$_smp vCPU: extension works after the hangs" "T clean rc=0" "$out"
+	expect_match "$_smp vCPU: a livelock through short calls detected and recovered" \
+		"^LIVELOCK recoveries=1 .*detail domain=nooks_selftest hang_ms=[0-9]+ livelock xpcs=[0-9]+ comm=cat" "$out"
 	expect_match "$_smp vCPU: clean unload after recoveries" "RMMOD ok" "$out"
 	# CONSOLE_BAD (lib.sh) covers lockups; stall and hung-task reports
 	# print a Call Trace

@@ -51,7 +51,7 @@ EFFECTs: track(TYPE, EXPR[, COND]) after the call if EXPR is a valid
 pointer (and COND holds, e.g. `ret == 0`);
 free(TYPE, EXPR) the domain must own EXPR (else: wrapper check fault, the
 call is skipped), untracked after the call; check(TYPE, EXPR) the domain
-must own EXPR; valid(KIND, EXPR) EXPR must be a KIND (work, dwork, timer:
+must own EXPR; valid(KIND, EXPR) EXPR must be a KIND (work, dwork, timer, sock:
 nooks_valid_KIND() in nooks_valid.c reads it without faulting), else a
 wrapper check fault and the call is skipped; untrack(TYPE, EXPR[, COND]) after the call (lenient: no check);
 undo(FN, EXPR[, COND]) after the call: EXPR is a registration that a
@@ -115,7 +115,7 @@ NOT_SHADOWED_FROM_BTF = {
     'pci_driver', 'device', 'pci_dev', 'sock', 'kmem_cache',
 }
 # valid(KIND, EXPR): the checks of nooks_valid.c (nooks_valid_KIND)
-VALID_KINDS = ('work', 'dwork', 'timer')
+VALID_KINDS = ('work', 'dwork', 'timer', 'sock')
 RET_KIND = {'void': 'NOOKS_RET_VOID', 'int': 'NOOKS_RET_INT', 'ptr': 'NOOKS_RET_PTR'}
 
 
