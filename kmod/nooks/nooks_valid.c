@@ -82,25 +82,29 @@ bool nooks_valid_work(struct work_struct *w)
 	       fn && callback_ok((unsigned long)fn);
 }
 
+/* Read @t's callback into @fn; the timer must name a possible CPU. */
+static bool timer_read(struct timer_list *t, void (**fn)(struct timer_list *))
+{
+	u32 flags;
+
+	return !copy_from_kernel_nofault(fn, &t->function, sizeof(*fn)) &&
+	       !copy_from_kernel_nofault(&flags, &t->flags, sizeof(flags)) &&
+	       (flags & TIMER_CPUMASK) < nr_cpu_ids;
+}
+
 bool nooks_valid_timer(struct timer_list *t)
 {
 	void (*fn)(struct timer_list *);
-	u32 flags;
 
-	return !copy_from_kernel_nofault(&fn, &t->function, sizeof(fn)) &&
-	       !copy_from_kernel_nofault(&flags, &t->flags, sizeof(flags)) &&
-	       (flags & TIMER_CPUMASK) < nr_cpu_ids &&
-	       (!fn || callback_ok((unsigned long)fn));
+	return timer_read(t, &fn) && (!fn || callback_ok((unsigned long)fn));
 }
 
 bool nooks_valid_dwork(struct delayed_work *dw)
 {
 	void (*fn)(struct timer_list *);
 
-	return nooks_valid_work(&dw->work) &&
-	       !copy_from_kernel_nofault(&fn, &dw->timer.function, sizeof(fn)) &&
-	       (fn == delayed_work_timer_fn || !fn) &&
-	       nooks_valid_timer(&dw->timer);
+	return nooks_valid_work(&dw->work) && timer_read(&dw->timer, &fn) &&
+	       (!fn || fn == delayed_work_timer_fn);
 }
 
 bool nooks_valid_sock(struct sock *sk)

@@ -51,9 +51,10 @@ EFFECTs: track(TYPE, EXPR[, COND]) after the call if EXPR is a valid
 pointer (and COND holds, e.g. `ret == 0`);
 free(TYPE, EXPR) the domain must own EXPR (else: wrapper check fault, the
 call is skipped), untracked after the call; check(TYPE, EXPR) the domain
-must own EXPR; valid(KIND, EXPR) EXPR must be a KIND (work, dwork, timer, sock:
-nooks_valid_KIND() in nooks_valid.c reads it without faulting), else a
-wrapper check fault and the call is skipped; untrack(TYPE, EXPR[, COND]) after the call (lenient: no check);
+must own EXPR; valid(KIND, EXPR) EXPR must be a KIND (work, dwork,
+timer, sock: nooks_valid_KIND() in nooks_valid.c reads it without
+faulting), else a wrapper check fault and the call is skipped;
+untrack(TYPE, EXPR[, COND]) after the call (lenient: no check);
 undo(FN, EXPR[, COND]) after the call: EXPR is a registration that a
 recovery undoes by calling FN(EXPR) (a vmlinux function taking one
 pointer, e.g. cpu_latency_qos_remove_request); FN's own wrapper forgets
@@ -294,18 +295,17 @@ def gen_wrap(p, effects, twin=False, shadows=None, rec=None):
         out.append('\t%s%sret;' % (ret, sp))
     out.append('')
     fail = 'return;' if void else 'return (%s)0;' % ret
-    for kind, t, expr, cond in effects:
+    for kind, t, expr, cond in effects:	# checks before the call: skip it
         if kind in ('free', 'check'):
-            out.append('\tif (d && %s && !nooks_owns(d, &nooks_obj_%s, %s)) {'
-                       % (expr, t, expr))
-            out.append('\t\tnooks_wrap_violation(d, "%s: %s not owned", %s, _RET_IP_);'
-                       % (name, expr, expr))
-            out.append('\t\t%s\n\t}' % fail)
+            bad, why = '%s && !nooks_owns(d, &nooks_obj_%s, %s)' % (expr, t, expr), 'not owned'
         elif kind == 'valid':
-            out.append('\tif (d && !nooks_valid_%s(%s)) {' % (t, expr))
-            out.append('\t\tnooks_wrap_violation(d, "%s: %s is no %s", %s, _RET_IP_);'
-                       % (name, expr, t, expr))
-            out.append('\t\t%s\n\t}' % fail)
+            bad, why = '!nooks_valid_%s(%s)' % (t, expr), 'is no ' + t
+        else:
+            continue
+        out.append('\tif (d && %s) {' % bad)
+        out.append('\t\tnooks_wrap_violation(d, "%s: %s %s", %s, _RET_IP_);'
+                   % (name, expr, why, expr))
+        out.append('\t\t%s\n\t}' % fail)
     ents = shadows.entries(rec) if shadows and rec else []
     if ents:
         out.insert(0, '\nstatic const struct nooks_argshadow nooks_as_%s[] = { %s };'
