@@ -197,6 +197,8 @@ bool nooks_frame_holds_nothing(struct nooks_frame *f, unsigned int pc,
 			       unsigned long flags);
 void nooks_frame_hang_cancel(struct nooks_frame *f, struct pt_regs *regs);
 bool nooks_hang_catch(struct pt_regs *regs);
+DECLARE_PER_CPU(bool, nooks_wd_overdue);
+bool nooks_hang_overdue_claim(unsigned int *ms);
 int nooks_watchdog_init(void);
 void nooks_recovery_check_stalls(u64 now);
 u64 nooks_hang_bound_ns(void);

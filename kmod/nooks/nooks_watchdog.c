@@ -23,7 +23,13 @@
  * tick (that code may hold kernel locks; the lock wrappers bound their own
  * waits, nooks_lock.c); a call that has not returned after twice the bound
  * and holds no lock, preemption, bh, irq or RCU section of its own is
- * unwound where it is (a kernel call that never returns).
+ * unwound where it is (a kernel call that never returns).  Meanwhile the
+ * tick marks the XPC overdue (this CPU's nooks_wd_overdue): its next call
+ * into a kernel wrapper is the hang, unwound there
+ * (nooks_hang_overdue_claim()).  That catches a loop whose time is in
+ * short kernel calls that a tick never finds holding nothing (one that
+ * re-enables interrupts inside a spin_unlock_irqrestore(), before its
+ * preempt_enable(): e1000/0165, docs/NIM.md).
  *
  * Interrupts off: the stuck CPU takes no tick.  Another CPU's tick sees
  * that the stuck CPU's last tick is more than two periods old and sends it
@@ -74,6 +80,8 @@ struct wd_cpu {
 	u64 ll_since;
 };
 static DEFINE_PER_CPU(struct wd_cpu, wd_cpu);
+/* the XPC observed on this CPU passed the bound in kernel code it called */
+DEFINE_PER_CPU(bool, nooks_wd_overdue);
 
 static unsigned int hang_ms = 2000;
 module_param(hang_ms, uint, 0644);
@@ -136,6 +144,7 @@ static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
 		w->switches = task_switches();
 		w->since = now;
 		w->seen = 0;
+		this_cpu_write(nooks_wd_overdue, false);
 	}
 	w->seen++;
 	d = nooks_frame_domain(f);
@@ -152,8 +161,11 @@ static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
 	 */
 	in_kernel = nooks_domain_by_ip(regs->ip) != d;
 	if (in_kernel && (failed || now - w->since < 2 * bound ||
-			  !nooks_frame_holds_nothing(f, pc, regs->flags)))
+			  !nooks_frame_holds_nothing(f, pc, regs->flags))) {
+		if (!failed)
+			this_cpu_write(nooks_wd_overdue, true);
 		return NULL;
+	}
 	nooks_frame_hang(f, regs, failed ? NOOKS_HANG_FAILED : NOOKS_HANG,
 			 in_kernel, (now - w->since) / NSEC_PER_MSEC);
 	if (failed)
@@ -161,7 +173,39 @@ static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
 	else
 		atomic_long_inc(&wd_nr_hangs);
 	w->f = NULL;
+	this_cpu_write(nooks_wd_overdue, false);
 	return f;
+}
+
+/**
+ * nooks_hang_overdue_claim() - is the caller's XPC the overdue one?
+ *
+ * Context: a kernel wrapper's entry, on behalf of the extension, when
+ * this CPU's nooks_wd_overdue is set.  The XPC is the caller's if it is
+ * the innermost frame of the current context, the same XPC (sequence
+ * number) the tick saw, and the task has not switched since.
+ * Return: true (and the observation is over: one hang is reported once)
+ * or false.
+ */
+bool nooks_hang_overdue_claim(unsigned int *ms)
+{
+	unsigned long bits = nooks_ctx_bits(), flags;
+	struct nooks_frame *f = nooks_frame_find(current_stack_pointer, bits);
+	struct wd_cpu *w;
+	bool mine;
+
+	local_irq_save(flags);		/* the tick updates the observation */
+	w = this_cpu_ptr(&wd_cpu);
+	mine = f && this_cpu_read(nooks_wd_overdue) && f == w->f &&
+	       nooks_frame_seq(f) == w->seq && task_switches() == w->switches;
+	if (mine) {
+		*ms = (ktime_get_mono_fast_ns() - w->since) / NSEC_PER_MSEC;
+		w->f = NULL;
+		this_cpu_write(nooks_wd_overdue, false);
+		atomic_long_inc(&wd_nr_hangs);
+	}
+	local_irq_restore(flags);
+	return mine;
 }
 
 /*

@@ -6,7 +6,8 @@
  * The generated wrappers (nooks_wrappers_gen.c: wrappers/gen.py) call
  * nooks_wrap_enter() first and nooks_wrap_leave() last; pass-through
  * thunks call nooks_pass_check().  A call from a failed domain does not
- * reach the kernel: it unwinds the caller's XPC (fail fast).
+ * reach the kernel: it unwinds the caller's XPC (fail fast); nor does one
+ * from an XPC the watchdog marked overdue (a hang: unwinds with a fault).
  *
  * Must never: unwind when the current context holds no XPC frame (that
  * would be an oops of our own); report and carry on instead.
@@ -37,6 +38,22 @@ static void unwind_current(struct nooks_domain *d, long ret, unsigned long ip)
 			    (void *)ip);
 }
 
+/*
+ * The watchdog found this CPU's XPC past the hang bound in kernel code it
+ * called (nooks_watchdog.c): if it is the caller's, this call into the
+ * kernel is where the hang ends, a fault (unwinds with -EFAULT).
+ */
+static void wrap_overdue(struct nooks_domain *d, unsigned long ret_ip)
+{
+	unsigned int ms;
+
+	if (!nooks_hang_overdue_claim(&ms))
+		return;
+	pr_err("nooks: detail domain=%s hang_ms=%u irqs=%s in=kernel_calls\n", d->name, ms,
+	       irqs_disabled() ? "off" : "on");
+	nooks_wrap_fault(d, NOOKS_F_HANG, ret_ip);
+}
+
 /**
  * nooks_wrap_enter() - entry check of a kernel wrapper
  * @ret_ip: the wrapper's return address (who called it)
@@ -64,6 +81,8 @@ struct nooks_domain *nooks_wrap_enter(unsigned long ret_ip)
 	nooks_pd_wrap_enter(d);		/* stage 2: kernel page tables */
 	if (d && unlikely(!runnable(d)))
 		unwind_current(d, -EIO, ret_ip);
+	if (d && unlikely(raw_cpu_read(nooks_wd_overdue)))
+		wrap_overdue(d, ret_ip);
 	return d;
 }
 EXPORT_SYMBOL_GPL(nooks_wrap_enter);

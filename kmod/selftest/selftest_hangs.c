@@ -16,6 +16,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/rtnetlink.h>
@@ -48,18 +49,47 @@ void selftest_hang_loop_irqoff(void)
 }
 
 /*
- * A kernel call that does not return for long: crc32_le() over 64 MiB of
- * the direct map (RAM from 16 MiB), again and again.  Nearly all the time
- * is in the kernel's code, which holds no lock: the watchdog must unwind
- * it there.
+ * A kernel call that does not return for long: crc32_le() over the direct
+ * map from 16 MiB, up to 1.5 GiB of RAM (test_nim_hang boots with 2 GiB:
+ * about 2.6 s a call under TCG; it sets a 500 ms bound for this case, so
+ * a call lasts past twice the bound), again and again.  Nearly all the time is in the kernel's code, which
+ * holds no lock: the watchdog must unwind it there, not at the next call.
  */
 void selftest_hang_in_kernel(void)
 {
+	struct sysinfo si;
+	u64 ram;
 	u32 crc = 0;
 
+	si_meminfo(&si);
+	ram = (u64)si.totalram * si.mem_unit;
+	if (ram < SZ_128M)
+		return;
 	while (READ_ONCE(hang_forever))
-		crc = crc32_le(crc, phys_to_virt(SZ_16M), SZ_64M);
+		crc = crc32_le(crc, phys_to_virt(SZ_16M),
+			       min_t(u64, ram - SZ_64M, SZ_1G + SZ_512M));
 	pr_info("nooks_selftest: crc %x\n", crc);
+}
+
+static DEFINE_SPINLOCK(short_calls_lock);
+
+/*
+ * A loop whose time is in short kernel calls made with interrupts off
+ * (udelay under an irqsave spinlock): the tick, pending meanwhile, always
+ * lands in the kernel as the unlock re-enables interrupts, before its
+ * preempt_enable(), so never where the kernel holds nothing.  The XPC's
+ * next kernel call must end it (e1000/0165: a mutated length made
+ * e1000_tx_map() call dma_map_page_attrs() a million times).
+ */
+void selftest_hang_short_calls(void)
+{
+	unsigned long flags;
+
+	while (READ_ONCE(hang_forever)) {
+		spin_lock_irqsave(&short_calls_lock, flags);
+		udelay(200);
+		spin_unlock_irqrestore(&short_calls_lock, flags);
+	}
 }
 
 static DEFINE_MUTEX(hang_mutex);

@@ -7,7 +7,10 @@
 # wrappers' bounded waits: kind=deadlock or hang), unwound and recovered,
 # twice in one boot, on one and on two vCPUs; the kernel's own lockup, RCU
 # stall and hung-task detectors never fire.  A kernel call that does not
-# return (crc32_le over 64 MiB, again and again) is unwound in the kernel.
+# return (crc32_le over 1.5 GiB, again and again; the guest has 2 GiB;
+# the bound is 500 ms for this case, a call ~2.6 s) is unwound in the kernel;
+# a loop of short kernel calls made with interrupts off (udelay under an
+# irqsave spinlock) at its next kernel call.
 # Sleeping locks: a mutex the task holds, an rw-semaphore it holds for
 # reading taken for writing, a reader waiting on a writer that waits for
 # it, the RTNL or a socket lock taken twice; a fault holding any of them
@@ -38,11 +41,17 @@ rtnl_fault:page_fault:$SLEEP
 hang_sock:deadlock:$SLEEP
 sock_fault:page_fault:$SLEEP
 bad_sock:wrapper_check:$SLEEP
-hang_in_kernel:hang:$SLEEP"
+hang_in_kernel:hang:$SLEEP
+hang_short_calls:hang:$ON"
 CASES2="$CASES1
 hang_loop:hang:hardirq
 hang_loop_irqoff:hang:process softirq hardirq kthread
 hang_abba:deadlock:process"
+
+# n_ctx KIND: in how many contexts $_cases runs KIND
+n_ctx() {
+	printf '%s\n' "$_cases" | awk -F: -v k="$1" '$1 == k { print split($3, c, " ") }'
+}
 
 # hang_vm SMP CASES: run the matrix twice in one boot; checks per case.
 hang_vm() {
@@ -61,10 +70,13 @@ for round in 1 2; do
 	for t in $_trig; do
 		wait_running || exit 3
 		n0=\$(cat /sys/kernel/nooks/faults)
+		# each crc32_le() call lasts ~2.6 s: more than twice a 500 ms bound
+		case \$t in hang_in_kernel@*) echo 500 > \$M/hang_ms ;; esac
 		echo \$t > /sys/module/nooks_selftest/parameters/fault 2>/dev/null
 		rc=\$?
 		# asynchronous contexts: the trigger may return first
 		i=0; while [ \$(cat /sys/kernel/nooks/faults) = \$n0 ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+		echo 2000 > \$M/hang_ms
 		echo "T \$round \$t rc=\$rc \$(dmesg | grep 'nooks: fault' | tail -n 1)"
 	done
 done
@@ -79,7 +91,8 @@ echo "LIVELOCK recoveries=\$((\$(cat /sys/kernel/nooks/recoveries) - r0)) \$(dme
 echo "HANGS \$(cat \$M/watchdog_hangs)"
 echo "NMIS \$(cat \$M/watchdog_nmis)"
 echo "SLEEPLOCKS_RELEASED \$(cat \$M/sleeplock_released)"
-echo "IN_KERNEL \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel')"
+echo "IN_KERNEL \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel\$')"
+echo "IN_KERNEL_CALLS \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel_calls\$')"
 rmmod nooks_selftest && echo "RMMOD ok"
 [ $_smp = 1 ] || exit 0
 # a recovery that cannot finish: a thread asleep in the kernel for 600 s
@@ -91,7 +104,7 @@ echo null_read@process > /sys/module/nooks_selftest/parameters/fault 2>/dev/null
 sleep 6
 echo "STUCK \$(dmesg | grep 'nooks: recovery_failed' | tail -n 1)"
 EOS
-	out=$("$NOOKS" vm run --smp "$_smp" --out "${KEEP:-$T_TMP}/r$_smp" --timeout 300 \
+	out=$("$NOOKS" vm run --smp "$_smp" --mem 2048 --out "${KEEP:-$T_TMP}/r$_smp" --timeout 300 \
 		--module "$NIM" --module "$T_TMP/st.ko" --append "oops=panic panic_on_oops=1" \
 		--cmd "$(guest_cmd "$T_TMP/run$_smp.sh")" 2>/dev/null); rc=$?
 	expect_eq "$_smp vCPU: guest stays up through every hang" 0 "$rc"
@@ -123,9 +136,14 @@ EOC
 		"SLEEPLOCKS_RELEASED $((2 * _held))" \
 		"$(printf '%s\n' "$out" | grep '^SLEEPLOCKS_RELEASED')"
 	# hang_in_kernel: nearly all its time is in crc32_le(), unwound there
-	expect_match "$_smp vCPU: a kernel call that does not return unwound in the kernel" \
-		"^IN_KERNEL [1-9]" "$out"
-	printf '%s\n' "$out" | grep '^IN_KERNEL' | sed 's/^/# hang_in_kernel cases unwound in crc32_le: /'
+	expect_eq "$_smp vCPU: a kernel call that does not return unwound in the kernel, each time" \
+		"IN_KERNEL $((2 * $(n_ctx hang_in_kernel)))" "$(printf '%s\n' "$out" | grep '^IN_KERNEL ')"
+	# hang_short_calls: never unwound in the kernel (a tick never finds
+	# it holding nothing), always at its next kernel call
+	expect_eq "$_smp vCPU: a loop of short kernel calls unwound at a kernel call, each time" \
+		"IN_KERNEL_CALLS $((2 * $(n_ctx hang_short_calls)))" \
+		"$(printf '%s\n' "$out" | grep '^IN_KERNEL_CALLS')"
+	printf '%s\n' "$out" | grep '^IN_KERNEL_CALLS' | sed 's/^/# hangs unwound at a kernel wrapper entry: /'
 	expect_match "$_smp vCPU: extension works after the hangs" "T clean rc=0" "$out"
 	expect_match "$_smp vCPU: a livelock through short calls detected and recovered" \
 		"^LIVELOCK recoveries=1 .*detail domain=nooks_selftest hang_ms=[0-9]+ livelock xpcs=[0-9]+ comm=cat" "$out"
