@@ -64,7 +64,7 @@ enum nim_event_kind { NIM_OTHER, NIM_DETECTED, NIM_RECOVERED, NIM_RECOVERY_FAILE
  * (stage 2), "nooks: detail domain=D write_protect=ADDR target=SYM+0x.. ip=.."
  * just before the fault line "nooks: fault domain=D kind=K ..."; for every
  * other detection only the fault line (kind: page_fault, gpf, trap, bug,
- * stack_protector, panic, fortify, wrapper_check, leaked_lock,
+ * stack_protector, panic, fortify, wrapper_check, leaked_lock, double_fault,
  * lock_underflow, irq_off, irq_on, rcu_leak, deadlock).
  */
 struct nim_detection {

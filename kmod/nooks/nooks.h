@@ -19,6 +19,8 @@
  *   nooks_sleeplock.c   mutex and rw-semaphore wrappers: bounded waits, held
  *                       sleeping locks released at an unwind or recovery
  *   nooks_watchdog.c    hangs: a CPU stuck in one XPC is unwound (ticks, NMIs)
+ *   nooks_df.c          stage 1 double faults (an extension's bad stack
+ *                       pointer): the kernel IDT's #DF gate, frame lookup
  *   nooks_valid.c       object arguments checked to be of their type (timers,
  *                       work items, sockets) before the kernel call that
  *                       trusts them
@@ -102,6 +104,7 @@ enum nooks_fault {
 	NOOKS_F_REQUESTED,	/* user space declared the extension failed
 				 * (/sys/kernel/nooks/fail: a failed health check) */
 	NOOKS_F_HANG,		/* ran one XPC past the watchdog's bound */
+	NOOKS_F_DOUBLE_FAULT,	/* stage 1: #DF in extension code (bad stack pointer) */
 	NOOKS_F_NR,
 };
 
@@ -197,6 +200,10 @@ bool nooks_frame_holds_nothing(struct nooks_frame *f, unsigned int pc,
 			       unsigned long flags);
 void nooks_frame_hang_cancel(struct nooks_frame *f, struct pt_regs *regs);
 bool nooks_hang_catch(struct pt_regs *regs);
+/* nooks_df.c: #DF taken in extension code through the kernel's IDT */
+void nooks_df_init(void);
+void nooks_df_exit(void);
+unsigned long nooks_df_exception(struct pt_regs *regs);
 DECLARE_PER_CPU(bool, nooks_wd_overdue);
 bool nooks_hang_overdue_claim(unsigned int *ms);
 int nooks_watchdog_init(void);

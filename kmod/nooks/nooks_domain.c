@@ -62,6 +62,7 @@ const char *const nooks_fault_names[NOOKS_F_NR] = {
 	[NOOKS_F_STACK] = "stack_overflow",
 	[NOOKS_F_REQUESTED] = "requested",
 	[NOOKS_F_HANG] = "hang",
+	[NOOKS_F_DOUBLE_FAULT] = "double_fault",
 };
 
 static const char *const state_names[] = {

@@ -296,6 +296,7 @@ static int __init nooks_init(void)
 	err = nooks_watchdog_init();	/* unwinds through the detect hooks */
 	if (err)
 		goto err_detect;
+	nooks_df_init();	/* the kernel's #DF gate: after the detect hooks */
 	err = nooks_domain_init();
 	if (err)
 		goto err_watchdog;
@@ -315,6 +316,7 @@ err_net:
 err_domain:
 	nooks_domain_exit();
 err_watchdog:
+	nooks_df_exit();
 	nooks_watchdog_exit();
 err_detect:
 	nooks_detect_exit();
@@ -329,6 +331,7 @@ static void __exit nooks_exit(void)
 	kobject_put(nooks_kobj);
 	nooks_net_exit();
 	nooks_domain_exit();
+	nooks_df_exit();
 	nooks_watchdog_exit();
 	nooks_detect_exit();
 	nooks_track_exit();

@@ -366,7 +366,12 @@ notrace unsigned long nooks_pd_exception(struct pt_regs *regs, unsigned long vec
 {
 	struct nooks_domain *d = nooks_pd_domain_of_cr3(saved_cr3);
 	void (*fwd)(void);
+	struct desc_ptr idt;
 
+	/* stage 1: the kernel's IDT sends #DF here too (nooks_df.c) */
+	store_idt(&idt);
+	if (vec == X86_TRAP_DF && idt.address != pidt.address)
+		return nooks_df_exception(regs);
 	nooks_pd_leave();	/* first: nothing below may write in the domain */
 	if (vec == X86_TRAP_NMI || vec == X86_TRAP_MC || vec >= FIRST_EXTERNAL_VECTOR) {
 		/* re-raise through the kernel IDT, then resume the domain */

@@ -68,6 +68,16 @@ static noinline void fault_ud2(void)
 		asm volatile("ud2");
 }
 
+/*
+ * A corrupted stack pointer (what a mutated `mov $0x1, %esp` leaves): the
+ * push faults, and the CPU cannot deliver that #PF on the same stack: #DF.
+ */
+static noinline void fault_bad_rsp(void)
+{
+	if (!selftest_zero)
+		asm volatile("movq $0x1000, %%rsp\n\tpushq %%rax\n\tud2" ::: "memory");
+}
+
 static noinline void fault_bug(void)
 {
 	BUG_ON(selftest_zero == 0);
@@ -413,6 +423,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "gpf",             fault_gpf,             "non-canonical address: general protection fault" },
 	{ "divide",          fault_divide,          "integer divide by zero" },
 	{ "ud2",             fault_ud2,             "invalid opcode" },
+	{ "bad_rsp",         fault_bad_rsp,         "stack pointer 0x1000, then a push (#DF)" },
 	{ "bug",             fault_bug,             "BUG()" },
 	{ "warn",            fault_warn,            "WARN() (not a crash)" },
 	{ "ro_write",        fault_ro_write,        "write to read-only module data" },
