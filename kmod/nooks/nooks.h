@@ -183,6 +183,7 @@ static inline long nooks_xpc(struct nooks_domain *d, const void *fn,
 }
 bool nooks_domain_runnable(struct nooks_domain *d);
 struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx);
+bool nooks_sp_on_stack(unsigned long sp);
 bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret);
 struct nooks_domain *nooks_frame_domain(struct nooks_frame *f);
 void nooks_xpc_abort(long ret);	/* does not return (see nooks_xpc.c) */
@@ -193,6 +194,7 @@ enum { NOOKS_HANG = 1, NOOKS_HANG_FAILED = 2 };
 unsigned long nooks_frame_seq(struct nooks_frame *f);
 unsigned long nooks_xpc_cpu_seq(struct nooks_domain **last);
 unsigned long nooks_frame_t0(struct nooks_frame *f);	/* jiffies */
+unsigned long nooks_frame_stop_age(struct nooks_frame *f);
 bool nooks_is_domain_kthread(struct task_struct *t);	/* nooks_shadow.c */
 void nooks_frame_hang(struct nooks_frame *f, struct pt_regs *regs, int how,
 		      bool in_kernel, unsigned int ms);
@@ -204,6 +206,7 @@ bool nooks_hang_catch(struct pt_regs *regs);
 void nooks_df_init(void);
 void nooks_df_exit(void);
 unsigned long nooks_df_exception(struct pt_regs *regs);
+struct nooks_frame *nooks_frame_find_lost(unsigned long ctx);
 DECLARE_PER_CPU(bool, nooks_wd_overdue);
 bool nooks_hang_overdue_claim(unsigned int *ms);
 int nooks_watchdog_init(void);

@@ -46,6 +46,9 @@ static bool nooks_catch(struct pt_regs *regs, enum nooks_fault kind)
 	if (user_mode(regs))
 		return false;
 	f = nooks_frame_find(regs->sp, ctx);
+	/* sp on no stack: the extension corrupted it (nooks_df.c) */
+	if (!f && !nooks_sp_on_stack(regs->sp))
+		f = nooks_frame_find_lost(ctx);
 	if (!f)
 		return false;
 	d = nooks_frame_domain(f);

@@ -10,16 +10,20 @@
  * through a writable alias of the IDT's page; at unload the kernel's
  * handler is put back.  The stub calls nooks_pd_exception(), which hands
  * a #DF that came through the kernel's IDT to nooks_df_exception(): if the
- * faulting ip is an extension's code and the innermost live XPC frame of
- * the faulting context belongs to that extension's domain, the frame is
- * resumed as after any fault (kind=double_fault).  The stack pointer is
- * garbage, so the frame is looked for from the bottom of the context's
- * stack: this CPU's IRQ stack (hardirq, softirq) and the task's stack.
+ * faulting ip is an extension's code, or the stack pointer is on none of
+ * the CPU's or task's stacks (a wild jump after the corruption), and the
+ * faulting context runs below a live XPC frame (of the ip's domain, if
+ * the ip is an extension's), the frame is resumed as after any fault
+ * (kind=double_fault).  The stack pointer is garbage, so the frame is
+ * looked for from the bottom of the context's stack: this CPU's IRQ stack
+ * (hardirq, softirq) and the task's stack (nooks_frame_find_lost(), which
+ * the page-fault, #GP and trap hooks use too when sp is off every stack).
  * Anything else goes on to the kernel's handler with the hardware frame
  * as the CPU left it.  Stage 2 domains take #DF through the private IDT
  * (nooks_pd_idt.c: a private stack's overflow).
  *
- * Must never: resume a context whose ip is kernel code; store anything in
+ * Must never: resume a context whose ip is kernel code on a sane stack;
+ * store anything in
  * the gate but the kernel's handler or the stub (one 8-byte store: the
  * handler addresses differ in their low 32 bits only).
  */
@@ -75,6 +79,29 @@ static unsigned long df_irq_stack_low(void)
 }
 
 /**
+ * nooks_frame_find_lost() - the context's XPC frame when its sp is lost
+ * @ctx: nooks_ctx_bits() of the faulting context (the current one)
+ *
+ * Kernel code never runs with its stack pointer off its stacks: a
+ * context whose sp is garbage, or points into the heap, below a live XPC
+ * frame is the extension's doing.  The frame is the innermost live one
+ * from the bottom of this CPU's IRQ stack (hardirq, softirq) or the
+ * task's stack.
+ * Return: the frame or NULL.
+ */
+struct nooks_frame *nooks_frame_find_lost(unsigned long ctx)
+{
+	unsigned long low = df_irq_stack_low();
+	struct nooks_frame *f = NULL;
+
+	if (ctx && low)		/* hardirq or softirq on the IRQ stack */
+		f = nooks_frame_find(low, ctx);
+	if (!f)			/* process context, or ksoftirqd */
+		f = nooks_frame_find((unsigned long)task_stack_page(current), ctx);
+	return f;
+}
+
+/**
  * nooks_df_exception() - a #DF that came through the kernel's IDT
  * @regs: the faulting context (sp may be anything)
  *
@@ -83,22 +110,21 @@ static unsigned long df_irq_stack_low(void)
  * Return: 1 if the context was resumed into its XPC frame (iret), else
  * the kernel's handler to jump to.
  */
-unsigned long nooks_df_exception(struct pt_regs *regs)
+notrace unsigned long nooks_df_exception(struct pt_regs *regs)
 {
-	unsigned long ctx = nooks_ctx_bits(), low;
 	struct nooks_domain *d;
-	struct nooks_frame *f = NULL;
+	struct nooks_frame *f;
 
-	d = user_mode(regs) ? NULL : nooks_domain_by_ip(regs->ip);
-	if (!d)
+	if (user_mode(regs))
 		return df_ktarget;
-	low = df_irq_stack_low();
-	if (ctx && low)		/* hardirq or softirq on the IRQ stack */
-		f = nooks_frame_find(low, ctx);
-	if (!f)			/* process context, or ksoftirqd */
-		f = nooks_frame_find((unsigned long)task_stack_page(current), ctx);
-	if (!f || nooks_frame_domain(f) != d)
+	d = nooks_domain_by_ip(regs->ip);
+	/* kernel code on a sane stack: a kernel stack overflow, the kernel's */
+	if (!d && nooks_sp_on_stack(regs->sp))
 		return df_ktarget;
+	f = nooks_frame_find_lost(nooks_ctx_bits());
+	if (!f || (d && nooks_frame_domain(f) != d))
+		return df_ktarget;
+	d = nooks_frame_domain(f);
 	df_nr++;
 	pr_err("nooks: detail domain=%s double_fault sp=%px cr2=%px ip=%pS\n",
 	       d->name, (void *)regs->sp, (void *)read_cr2(), (void *)regs->ip);

@@ -15,6 +15,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
@@ -292,24 +293,28 @@ EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion);
  * sleep is short, but an XPC that has not returned for sleep_ms and sleeps
  * again is a hang (a wait loop whose condition never comes true; the
  * watchdog's tick sees a task that lets the CPU go).  Checked before the
- * sleep.  Not in a kthread of the domain, whose life is one XPC.
+ * sleep.  A kthread of the domain, whose life is one XPC, hangs only once
+ * it has been asked to stop and still sleeps sleep_ms later: a loop that
+ * no longer checks kthread_should_stop() would block its kthread_stop()
+ * caller (the module's exit, an unload) for good.
  */
 static void sleep_check(struct nooks_domain *d, unsigned long ret_ip)
 {
 	u64 bound = nooks_sleep_bound_ns();
+	bool kthread = nooks_is_domain_kthread(current);
 	struct nooks_frame *f;
 	unsigned long age;
 
-	if (!d || !bound || nooks_is_domain_kthread(current))
+	if (!d || !bound || (kthread && !kthread_should_stop()))
 		return;
 	f = nooks_frame_find(current_stack_pointer, nooks_ctx_bits());
 	if (!f)
 		return;
-	age = jiffies - nooks_frame_t0(f);
+	age = kthread ? nooks_frame_stop_age(f) : jiffies - nooks_frame_t0(f);
 	if (age <= nsecs_to_jiffies(bound))
 		return;
-	pr_err("nooks: detail domain=%s hang_ms=%u sleeping_loop\n", d->name,
-	       jiffies_to_msecs(age));
+	pr_err("nooks: detail domain=%s hang_ms=%u %s\n", d->name, jiffies_to_msecs(age),
+	       kthread ? "ignores_kthread_stop" : "sleeping_loop");
 	nooks_wrap_wait_fault(d, NOOKS_F_HANG, ret_ip);
 }
 

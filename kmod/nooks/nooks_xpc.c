@@ -65,6 +65,7 @@ struct nooks_frame {
 	bool hang_in_kernel;		/* ... from kernel code it called */
 	unsigned int hang_ms;
 	unsigned long hang_ip;
+	unsigned long stop_seen;	/* jiffies a sleep first saw kthread_stop() (0: not yet) */
 };
 
 long nooks_xpc_enter(struct nooks_frame *f);
@@ -232,6 +233,7 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	f.t0 = jiffies;
 	this_cpu_write(xpc_last_domain, d);
 	f.hang = 0;
+	f.stop_seen = 0;
 	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
 	barrier();
 	ret = nooks_xpc_enter(&f);
@@ -295,6 +297,17 @@ struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx)
 	return NULL;
 }
 
+/* Is @sp on a stack of this CPU or task (or a domain's private stack)? */
+bool nooks_sp_on_stack(unsigned long sp)
+{
+	struct stack_info info;
+	unsigned long pd_end;
+
+	return (get_stack_info_fn &&
+		!get_stack_info_fn((unsigned long *)sp, current, &info, NULL)) ||
+	       nooks_pd_stack_bounds(sp, &pd_end);
+}
+
 /* stage 2: where a pass-through call keeps its return (nooks_pd_idt.c) */
 unsigned long *nooks_frame_pd_ret(struct nooks_frame *f)
 {
@@ -335,6 +348,19 @@ unsigned long nooks_frame_seq(struct nooks_frame *f)
 unsigned long nooks_frame_t0(struct nooks_frame *f)
 {
 	return f->t0;
+}
+
+/*
+ * A domain kthread running in @f was asked to stop (kthread_stop()):
+ * jiffies since a sleep of its first saw that (0 the first time).
+ */
+unsigned long nooks_frame_stop_age(struct nooks_frame *f)
+{
+	if (!f->stop_seen) {
+		f->stop_seen = jiffies ?: 1;
+		return 0;
+	}
+	return jiffies - f->stop_seen;
 }
 
 /* This CPU's XPC count so far, and the domain it entered last. */

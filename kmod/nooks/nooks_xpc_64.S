@@ -3,7 +3,8 @@
  * nooks_xpc_64.S - the one place the CPU enters an extension domain.
  *
  * nooks_xpc_enter(frame) saves the callee-saved registers on the stack,
- * records the stack pointer in frame->sp and calls frame->fn(a0..a5).
+ * records the stack pointer in frame->sp and calls frame->fn(a0..a5)
+ * XPC_GAP bytes below (stage 1) or on the domain's private stack (stage 2).
  * nooks_xpc_exit is the common return: the normal return falls through to
  * it, and a fault resumes there with sp = frame->sp and ax = error (see
  * nooks_frame_resume()), which restores the kernel caller's registers as
@@ -22,6 +23,13 @@
 #define F_A5	56
 #define F_STACK	64
 #define F_CR3	72
+/*
+ * Stage 1: the extension's stack starts this far below the registers
+ * saved here, so that a function whose frame allocation was corrupted
+ * (a mutated `sub $0x70, %rsp`) writes its locals into the gap, not over
+ * what nooks_xpc_exit restores: a fault then still resumes cleanly.
+ */
+#define XPC_GAP	256
 
 	.text
 SYM_FUNC_START(nooks_xpc_enter)
@@ -37,8 +45,9 @@ SYM_FUNC_START(nooks_xpc_enter)
 	/* stage 2: onto the private stack (top: frame link, kernel sp) and
 	 * into the domain's page tables (nooks_pd_idt.c) */
 	movq	F_STACK(%rdi), %rax
+	leaq	-XPC_GAP(%rsp), %rdx
 	testq	%rax, %rax
-	cmovzq	%rsp, %rax
+	cmovzq	%rdx, %rax
 	movq	%rdi, -8(%rax)
 	movq	%rsp, -16(%rax)
 	leaq	-16(%rax), %rsp

@@ -35,6 +35,7 @@ void selftest_sock_fault(void);
 void selftest_bad_sock(void);
 void selftest_hang_in_kernel(void);
 void selftest_hang_short_calls(void);
+void selftest_hang_ignore_stop(void);
 /* Undo what faults left registered (module exit). */
 void selftest_faults_exit(void);
 

@@ -9,6 +9,7 @@
 #include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/objtool.h>
 #include <linux/rcupdate.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
@@ -77,6 +78,22 @@ static noinline void fault_bad_rsp(void)
 	if (!selftest_zero)
 		asm volatile("movq $0x1000, %%rsp\n\tpushq %%rax\n\tud2" ::: "memory");
 }
+STACK_FRAME_NON_STANDARD(fault_bad_rsp);
+
+/*
+ * A stack pointer into the heap (what a `leave` with a corrupted %rbp
+ * leaves), then a NULL read: the #PF is delivered on that memory, and its
+ * sp is on no stack.
+ */
+static noinline void fault_heap_rsp(void)
+{
+	static char heap_stack[4096] __aligned(16);
+
+	if (!selftest_zero)
+		asm volatile("movq %0, %%rsp\n\tmovq 0, %%rax\n\tud2"
+			     : : "r"(heap_stack + sizeof(heap_stack)) : "memory");
+}
+STACK_FRAME_NON_STANDARD(fault_heap_rsp);	/* objtool: sp on purpose */
 
 static noinline void fault_bug(void)
 {
@@ -424,6 +441,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "divide",          fault_divide,          "integer divide by zero" },
 	{ "ud2",             fault_ud2,             "invalid opcode" },
 	{ "bad_rsp",         fault_bad_rsp,         "stack pointer 0x1000, then a push (#DF)" },
+	{ "heap_rsp",        fault_heap_rsp,        "stack pointer into module data, then a NULL read" },
 	{ "bug",             fault_bug,             "BUG()" },
 	{ "warn",            fault_warn,            "WARN() (not a crash)" },
 	{ "ro_write",        fault_ro_write,        "write to read-only module data" },
@@ -462,6 +480,7 @@ const struct selftest_fault selftest_faults[] = {
 	{ "hang_sleep",      selftest_hang_sleep,   "wait for a completion nobody completes" },
 	{ "hang_in_kernel",  selftest_hang_in_kernel, "a kernel call (crc32_le over up to 1.5 GiB of RAM) again and again" },
 	{ "hang_short_calls", selftest_hang_short_calls, "udelay(200) under an irqsave spinlock, again and again" },
+	{ "hang_ignore_stop", selftest_hang_ignore_stop, "kthread_stop() a kthread that never checks kthread_should_stop()" },
 	{ "mutex_fault",     selftest_mutex_fault,  "NULL read holding a mutex" },
 	{ "hang_rwsem_self", selftest_hang_rwsem_self, "write-lock an rw-semaphore the task holds for reading" },
 	{ "hang_rwsem",      selftest_hang_rwsem,   "a kthread waits to read an rw-semaphore its creator holds for writing" },

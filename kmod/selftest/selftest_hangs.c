@@ -92,6 +92,30 @@ void selftest_hang_short_calls(void)
 	}
 }
 
+static int ignore_stop_fn(void *started)
+{
+	complete(started);
+	while (READ_ONCE(hang_forever))
+		msleep(20);
+	return 0;
+}
+
+/*
+ * A kthread whose loop never checks kthread_should_stop() (khttpd/0128:
+ * a mutant dropped the listener's check), then kthread_stop() on it: the
+ * caller waits for good, as a module's exit would.
+ */
+void selftest_hang_ignore_stop(void)
+{
+	DECLARE_COMPLETION_ONSTACK(started);
+	struct task_struct *t = kthread_run(ignore_stop_fn, &started, "st_nostop");
+
+	if (IS_ERR(t))
+		return;
+	wait_for_completion(&started);
+	kthread_stop(t);
+}
+
 static DEFINE_MUTEX(hang_mutex);
 
 /* Take a mutex the task already holds: sleeps forever. */

@@ -10,7 +10,9 @@
 # return (crc32_le over 1.5 GiB, again and again; the guest has 2 GiB;
 # the bound is 500 ms for this case, a call ~2.6 s) is unwound in the kernel;
 # a loop of short kernel calls made with interrupts off (udelay under an
-# irqsave spinlock) at its next kernel call.
+# irqsave spinlock) at its next kernel call.  A kthread that never checks
+# kthread_should_stop(), stopped: sleeping sleep_ms after the request is
+# a hang, and the kthread_stop() caller goes on.
 # Sleeping locks: a mutex the task holds, an rw-semaphore it holds for
 # reading taken for writing, a reader waiting on a writer that waits for
 # it, the RTNL or a socket lock taken twice; a fault holding any of them
@@ -42,7 +44,8 @@ hang_sock:deadlock:$SLEEP
 sock_fault:page_fault:$SLEEP
 bad_sock:wrapper_check:$SLEEP
 hang_in_kernel:hang:$SLEEP
-hang_short_calls:hang:$ON"
+hang_short_calls:hang:$ON
+hang_ignore_stop:hang:process"
 CASES2="$CASES1
 hang_loop:hang:hardirq
 hang_loop_irqoff:hang:process softirq hardirq kthread
@@ -92,6 +95,7 @@ echo "HANGS \$(cat \$M/watchdog_hangs)"
 echo "NMIS \$(cat \$M/watchdog_nmis)"
 echo "SLEEPLOCKS_RELEASED \$(cat \$M/sleeplock_released)"
 echo "IN_KERNEL \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel\$')"
+echo "IGNORES_STOP \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=[0-9]* ignores_kthread_stop')"
 echo "IN_KERNEL_CALLS \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel_calls\$')"
 rmmod nooks_selftest && echo "RMMOD ok"
 [ $_smp = 1 ] || exit 0
@@ -143,6 +147,8 @@ EOC
 	expect_eq "$_smp vCPU: a loop of short kernel calls unwound at a kernel call, each time" \
 		"IN_KERNEL_CALLS $((2 * $(n_ctx hang_short_calls)))" \
 		"$(printf '%s\n' "$out" | grep '^IN_KERNEL_CALLS')"
+	expect_eq "$_smp vCPU: a kthread that ignores kthread_stop() caught in its sleep, each time" \
+		"IGNORES_STOP $((2 * $(n_ctx hang_ignore_stop)))" "$(printf '%s\n' "$out" | grep '^IGNORES_STOP')"
 	printf '%s\n' "$out" | grep '^IN_KERNEL_CALLS' | sed 's/^/# hangs unwound at a kernel wrapper entry: /'
 	expect_match "$_smp vCPU: extension works after the hangs" "T clean rc=0" "$out"
 	expect_match "$_smp vCPU: a livelock through short calls detected and recovered" \

@@ -4,13 +4,15 @@
 # context, with oops=panic panic_on_oops=1, recovers it each time (twice
 # through the whole matrix), and still lets unisolated faults panic.
 # Stage 1 also recovers a double fault (a stack pointer the extension
-# corrupted: the kernel IDT's #DF gate, nooks_df.c); stage 2's private IDT
-# recovers only a private stack's overflow (test_nim_domains_sync).
+# corrupted: the kernel IDT's #DF gate, nooks_df.c) and a fault taken with
+# the stack pointer in module data (the frame found from the bottom of the
+# context's stack); stage 2's private IDT recovers only a private stack's
+# overflow (test_nim_domains_sync).
 . "$(dirname "$0")/lib.sh"
 
 isolate_selftest
-KINDS="$SELFTEST_KINDS bad_rsp:double_fault"
-NAMES="$SELFTEST_NAMES bad_rsp"
+KINDS="$SELFTEST_KINDS bad_rsp:double_fault heap_rsp:page_fault"
+NAMES="$SELFTEST_NAMES bad_rsp heap_rsp"
 
 cat >"$T_TMP/run.sh" <<EOS
 for round in 1 2; do
