@@ -23,9 +23,8 @@
  * (nooks_pd_idt.c: a private stack's overflow).
  *
  * Must never: resume a context whose ip is kernel code on a sane stack;
- * store anything in
- * the gate but the kernel's handler or the stub (one 8-byte store: the
- * handler addresses differ in their low 32 bits only).
+ * store anything in the gate but the kernel's handler or the stub (one
+ * 8-byte store: the handler addresses differ in their low 32 bits only).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>

@@ -135,6 +135,7 @@ static struct nooks_frame *wd_observe(struct wd_cpu *w, struct pt_regs *regs,
 		f = nooks_frame_find(regs->sp, nooks_ctx_bits_below(offset));
 	if (!f) {
 		w->f = NULL;
+		this_cpu_write(nooks_wd_overdue, false);
 		return NULL;
 	}
 	if (f != w->f || nooks_frame_seq(f) != w->seq ||
