@@ -369,9 +369,11 @@ notrace unsigned long nooks_pd_exception(struct pt_regs *regs, unsigned long vec
 	struct desc_ptr idt;
 
 	/* stage 1: the kernel's IDT sends #DF here too (nooks_df.c) */
-	store_idt(&idt);
-	if (vec == X86_TRAP_DF && idt.address != pidt.address)
-		return nooks_df_exception(regs);
+	if (unlikely(vec == X86_TRAP_DF)) {
+		store_idt(&idt);
+		if (idt.address != pidt.address)
+			return nooks_df_exception(regs);
+	}
 	nooks_pd_leave();	/* first: nothing below may write in the domain */
 	if (vec == X86_TRAP_NMI || vec == X86_TRAP_MC || vec >= FIRST_EXTERNAL_VECTOR) {
 		/* re-raise through the kernel IDT, then resume the domain */

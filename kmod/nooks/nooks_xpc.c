@@ -256,6 +256,26 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	return ret;
 }
 
+/*
+ * The stack holding @sp: a stack of this CPU or task (*@end its top, *@pd
+ * 0), or a stage 2 domain's private stack (*@pd its top).  False: none.
+ */
+static bool stack_of(unsigned long sp, unsigned long **end, unsigned long *pd)
+{
+	struct stack_info info;
+
+	*pd = 0;
+	if (get_stack_info_fn &&
+	    !get_stack_info_fn((unsigned long *)sp, current, &info, NULL)) {
+		*end = info.end;
+		return true;
+	}
+	if (!nooks_pd_stack_bounds(sp, pd))
+		return false;
+	*end = (unsigned long *)*pd;
+	return true;
+}
+
 /**
  * nooks_frame_find() - innermost live XPC frame on the stack holding @sp
  * @sp: stack pointer of the faulting context
@@ -265,19 +285,14 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
  */
 struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx)
 {
-	struct stack_info info;
-	unsigned long *p, pd_end = 0;
+	unsigned long *p, *end, pd_end;
 	struct nooks_frame *link;
 
-	if (!get_stack_info_fn ||
-	    get_stack_info_fn((unsigned long *)sp, current, &info, NULL)) {
-		/* stage 2: a domain's private stack; its top links the frame */
-		if (!nooks_pd_stack_bounds(sp, &pd_end))
-			return NULL;
-		info.end = (unsigned long *)pd_end;
-	}
+	/* stage 2: on a domain's private stack, its top links the frame */
+	if (!stack_of(sp, &end, &pd_end))
+		return NULL;
 	for (p = (unsigned long *)ALIGN(sp, sizeof(long));
-	     p + sizeof(struct nooks_frame) / sizeof(long) <= info.end; p++) {
+	     p + sizeof(struct nooks_frame) / sizeof(long) <= end; p++) {
 		struct nooks_frame *f;
 
 		if (*p != NOOKS_FRAME_MAGIC)
@@ -300,12 +315,9 @@ struct nooks_frame *nooks_frame_find(unsigned long sp, unsigned long ctx)
 /* Is @sp on a stack of this CPU or task (or a domain's private stack)? */
 bool nooks_sp_on_stack(unsigned long sp)
 {
-	struct stack_info info;
-	unsigned long pd_end;
+	unsigned long *end, pd_end;
 
-	return (get_stack_info_fn &&
-		!get_stack_info_fn((unsigned long *)sp, current, &info, NULL)) ||
-	       nooks_pd_stack_bounds(sp, &pd_end);
+	return stack_of(sp, &end, &pd_end);
 }
 
 /* stage 2: where a pass-through call keeps its return (nooks_pd_idt.c) */
