@@ -19,6 +19,8 @@
  *   nooks_sleeplock.c   mutex and rw-semaphore wrappers: bounded waits, held
  *                       sleeping locks released at an unwind or recovery
  *   nooks_watchdog.c    hangs: a CPU stuck in one XPC is unwound (ticks, NMIs)
+ *   nooks_sleep.c       sleeps and wait queues of an extension: bounded,
+ *                       entries an unwound XPC left queued dequeued
  *   nooks_df.c          stage 1 double faults (an extension's bad stack
  *                       pointer): the kernel IDT's #DF gate, frame lookup
  *   nooks_valid.c       object arguments checked to be of their type (timers,
@@ -216,6 +218,23 @@ u64 nooks_sleep_bound_ns(void);
 void nooks_watchdog_exit(void);
 int nooks_xpc_init(void);
 
+/* nooks_sleep.c: wait-queue entries queued in an XPC (in its frame) */
+#define NOOKS_FRAME_WAITS 4
+struct wait_queue_head;
+struct wait_queue_entry;
+struct nooks_frame_waits {
+	unsigned int nr;
+	struct {
+		struct wait_queue_head *head;
+		struct wait_queue_entry *entry;
+	} w[NOOKS_FRAME_WAITS];
+};
+struct nooks_frame_waits *nooks_frame_waits(struct nooks_frame *f);
+void nooks_waits_release(struct nooks_frame_waits *fw);
+/* a task blocked on the domain's behalf: woken at a fault */
+void nooks_block_begin(struct nooks_domain *d);
+void nooks_block_end(struct nooks_domain *d);
+
 /* nooks_lock.c: spinlocks held by extensions, per CPU */
 unsigned int nooks_locks_depth(void);
 unsigned int nooks_locks_release(unsigned int depth, int cpu, bool unlock);
@@ -347,6 +366,7 @@ struct nooks_wait {
 	u64 t0;			/* set by the first nooks_wait_over() */
 };
 bool nooks_wait_over(struct nooks_wait *w);
+bool nooks_wait_interrupted(unsigned int state);
 void nooks_wait_give_up(struct nooks_wait *w, unsigned long ret_ip);
 bool nooks_domain_fault_first(struct nooks_domain *d, enum nooks_fault kind,
 			      unsigned long ip);

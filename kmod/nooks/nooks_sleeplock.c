@@ -325,12 +325,6 @@ static int lock_native(void *lock, enum held_kind k, unsigned int state)
 	return 0;
 }
 
-static bool wait_interrupted(unsigned int state)
-{
-	return (state == TASK_INTERRUPTIBLE && signal_pending(current)) ||
-	       (state == TASK_KILLABLE && fatal_signal_pending(current));
-}
-
 /*
  * The lock wrappers' common body: @state is TASK_UNINTERRUPTIBLE,
  * TASK_INTERRUPTIBLE or TASK_KILLABLE.  Return: 0, or -EINTR.
@@ -358,7 +352,7 @@ static int lock_sleeping(void *lock, enum held_kind k, unsigned int state,
 		nooks_wrap_fault(d, NOOKS_F_DEADLOCK, ip);
 	}
 	while (!try_kind(lock, k)) {
-		if (wait_interrupted(state)) {
+		if (nooks_wait_interrupted(state)) {
 			ret = -EINTR;
 			break;
 		}

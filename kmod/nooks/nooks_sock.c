@@ -6,13 +6,12 @@
  *
  * Sockets (sock_create_kern, kernel_accept) and files (filp_open) are
  * tracked and released at recovery (shutdown + sock_release; filp_close).
- * A thread of the domain blocked in a wrapper (accept, recvmsg, sendmsg,
- * schedule) is registered as a `blocked` object: at the fault, quiesce
- * sets TIF_NOTIFY_SIGNAL and wakes it, so socket waits end at once
- * (signal_pending) and the wrapper's exit check unwinds the thread out of
- * the domain; its kthread then ends (nooks_shadow.c kthread shadow).
- * Registration happens before the domain state is checked, so a fault
- * between the check and the sleep cannot leave the thread asleep.
+ * A thread of the domain blocked in a wrapper (accept, recvmsg, sendmsg)
+ * is registered as a `blocked` object (nooks_block_begin(), nooks_sleep.c):
+ * at the fault, quiesce sets TIF_NOTIFY_SIGNAL and wakes it, so socket
+ * waits end at once (signal_pending) and the wrapper's exit check unwinds
+ * the thread out of the domain; its kthread then ends (nooks_shadow.c
+ * kthread shadow).
  *
  * Must never: sleep in a quiesce op (atomic, under the tracking lock);
  * release a socket while a domain thread may still use it (recovery runs
@@ -50,38 +49,6 @@ const struct nooks_obj_type nooks_obj_file = {
 
 /* ---- blocking calls --------------------------------------------------- */
 
-static void blocked_quiesce(struct nooks_obj *o)
-{
-	struct task_struct *t = o->ptr;
-
-	set_tsk_thread_flag(t, TIF_NOTIFY_SIGNAL);
-	wake_up_process(t);
-}
-
-static const struct nooks_obj_type nooks_obj_blocked = {
-	.name = "blocked",
-	.quiesce = blocked_quiesce,
-};
-
-/* Register current as blocked for @d, then check the domain (may unwind). */
-static void block_begin(struct nooks_domain *d)
-{
-	if (!d)
-		return;
-	nooks_track(d, &nooks_obj_blocked, current, NULL, GFP_KERNEL);
-	if (READ_ONCE(d->state) != NOOKS_RUNNING) {
-		nooks_untrack(d, &nooks_obj_blocked, current);
-		nooks_wrap_leave(d);	/* unwinds unless we are the recoverer */
-	}
-}
-
-static void block_end(struct nooks_domain *d)
-{
-	if (d)
-		nooks_untrack(d, &nooks_obj_blocked, current);
-	nooks_wrap_leave(d);
-}
-
 /*
  * The domain may use only sockets it owns (created or accepted through
  * its wrappers): a corrupted socket pointer would have the call block on,
@@ -104,14 +71,15 @@ int nooks_w_kernel_accept(struct socket *sock, struct socket **newsock, int flag
 	int ret;
 
 	sock_check(d, sock, "kernel_accept", _RET_IP_);
-	block_begin(d);
+	nooks_block_begin(d);
 	ret = kernel_accept(sock, newsock, flags);
 	if (d && !ret && !nooks_track(d, &nooks_obj_sock, *newsock, NULL, GFP_KERNEL)) {
 		sock_release(*newsock);
 		ret = -ENOMEM;
 	}
 	/* a failed domain never sees the new socket: it is released with it */
-	block_end(d);
+	nooks_block_end(d);
+	nooks_wrap_leave(d);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nooks_w_kernel_accept);
@@ -123,9 +91,10 @@ int nooks_w_kernel_recvmsg(struct socket *sock, struct msghdr *msg,
 	int ret;
 
 	sock_check(d, sock, "kernel_recvmsg", _RET_IP_);
-	block_begin(d);
+	nooks_block_begin(d);
 	ret = kernel_recvmsg(sock, msg, vec, num, len, flags);
-	block_end(d);
+	nooks_block_end(d);
+	nooks_wrap_leave(d);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nooks_w_kernel_recvmsg);
@@ -137,22 +106,13 @@ int nooks_w_kernel_sendmsg(struct socket *sock, struct msghdr *msg,
 	int ret;
 
 	sock_check(d, sock, "kernel_sendmsg", _RET_IP_);
-	block_begin(d);
+	nooks_block_begin(d);
 	ret = kernel_sendmsg(sock, msg, vec, num, len);
-	block_end(d);
+	nooks_block_end(d);
+	nooks_wrap_leave(d);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nooks_w_kernel_sendmsg);
-
-void nooks_w_schedule(void)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	block_begin(d);
-	schedule();
-	block_end(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_schedule);
 
 /* ---- variadic allocation ---------------------------------------------- */
 

@@ -13,10 +13,9 @@
  * would be an oops of our own); report and carry on instead.
  */
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/kernel.h>
-#include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include "nooks.h"
@@ -149,6 +148,13 @@ bool nooks_wait_over(struct nooks_wait *w)
 	if (unlikely(!runnable(w->d)))
 		return true;
 	return w->bound && now - w->t0 > w->bound;
+}
+
+/* A signal ends a wait in @state (TASK_INTERRUPTIBLE, TASK_KILLABLE). */
+bool nooks_wait_interrupted(unsigned int state)
+{
+	return (state == TASK_INTERRUPTIBLE && signal_pending(current)) ||
+	       (state == TASK_KILLABLE && fatal_signal_pending(current));
 }
 
 /* End a wait that nooks_wait_over() ended: unwinds the XPC. */
@@ -287,78 +293,3 @@ void nooks_w_wait_for_completion(struct completion *x)
 	nooks_wrap_leave(d);
 }
 EXPORT_SYMBOL_GPL(nooks_w_wait_for_completion);
-
-/*
- * The extension sleeps (msleep, usleep_range, schedule_timeout*): each
- * sleep is short, but an XPC that has not returned for sleep_ms and sleeps
- * again is a hang (a wait loop whose condition never comes true; the
- * watchdog's tick sees a task that lets the CPU go).  Checked before the
- * sleep.  A kthread of the domain, whose life is one XPC, hangs only once
- * it has been asked to stop and still sleeps sleep_ms later: a loop that
- * no longer checks kthread_should_stop() would block its kthread_stop()
- * caller (the module's exit, an unload) for good.
- */
-static void sleep_check(struct nooks_domain *d, unsigned long ret_ip)
-{
-	u64 bound = nooks_sleep_bound_ns();
-	bool kthread = nooks_is_domain_kthread(current);
-	struct nooks_frame *f;
-	unsigned long age;
-
-	if (!d || !bound || (kthread && !kthread_should_stop()))
-		return;
-	f = nooks_frame_find(current_stack_pointer, nooks_ctx_bits());
-	if (!f)
-		return;
-	age = kthread ? nooks_frame_stop_age(f) : jiffies - nooks_frame_t0(f);
-	if (age <= nsecs_to_jiffies(bound))
-		return;
-	pr_err("nooks: detail domain=%s hang_ms=%u %s\n", d->name, jiffies_to_msecs(age),
-	       kthread ? "ignores_kthread_stop" : "sleeping_loop");
-	nooks_wrap_wait_fault(d, NOOKS_F_HANG, ret_ip);
-}
-
-void nooks_w_msleep(unsigned int msecs)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	sleep_check(d, _RET_IP_);
-	msleep(msecs);
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_msleep);
-
-unsigned long nooks_w_msleep_interruptible(unsigned int msecs)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	unsigned long ret;
-
-	sleep_check(d, _RET_IP_);
-	ret = msleep_interruptible(msecs);
-	nooks_wrap_leave(d);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(nooks_w_msleep_interruptible);
-
-void nooks_w_usleep_range_state(unsigned long min, unsigned long max,
-				unsigned int state)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	sleep_check(d, _RET_IP_);
-	usleep_range_state(min, max, state);
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_usleep_range_state);
-
-signed long nooks_w_schedule_timeout(signed long timeout)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	signed long ret;
-
-	sleep_check(d, _RET_IP_);
-	ret = schedule_timeout(timeout);
-	nooks_wrap_leave(d);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(nooks_w_schedule_timeout);

@@ -66,6 +66,7 @@ struct nooks_frame {
 	unsigned int hang_ms;
 	unsigned long hang_ip;
 	unsigned long stop_seen;	/* jiffies a sleep first saw kthread_stop() (0: not yet) */
+	struct nooks_frame_waits waits;	/* nooks_sleep.c */
 };
 
 long nooks_xpc_enter(struct nooks_frame *f);
@@ -234,6 +235,7 @@ long nooks_xpc6(struct nooks_domain *d, const void *fn, unsigned long a0,
 	this_cpu_write(xpc_last_domain, d);
 	f.hang = 0;
 	f.stop_seen = 0;
+	f.waits.nr = 0;
 	WRITE_ONCE(f.magic, NOOKS_FRAME_MAGIC);
 	barrier();
 	ret = nooks_xpc_enter(&f);
@@ -343,6 +345,8 @@ struct nooks_domain *nooks_frame_domain(struct nooks_frame *f)
  */
 bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret)
 {
+	/* still below the extension's frames: its wait entries are intact */
+	nooks_waits_release(&f->waits);
 	f->ret = ret;
 	WRITE_ONCE(f->aborted, 1);
 	regs->ip = (unsigned long)nooks_xpc_exit;
@@ -350,6 +354,11 @@ bool nooks_frame_resume(struct nooks_frame *f, struct pt_regs *regs, long ret)
 	regs->ax = ret;
 	regs->flags &= ~(X86_EFLAGS_AC | X86_EFLAGS_DF | X86_EFLAGS_TF);
 	return true;
+}
+
+struct nooks_frame_waits *nooks_frame_waits(struct nooks_frame *f)
+{
+	return &f->waits;
 }
 
 unsigned long nooks_frame_seq(struct nooks_frame *f)

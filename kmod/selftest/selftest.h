@@ -36,6 +36,10 @@ void selftest_bad_sock(void);
 void selftest_hang_in_kernel(void);
 void selftest_hang_short_calls(void);
 void selftest_hang_ignore_stop(void);
+void selftest_hang_stop_sched(void);
+void selftest_hang_waitq(void);
+void selftest_hang_sched_timeout(void);
+void selftest_hang_sema(void);
 /* Undo what faults left registered (module exit). */
 void selftest_faults_exit(void);
 

@@ -9,6 +9,7 @@
 #include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/objtool.h>
 #include <linux/rcupdate.h>
 #include <linux/reboot.h>
@@ -433,6 +434,44 @@ static noinline void fault_leak_kernel_lock(void)
 	spin_lock(&current->sighand->siglock);
 }
 
+static DEFINE_RWLOCK(selftest_rwlock);
+
+static noinline void fault_leak_write_lock(void)
+{
+	write_lock(&selftest_rwlock);
+}
+
+/*
+ * Leak a read lock of an rwlock in kernel memory (dev_base_lock): the
+ * kernel's next writer (a netdev registered, renamed, unregistered) spins
+ * on it for good unless the NIM unlocks it.
+ */
+static noinline void fault_leak_read_kernel(void)
+{
+	read_lock(&dev_base_lock);
+}
+
+/* Write-lock an rwlock this CPU holds for reading: spins forever. */
+static noinline void fault_rw_deadlock(void)
+{
+	read_lock(&selftest_rwlock);
+	write_lock(&selftest_rwlock);
+	write_unlock(&selftest_rwlock);
+	read_unlock(&selftest_rwlock);
+}
+
+static noinline void fault_rw_unlock_unheld(void)
+{
+	read_unlock(&selftest_rwlock);
+}
+
+/* No fault: take dev_base_lock for writing (after leak_read_kernel). */
+static noinline void fault_rw_kernel_write(void)
+{
+	write_lock_bh(&dev_base_lock);
+	write_unlock_bh(&dev_base_lock);
+}
+
 const struct selftest_fault selftest_faults[] = {
 	{ "null_read",       fault_null_read,       "NULL pointer read" },
 	{ "null_write",      fault_null_write,      "NULL pointer write" },
@@ -474,6 +513,11 @@ const struct selftest_fault selftest_faults[] = {
 	{ "preempt_underflow", fault_preempt_underflow, "preempt_enable without preempt_disable" },
 	{ "self_deadlock",   fault_self_deadlock,   "take a spinlock this CPU already holds" },
 	{ "leak_kernel_lock", fault_leak_kernel_lock, "return holding current->sighand->siglock (kernel memory)" },
+	{ "leak_write_lock", fault_leak_write_lock, "return holding an rwlock for writing" },
+	{ "leak_read_kernel", fault_leak_read_kernel, "return holding dev_base_lock (kernel memory) for reading" },
+	{ "rw_deadlock",     fault_rw_deadlock,     "write-lock an rwlock this CPU holds for reading" },
+	{ "rw_unlock_unheld", fault_rw_unlock_unheld, "read_unlock an rwlock nobody holds" },
+	{ "rw_kernel_write", fault_rw_kernel_write, "no fault: write-lock and unlock dev_base_lock" },
 	{ "hang_loop",       selftest_hang_loop,    "spin forever, interrupts as entered" },
 	{ "hang_loop_irqoff", selftest_hang_loop_irqoff, "spin forever with interrupts off" },
 	{ "hang_mutex",      selftest_hang_mutex,   "lock a mutex the task holds (sleeps forever)" },
@@ -486,6 +530,10 @@ const struct selftest_fault selftest_faults[] = {
 	{ "hang_rwsem",      selftest_hang_rwsem,   "a kthread waits to read an rw-semaphore its creator holds for writing" },
 	{ "rwsem_fault",     selftest_rwsem_fault,  "NULL read holding rw-semaphores for writing and reading" },
 	{ "hang_msleep",     selftest_hang_msleep,  "msleep(20) in a loop that never ends" },
+	{ "hang_waitq",      selftest_hang_waitq,   "wait_var_event() on a variable nobody sets" },
+	{ "hang_sched_timeout", selftest_hang_sched_timeout, "schedule_timeout_uninterruptible(MAX_SCHEDULE_TIMEOUT)" },
+	{ "hang_sema",       selftest_hang_sema,    "down() a binary semaphore the task holds" },
+	{ "hang_stop_sched", selftest_hang_stop_sched, "kthread_stop() a kthread whose schedule() loop never checks kthread_should_stop()" },
 	{ "hang_rtnl",       selftest_hang_rtnl,    "take the RTNL the task holds" },
 	{ "rtnl_fault",      selftest_rtnl_fault,   "NULL read holding the RTNL" },
 	{ "hang_sock",       selftest_hang_sock,    "take the lock of a kernel socket the task holds" },

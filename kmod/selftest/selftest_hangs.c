@@ -22,8 +22,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/semaphore.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <linux/wait_bit.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 #include "selftest.h"
@@ -109,6 +111,34 @@ void selftest_hang_ignore_stop(void)
 {
 	DECLARE_COMPLETION_ONSTACK(started);
 	struct task_struct *t = kthread_run(ignore_stop_fn, &started, "st_nostop");
+
+	if (IS_ERR(t))
+		return;
+	wait_for_completion(&started);
+	kthread_stop(t);
+}
+
+static int stop_sched_fn(void *started)
+{
+	complete(started);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!READ_ONCE(hang_forever))
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * The same with a bare schedule(): kthread_stop() wakes the kthread, which
+ * goes back to sleep (its wait loop lost the kthread_should_stop() check).
+ */
+void selftest_hang_stop_sched(void)
+{
+	DECLARE_COMPLETION_ONSTACK(started);
+	struct task_struct *t = kthread_run(stop_sched_fn, &started, "st_nostop2");
 
 	if (IS_ERR(t))
 		return;
@@ -268,6 +298,37 @@ static DECLARE_COMPLETION(hang_never);
 void selftest_hang_sleep(void)
 {
 	wait_for_completion(&hang_never);
+}
+
+static unsigned long waitq_never;
+
+/*
+ * wait_var_event() on a variable nobody sets: its entry sits on one of the
+ * kernel's hashed wait queues, on this stack.  The wake_up_var() first
+ * calls every entry still queued for the variable: one an earlier unwind
+ * left there would be called through a dead stack.
+ */
+void selftest_hang_waitq(void)
+{
+	wake_up_var(&waitq_never);
+	wait_var_event(&waitq_never, READ_ONCE(waitq_never));
+}
+
+/* A sleep with no timeout and no wait queue. */
+void selftest_hang_sched_timeout(void)
+{
+	schedule_timeout_uninterruptible(MAX_SCHEDULE_TIMEOUT);
+}
+
+static DEFINE_SEMAPHORE(hang_sem);
+
+/* down() a binary semaphore the task took already: sleeps forever. */
+void selftest_hang_sema(void)
+{
+	down(&hang_sem);
+	down(&hang_sem);
+	up(&hang_sem);
+	up(&hang_sem);
 }
 
 static DEFINE_SPINLOCK(abba_a);

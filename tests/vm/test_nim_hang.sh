@@ -18,7 +18,11 @@
 # it, the RTNL or a socket lock taken twice; a fault holding any of them
 # unlocks it; a socket option set on a struct that is no socket is a
 # wrapper check.  A wait loop of msleeps that never ends (not in a kthread:
-# its life is one XPC).  A livelock: the kernel loops on what the
+# its life is one XPC).  A wait_var_event() and a
+# schedule_timeout(MAX_SCHEDULE_TIMEOUT) that nothing ends, cut at the
+# sleep bound; the wait's entry taken off the kernel's wait queue at the
+# unwind.  A kthread whose schedule() loop ignores kthread_stop().  A
+# binary semaphore taken twice.  A livelock: the kernel loops on what the
 # extension returns (seq_read of records that are all empty).  Not
 # testable on one vCPU
 # (nothing can interrupt it; docs/NIM.md): a loop with interrupts off,
@@ -38,6 +42,9 @@ hang_rwsem_self:deadlock:$SLEEP
 hang_rwsem:deadlock:process
 rwsem_fault:page_fault:$SLEEP
 hang_msleep:hang:process work
+hang_waitq:hang:process work
+hang_sched_timeout:hang:process work
+hang_sema:deadlock:process work
 hang_rtnl:deadlock:$SLEEP
 rtnl_fault:page_fault:$SLEEP
 hang_sock:deadlock:$SLEEP
@@ -45,7 +52,8 @@ sock_fault:page_fault:$SLEEP
 bad_sock:wrapper_check:$SLEEP
 hang_in_kernel:hang:$SLEEP
 hang_short_calls:hang:$ON
-hang_ignore_stop:hang:process"
+hang_ignore_stop:hang:process
+hang_stop_sched:hang:process"
 CASES2="$CASES1
 hang_loop:hang:hardirq
 hang_loop_irqoff:hang:process softirq hardirq kthread
@@ -97,6 +105,8 @@ echo "SLEEPLOCKS_RELEASED \$(cat \$M/sleeplock_released)"
 echo "IN_KERNEL \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel\$')"
 echo "IGNORES_STOP \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=[0-9]* ignores_kthread_stop')"
 echo "IN_KERNEL_CALLS \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=.* in=kernel_calls\$')"
+echo "SLEEPING_WAIT \$(dmesg | grep -c 'detail domain=nooks_selftest hang_ms=[0-9]* sleeping_wait')"
+echo "WAITQ_RELEASED \$(cat \$M/waitq_released) busy=\$(cat \$M/waitq_busy)"
 rmmod nooks_selftest && echo "RMMOD ok"
 [ $_smp = 1 ] || exit 0
 # a recovery that cannot finish: a thread asleep in the kernel for 600 s
@@ -148,7 +158,18 @@ EOC
 		"IN_KERNEL_CALLS $((2 * $(n_ctx hang_short_calls)))" \
 		"$(printf '%s\n' "$out" | grep '^IN_KERNEL_CALLS')"
 	expect_eq "$_smp vCPU: a kthread that ignores kthread_stop() caught in its sleep, each time" \
-		"IGNORES_STOP $((2 * $(n_ctx hang_ignore_stop)))" "$(printf '%s\n' "$out" | grep '^IGNORES_STOP')"
+		"IGNORES_STOP $((2 * ($(n_ctx hang_ignore_stop) + $(n_ctx hang_stop_sched))))" \
+		"$(printf '%s\n' "$out" | grep '^IGNORES_STOP')"
+	# hang_waitq, hang_sched_timeout: one sleep with no end, cut at the bound
+	expect_eq "$_smp vCPU: a sleep with no end cut at the sleep bound, each time" \
+		"SLEEPING_WAIT $((2 * ($(n_ctx hang_waitq) + $(n_ctx hang_sched_timeout))))" \
+		"$(printf '%s\n' "$out" | grep '^SLEEPING_WAIT')"
+	# hang_waitq's entry dequeued at each unwind (round 2 and the next
+	# context first wake the variable's queue: a stale entry would be
+	# called through a dead stack)
+	expect_eq "$_smp vCPU: the wait-queue entry of every unwound wait_var_event() dequeued" \
+		"WAITQ_RELEASED $((2 * $(n_ctx hang_waitq))) busy=0" \
+		"$(printf '%s\n' "$out" | grep '^WAITQ_RELEASED')"
 	printf '%s\n' "$out" | grep '^IN_KERNEL_CALLS' | sed 's/^/# hangs unwound at a kernel wrapper entry: /'
 	expect_match "$_smp vCPU: extension works after the hangs" "T clean rc=0" "$out"
 	expect_match "$_smp vCPU: a livelock through short calls detected and recovered" \
