@@ -189,7 +189,28 @@ static bool is_fnptr(const struct btf *btf, __u32 id)
 	return t && btf_is_func_proto(t);
 }
 
-/* What a function-pointer type's function returns: "void", "ptr" or "int". */
+/* An enum type one of whose values is 0 (its failure value, see below). */
+static bool enum_with_zero(const struct btf_type *t)
+{
+	__u16 i, n = btf_vlen(t);
+
+	if (btf_is_enum(t)) {
+		for (i = 0; i < n; i++)
+			if (btf_enum(t)[i].val == 0)
+				return true;
+	} else if (btf_is_enum64(t)) {
+		for (i = 0; i < n; i++)
+			if (btf_enum64_value(&btf_enum64(t)[i]) == 0)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * What a function-pointer type's function returns: "void", "ptr", "enum"
+ * (an enum with a 0 value, which a failed call returns: IRQ_NONE,
+ * HRTIMER_NORESTART, NETDEV_TX_OK) or "int" (a failed call: an errno).
+ */
 static const char *ret_kind(const struct btf *btf, __u32 fnptr)
 {
 	const struct btf_type *t = skip_mods(btf, fnptr), *r;
@@ -198,7 +219,9 @@ static const char *ret_kind(const struct btf *btf, __u32 fnptr)
 	if (!t->type)
 		return "void";
 	r = skip_mods(btf, t->type);
-	return r && btf_is_ptr(r) ? "ptr" : "int";
+	if (r && btf_is_ptr(r))
+		return "ptr";
+	return r && enum_with_zero(r) ? "enum" : "int";
 }
 
 /* An integer, enum or pointer type: what one integer register carries. */

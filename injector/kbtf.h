@@ -22,7 +22,8 @@ struct kbtf;	/* a loaded BTF, indexed by name (kbtf.c) */
 struct kbtf_slot {
 	char name[64];
 	size_t offset;		/* bytes */
-	char ret[8];		/* what the function returns: "void", "ptr" or "int" */
+	char ret[8];		/* what the function returns: "void", "ptr", "enum"
+				 * (one with a 0 value) or "int" */
 	bool xpc;		/* a closure stub can call it: at most 6 parameters,
 				 * each and the result in one integer register */
 };

@@ -17,8 +17,8 @@
  *                 members), "why" (no BTF for its module)}],
  *    "structs": {NAME: {"size", "slots": [{"name", "offset", "ret", "xpc"}]}}}
  * where structs holds every struct an "ops" entry names (the first found
- * under a name), slots its function-pointer members (ret: "void", "ptr"
- * or "int", what the function returns; xpc: a closure stub can stand for
+ * under a name), slots its function-pointer members (ret: "void", "ptr",
+ * "enum" or "int", what the function returns; xpc: a closure stub can stand for
  * it, kbtf.h).
  * kind: "func" (BTF has its prototype), "code" (a function without one:
  * assembly, or dropped from BTF; kexport_code.h), "var" (a BTF variable),

@@ -29,7 +29,9 @@
  * integer register (the generator checks the BTF prototype).
  *
  * A faulting or fail-fast call returns what the kind says: nothing (void),
- * -EFAULT/-EIO (int), NULL (pointer, when the domain failed).
+ * -EFAULT/-EIO (int), NULL (pointer, when the domain failed), 0 (an enum
+ * with a 0 value: an errno read as IRQ_HANDLED | IRQ_WAKE_THREAD or as
+ * ALARMTIMER_RESTART would have the kernel act on a call that never ran).
  *
  * Closures and copies belong to their domain until it is detached (module
  * unload): a recovery only kills its closures (a call returns the fail
@@ -100,6 +102,7 @@ static long closure_call(unsigned int i, unsigned long a0, unsigned long a1,
 	case NOOKS_RET_VOID:
 		return 0;
 	case NOOKS_RET_PTR:
+	case NOOKS_RET_ENUM:	/* an errno is no value of the enum */
 		return IS_ERR_VALUE(ret) && !nooks_domain_runnable(d) ? 0 : ret;
 	}
 	return ret;

@@ -11,8 +11,12 @@
 
 struct nooks_domain;
 
-/* What a callback returns: its fail value when it faults (void: none). */
-enum { NOOKS_RET_VOID, NOOKS_RET_INT, NOOKS_RET_PTR };
+/*
+ * What a callback returns: its fail value when it faults (void: none; int:
+ * -EFAULT, -EIO once the domain failed; ptr: NULL; enum: 0, a value of an
+ * enum that has one: IRQ_NONE, HRTIMER_NORESTART, NETDEV_TX_OK).
+ */
+enum { NOOKS_RET_VOID, NOOKS_RET_INT, NOOKS_RET_PTR, NOOKS_RET_ENUM };
 
 /* How an argument is shadowed. */
 enum {

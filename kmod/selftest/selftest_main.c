@@ -11,6 +11,8 @@
  *   kthread  from a kernel thread
  *   work     from a work item on the system workqueue (kworker)
  *   rcu      from an RCU callback (call_rcu: a function argument)
+ *   alarm    from an alarm timer's function (alarm_init: a function
+ *            argument returning an enum), in hard interrupt context
  *   proc     armed: the next read of /proc/nooks_selftest (a const
  *            proc_ops table handed to proc_create)
  *   notifier armed: the next NETDEV_CHANGEMTU event (a static
@@ -28,6 +30,7 @@
  * again and again, without rescheduling: the kernel loops on what the
  * extension returns (no single call into it lasts).
  */
+#include <linux/alarmtimer.h>
 #include <linux/completion.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -44,6 +47,7 @@
 static const struct selftest_fault *pending;
 static struct timer_list selftest_timer;
 static struct hrtimer selftest_hrtimer;
+static struct alarm selftest_alarm;
 static struct work_struct selftest_work;
 static DECLARE_COMPLETION(selftest_done);
 static struct rcu_head selftest_rcu;
@@ -95,6 +99,19 @@ static enum hrtimer_restart selftest_hrtimer_fn(struct hrtimer *t)
 	run_fault(pending, "hardirq");
 	complete(&selftest_done);
 	return HRTIMER_NORESTART;
+}
+
+/*
+ * An alarm's function returns an enum; alarm_init() has no hand-written
+ * wrapper, so the NIM calls it through a closure (BTF): a fault must
+ * return ALARMTIMER_NORESTART (0), not an errno the alarm code would
+ * take for ALARMTIMER_RESTART (re-armed at the same expiry, for good).
+ */
+static enum alarmtimer_restart selftest_alarm_fn(struct alarm *a, ktime_t now)
+{
+	run_fault(pending, "alarm");
+	complete(&selftest_done);
+	return ALARMTIMER_NORESTART;
 }
 
 static void selftest_work_fn(struct work_struct *w)
@@ -180,6 +197,8 @@ static int trigger(const char *val)
 			      HRTIMER_MODE_REL_HARD);
 	} else if (sysfs_streq(ctx, "work")) {
 		schedule_work(&selftest_work);
+	} else if (sysfs_streq(ctx, "alarm")) {
+		alarm_start_relative(&selftest_alarm, ms_to_ktime(1));
 	} else if (sysfs_streq(ctx, "rcu")) {
 		call_rcu(&selftest_rcu, selftest_rcu_fn);
 	} else if (sysfs_streq(ctx, "proc")) {
@@ -211,7 +230,7 @@ static const struct kernel_param_ops fault_ops = {
 };
 static char *fault_at_load;
 module_param_cb(fault, &fault_ops, NULL, 0200);
-MODULE_PARM_DESC(fault, "perform one bug: KIND[@process|softirq|hardirq|kthread|work|rcu|proc|notifier]");
+MODULE_PARM_DESC(fault, "perform one bug: KIND[@process|softirq|hardirq|kthread|work|rcu|alarm|proc|notifier]");
 module_param_named(fault_at_load, fault_at_load, charp, 0);
 MODULE_PARM_DESC(fault_at_load, "perform one bug during module init");
 
@@ -234,6 +253,7 @@ static int __init selftest_init(void)
 	hrtimer_init(&selftest_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	selftest_hrtimer.function = selftest_hrtimer_fn;
 	INIT_WORK(&selftest_work, selftest_work_fn);
+	alarm_init(&selftest_alarm, ALARM_BOOTTIME, selftest_alarm_fn);
 	pr_info("nooks_selftest: loaded, %d fault kinds\n", selftest_nr_faults);
 	if (fault_at_load) {
 		err = trigger(fault_at_load);
@@ -255,6 +275,7 @@ static void __exit selftest_exit(void)
 {
 	del_timer_sync(&selftest_timer);
 	hrtimer_cancel(&selftest_hrtimer);
+	alarm_cancel(&selftest_alarm);
 	cancel_work_sync(&selftest_work);
 	unregister_netdevice_notifier(&selftest_nb);
 	proc_remove(selftest_spin);

@@ -22,6 +22,8 @@ struct btftest_ops {
 	int id;
 	void (*close)(void *priv);
 	long (*ioctl)(void *priv, unsigned int cmd, unsigned long arg);
+	enum btftest_res { BTFTEST_NONE, BTFTEST_DONE } (*poll)(void *priv);
+	enum btftest_odd { BTFTEST_ODD = 1 } (*odd)(void *priv);
 };
 
 int btftest_counter;
@@ -70,13 +72,16 @@ expect_eq "proto btftest_call" \
 expect_eq "proto through module falls back to vmlinux" "void kfree(const void *object);" \
 	"$("$NOOKS" btf proto --vmlinux "$VM" --module "$KO" kfree)"
 
-# struct: size and function-pointer slots (LP64: open 0, id 8, close 16, ioctl 24)
+# struct: size and function-pointer slots (LP64: open 0, id 8, close 16,
+# ioctl 24, poll 32, odd 40)
 out=$("$NOOKS" btf struct --vmlinux "$VM" --module "$KO" btftest_ops); rc=$?
 expect_eq "struct btftest_ops exits 0" 0 "$rc"
-expect_eq "struct btftest_ops layout" "struct btftest_ops: 32 bytes, 3 function pointers
+expect_eq "struct btftest_ops layout" "struct btftest_ops: 48 bytes, 5 function pointers
   0     open
   16    close
-  24    ioctl" "$out"
+  24    ioctl
+  32    poll
+  40    odd" "$out"
 # slots as pahole sees them: "(*name)(...); /* offset size */"
 ph=$(pahole -C btftest_ops "$KO")
 expect_eq "btftest_ops size matches pahole" \
@@ -124,8 +129,10 @@ expect_eq "record btftest_sum" \
 expect_eq "record btftest_call: gpl, one callback" \
 	'{"sym":"btftest_call","module":"btftest","gpl":true,"kind":"func","ret":"long int","params":["struct btftest_ops *ops","void (*done)(void *)","unsigned int n"],"names":["ops","done","n"],"variadic":false,"callbacks":1,"fnargs":[{"arg":1,"ret":"void","xpc":true}],"ops":[{"arg":0,"struct":"btftest_ops","const":false}]}' \
 	"$(rec btftest_call)"
+# an enum with a 0 value returns it when the call fails ("enum"); one
+# without fails with an errno like an int
 expect_eq "structs: an ops parameter's struct, its callbacks and what they return" \
-	'{"size":32,"slots":[{"name":"open","offset":0,"ret":"int","xpc":true},{"name":"close","offset":16,"ret":"void","xpc":true},{"name":"ioctl","offset":24,"ret":"int","xpc":true}]}' \
+	'{"size":48,"slots":[{"name":"open","offset":0,"ret":"int","xpc":true},{"name":"close","offset":16,"ret":"void","xpc":true},{"name":"ioctl","offset":24,"ret":"int","xpc":true},{"name":"poll","offset":32,"ret":"enum","xpc":true},{"name":"odd","offset":40,"ret":"int","xpc":true}]}' \
 	"$(jq -c '.structs.btftest_ops' "$J")"
 expect_eq "record kfree" \
 	'{"sym":"kfree","module":"vmlinux","gpl":false,"kind":"func","ret":"void","params":["const void *object"],"names":["object"],"variadic":false,"callbacks":0}' \
@@ -223,9 +230,9 @@ expect_match "wrap: the effect uses BTF's name" 'nooks_owns\(d, &nooks_obj_mem, 
 # descriptor (callback argument 2); kfree takes none
 G=$(cat "$T_TMP/gen.c")
 expect_match "shadows: the struct's closable slots from BTF" \
-	'\.name = "btftest_ops", \.size = 32, \.nslots = 3,' "$G"
+	'\.name = "btftest_ops", \.size = 48, \.nslots = 5,' "$G"
 expect_match "shadows: slot offsets and return kinds" \
-	'\.slots = \{ \{ 0, NOOKS_RET_INT \}, \{ 16, NOOKS_RET_VOID \}, \{ 24, NOOKS_RET_INT \} \},' "$G"
+	'\.slots = \{ \{ 0, NOOKS_RET_INT \}, \{ 16, NOOKS_RET_VOID \}, \{ 24, NOOKS_RET_INT \}, \{ 32, NOOKS_RET_ENUM \}, \{ 40, NOOKS_RET_INT \} \},' "$G"
 expect_match "shadows: the wrap line's argument table" \
 	'nooks_as_btftest_call\[\] = \{ \{ 0, NOOKS_SHADOW_INPLACE, NOOKS_RET_VOID, &nooks_sd_btftest_ops \}, \{ 1, NOOKS_SHADOW_FN, NOOKS_RET_VOID, NULL \} \};' "$G"
 expect_match "shadows: the wrap line rewrites the callback" \

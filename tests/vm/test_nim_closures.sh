@@ -3,7 +3,9 @@
 # the isolated self-test hands the kernel through functions that have no
 # wrapper written for them are entered by XPC through closure stubs made
 # from the kernel's BTF (kmod/nooks/nooks_closure.c): an RCU callback
-# (call_rcu's function argument), a const proc_ops table (proc_create: a
+# (call_rcu's function argument), an alarm timer's function (alarm_init's;
+# it returns an enum: a fault must return ALARMTIMER_NORESTART, 0, or the
+# alarm would re-arm at the same expiry for good), a const proc_ops table (proc_create: a
 # shadow copy) and a static notifier_block (register_netdevice_notifier:
 # slots swapped in place).  Each is used clean, then faulted (two kinds,
 # two rounds) and recovered; the proc file and the notifier work again
@@ -15,7 +17,7 @@
 
 isolate_selftest
 KINDS="null_read:page_fault gpf:gpf"
-CTXS="rcu proc notifier"
+CTXS="rcu alarm proc notifier"
 NAMES=$(for k in $KINDS; do printf '%s ' "${k%%:*}"; done)
 
 cat >"$T_TMP/run.sh" <<EOS
@@ -63,6 +65,7 @@ for k in $KINDS; do
 	for c in $CTXS; do
 		name=${k%%:*} kind=${k#*:} ctx=process
 		[ $c = rcu ] && ctx=softirq
+		[ $c = alarm ] && ctx=hardirq
 		# a notifier chain has no error to give ip(8): rc is whatever
 		# notifier_to_errno makes of -EFAULT
 		rc_re='[1-9]'

@@ -117,7 +117,8 @@ NOT_SHADOWED_FROM_BTF = {
 }
 # valid(KIND, EXPR): the checks of nooks_valid.c (nooks_valid_KIND)
 VALID_KINDS = ('work', 'dwork', 'timer', 'sock')
-RET_KIND = {'void': 'NOOKS_RET_VOID', 'int': 'NOOKS_RET_INT', 'ptr': 'NOOKS_RET_PTR'}
+RET_KIND = {'void': 'NOOKS_RET_VOID', 'int': 'NOOKS_RET_INT', 'ptr': 'NOOKS_RET_PTR',
+            'enum': 'NOOKS_RET_ENUM'}
 
 
 class Shadows:
