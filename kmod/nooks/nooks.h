@@ -231,6 +231,9 @@ struct nooks_frame_waits {
 };
 struct nooks_frame_waits *nooks_frame_waits(struct nooks_frame *f);
 void nooks_waits_release(struct nooks_frame_waits *fw);
+void nooks_wait_record(struct nooks_domain *d, struct wait_queue_head *head,
+		       struct wait_queue_entry *entry);
+void nooks_wait_forget(struct nooks_domain *d, struct wait_queue_entry *entry);
 /* a task blocked on the domain's behalf: woken at a fault */
 void nooks_block_begin(struct nooks_domain *d);
 void nooks_block_end(struct nooks_domain *d);

@@ -26,9 +26,10 @@
  * kthread not asked to stop waits unbounded (a semaphore used as an event
  * count), as for its sleeps.
  *
- * Wait queues: prepare_to_wait*(), add_wait_queue*() record the entry in
- * the current XPC's frame (a few slots; more are counted in
- * waitq_untracked), finish_wait() and remove_wait_queue() drop it.  When
+ * Wait queues: the generated wrappers of prepare_to_wait*() and
+ * add_wait_queue*() record the entry in the current XPC's frame (a few
+ * slots; more are counted in waitq_untracked), those of finish_wait() and
+ * remove_wait_queue() drop it (queue and dequeue effects, core.def).  When
  * the XPC is unwound (nooks_frame_resume(), still below the extension's
  * stack frames), recorded entries still queued are removed: the entry of
  * a wait_event*() lives on the stack being unwound, and a later wake_up()
@@ -73,14 +74,19 @@ static const struct nooks_obj_type nooks_obj_blocked = {
 	.quiesce = blocked_quiesce,
 };
 
-/* Register current as blocked for @d, then check the domain (may unwind). */
+/*
+ * Register current as blocked for @d, then check the domain (may unwind).
+ * The caller may have set its task state for the sleep: nothing here
+ * sleeps (a failed registration leaves the wait to its bound).
+ */
 void nooks_block_begin(struct nooks_domain *d)
 {
 	if (!d)
 		return;
-	nooks_track(d, &nooks_obj_blocked, current, NULL, GFP_KERNEL);
+	nooks_track(d, &nooks_obj_blocked, current, NULL, GFP_NOWAIT | __GFP_NOWARN);
 	if (READ_ONCE(d->state) != NOOKS_RUNNING) {
 		nooks_untrack(d, &nooks_obj_blocked, current);
+		__set_current_state(TASK_RUNNING);
 		nooks_wrap_leave(d);	/* unwinds unless we are the recoverer */
 	}
 }
@@ -327,8 +333,9 @@ static struct nooks_frame_waits *current_waits(struct nooks_domain *d)
 	return f ? nooks_frame_waits(f) : NULL;
 }
 
-static void wait_record(struct nooks_domain *d, struct wait_queue_head *head,
-			struct wait_queue_entry *entry)
+/* queue(HEAD, ENTRY) effect (wrappers/core.def): before the call. */
+void nooks_wait_record(struct nooks_domain *d, struct wait_queue_head *head,
+		       struct wait_queue_entry *entry)
 {
 	struct nooks_frame_waits *fw = current_waits(d);
 	unsigned int i;
@@ -350,7 +357,8 @@ static void wait_record(struct nooks_domain *d, struct wait_queue_head *head,
 	fw->nr++;
 }
 
-static void wait_forget(struct nooks_domain *d, struct wait_queue_entry *entry)
+/* dequeue(HEAD, ENTRY) effect: after the call. */
+void nooks_wait_forget(struct nooks_domain *d, struct wait_queue_entry *entry)
 {
 	struct nooks_frame_waits *fw = current_waits(d);
 	unsigned int i;
@@ -393,87 +401,6 @@ void nooks_waits_release(struct nooks_frame_waits *fw)
 	}
 	fw->nr = 0;
 }
-
-long nooks_w_prepare_to_wait_event(struct wait_queue_head *wq_head,
-				   struct wait_queue_entry *wq_entry, int state)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	long ret;
-
-	wait_record(d, wq_head, wq_entry);
-	ret = prepare_to_wait_event(wq_head, wq_entry, state);
-	nooks_wrap_leave(d);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(nooks_w_prepare_to_wait_event);
-
-void nooks_w_prepare_to_wait(struct wait_queue_head *wq_head,
-			     struct wait_queue_entry *wq_entry, int state)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	wait_record(d, wq_head, wq_entry);
-	prepare_to_wait(wq_head, wq_entry, state);
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_prepare_to_wait);
-
-bool nooks_w_prepare_to_wait_exclusive(struct wait_queue_head *wq_head,
-				       struct wait_queue_entry *wq_entry, int state)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-	bool ret;
-
-	wait_record(d, wq_head, wq_entry);
-	ret = prepare_to_wait_exclusive(wq_head, wq_entry, state);
-	nooks_wrap_leave(d);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(nooks_w_prepare_to_wait_exclusive);
-
-void nooks_w_add_wait_queue(struct wait_queue_head *wq_head,
-			    struct wait_queue_entry *wq_entry)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	wait_record(d, wq_head, wq_entry);
-	add_wait_queue(wq_head, wq_entry);
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_add_wait_queue);
-
-void nooks_w_add_wait_queue_exclusive(struct wait_queue_head *wq_head,
-				      struct wait_queue_entry *wq_entry)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	wait_record(d, wq_head, wq_entry);
-	add_wait_queue_exclusive(wq_head, wq_entry);
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_add_wait_queue_exclusive);
-
-void nooks_w_finish_wait(struct wait_queue_head *wq_head,
-			 struct wait_queue_entry *wq_entry)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	finish_wait(wq_head, wq_entry);
-	wait_forget(d, wq_entry);
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_finish_wait);
-
-void nooks_w_remove_wait_queue(struct wait_queue_head *wq_head,
-			       struct wait_queue_entry *wq_entry)
-{
-	struct nooks_domain *d = nooks_wrap_enter(_RET_IP_);
-
-	remove_wait_queue(wq_head, wq_entry);
-	wait_forget(d, wq_entry);
-	nooks_wrap_leave(d);
-}
-EXPORT_SYMBOL_GPL(nooks_w_remove_wait_queue);
 
 /* ---- semaphores --------------------------------------------------------- */
 

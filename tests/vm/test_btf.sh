@@ -284,6 +284,16 @@ expect_eq "valid: the check comes first, the call is skipped" \
 	"valid return call" \
 	"$(printf '%s\n' "$V" | awk '/nooks_valid_work/ { printf "valid " } /return \(bool\)0;/ { printf "return " } /ret = cancel_work_sync\(work\);/ { printf "call" }')"
 
+# queue(HEAD, ENTRY) / dequeue(HEAD, ENTRY): a wait-queue entry recorded
+# before the call that queues it, forgotten after the one that removes it
+printf 'wrap   add_wait_queue : queue(wq_head, wq_entry)\nwrap   remove_wait_queue : dequeue(wq_head, wq_entry)\n' >"$T_TMP/q.def"
+python3 "$GEN" --exports "$TOP/build/k/$KVER/exports.json" "$T_TMP/q.def" >"$T_TMP/q.c" 2>"$T_TMP/err"; rc=$?
+expect_eq "gen.py queue/dequeue: exits 0" 0 "$rc"
+expect_eq "queue: recorded, then the call" "record call" \
+	"$(sed -n '/^void nooks_w_add_wait_queue(/,/^}/p' "$T_TMP/q.c" | awk '/nooks_wait_record\(d, wq_head, wq_entry\);/ { printf "record " } /^\tadd_wait_queue\(wq_head, wq_entry\);/ { printf "call" }')"
+expect_eq "dequeue: the call, then forgotten" "call forget" \
+	"$(sed -n '/^void nooks_w_remove_wait_queue(/,/^}/p' "$T_TMP/q.c" | awk '/^\tremove_wait_queue\(wq_head, wq_entry\);/ { printf "call " } /nooks_wait_forget\(d, wq_entry\);/ { printf "forget" }')"
+
 # gen.py: a .def line it cannot honour is one error naming file:line
 gen_err() {	# NAME DEF-LINE REGEX
 	printf '%s\n' "$2" >"$T_TMP/bad.def"

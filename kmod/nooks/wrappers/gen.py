@@ -59,6 +59,9 @@ undo(FN, EXPR[, COND]) after the call: EXPR is a registration that a
 recovery undoes by calling FN(EXPR) (a vmlinux function taking one
 pointer, e.g. cpu_latency_qos_remove_request); FN's own wrapper forgets
 it (generated, or added to FN's wrap line);
+queue(HEAD, ENTRY) before the call: the wait-queue entry ENTRY is put on
+HEAD, recorded in the XPC's frame (dequeued if the XPC is unwound,
+nooks_sleep.c); dequeue(HEAD, ENTRY) after the call: the record dropped;
 forget(EXPR, SIZE) before the call, drop the embedded objects (timers,
 work, NAPI) that live in the memory being freed; grant(EXPR, SIZE)
 stage 2 (write access for the domain), recorded only.  EXPR may use the
@@ -257,7 +260,7 @@ def split_top(text):
 def parse_effects(where, text):
     effects = []
     for e in filter(None, (x.strip() for x in text.split(';'))):
-        m = re.match(r'^(track|free|check|valid|untrack|forget|grant|undo)\((.*)\)$', e)
+        m = re.match(r'^(track|free|check|valid|untrack|forget|grant|undo|queue|dequeue)\((.*)\)$', e)
         if not m:
             die(where, "bad effect '%s'" % e)
         kind, args = m.group(1), split_top(m.group(2))
@@ -321,6 +324,8 @@ def gen_wrap(p, effects, twin=False, shadows=None, rec=None):
         if kind == 'forget':
             out.append('\tif (d && %s)' % t)
             out.append('\t\tnooks_forget_range(d, %s, %s);' % (t, expr))
+        elif kind == 'queue':
+            out.append('\tnooks_wait_record(d, %s, %s);' % (t, expr))
     call = '%s(%s);' % (callee, ', '.join(p.names))
     out.append('\t' + (call if void else 'ret = ' + call))
     for kind, t, expr, cond in effects:
@@ -334,6 +339,8 @@ def gen_wrap(p, effects, twin=False, shadows=None, rec=None):
             out.append('\t\tnooks_untrack(d, &nooks_obj_%s, %s);' % (t, expr))
         elif kind == 'grant':
             out.append('\tnooks_grant(d, (const void *)(%s), %s);' % (t, expr))
+        elif kind == 'dequeue':
+            out.append('\tnooks_wait_forget(d, %s);' % expr)
     out.append('\tnooks_wrap_leave(d);')
     if not void:
         out.append('\treturn ret;')
