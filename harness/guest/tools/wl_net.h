@@ -372,14 +372,20 @@ static inline int wl_net_wait_reconfigured(struct wl_net *n, unsigned timeout_s)
 /*
  * Application-level failure detection (--restart 1): declare the isolated
  * extension `domain` failed (/sys/kernel/nooks/fail); the NIM restarts it
- * as after a detected fault (kind=requested).  0 when the NIM took it, -1
- * otherwise (no NIM, the extension is not isolated or not running).
+ * as after a detected fault (kind=requested).  0 when the NIM took it or
+ * is recovering the extension already (EBUSY: a fault it detected made the
+ * phase fail before the restart was visible; the caller waits for it as
+ * for its own), -1 otherwise (no NIM, the extension is not isolated).
  */
 static inline int wl_nim_request_restart(const char *domain)
 {
-	if (wl_write_str("/sys/kernel/nooks/fail", domain))
+	if (!wl_write_str("/sys/kernel/nooks/fail", domain)) {
+		wl_progress("\"restart_requested\":\"%s\"", domain);
+		return 0;
+	}
+	if (errno != EBUSY)
 		return -1;
-	wl_progress("\"restart_requested\":\"%s\"", domain);
+	wl_progress("\"restart_under_way\":\"%s\"", domain);
 	return 0;
 }
 
