@@ -217,29 +217,17 @@ static signed long state_timeout(unsigned int state, signed long timeout,
 	return ret;
 }
 
-signed long nooks_w_schedule_timeout_interruptible(signed long timeout)
-{
-	return state_timeout(TASK_INTERRUPTIBLE, timeout, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(nooks_w_schedule_timeout_interruptible);
+#define STATE_TIMEOUT(fn, state)					\
+signed long nooks_w_##fn(signed long timeout)				\
+{									\
+	return state_timeout(state, timeout, _RET_IP_);			\
+}									\
+EXPORT_SYMBOL_GPL(nooks_w_##fn)
 
-signed long nooks_w_schedule_timeout_killable(signed long timeout)
-{
-	return state_timeout(TASK_KILLABLE, timeout, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(nooks_w_schedule_timeout_killable);
-
-signed long nooks_w_schedule_timeout_uninterruptible(signed long timeout)
-{
-	return state_timeout(TASK_UNINTERRUPTIBLE, timeout, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(nooks_w_schedule_timeout_uninterruptible);
-
-signed long nooks_w_schedule_timeout_idle(signed long timeout)
-{
-	return state_timeout(TASK_IDLE, timeout, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(nooks_w_schedule_timeout_idle);
+STATE_TIMEOUT(schedule_timeout_interruptible, TASK_INTERRUPTIBLE);
+STATE_TIMEOUT(schedule_timeout_killable, TASK_KILLABLE);
+STATE_TIMEOUT(schedule_timeout_uninterruptible, TASK_UNINTERRUPTIBLE);
+STATE_TIMEOUT(schedule_timeout_idle, TASK_IDLE);
 
 long nooks_w_wait_woken(struct wait_queue_entry *wq_entry, unsigned int mode,
 			long timeout)
